@@ -1,0 +1,20 @@
+import type { Db } from '../db/pool';
+import { createJobActivities } from './jobs';
+import { createNumberActivities, type ReleaseBlocker } from './numbers';
+import type { TwilioClient } from './twilio-client';
+
+export interface ActivityDeps {
+  db: Db;
+  twilio: TwilioClient;
+  releaseBlockers?: ReleaseBlocker[];
+}
+
+/** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createNumberActivities({ db: deps.db, twilio: deps.twilio, releaseBlockers: deps.releaseBlockers ?? [] }),
+    ...createJobActivities({ db: deps.db }),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,197 @@
+import { Context } from '@temporalio/activity';
+import type { Db } from '../db/pool';
+import * as numbers from '../db/numbers';
+import { recordJobItem } from '../db/jobs';
+import type { AvailableNumber, Capabilities, NumberConfig, SearchNumbersQuery } from '../schemas/numbers';
+import type {
+  ConfigureNumberInput,
+  ConfigureOutcome,
+  PurchaseInput,
+  PurchaseOutcome,
+  ReleaseNumberInput,
+  ReleaseOutcome,
+} from '../schemas/workflow-types';
+import type { TwilioClient } from './twilio-client';
+import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from './twilio-errors';
+
+/** Something that must be undone before Twilio will release a number (SIP trunk, Messaging Service, ...). */
+export interface ReleaseBlocker {
+  name: string;
+  detach(ctx: { tenantId: string; phoneNumber: string; twilioSid: string; twilio: TwilioClient }): Promise<void>;
+}
+
+export interface NumberActivityDeps {
+  db: Db;
+  twilio: TwilioClient;
+  releaseBlockers: ReleaseBlocker[];
+}
+
+/** The SDK's config field names for our NumberConfig. */
+function toTwilioConfig(c: NumberConfig) {
+  return {
+    friendlyName: c.friendlyName,
+    voiceUrl: c.voiceUrl,
+    voiceMethod: c.voiceMethod,
+    voiceFallbackUrl: c.voiceFallbackUrl,
+    smsUrl: c.smsUrl,
+    smsMethod: c.smsMethod,
+    smsFallbackUrl: c.smsFallbackUrl,
+    statusCallback: c.statusCallback,
+  };
+}
+
+const capabilitiesOf = (c: { voice?: boolean; sms?: boolean; mms?: boolean; fax?: boolean } | undefined): Partial<Capabilities> => ({
+  voice: Boolean(c?.voice),
+  sms: Boolean(c?.sms),
+  mms: Boolean(c?.mms),
+  fax: Boolean(c?.fax),
+});
+
+function attempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1; // called outside an activity (unit tests)
+  }
+}
+
+export function createNumberActivities({ db, twilio, releaseBlockers }: NumberActivityDeps) {
+  const account = () => twilio.api.v2010.accounts(twilio.accountSid);
+
+  /** The account's own number with exactly this E.164, if it owns it. */
+  async function findOwned(phoneNumber: string) {
+    const found = await account().incomingPhoneNumbers.list({ phoneNumber, limit: 20 });
+    return found.find((n) => n.phoneNumber === phoneNumber) ?? null;
+  }
+
+  return {
+    /** Seed action search_numbers: read-only, safe to retry. */
+    async searchAvailableNumbers(query: SearchNumbersQuery): Promise<AvailableNumber[]> {
+      const country = account().availablePhoneNumbers('US');
+      const filters = {
+        areaCode: query.areaCode ? Number(query.areaCode) : undefined,
+        contains: query.contains,
+        smsEnabled: query.smsEnabled,
+        voiceEnabled: query.voiceEnabled,
+        mmsEnabled: query.mmsEnabled,
+        inRegion: query.inRegion,
+        pageSize: query.limit,
+        limit: query.limit,
+      };
+      const found = await (query.type === 'toll-free' ? country.tollFree.list(filters) : country.local.list(filters)).catch(
+        failOnDefinitive,
+      );
+      return found.map((n) => ({
+        phoneNumber: n.phoneNumber,
+        friendlyName: n.friendlyName,
+        locality: n.locality ?? null,
+        region: n.region ?? null,
+        postalCode: n.postalCode ?? null,
+        isoCountry: n.isoCountry,
+        capabilities: capabilitiesOf(n.capabilities as never) as Capabilities,
+      }));
+    },
+
+    /**
+     * Buys one number at most once. The intent is written to PostgreSQL first; any later attempt
+     * of the same purchase (activity retry after a timeout, worker crash) asks Twilio whether the
+     * account already owns the number before buying, so a committed purchase is never repeated.
+     */
+    async purchaseNumber(input: PurchaseInput): Promise<PurchaseOutcome> {
+      const claim = await numbers.claimPurchase(db, input);
+      if (claim.kind === 'held_elsewhere') {
+        const error = {
+          code: TWILIO_NUMBER_UNAVAILABLE,
+          status: 400,
+          message: `${input.phoneNumber} is already held by another purchase`,
+          moreInfo: null,
+        };
+        if (input.jobId) {
+          await recordJobItem(db, { jobId: input.jobId, itemKey: input.phoneNumber, phoneNumber: input.phoneNumber, status: 'failed', twilioSid: null, error });
+        }
+        return { status: 'unavailable', error };
+      }
+      if (claim.kind === 'existing') {
+        if (claim.row.status === 'active') return { status: 'purchased', number: numbers.toPhoneNumber(claim.row) };
+        if (claim.row.status !== 'purchasing') {
+          return {
+            status: 'unavailable',
+            error: { code: TWILIO_NUMBER_UNAVAILABLE, status: 400, message: `purchase of ${input.phoneNumber} already ended`, moreInfo: null },
+          };
+        }
+      }
+      const complete = (n: { sid: string; friendlyName: string; capabilities: unknown }) =>
+        numbers.completePurchase(db, {
+          purchaseKey: input.purchaseKey,
+          twilioSid: n.sid,
+          friendlyName: n.friendlyName,
+          capabilities: capabilitiesOf(n.capabilities as never),
+        });
+
+      if (claim.kind === 'existing' || attempt() > 1) {
+        const owned = await findOwned(input.phoneNumber);
+        if (owned) return { status: 'purchased', number: await complete(owned) };
+      }
+      try {
+        const bought = await account().incomingPhoneNumbers.create({
+          phoneNumber: input.phoneNumber,
+          ...toTwilioConfig(input.config),
+        });
+        return { status: 'purchased', number: await complete(bought) };
+      } catch (err) {
+        if (!isDefinitiveTwilioError(err)) throw err; // ambiguous: the retry reconciles first
+        const error = twilioErrorOf(err)!;
+        await numbers.failPurchase(db, { purchaseKey: input.purchaseKey, error });
+        return { status: error.code === TWILIO_NUMBER_UNAVAILABLE ? 'unavailable' : 'rejected', error };
+      }
+    },
+
+    /** Seed action configure_number: an update is naturally idempotent. */
+    async configureNumber(input: ConfigureNumberInput): Promise<ConfigureOutcome> {
+      const row = await numbers.findLiveNumber(db, input.tenantId, input.phoneNumber);
+      if (!row || row.status !== 'active' || !row.twilio_sid) return { status: 'not_found' };
+      const updated = await account()
+        .incomingPhoneNumbers(row.twilio_sid)
+        .update(toTwilioConfig(input.config))
+        .catch(failOnDefinitive);
+      const saved = await numbers.saveNumberConfig(db, {
+        tenantId: input.tenantId,
+        phoneNumber: input.phoneNumber,
+        config: input.config,
+        friendlyName: updated.friendlyName ?? null,
+      });
+      return saved ? { status: 'configured', number: saved } : { status: 'not_found' };
+    },
+
+    /** Seed action release_number: detach what blocks a release, delete, record. 20404 on a retry means done. */
+    async releaseNumber(input: ReleaseNumberInput): Promise<ReleaseOutcome> {
+      const job = input.jobId ? { jobId: input.jobId } : null;
+      const row = await numbers.markReleasing(db, input.tenantId, input.phoneNumber);
+      if (!row || !row.twilio_sid) {
+        if (job) {
+          await recordJobItem(db, {
+            jobId: job.jobId, itemKey: input.phoneNumber, phoneNumber: input.phoneNumber, status: 'skipped', twilioSid: null,
+            error: { code: null, status: 404, message: 'number is not an active number of this tenant', moreInfo: null },
+          });
+        }
+        return { status: 'not_found' };
+      }
+      try {
+        for (const blocker of releaseBlockers) {
+          await blocker.detach({ tenantId: input.tenantId, phoneNumber: input.phoneNumber, twilioSid: row.twilio_sid, twilio });
+        }
+        await account().incomingPhoneNumbers(row.twilio_sid).remove();
+      } catch (err) {
+        const info = twilioErrorOf(err);
+        if (info?.code !== TWILIO_NOT_FOUND && info?.status !== 404) {
+          if (!isDefinitiveTwilioError(err)) throw err;
+          if (job) {
+            await recordJobItem(db, { jobId: job.jobId, itemKey: input.phoneNumber, phoneNumber: input.phoneNumber, status: 'failed', twilioSid: row.twilio_sid, error: info });
+          }
+          return { status: 'rejected', error: info! };
+        }
+      }
+      return { status: 'released', number: await numbers.markReleased(db, row.id, job) };
+    },
+  };
+}

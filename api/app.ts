@@ -1,0 +1,67 @@
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Config } from '../config/env';
+import { redactPaths } from '../config/logger';
+import type { Db } from '../db/pool';
+import { errorHandler } from './errors';
+import { registerAuth } from './plugins/auth';
+import { availableNumbersRoutes } from './routes/available-numbers';
+import { healthRoutes } from './routes/health';
+import { jobsRoutes } from './routes/jobs';
+import { numbersRoutes } from './routes/numbers';
+import type { RunnerSettings } from './workflow-runner';
+
+export interface ApiDeps {
+  config: Config;
+  db: Db;
+  temporal: Client;
+  runner: RunnerSettings;
+}
+
+/** The HTTP API: thin — it validates, authenticates, reads PostgreSQL and starts workflows. */
+export async function buildApp(
+  deps: Omit<ApiDeps, 'runner'>,
+  opts: { logger?: FastifyServerOptions['logger'] } = {},
+) {
+  const app = Fastify({
+    logger: opts.logger ?? { level: deps.config.LOG_LEVEL, redact: { paths: redactPaths, censor: '[redacted]' } },
+    disableRequestLogging: false,
+  });
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'twilio-pro API',
+        version: '1.0.0',
+        description: 'Durable Twilio number management. Authenticate with `Authorization: Bearer <api key>`.',
+      },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      security: [{ apiKey: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  const full: ApiDeps = {
+    ...deps,
+    runner: { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, syncTimeoutMs: deps.config.API_SYNC_TIMEOUT_MS },
+  };
+  await app.register(healthRoutes, full);
+  await app.register(
+    async (v1) => {
+      registerAuth(v1, deps.db);
+      await v1.register(availableNumbersRoutes, full);
+      await v1.register(numbersRoutes, full);
+      await v1.register(jobsRoutes, full);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

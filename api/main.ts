@@ -1,0 +1,35 @@
+import { Client, Connection } from '@temporalio/client';
+import { ConfigError, describeConfig, loadConfig } from '../config/env';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { buildApp } from './app';
+import { startQueuedJobSweep } from './queued-jobs';
+
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (err instanceof ConfigError) {
+    console.error(err.message);
+    process.exit(2);
+  }
+  throw err;
+}
+const db = createPool(config.DATABASE_URL);
+await migrate(db);
+const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const app = await buildApp({ config, db, temporal });
+const stopSweep = startQueuedJobSweep({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log: app.log });
+const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
+app.log.info({ event: 'api.listening', url, ...describeConfig(config) }, `API listening on ${url} (docs at ${url}/docs)`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, async () => {
+    stopSweep();
+    await app.close();
+    await connection.close();
+    await db.end();
+    process.exit(0);
+  });
+}

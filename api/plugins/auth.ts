@@ -1,0 +1,23 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { findTenantByApiKey, type Tenant } from '../../db/tenants';
+import type { Db } from '../../db/pool';
+import { HttpError } from '../errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    tenant: Tenant;
+  }
+}
+
+/** Every /v1 call names its tenant with `Authorization: Bearer <api key>`. */
+export function registerAuth(app: FastifyInstance, db: Db) {
+  app.decorateRequest('tenant', null as unknown as Tenant);
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const header = req.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <api key> header');
+    const tenant = await findTenantByApiKey(db, match[1]!);
+    if (!tenant) throw new HttpError(401, 'unauthorized', 'invalid API key');
+    req.tenant = tenant;
+  });
+}

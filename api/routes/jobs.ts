@@ -1,0 +1,167 @@
+import { randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import { cancelUnstartedJob, createJob, getJob, isFinished, listJobItems, listJobs, markJobCancelling } from '../../db/jobs';
+import { ErrorBody } from '../../schemas/common';
+import {
+  bulkBuyRequestSchema,
+  bulkReleaseRequestSchema,
+  ItemStatus,
+  Job,
+  JobItem,
+  JobParams,
+  ListJobsQuery,
+  type JobKind,
+} from '../../schemas/jobs';
+import { jobWorkflowId } from '../../schemas/workflow-ids';
+import { cancelJobSignal } from '../../workflows/definitions';
+import type { ApiDeps } from '../app';
+import { HttpError, notFound } from '../errors';
+import { startJobWorkflow } from '../workflow-runner';
+
+const JobPage = z.object({ data: z.array(Job), nextCursor: z.string().nullable() });
+
+/** Seed actions bulk_buy and bulk_release as durable jobs, plus job status, items and cancel. */
+export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+
+  /** Records the job, then starts its workflow; a crash in between is healed by the queued-job sweep. */
+  async function submit(
+    reply: FastifyReply,
+    tenantId: string,
+    kind: JobKind,
+    params: Record<string, unknown> & { idempotencyKey?: string },
+    requested: number,
+  ) {
+    const id = randomUUID();
+    const { job, workflowId, created } = await createJob(deps.db, {
+      id,
+      tenantId,
+      kind,
+      params,
+      requested,
+      idempotencyKey: params.idempotencyKey ?? null,
+      workflowId: jobWorkflowId(tenantId, id),
+    });
+    if (!created && (job.kind !== kind || !isDeepStrictEqual(job.params, params))) {
+      throw new HttpError(409, 'idempotency_conflict', 'idempotencyKey was already used for a different request');
+    }
+    if (job.status === 'queued') {
+      await startJobWorkflow(deps.temporal, deps.runner.taskQueue, { id: job.id, tenantId, kind, params, workflowId });
+    }
+    return reply
+      .code(202)
+      .header('location', `/v1/jobs/${job.id}`)
+      .header('idempotent-replayed', String(!created))
+      .send(job);
+  }
+
+  r.post(
+    '/jobs/bulk-buy',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Start a bulk purchase of numbers in an area code',
+        description:
+          'Buys exactly `quantity` numbers (never more, even under retries), replacing candidates that were taken. With `fallbackAreaCodes`, continues there when the area code runs out. Poll GET /v1/jobs/{jobId}.',
+        body: bulkBuyRequestSchema(deps.config.BULK_MAX_QUANTITY),
+        response: { 202: Job, 400: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => submit(reply, req.tenant.id, 'bulk_buy', req.body, req.body.quantity),
+  );
+
+  r.post(
+    '/jobs/bulk-release',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Start a bulk release of numbers',
+        description: 'Releases each listed number the tenant owns and reports per number; numbers it does not own are skipped.',
+        body: bulkReleaseRequestSchema(deps.config.BULK_MAX_QUANTITY),
+        response: { 202: Job, 400: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => submit(reply, req.tenant.id, 'bulk_release', req.body, req.body.phoneNumbers.length),
+  );
+
+  r.get(
+    '/jobs',
+    {
+      schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: ListJobsQuery, response: { 200: JobPage } },
+    },
+    async (req) => listJobs(deps.db, req.tenant.id, req.query),
+  );
+
+  r.get(
+    '/jobs/:jobId',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Get a job: status, counts, outcome, timestamps (served from PostgreSQL, works while workers are down)',
+        params: JobParams,
+        response: { 200: Job, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const job = await getJob(deps.db, req.tenant.id, req.params.jobId);
+      if (!job) throw notFound('job');
+      const { workflowId: _hidden, ...rest } = job;
+      return rest;
+    },
+  );
+
+  r.get(
+    '/jobs/:jobId/items',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Per-item results of a job, with Twilio error codes',
+        params: JobParams,
+        querystring: z
+          .object({
+            limit: z.coerce.number().int().min(1).max(1000).default(100),
+            cursor: z.string().max(200).optional(),
+            status: ItemStatus.optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ data: z.array(JobItem), nextCursor: z.string().nullable() }), 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const job = await getJob(deps.db, req.tenant.id, req.params.jobId);
+      if (!job) throw notFound('job');
+      return listJobItems(deps.db, job.id, { limit: req.query.limit, after: req.query.cursor, status: req.query.status });
+    },
+  );
+
+  r.post(
+    '/jobs/:jobId/cancel',
+    {
+      schema: {
+        tags: ['jobs'],
+        summary: 'Cancel a job: no new Twilio calls start; in-flight ones finish and are reported',
+        params: JobParams,
+        response: { 202: Job, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const job = await getJob(deps.db, req.tenant.id, req.params.jobId);
+      if (!job) throw notFound('job');
+      if (isFinished(job.status)) throw new HttpError(409, 'job_finished', `job already ${job.status}`);
+      await markJobCancelling(deps.db, req.tenant.id, job.id);
+      try {
+        await deps.temporal.workflow.getHandle(job.workflowId).signal(cancelJobSignal);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // Never started (queued): nothing ran, so the job simply ends here.
+        await cancelUnstartedJob(deps.db, req.tenant.id, job.id);
+      }
+      const { workflowId: _hidden, ...rest } = (await getJob(deps.db, req.tenant.id, job.id))!;
+      return reply.code(202).send(rest);
+    },
+  );
+};

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsync } from 'fastify';
+import { findLatestNumber, listNumbers } from '../../db/numbers';
+import { ErrorBody } from '../../schemas/common';
+import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNumber } from '../../schemas/numbers';
+import { numberOpWorkflowId } from '../../schemas/workflow-ids';
+import { buyNumber, configureNumber, releaseNumber } from '../../workflows';
+import type { ApiDeps } from '../app';
+import { HttpError, notFound } from '../errors';
+import { PENDING, runShortWorkflow } from '../workflow-runner';
+
+const Pending = z.object({ status: z.literal('pending'), message: z.string() });
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits or . _ : -')
+    .optional(),
+});
+
+/** Seed actions buy_number, configure_number, release_number, and the tenant's inventory. */
+export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const pending = (what: string) => ({
+    status: 'pending' as const,
+    message: `${what} is still running; it will complete — poll GET /v1/numbers/{phoneNumber}`,
+  });
+
+  r.get(
+    '/numbers',
+    {
+      schema: {
+        tags: ['numbers'],
+        summary: "List the tenant's numbers (newest first, cursor-paginated)",
+        querystring: ListNumbersQuery,
+        response: { 200: z.object({ data: z.array(PhoneNumber), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => listNumbers(deps.db, req.tenant.id, req.query),
+  );
+
+  r.get(
+    '/numbers/:phoneNumber',
+    {
+      schema: {
+        tags: ['numbers'],
+        summary: 'Get one of the tenant’s numbers',
+        params: NumberParams,
+        response: { 200: PhoneNumber, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const n = await findLatestNumber(deps.db, req.tenant.id, req.params.phoneNumber);
+      if (!n) throw notFound('number');
+      return n;
+    },
+  );
+
+  r.post(
+    '/numbers',
+    {
+      schema: {
+        tags: ['numbers'],
+        summary: 'Buy one number',
+        description:
+          'Buys the number and applies the optional configuration. Repeating a request with the same Idempotency-Key header joins the first one instead of buying again.',
+        headers: IdempotencyHeaders,
+        body: BuyNumberRequest,
+        response: { 201: PhoneNumber, 202: Pending, 400: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const { phoneNumber, ...config } = req.body;
+      const requestId = req.headers['idempotency-key'] ?? randomUUID();
+      const result = await runShortWorkflow(
+        deps.temporal,
+        deps.runner,
+        buyNumber,
+        numberOpWorkflowId(req.tenant.id, 'buy', phoneNumber, requestId),
+        [{ tenantId: req.tenant.id, phoneNumber, config }],
+      );
+      if (result === PENDING) return reply.code(202).send(pending('the purchase'));
+      if (result.status === 'purchased') return reply.code(201).send(result.number);
+      throw new HttpError(
+        result.status === 'unavailable' ? 409 : 400,
+        result.status === 'unavailable' ? 'number_unavailable' : 'twilio_error',
+        result.error.message,
+        { twilio: result.error },
+      );
+    },
+  );
+
+  r.patch(
+    '/numbers/:phoneNumber',
+    {
+      schema: {
+        tags: ['numbers'],
+        summary: 'Configure a number (voice/SMS webhooks, friendly name)',
+        params: NumberParams,
+        body: NumberConfig.refine((c) => Object.keys(c).length > 0, 'must set at least one field'),
+        response: { 200: PhoneNumber, 202: Pending, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const result = await runShortWorkflow(
+        deps.temporal,
+        deps.runner,
+        configureNumber,
+        numberOpWorkflowId(req.tenant.id, 'configure', req.params.phoneNumber, randomUUID()),
+        [{ tenantId: req.tenant.id, phoneNumber: req.params.phoneNumber, config: req.body }],
+      );
+      if (result === PENDING) return reply.code(202).send(pending('the update'));
+      if (result.status === 'not_found') throw notFound('active number');
+      return result.number;
+    },
+  );
+
+  r.delete(
+    '/numbers/:phoneNumber',
+    {
+      schema: {
+        tags: ['numbers'],
+        summary: 'Release a number back to Twilio',
+        params: NumberParams,
+        response: { 200: PhoneNumber, 202: Pending, 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const result = await runShortWorkflow(
+        deps.temporal,
+        deps.runner,
+        releaseNumber,
+        // One release per number at a time: a repeated DELETE joins the running one.
+        numberOpWorkflowId(req.tenant.id, 'release', req.params.phoneNumber, 'current'),
+        [{ tenantId: req.tenant.id, phoneNumber: req.params.phoneNumber, jobId: null }],
+      );
+      if (result === PENDING) return reply.code(202).send(pending('the release'));
+      if (result.status === 'not_found') throw notFound('active number');
+      if (result.status === 'rejected') throw new HttpError(400, 'twilio_error', result.error.message, { twilio: result.error });
+      return result.number;
+    },
+  );
+};

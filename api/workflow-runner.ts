@@ -1,0 +1,91 @@
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowFailedError,
+  type Client,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { Workflow } from '@temporalio/common';
+import type { TwilioErrorInfo } from '../schemas/common';
+import type { BulkBuyRequest, BulkReleaseRequest, JobKind } from '../schemas/jobs';
+import { bulkBuyNumbers, bulkReleaseNumbers } from '../workflows';
+import { HttpError } from './errors';
+
+export const PENDING = Symbol('pending');
+
+export interface RunnerSettings {
+  taskQueue: string;
+  syncTimeoutMs: number;
+}
+
+/** Finds Twilio's code and message in a failed workflow's cause chain. */
+export function twilioFailureOf(err: unknown): TwilioErrorInfo | null {
+  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  while (cause) {
+    if (cause instanceof ApplicationFailure && cause.type === 'TwilioError') {
+      return (cause.details?.[0] as TwilioErrorInfo | undefined) ?? null;
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
+/**
+ * Starts (or joins, for a repeated request id) a short workflow and waits for its result
+ * up to the sync timeout; after that the caller answers 202 and the work still completes.
+ */
+export async function runShortWorkflow<W extends Workflow>(
+  client: Client,
+  s: RunnerSettings,
+  workflow: W,
+  workflowId: string,
+  args: Parameters<W>,
+): Promise<Awaited<ReturnType<W>> | typeof PENDING> {
+  const options = { taskQueue: s.taskQueue, workflowId, args, workflowIdConflictPolicy: 'USE_EXISTING' as const };
+  const handle = await client.workflow.start(workflow, options as unknown as WorkflowStartOptions<W>);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof PENDING>((resolve) => {
+    timer = setTimeout(() => resolve(PENDING), s.syncTimeoutMs);
+  });
+  try {
+    return (await Promise.race([handle.result(), timeout])) as Awaited<ReturnType<W>> | typeof PENDING;
+  } catch (err) {
+    const twilio = twilioFailureOf(err);
+    if (twilio) throw new HttpError(twilio.status === 404 ? 404 : 400, 'twilio_error', twilio.message, { twilio });
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface JobToStart {
+  id: string;
+  tenantId: string;
+  kind: JobKind;
+  params: Record<string, unknown>;
+  workflowId: string;
+}
+
+/** Starts a job's workflow at most once (the id is the job's); a second start is a no-op. */
+export async function startJobWorkflow(client: Client, taskQueue: string, job: JobToStart): Promise<void> {
+  try {
+    if (job.kind === 'bulk_buy') {
+      await client.workflow.start(bulkBuyNumbers, {
+        taskQueue,
+        workflowId: job.workflowId,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [{ tenantId: job.tenantId, jobId: job.id, request: job.params as BulkBuyRequest }],
+      });
+    } else {
+      const req = job.params as BulkReleaseRequest;
+      await client.workflow.start(bulkReleaseNumbers, {
+        taskQueue,
+        workflowId: job.workflowId,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [{ tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, concurrency: req.concurrency }],
+      });
+    }
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Bulk-buy throughput against the sandbox: the durable workflow path (API → Temporal → worker →
+ * SDK → sandbox) next to the ceiling C/L and a plain, non-durable p-limit script using the SDK.
+ *
+ *   npm run bench -- --numbers 300 --cap 10 --latency 100
+ */
+import { parseArgs } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import pLimit from 'p-limit';
+import { buildApp } from '../api/app';
+import { createTwilioClient } from '../activities/twilio-client';
+import { loadConfig } from '../config/env';
+import { createPool } from '../db/pool';
+import { createTenant } from '../db/tenants';
+import { startLocalStack, startWorker } from '../dev/local-stack';
+import { stopChild } from '../dev/processes';
+
+const { values } = parseArgs({
+  options: {
+    numbers: { type: 'string', default: '300' },
+    cap: { type: 'string', default: '10' },
+    latency: { type: 'string', default: '100' },
+  },
+});
+const N = Number(values.numbers);
+const C = Number(values.cap);
+const L = Number(values.latency);
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+const { stack, stop } = await startLocalStack('bench');
+const worker = await startWorker(stack, 'bench', { TWILIO_MAX_CONCURRENCY: String(C), LOG_LEVEL: 'warn' });
+const control = (path: string, body?: unknown) =>
+  fetch(`${stack.sandboxUrl}/__sandbox/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  }).then((r) => r.json() as Promise<any>); // eslint-disable-line @typescript-eslint/no-explicit-any
+
+try {
+  const config = loadConfig({
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: 'bench',
+    TWILIO_ACCOUNT_SID: stack.accountSid,
+    TWILIO_AUTH_TOKEN: stack.authToken,
+    TWILIO_BASE_URL: stack.sandboxUrl,
+    LOG_LEVEL: 'silent',
+    BULK_MAX_QUANTITY: String(Math.max(N, 1000)),
+  });
+  const db = createPool(config.DATABASE_URL, 5);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection });
+  const app = await buildApp({ config, db, temporal }, { logger: false });
+  const { apiKey } = await createTenant(db, 'bench');
+  const headers = { authorization: `Bearer ${apiKey}` };
+
+  await control('faults', { concurrencyLimit: C, latencyMs: L });
+  await control('stats/reset', {});
+
+  // 1. Durable: one bulk-buy job through the API.
+  const t0 = performance.now();
+  const started = await app.inject({ method: 'POST', url: '/v1/jobs/bulk-buy', headers, payload: { areaCode: '415', quantity: N, concurrency: C } });
+  const jobId = started.json().id as string;
+  const statusLatencies: number[] = [];
+  let job;
+  for (;;) {
+    const s = performance.now();
+    job = (await app.inject({ method: 'GET', url: `/v1/jobs/${jobId}`, headers })).json();
+    statusLatencies.push(performance.now() - s);
+    if (['succeeded', 'partial', 'failed', 'cancelled'].includes(job.status)) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const durableSeconds = (performance.now() - t0) / 1000;
+  const durableStats = await control('stats');
+  const purchaseMs = (
+    await db.query(
+      `SELECT extract(epoch FROM (purchased_at - created_at)) * 1000 AS ms FROM phone_numbers WHERE job_id = $1 AND status = 'active'`,
+      [jobId],
+    )
+  ).rows.map((r) => Number(r.ms));
+
+  const wfId = `tenant-${(await db.query('SELECT tenant_id FROM jobs WHERE id = $1', [jobId])).rows[0].tenant_id}/job-${jobId}`;
+  const parentEvents = (await temporal.workflow.getHandle(wfId).fetchHistory()).events?.length ?? 0;
+  const batchEvents: number[] = [];
+  for (let i = 0; ; i++) {
+    try {
+      batchEvents.push((await temporal.workflow.getHandle(`${wfId}/batch-${i}`).fetchHistory()).events?.length ?? 0);
+    } catch {
+      break;
+    }
+  }
+
+  // 2. Plain script: the same SDK, p-limit at the same cap, no durability or bookkeeping.
+  await control('stats/reset', {});
+  const sdk = createTwilioClient({ accountSid: stack.accountSid, authToken: stack.authToken, baseUrl: stack.sandboxUrl, timeoutMs: 10_000 });
+  const account = sdk.api.v2010.accounts(stack.accountSid);
+  const t1 = performance.now();
+  const candidates = await account.availablePhoneNumbers('US').local.list({ areaCode: 628, pageSize: N, limit: N });
+  const limit = pLimit(C);
+  const plainLatencies: number[] = [];
+  await Promise.all(
+    candidates.map((c) =>
+      limit(async () => {
+        const s = performance.now();
+        await account.incomingPhoneNumbers.create({ phoneNumber: c.phoneNumber });
+        plainLatencies.push(performance.now() - s);
+      }),
+    ),
+  );
+  const plainSeconds = (performance.now() - t1) / 1000;
+  const plainStats = await control('stats');
+
+  const ceiling = C / (L / 1000);
+  const row = (name: string, v: string) => console.log(`${name.padEnd(44)} ${v}`);
+  console.log(`\nbulk-buy benchmark: ${N} numbers, sandbox concurrency cap C=${C}, latency L=${L} ms, 2 cores\n`);
+  row('ceiling C/L (one request per purchase)', `${ceiling.toFixed(1)} numbers/s`);
+  row('durable job (API→Temporal→worker→SDK)', `${(job.counts.succeeded / durableSeconds).toFixed(1)} numbers/s  (${job.counts.succeeded} in ${durableSeconds.toFixed(1)} s, ${((100 * job.counts.succeeded) / durableSeconds / ceiling).toFixed(0)} % of ceiling)`);
+  row('plain script (SDK + p-limit, not durable)', `${(candidates.length / plainSeconds).toFixed(1)} numbers/s  (${candidates.length} in ${plainSeconds.toFixed(1)} s, ${((100 * candidates.length) / plainSeconds / ceiling).toFixed(0)} % of ceiling)`);
+  row('durable: Twilio requests / 429s', `${durableStats.total?.requests ?? JSON.stringify(durableStats).slice(0, 80)} / ${durableStats.total?.rejected429 ?? '?'}`);
+  row('plain: Twilio requests / 429s', `${plainStats.total?.requests ?? '?'} / ${plainStats.total?.rejected429 ?? '?'}`);
+  row('durable purchase latency p50/p95/p99 (ms)', `${percentile(purchaseMs, 50).toFixed(0)} / ${percentile(purchaseMs, 95).toFixed(0)} / ${percentile(purchaseMs, 99).toFixed(0)}`);
+  row('plain purchase latency p50/p95/p99 (ms)', `${percentile(plainLatencies, 50).toFixed(0)} / ${percentile(plainLatencies, 95).toFixed(0)} / ${percentile(plainLatencies, 99).toFixed(0)}`);
+  row('GET /v1/jobs/:id latency p50/p95 (ms)', `${percentile(statusLatencies, 50).toFixed(1)} / ${percentile(statusLatencies, 95).toFixed(1)}`);
+  row('history events: parent / per batch (max)', `${parentEvents} / ${Math.max(...batchEvents)} over ${batchEvents.length} batches`);
+
+  await app.close();
+  await connection.close();
+  await db.end();
+} finally {
+  await stopChild(worker);
+  await stop();
+}

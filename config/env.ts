@@ -1,0 +1,51 @@
+import { z } from 'zod';
+
+/** Every setting the processes read, validated once at start-up. */
+const intFrom = (def: number) => z.coerce.number().int().positive().default(def);
+
+export const ConfigSchema = z.object({
+  NODE_ENV: z.string().default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection URL'),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('twilio-pro'),
+  TWILIO_ACCOUNT_SID: z.string().regex(/^AC[0-9a-fA-F]{32}$/, 'must be AC followed by 32 hex characters'),
+  TWILIO_AUTH_TOKEN: z.string().min(8, 'must be the account auth token'),
+  /** Set only for the sandbox; real Twilio uses the SDK's own hosts. */
+  TWILIO_BASE_URL: z.url().optional(),
+  /** Twilio's REST concurrency is per account: the worker never runs more Twilio activities than this. */
+  TWILIO_MAX_CONCURRENCY: intFrom(10),
+  TWILIO_HTTP_TIMEOUT_MS: intFrom(10_000),
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  BULK_MAX_QUANTITY: intFrom(5000),
+  /** How long a single-number request waits for its workflow before answering 202. */
+  API_SYNC_TIMEOUT_MS: intFrom(30_000),
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; the error names each bad variable and why. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable (as docker-compose passes `${X:-}`) means unset.
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = ConfigSchema.safeParse(set);
+  if (parsed.success) return parsed.data;
+  const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+  throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** Config for log output: secrets are never printed. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    temporal: `${c.TEMPORAL_ADDRESS}/${c.TEMPORAL_NAMESPACE}`,
+    taskQueue: c.TEMPORAL_TASK_QUEUE,
+    twilio: c.TWILIO_BASE_URL ? `sandbox ${c.TWILIO_BASE_URL}` : 'api.twilio.com',
+    twilioAccount: c.TWILIO_ACCOUNT_SID.slice(0, 6) + '…',
+    database: c.DATABASE_URL.replace(/\/\/[^@]*@/, '//***@'),
+  };
+}

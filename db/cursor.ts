@@ -1,0 +1,43 @@
+/**
+ * Keyset pagination over (created_at DESC, id DESC): stable while rows are added.
+ * The timestamp travels as PostgreSQL's own text form so no microseconds are lost.
+ */
+export interface Cursor {
+  ts: string;
+  id: string;
+}
+
+const tsPattern = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?([+-]\d\d(:?\d\d)?|Z)$/;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this API returned');
+  }
+}
+
+export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.ts, c.id])).toString('base64url');
+
+export function decodeCursor(raw: string): Cursor {
+  try {
+    const [ts, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
+    if (typeof ts === 'string' && typeof id === 'string' && tsPattern.test(ts) && uuidPattern.test(id)) return { ts, id };
+  } catch {
+    /* fall through */
+  }
+  throw new InvalidCursorError();
+}
+
+/** SQL condition continuing after the cursor; `first` is the number of its first bind parameter. */
+export function afterCursor(raw: string | undefined, first: number): { sql: string; params: unknown[] } {
+  if (raw === undefined) return { sql: 'TRUE', params: [] };
+  const c = decodeCursor(raw);
+  return { sql: `(created_at, id) < ($${first}::timestamptz, $${first + 1}::uuid)`, params: [c.ts, c.id] };
+}
+
+/** Rows were fetched with limit + 1 and carry `cursor_ts` (created_at::text). */
+export function pageOf<T extends { cursor_ts: string; id: string }>(rows: T[], limit: number) {
+  const page = rows.slice(0, limit);
+  const last = page[page.length - 1];
+  return { page, nextCursor: rows.length > limit && last ? encodeCursor({ ts: last.cursor_ts, id: last.id }) : null };
+}

@@ -1,0 +1,204 @@
+import type pg from 'pg';
+import type { Capabilities, NumberConfig, PhoneNumber } from '../schemas/numbers';
+import type { TwilioErrorInfo } from '../schemas/common';
+import { afterCursor, pageOf } from './cursor';
+import { recordJobItem } from './jobs';
+import { inTransaction, type Db } from './pool';
+
+interface NumberRow {
+  id: string;
+  tenant_id: string;
+  phone_number: string;
+  twilio_sid: string | null;
+  provider: string;
+  status: PhoneNumber['status'];
+  friendly_name: string | null;
+  capabilities: Partial<Capabilities>;
+  config: NumberConfig;
+  purchase_key: string;
+  job_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+  released_at: Date | null;
+  cursor_ts: string;
+}
+
+const columns = `id, tenant_id, phone_number, twilio_sid, provider, status, friendly_name, capabilities, config,
+  purchase_key, job_id, created_at, updated_at, released_at, created_at::text AS cursor_ts`;
+
+export function toPhoneNumber(r: NumberRow): PhoneNumber {
+  return {
+    id: r.id,
+    phoneNumber: r.phone_number,
+    twilioSid: r.twilio_sid,
+    provider: r.provider,
+    status: r.status,
+    friendlyName: r.friendly_name,
+    capabilities: r.capabilities,
+    config: r.config,
+    jobId: r.job_id,
+    createdAt: r.created_at.toISOString(),
+    updatedAt: r.updated_at.toISOString(),
+    releasedAt: r.released_at?.toISOString() ?? null,
+  };
+}
+
+export type Claim =
+  | { kind: 'fresh'; row: NumberRow }
+  | { kind: 'existing'; row: NumberRow }
+  | { kind: 'held_elsewhere' };
+
+/**
+ * Records the intent to buy `phoneNumber` under `purchaseKey` before Twilio is called.
+ * 'existing' means an earlier attempt of this same purchase got this far: reconcile, don't re-buy.
+ * 'held_elsewhere' means another purchase (any tenant) holds the number.
+ */
+export async function claimPurchase(
+  db: Db,
+  p: { tenantId: string; purchaseKey: string; phoneNumber: string; jobId: string | null; config: NumberConfig },
+): Promise<Claim> {
+  try {
+    const { rows } = await db.query<NumberRow>(
+      `INSERT INTO phone_numbers (tenant_id, phone_number, status, purchase_key, job_id, config)
+       VALUES ($1, $2, 'purchasing', $3, $4, $5)
+       ON CONFLICT (purchase_key) DO NOTHING RETURNING ${columns}`,
+      [p.tenantId, p.phoneNumber, p.purchaseKey, p.jobId, JSON.stringify(p.config)],
+    );
+    if (rows[0]) return { kind: 'fresh', row: rows[0] };
+  } catch (err) {
+    if ((err as { code?: string }).code === '23505') return { kind: 'held_elsewhere' };
+    throw err;
+  }
+  const { rows } = await db.query<NumberRow>(`SELECT ${columns} FROM phone_numbers WHERE purchase_key = $1`, [
+    p.purchaseKey,
+  ]);
+  return { kind: 'existing', row: rows[0]! };
+}
+
+/** Marks the purchase done and, for a job, its item succeeded — in one transaction. */
+export async function completePurchase(
+  db: Db,
+  p: { purchaseKey: string; twilioSid: string; friendlyName: string | null; capabilities: Partial<Capabilities> },
+): Promise<PhoneNumber> {
+  return inTransaction(db, async (c) => {
+    const { rows } = await c.query<NumberRow>(
+      `UPDATE phone_numbers SET status = 'active', twilio_sid = $2, friendly_name = $3, capabilities = $4,
+              purchased_at = COALESCE(purchased_at, now()), updated_at = now()
+        WHERE purchase_key = $1 RETURNING ${columns}`,
+      [p.purchaseKey, p.twilioSid, p.friendlyName, JSON.stringify(p.capabilities)],
+    );
+    const row = rows[0]!;
+    if (row.job_id) {
+      await recordJobItem(c, {
+        jobId: row.job_id,
+        itemKey: row.phone_number,
+        phoneNumber: row.phone_number,
+        status: 'succeeded',
+        twilioSid: p.twilioSid,
+        error: null,
+      });
+    }
+    return toPhoneNumber(row);
+  });
+}
+
+/** The purchase can't happen (e.g. 21422): free the number for others and record why. */
+export async function failPurchase(db: Db, p: { purchaseKey: string; error: TwilioErrorInfo }): Promise<void> {
+  await inTransaction(db, async (c) => {
+    const { rows } = await c.query<NumberRow>(
+      `UPDATE phone_numbers SET status = 'failed', updated_at = now() WHERE purchase_key = $1 RETURNING ${columns}`,
+      [p.purchaseKey],
+    );
+    const row = rows[0];
+    if (row?.job_id) {
+      await recordJobItem(c, {
+        jobId: row.job_id,
+        itemKey: row.phone_number,
+        phoneNumber: row.phone_number,
+        status: 'failed',
+        twilioSid: null,
+        error: p.error,
+      });
+    }
+  });
+}
+
+/** A tenant's number that is live (purchasing, active or releasing). */
+export async function findLiveNumber(db: Db | pg.PoolClient, tenantId: string, phoneNumber: string) {
+  const { rows } = await db.query<NumberRow>(
+    `SELECT ${columns} FROM phone_numbers
+      WHERE tenant_id = $1 AND phone_number = $2 AND status IN ('purchasing','active','releasing')`,
+    [tenantId, phoneNumber],
+  );
+  return rows[0] ?? null;
+}
+
+/** The newest row of a tenant's number, live or not (for GET after release). */
+export async function findLatestNumber(db: Db, tenantId: string, phoneNumber: string): Promise<PhoneNumber | null> {
+  const { rows } = await db.query<NumberRow>(
+    `SELECT ${columns} FROM phone_numbers WHERE tenant_id = $1 AND phone_number = $2 AND status <> 'failed'
+      ORDER BY created_at DESC LIMIT 1`,
+    [tenantId, phoneNumber],
+  );
+  return rows[0] ? toPhoneNumber(rows[0]) : null;
+}
+
+export async function listNumbers(
+  db: Db,
+  tenantId: string,
+  q: { limit: number; cursor?: string; status?: string; contains?: string },
+) {
+  const page = afterCursor(q.cursor, 4);
+  const { rows } = await db.query<NumberRow>(
+    `SELECT ${columns} FROM phone_numbers
+      WHERE tenant_id = $1 AND ($2::text IS NULL AND status <> 'failed' OR status = $2)
+        AND ($3::text IS NULL OR phone_number LIKE '%' || $3 || '%') AND ${page.sql}
+      ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
+    [tenantId, q.status ?? null, q.contains ?? null, ...page.params],
+  );
+  const { page: data, nextCursor } = pageOf(rows, q.limit);
+  return { data: data.map(toPhoneNumber), nextCursor };
+}
+
+export async function saveNumberConfig(
+  db: Db,
+  p: { tenantId: string; phoneNumber: string; config: NumberConfig; friendlyName: string | null },
+): Promise<PhoneNumber | null> {
+  const { rows } = await db.query<NumberRow>(
+    `UPDATE phone_numbers SET config = config || $3::jsonb, friendly_name = COALESCE($4, friendly_name), updated_at = now()
+      WHERE tenant_id = $1 AND phone_number = $2 AND status = 'active' RETURNING ${columns}`,
+    [p.tenantId, p.phoneNumber, JSON.stringify(p.config), p.friendlyName],
+  );
+  return rows[0] ? toPhoneNumber(rows[0]) : null;
+}
+
+export async function markReleasing(db: Db, tenantId: string, phoneNumber: string) {
+  const { rows } = await db.query<NumberRow>(
+    `UPDATE phone_numbers SET status = 'releasing', updated_at = now()
+      WHERE tenant_id = $1 AND phone_number = $2 AND status IN ('active','releasing') RETURNING ${columns}`,
+    [tenantId, phoneNumber],
+  );
+  return rows[0] ?? null;
+}
+
+export async function markReleased(db: Db, id: string, job: { jobId: string } | null): Promise<PhoneNumber> {
+  return inTransaction(db, async (c) => {
+    const { rows } = await c.query<NumberRow>(
+      `UPDATE phone_numbers SET status = 'released', released_at = COALESCE(released_at, now()), updated_at = now()
+        WHERE id = $1 RETURNING ${columns}`,
+      [id],
+    );
+    const row = rows[0]!;
+    if (job) {
+      await recordJobItem(c, {
+        jobId: job.jobId,
+        itemKey: row.phone_number,
+        phoneNumber: row.phone_number,
+        status: 'succeeded',
+        twilioSid: row.twilio_sid,
+        error: null,
+      });
+    }
+    return toPhoneNumber(row);
+  });
+}

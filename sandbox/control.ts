@@ -1,0 +1,80 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { z } from 'zod';
+import { emptyStats, FaultSettings, noFaults, type AccountStats } from './faults';
+import type { SandboxState } from './state';
+import type { FaultContext } from './twilio-scope';
+import { newSid } from './wire';
+import { randomBytes } from 'node:crypto';
+
+/** The control API under /__sandbox: faults, accounts, inventory, stats. Never subject to faults. */
+export const controlApi: FastifyPluginAsync<{ state: SandboxState; faults: FaultContext; configuredAccounts: Set<string> }> = async (
+  app,
+  { state, faults, configuredAccounts },
+) => {
+  const bad = (reply: import('fastify').FastifyReply, error: z.ZodError) =>
+    reply.code(400).send({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+
+  app.get('/health', async () => ({ status: 'ok' }));
+
+  app.get('/faults', async () => faults.settings);
+  app.post('/faults', async (req, reply) => {
+    const parsed = FaultSettings.partial().safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    faults.settings = { ...faults.settings, ...parsed.data };
+    return faults.settings;
+  });
+  app.delete('/faults', async () => {
+    faults.settings = noFaults(state.seed);
+    return faults.settings;
+  });
+
+  app.post('/accounts', async (req, reply) => {
+    const parsed = z
+      .object({ sid: z.string().regex(/^AC[0-9a-f]{32}$/).optional(), authToken: z.string().min(8).optional() })
+      .strict()
+      .safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const account = { sid: parsed.data.sid ?? newSid('AC'), authToken: parsed.data.authToken ?? randomBytes(16).toString('hex') };
+    state.accounts.set(account.sid, account);
+    return reply.code(201).send(account);
+  });
+
+  app.post('/inventory', async (req, reply) => {
+    const parsed = z
+      .object({ areaCode: z.string().regex(/^\d{3}$/), count: z.number().int().min(0).max(100_000) })
+      .strict()
+      .safeParse(req.body);
+    if (!parsed.success) return bad(reply, parsed.error);
+    state.setInventorySize(parsed.data.areaCode, parsed.data.count);
+    return parsed.data;
+  });
+
+  app.get('/stats', async () => {
+    const total: AccountStats = emptyStats();
+    const accounts: Record<string, AccountStats> = {};
+    for (const [sid, s] of faults.stats) {
+      accounts[sid] = s;
+      total.requests += s.requests;
+      total.rejected429 += s.rejected429;
+      total.injected5xx += s.injected5xx;
+      total.droppedAfterCommit += s.droppedAfterCommit;
+      total.inFlight += s.inFlight;
+      total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
+      for (const [code, n] of Object.entries(s.byStatus)) total.byStatus[code] = (total.byStatus[code] ?? 0) + n;
+    }
+    return { total, accounts };
+  });
+  app.post('/stats/reset', async () => {
+    for (const s of faults.stats.values()) Object.assign(s, { ...emptyStats(), inFlight: s.inFlight });
+    return { ok: true };
+  });
+
+  app.post('/reset', async () => {
+    state.reset();
+    for (const sid of [...state.accounts.keys()]) if (!configuredAccounts.has(sid)) state.accounts.delete(sid);
+    faults.settings = noFaults(state.seed);
+    faults.decider.reset();
+    faults.stats.clear();
+    return { ok: true };
+  });
+};

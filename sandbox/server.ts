@@ -1,0 +1,61 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import { controlApi } from './control';
+import { FaultDecider, noFaults } from './faults';
+import { numbersProduct } from './products/numbers';
+import { SandboxState, type Account } from './state';
+import { registerTwilioPipeline, type FaultContext } from './twilio-scope';
+import { stableSid } from './wire';
+
+export interface SandboxOptions {
+  seed?: number;
+  accounts?: Account[];
+  logger?: boolean;
+}
+
+export interface Sandbox {
+  app: FastifyInstance;
+  state: SandboxState;
+  faults: FaultContext;
+  listen(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Obviously fake credentials for when none are configured. */
+export const defaultAccount = (): Account => ({
+  sid: process.env.SANDBOX_ACCOUNT_SID ?? stableSid('AC', 'sandbox'),
+  authToken: process.env.SANDBOX_AUTH_TOKEN ?? stableSid('', 'sandbox-token'),
+});
+
+/**
+ * The Twilio sandbox: a stateful server speaking Twilio's REST wire format, so the official SDK
+ * works against it unchanged but for its base URL. Products are plugins; each new product
+ * (trunking, Trust Hub, messaging, events) is one more plugin in the Twilio scope.
+ */
+export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
+  const seed = opts.seed ?? Number(process.env.SANDBOX_SEED ?? 1);
+  const state = new SandboxState(seed);
+  const accounts = opts.accounts ?? [defaultAccount()];
+  for (const a of accounts) state.accounts.set(a.sid, a);
+  const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map() };
+
+  const app = Fastify({ logger: opts.logger ?? false });
+  await app.register(formbody);
+  await app.register(controlApi, { prefix: '/__sandbox', state, faults, configuredAccounts: new Set(accounts.map((a) => a.sid)) });
+  await app.register(async (twilio) => {
+    registerTwilioPipeline(twilio, state, faults);
+    await twilio.register(numbersProduct, { state });
+  });
+
+  return {
+    app,
+    state,
+    faults,
+    async listen(port = 0, host = '127.0.0.1') {
+      await app.listen({ port, host });
+      const address = app.server.address() as { port: number };
+      return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    },
+    close: () => app.close(),
+  };
+}

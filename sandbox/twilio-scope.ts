@@ -1,0 +1,103 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { emptyStats, fingerprint, FaultDecider, type AccountStats, type FaultSettings } from './faults';
+import type { SandboxState } from './state';
+import { sendTwilioError, TwilioError } from './wire';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    accountSid: string;
+    dropAfterCommit: boolean;
+    startedAt: number;
+  }
+}
+
+export interface FaultContext {
+  settings: FaultSettings;
+  decider: FaultDecider;
+  stats: Map<string, AccountStats>;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export function statsFor(ctx: FaultContext, account: string): AccountStats {
+  let s = ctx.stats.get(account);
+  if (!s) ctx.stats.set(account, (s = emptyStats()));
+  return s;
+}
+
+/**
+ * What every Twilio route goes through: HTTP Basic auth (account SID + auth token), then the
+ * fault pipeline — concurrency cap (429/20429, not processed), latency, injected 5xx (not processed),
+ * and timeout-after-commit (processed, then the connection is dropped).
+ */
+export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState, faults: FaultContext) {
+  app.decorateRequest('accountSid', '');
+  app.decorateRequest('dropAfterCommit', false);
+  app.decorateRequest('startedAt', 0);
+
+  app.addHook('onRequest', async (req: FastifyRequest, reply: FastifyReply) => {
+    req.startedAt = performance.now();
+    const m = /^Basic\s+(.+)$/i.exec(req.headers.authorization ?? '');
+    const [user, pass] = m ? Buffer.from(m[1]!, 'base64').toString('utf8').split(':') : [];
+    const account = user ? state.accounts.get(user) : undefined;
+    if (!account || account.authToken !== pass) return sendTwilioError(reply, 401, 20003, 'Authenticate');
+    const pathAccount = /\/Accounts\/([^/.]+)/.exec(req.url)?.[1];
+    if (pathAccount && pathAccount !== account.sid) {
+      return sendTwilioError(reply, 404, 20404, `The requested resource ${req.url.split('?')[0]} was not found`);
+    }
+    req.accountSid = account.sid;
+  });
+
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    const settings = faults.settings;
+    const stats = statsFor(faults, req.accountSid);
+    stats.requests += 1;
+    stats.inFlight += 1;
+    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+    reply.raw.once('close', () => {
+      stats.inFlight -= 1;
+    });
+    reply.header('Twilio-Concurrent-Requests', String(stats.inFlight));
+    if (settings.concurrencyLimit && stats.inFlight > settings.concurrencyLimit) {
+      stats.rejected429 += 1;
+      return sendTwilioError(reply, 429, 20429, 'Too Many Requests');
+    }
+    const fp = fingerprint(req.accountSid, req.method, req.url, req.body);
+    const n = faults.decider.occurrence(fp);
+    const roll = (kind: string) => FaultDecider.roll(settings.seed, fp, n, kind);
+    const delay = settings.latencyMs + (settings.latencyJitterMs ? roll('jitter') * settings.latencyJitterMs : 0);
+    if (delay > 0) await sleep(delay);
+    if (settings.errorRate5xx > 0 && roll('5xx') < settings.errorRate5xx) {
+      stats.injected5xx += 1;
+      const unavailable = roll('5xx-kind') < 0.5;
+      return sendTwilioError(reply, unavailable ? 503 : 500, unavailable ? 20503 : 20500, unavailable ? 'Service Unavailable' : 'Internal Server Error');
+    }
+    const isWrite = req.method === 'POST' || req.method === 'DELETE';
+    if (isWrite && settings.timeoutAfterCommitRate > 0 && roll('drop') < settings.timeoutAfterCommitRate) {
+      req.dropAfterCommit = true;
+    }
+  });
+
+  app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
+    if (!req.accountSid) return payload;
+    const stats = statsFor(faults, req.accountSid);
+    stats.byStatus[reply.statusCode] = (stats.byStatus[reply.statusCode] ?? 0) + 1;
+    reply.header('Twilio-Request-Duration', ((performance.now() - req.startedAt) / 1000).toFixed(3));
+    if (req.dropAfterCommit && reply.statusCode < 400) {
+      // The write happened; the client never hears about it.
+      stats.droppedAfterCommit += 1;
+      if (faults.settings.timeoutMode === 'hang') await sleep(faults.settings.hangMs);
+      req.raw.socket?.destroy();
+    }
+    return payload;
+  });
+
+  app.setErrorHandler((err, _req, reply) => {
+    if (err instanceof TwilioError) return sendTwilioError(reply, err.status, err.code, err.message);
+    const status = (err as { statusCode?: number }).statusCode ?? 500;
+    return sendTwilioError(reply, status, status >= 500 ? 20500 : 20001, (err as Error).message);
+  });
+  app.setNotFoundHandler((req, reply) =>
+    sendTwilioError(reply, 404, 20404, `The requested resource ${req.url.split('?')[0]} was not found`),
+  );
+}

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/** E.164 as Twilio uses it for US numbers we manage: +1 and ten digits. */
+export const E164 = z
+  .string()
+  .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +14155550100');
+
+export const AreaCode = z
+  .string()
+  .regex(/^[2-9]\d{2}$/, 'must be a 3-digit US area code that does not start with 0 or 1');
+
+export const HttpMethod = z.enum(['GET', 'POST']);
+
+export const Pagination = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const TwilioErrorInfo = z.object({
+  code: z.number().int().nullable(),
+  status: z.number().int().nullable(),
+  message: z.string(),
+  moreInfo: z.string().nullable(),
+});
+export type TwilioErrorInfo = z.infer<typeof TwilioErrorInfo>;
+
+export const ErrorBody = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    fields: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+    twilio: TwilioErrorInfo.optional(),
+  }),
+});

@@ -1,0 +1,106 @@
+import { z } from 'zod';
+import { AreaCode, E164, TwilioErrorInfo } from './common';
+import { NumberConfig } from './numbers';
+
+export const JobKind = z.enum(['bulk_buy', 'bulk_release']);
+export type JobKind = z.infer<typeof JobKind>;
+
+export const JobStatus = z.enum(['queued', 'running', 'cancelling', 'succeeded', 'partial', 'cancelled', 'failed']);
+export type JobStatus = z.infer<typeof JobStatus>;
+
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits or . _ : -');
+
+/** Seed action bulk_buy. `maxQuantity` comes from configuration, so the schema is built per app. */
+export function bulkBuyRequestSchema(maxQuantity: number) {
+  return z
+    .object({
+      areaCode: AreaCode,
+      quantity: z.number().int().min(1).max(maxQuantity, `must be at most ${maxQuantity}`),
+      contains: z.string().regex(/^[0-9*]{2,16}$/, 'must be 2-16 digits or * wildcards').optional(),
+      capabilities: z
+        .object({ voice: z.boolean(), sms: z.boolean(), mms: z.boolean() })
+        .partial()
+        .strict()
+        .optional(),
+      /** Tried in order once the main area code has no numbers left. */
+      fallbackAreaCodes: z.array(AreaCode).max(10).default([]),
+      config: NumberConfig.default({}),
+      concurrency: z.number().int().min(1).max(50).default(10),
+      idempotencyKey: IdempotencyKey.optional(),
+    })
+    .strict();
+}
+export type BulkBuyRequest = z.output<ReturnType<typeof bulkBuyRequestSchema>>;
+
+/** Seed action bulk_release. */
+export function bulkReleaseRequestSchema(maxQuantity: number) {
+  return z
+    .object({
+      phoneNumbers: z
+        .array(E164)
+        .min(1)
+        .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
+        .refine((a) => new Set(a).size === a.length, 'must not contain duplicates'),
+      concurrency: z.number().int().min(1).max(50).default(10),
+      idempotencyKey: IdempotencyKey.optional(),
+    })
+    .strict();
+}
+export type BulkReleaseRequest = z.output<ReturnType<typeof bulkReleaseRequestSchema>>;
+
+export const ItemStatus = z.enum(['pending', 'succeeded', 'failed', 'skipped']);
+
+export const JobItem = z.object({
+  itemKey: z.string(),
+  phoneNumber: z.string().nullable(),
+  status: ItemStatus,
+  twilioSid: z.string().nullable(),
+  error: TwilioErrorInfo.nullable(),
+  updatedAt: z.string(),
+});
+export type JobItem = z.infer<typeof JobItem>;
+
+/** Why a bulk job stopped, as the workflow reports it. */
+export const JobOutcome = z.object({
+  stopReason: z.enum(['completed', 'inventory_exhausted', 'cancelled', 'rejected']),
+  message: z.string(),
+  areaCodesTried: z.array(z.string()).optional(),
+  exhaustedAreaCodes: z.array(z.string()).optional(),
+  historyEvents: z.number().int().optional(),
+  lastError: TwilioErrorInfo.optional(),
+});
+export type JobOutcome = z.infer<typeof JobOutcome>;
+
+export const Job = z.object({
+  id: z.string(),
+  kind: JobKind,
+  status: JobStatus,
+  params: z.record(z.string(), z.unknown()),
+  counts: z.object({
+    requested: z.number().int(),
+    succeeded: z.number().int(),
+    failed: z.number().int(),
+    skipped: z.number().int(),
+    pending: z.number().int(),
+  }),
+  outcome: JobOutcome.nullable(),
+  idempotencyKey: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type Job = z.infer<typeof Job>;
+
+export const ListJobsQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+    kind: JobKind.optional(),
+    status: JobStatus.optional(),
+  })
+  .strict();
+
+export const JobParams = z.object({ jobId: z.uuid('must be a job id (UUID)') });

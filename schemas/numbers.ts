@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { AreaCode, E164, HttpMethod } from './common';
+
+export const Capabilities = z.object({
+  voice: z.boolean(),
+  sms: z.boolean(),
+  mms: z.boolean(),
+  fax: z.boolean().optional(),
+});
+export type Capabilities = z.infer<typeof Capabilities>;
+
+/** Webhook and label settings of a number (seed action configure_number). */
+export const NumberConfig = z
+  .object({
+    friendlyName: z.string().min(1).max(64),
+    voiceUrl: z.url(),
+    voiceMethod: HttpMethod,
+    voiceFallbackUrl: z.url(),
+    smsUrl: z.url(),
+    smsMethod: HttpMethod,
+    smsFallbackUrl: z.url(),
+    statusCallback: z.url(),
+  })
+  .partial()
+  .strict();
+export type NumberConfig = z.infer<typeof NumberConfig>;
+
+const booleanQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+/** Seed action search_numbers. */
+export const SearchNumbersQuery = z
+  .object({
+    type: z.enum(['local', 'toll-free']).default('local'),
+    areaCode: AreaCode.optional(),
+    contains: z
+      .string()
+      .regex(/^[0-9A-Za-z*]{2,16}$/, 'must be 2-16 digits, letters or * wildcards')
+      .optional(),
+    smsEnabled: booleanQuery.optional(),
+    voiceEnabled: booleanQuery.optional(),
+    mmsEnabled: booleanQuery.optional(),
+    inRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter state code such as CA').optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(20),
+  })
+  .strict();
+export type SearchNumbersQuery = z.output<typeof SearchNumbersQuery>;
+
+export const AvailableNumber = z.object({
+  phoneNumber: z.string(),
+  friendlyName: z.string(),
+  locality: z.string().nullable(),
+  region: z.string().nullable(),
+  postalCode: z.string().nullable(),
+  isoCountry: z.string(),
+  capabilities: Capabilities,
+});
+export type AvailableNumber = z.infer<typeof AvailableNumber>;
+
+/** Seed action buy_number. */
+export const BuyNumberRequest = z
+  .object({ phoneNumber: E164 })
+  .extend(NumberConfig.shape)
+  .strict();
+export type BuyNumberRequest = z.infer<typeof BuyNumberRequest>;
+
+export const NumberStatus = z.enum(['purchasing', 'active', 'releasing', 'released', 'failed']);
+
+export const PhoneNumber = z.object({
+  id: z.string(),
+  phoneNumber: z.string(),
+  twilioSid: z.string().nullable(),
+  provider: z.string(),
+  status: NumberStatus,
+  friendlyName: z.string().nullable(),
+  capabilities: Capabilities.partial(),
+  config: NumberConfig,
+  jobId: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  releasedAt: z.string().nullable(),
+});
+export type PhoneNumber = z.infer<typeof PhoneNumber>;
+
+export const ListNumbersQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+    status: NumberStatus.optional(),
+    contains: z.string().regex(/^\+?\d{1,15}$/, 'must be digits, optionally starting with +').optional(),
+  })
+  .strict();
+
+export const NumberParams = z.object({ phoneNumber: E164 });

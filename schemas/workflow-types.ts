@@ -1,0 +1,105 @@
+/** Inputs and results exchanged between the API, workflows and activities (plain data only). */
+import type { TwilioErrorInfo } from './common';
+import type { BulkBuyRequest } from './jobs';
+import type { NumberConfig, PhoneNumber, SearchNumbersQuery } from './numbers';
+
+export type StopReason = 'completed' | 'inventory_exhausted' | 'cancelled' | 'rejected';
+
+export interface SearchInput {
+  query: SearchNumbersQuery;
+}
+
+export interface BuyNumberInput {
+  tenantId: string;
+  phoneNumber: string;
+  config: NumberConfig;
+}
+
+export interface ConfigureNumberInput {
+  tenantId: string;
+  phoneNumber: string;
+  config: NumberConfig;
+}
+
+export interface ReleaseNumberInput {
+  tenantId: string;
+  phoneNumber: string;
+  jobId: string | null;
+}
+
+export interface PurchaseInput {
+  tenantId: string;
+  jobId: string | null;
+  /** Stable across retries of this one purchase, unique per purchase. */
+  purchaseKey: string;
+  phoneNumber: string;
+  config: NumberConfig;
+}
+
+export type PurchaseOutcome =
+  | { status: 'purchased'; number: PhoneNumber }
+  | { status: 'unavailable'; error: TwilioErrorInfo }
+  | { status: 'rejected'; error: TwilioErrorInfo };
+
+export type ReleaseOutcome =
+  | { status: 'released'; number: PhoneNumber }
+  | { status: 'not_found' }
+  | { status: 'rejected'; error: TwilioErrorInfo };
+
+export type ConfigureOutcome = { status: 'configured'; number: PhoneNumber } | { status: 'not_found' };
+
+export interface BulkBuyProgress {
+  bought: number;
+  batchNo: number;
+  areaIndex: number;
+  exhausted: string[];
+}
+
+export interface BulkBuyInput {
+  tenantId: string;
+  jobId: string;
+  request: BulkBuyRequest;
+  progress?: BulkBuyProgress;
+}
+
+export interface BuyBatchInput {
+  tenantId: string;
+  jobId: string;
+  areaCode: string;
+  want: number;
+  contains?: string;
+  capabilities?: BulkBuyRequest['capabilities'];
+  config: NumberConfig;
+  concurrency: number;
+}
+
+export interface BuyBatchResult {
+  bought: number;
+  attempted: number;
+  stopReason: StopReason;
+  /** The Twilio error that stopped the batch, when stopReason is 'rejected'. */
+  lastError?: TwilioErrorInfo;
+}
+
+export interface BulkReleaseInput {
+  tenantId: string;
+  jobId: string;
+  phoneNumbers: string[];
+  concurrency: number;
+  /** Numbers before this index were handled by an earlier run (continue-as-new). */
+  offset?: number;
+  totals?: ReleaseBatchResult;
+}
+
+export interface ReleaseBatchInput {
+  tenantId: string;
+  jobId: string;
+  phoneNumbers: string[];
+  concurrency: number;
+}
+
+export interface ReleaseBatchResult {
+  released: number;
+  failed: number;
+  skipped: number;
+}

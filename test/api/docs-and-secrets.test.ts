@@ -1,0 +1,63 @@
+import { Writable } from 'node:stream';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
+import { redactPaths } from '../../config/logger';
+import { createPool } from '../../db/pool';
+import { newTenant, stack, testConfig } from '../helpers/stack';
+
+const lines: string[] = [];
+let app: Awaited<ReturnType<typeof buildApp>>;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  const config = testConfig({ LOG_LEVEL: 'trace' });
+  const db = createPool(config.DATABASE_URL, 2);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      lines.push(String(chunk));
+      cb();
+    },
+  });
+  app = await buildApp(
+    { config, db, temporal: new Client({ connection }) },
+    { logger: { level: 'trace', stream: sink, redact: { paths: redactPaths, censor: '[redacted]' } } },
+  );
+  close = async () => {
+    await app.close();
+    await connection.close();
+    await db.end();
+  };
+});
+afterAll(async () => close());
+
+it('documents every endpoint in the OpenAPI spec, with bearer auth', async () => {
+  const spec = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  expect(spec.openapi).toMatch(/^3\./);
+  expect(spec.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
+  for (const path of [
+    '/v1/available-numbers', '/v1/numbers', '/v1/numbers/{phoneNumber}', '/v1/jobs', '/v1/jobs/bulk-buy',
+    '/v1/jobs/bulk-release', '/v1/jobs/{jobId}', '/v1/jobs/{jobId}/items', '/v1/jobs/{jobId}/cancel',
+  ]) {
+    expect(spec.paths, path).toHaveProperty([path]);
+  }
+  expect(spec.paths['/v1/jobs/bulk-buy'].post.requestBody.content['application/json'].schema.properties.quantity).toBeDefined();
+  expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
+});
+
+it('never writes API keys or Twilio tokens to logs or responses', async () => {
+  const db = createPool(stack.databaseUrl, 1);
+  const tenant = await newTenant(db, 'secrets');
+  await db.end();
+  const responses = [
+    await app.inject({ method: 'GET', url: '/v1/numbers', headers: tenant.headers }),
+    await app.inject({ method: 'GET', url: '/v1/numbers', headers: { authorization: 'Bearer tp_wrong-key-123456' } }),
+    await app.inject({ method: 'GET', url: '/v1/available-numbers?areaCode=415&limit=1', headers: tenant.headers }),
+  ];
+  const everything = lines.join('\n') + responses.map((r) => r.body).join('\n');
+  expect(lines.length).toBeGreaterThan(0);
+  expect(everything).not.toContain(tenant.apiKey);
+  expect(everything).not.toContain('tp_wrong-key-123456');
+  expect(everything).not.toContain(stack.authToken);
+});

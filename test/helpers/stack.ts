@@ -1,0 +1,89 @@
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { randomUUID } from 'node:crypto';
+import type { ChildProcess } from 'node:child_process';
+import { buildApp } from '../../api/app';
+import { createTwilioClient } from '../../activities/twilio-client';
+import { loadConfig } from '../../config/env';
+import { createPool, type Db } from '../../db/pool';
+import { createTenant } from '../../db/tenants';
+import { stopChild } from '../../dev/processes';
+import { startWorker } from '../../dev/local-stack';
+import './stack-info';
+
+export const stack = inject('stack');
+
+export function testConfig(overrides: Record<string, string> = {}) {
+  return loadConfig({
+    DATABASE_URL: stack.databaseUrl,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    TEMPORAL_TASK_QUEUE: stack.taskQueue,
+    TWILIO_ACCOUNT_SID: stack.accountSid,
+    TWILIO_AUTH_TOKEN: stack.authToken,
+    TWILIO_BASE_URL: stack.sandboxUrl,
+    LOG_LEVEL: 'silent',
+    BULK_MAX_QUANTITY: '1000',
+    ...overrides,
+  });
+}
+
+/** The real API (in-process, driven with app.inject) against the shared real stack. */
+export async function createTestApi(overrides: Record<string, string> = {}) {
+  const config = testConfig(overrides);
+  const db = createPool(config.DATABASE_URL, 5);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ config, db, temporal }, { logger: false });
+  await app.ready();
+  return {
+    app,
+    db,
+    temporal,
+    config,
+    async close() {
+      await app.close();
+      await connection.close();
+      await db.end();
+    },
+  };
+}
+
+export async function newTenant(db: Db, prefix = 'tenant') {
+  const { tenant, apiKey } = await createTenant(db, `${prefix}-${randomUUID().slice(0, 8)}`);
+  return { tenantId: tenant.id, apiKey, headers: { authorization: `Bearer ${apiKey}` } };
+}
+
+/** The official SDK pointed at the sandbox: how tests count what Twilio really holds. */
+export const twilioSdk = () =>
+  createTwilioClient({ accountSid: stack.accountSid, authToken: stack.authToken, baseUrl: stack.sandboxUrl, timeoutMs: 10_000 });
+
+export async function ownedInSandbox(prefix: string): Promise<string[]> {
+  const list = await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.list({ phoneNumber: prefix, pageSize: 1000 });
+  return list.map((n) => n.phoneNumber).filter((n) => n.startsWith(prefix));
+}
+
+/** The sandbox's control API (faults, inventory, stats). */
+export async function sandboxControl(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
+  const res = await fetch(`${stack.sandboxUrl}/__sandbox/${path}`, {
+    method,
+    headers: body ? { 'content-type': 'application/json' } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`sandbox control ${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+/** A worker process from the production entrypoint, on its own task queue. */
+export const startWorkerProcess = (taskQueue: string) => startWorker(stack, taskQueue);
+
+export { stopChild };
+
+export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}

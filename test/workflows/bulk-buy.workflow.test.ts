@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { Activities } from '../../activities';
+import type { JobOutcome } from '../../schemas/jobs';
+import type { PurchaseInput, PurchaseOutcome } from '../../schemas/workflow-types';
+import { bulkBuyNumbers } from '../../workflows';
+import { stack } from '../helpers/stack';
+
+/**
+ * The bulk-buy workflow on the real Temporal server with stub activities, to drive outcomes the
+ * sandbox can't easily produce on demand: candidates lost at a high rate, exhaustion, account-level rejection.
+ */
+let connection: NativeConnection;
+let clientConnection: Connection;
+let client: Client;
+let bundle: string;
+
+beforeAll(async () => {
+  connection = await NativeConnection.connect({ address: stack.temporalAddress });
+  clientConnection = await Connection.connect({ address: stack.temporalAddress });
+  client = new Client({ connection: clientConnection });
+  bundle = await readFile(stack.bundlePath, 'utf8');
+});
+afterAll(async () => {
+  await clientConnection.close();
+  await connection.close();
+});
+
+function fakeTwilio(opts: { inventory: number; outcome: (n: string, i: number) => PurchaseOutcome['status'] }) {
+  const available = new Set(Array.from({ length: opts.inventory }, (_, i) => `+1555${String(i).padStart(7, '0')}`));
+  const bought = new Map<string, number>();
+  const purchaseKeys = new Set<string>();
+  let calls = 0;
+  let finished: { status: string; outcome: JobOutcome } | undefined;
+  const activities: Partial<Activities> = {
+    async searchAvailableNumbers(q) {
+      return [...available].slice(0, q.limit).map((phoneNumber) => ({
+        phoneNumber, friendlyName: phoneNumber, locality: null, region: null, postalCode: null, isoCountry: 'US',
+        capabilities: { voice: true, sms: true, mms: true },
+      }));
+    },
+    async purchaseNumber(input: PurchaseInput): Promise<PurchaseOutcome> {
+      expect(purchaseKeys.has(input.purchaseKey)).toBe(false);
+      purchaseKeys.add(input.purchaseKey);
+      const status = opts.outcome(input.phoneNumber, calls++);
+      const error = { code: status === 'unavailable' ? 21422 : 20003, status: 400, message: status, moreInfo: null };
+      if (status !== 'purchased') {
+        if (status === 'unavailable') available.delete(input.phoneNumber); // someone else took it
+        return { status, error } as PurchaseOutcome;
+      }
+      available.delete(input.phoneNumber);
+      bought.set(input.phoneNumber, (bought.get(input.phoneNumber) ?? 0) + 1);
+      return { status: 'purchased', number: {} as never };
+    },
+    async markJobRunning() {},
+    async finishJob(input) {
+      finished = input;
+    },
+  };
+  return { activities, bought, finished: () => finished };
+}
+
+async function run(fake: ReturnType<typeof fakeTwilio>, request: Record<string, unknown>) {
+  const taskQueue = `wf-test-${randomUUID()}`;
+  const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code: bundle }, activities: fake.activities });
+  return worker.runUntil(
+    client.workflow.execute(bulkBuyNumbers, {
+      taskQueue,
+      workflowId: `wf-test-${randomUUID()}`,
+      args: [{ tenantId: 't', jobId: randomUUID(), request: { fallbackAreaCodes: [], config: {}, concurrency: 8, ...request } as never }],
+    }),
+  );
+}
+
+describe('bulkBuyNumbers workflow', () => {
+  it('ends at exactly the quantity across batches when a third of candidates are taken', async () => {
+    const fake = fakeTwilio({ inventory: 2000, outcome: (_, i) => (i % 3 === 1 ? 'unavailable' : 'purchased') });
+    const outcome = await run(fake, { areaCode: '555', quantity: 250 });
+    expect([...fake.bought.values()].reduce((a, b) => a + b, 0)).toBe(250);
+    expect([...fake.bought.values()].every((n) => n === 1)).toBe(true);
+    expect(outcome.stopReason).toBe('completed');
+    expect(fake.finished()?.status).toBe('succeeded');
+  });
+
+  it('stops with inventory_exhausted when there is nothing left to try', async () => {
+    const fake = fakeTwilio({ inventory: 30, outcome: () => 'purchased' });
+    const outcome = await run(fake, { areaCode: '555', quantity: 50 });
+    expect(fake.bought.size).toBe(30);
+    expect(outcome).toMatchObject({ stopReason: 'inventory_exhausted', exhaustedAreaCodes: ['555'] });
+    expect(fake.finished()?.status).toBe('partial');
+  });
+
+  it('stops on repeated account-level rejections instead of burning through inventory', async () => {
+    const fake = fakeTwilio({ inventory: 500, outcome: () => 'rejected' });
+    const outcome = await run(fake, { areaCode: '555', quantity: 100, concurrency: 1 });
+    expect(outcome.stopReason).toBe('rejected');
+    expect(outcome.lastError?.code).toBe(20003);
+    expect(fake.finished()?.status).toBe('failed');
+  });
+});

@@ -1,0 +1,55 @@
+import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { readFile } from 'node:fs/promises';
+import { createActivities } from '../activities';
+import { createTwilioClient } from '../activities/twilio-client';
+import type { Config } from '../config/env';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+
+export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+/** Bundles the workflow code (webpack); tests and `npm run build:workflows` do this once ahead of time. */
+export async function buildWorkflowBundle(): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  return code;
+}
+
+const quietBundlerLogger = {
+  log: () => undefined,
+  trace: () => undefined,
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+};
+
+/** Creates the worker with real dependencies: PostgreSQL, the Twilio SDK (sandbox or real) and Temporal. */
+export async function createWorker(config: Config) {
+  const db = createPool(config.DATABASE_URL, config.TWILIO_MAX_CONCURRENCY + 5);
+  await migrate(db);
+  const twilio = createTwilioClient({
+    accountSid: config.TWILIO_ACCOUNT_SID,
+    authToken: config.TWILIO_AUTH_TOKEN,
+    baseUrl: config.TWILIO_BASE_URL,
+    timeoutMs: config.TWILIO_HTTP_TIMEOUT_MS,
+  });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const bundle = config.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { code: await readFile(config.WORKFLOW_BUNDLE_PATH, 'utf8') } }
+    : { workflowsPath };
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    ...bundle,
+    activities: createActivities({ db, twilio }),
+    // Twilio limits concurrency per account: never run more Twilio calls at once than it allows.
+    maxConcurrentActivityTaskExecutions: config.TWILIO_MAX_CONCURRENCY,
+  });
+  const close = async () => {
+    await connection.close().catch(() => undefined);
+    await db.end().catch(() => undefined);
+  };
+  return { worker, close };
+}

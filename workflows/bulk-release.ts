@@ -1,0 +1,72 @@
+import { continueAsNew, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import type { JobOutcome, JobStatus } from '../schemas/jobs';
+import type { BulkReleaseInput, ReleaseBatchInput, ReleaseBatchResult } from '../schemas/workflow-types';
+import { db, twilio } from './activities';
+import { forEachBounded } from './bounded';
+import { cancelJobSignal } from './definitions';
+
+export const RELEASE_BATCH_SIZE = 100;
+
+/** Seed action bulk_release: release a list of the tenant's numbers in child-workflow batches. */
+export async function bulkReleaseNumbers(input: BulkReleaseInput): Promise<JobOutcome> {
+  let offset = input.offset ?? 0;
+  const totals = input.totals ?? { released: 0, failed: 0, skipped: 0 };
+  let cancelRequested = false;
+  let batch: ChildWorkflowHandle<typeof releaseNumbersBatch> | undefined;
+  setHandler(cancelJobSignal, () => {
+    cancelRequested = true;
+    batch?.signal(cancelJobSignal).catch(() => undefined);
+  });
+
+  if (offset === 0) await db.markJobRunning(input.jobId);
+
+  while (offset < input.phoneNumbers.length && !cancelRequested) {
+    const slice = input.phoneNumbers.slice(offset, offset + RELEASE_BATCH_SIZE);
+    batch = await startChild(releaseNumbersBatch, {
+      workflowId: `${workflowInfo().workflowId}/batch-${offset / RELEASE_BATCH_SIZE}`,
+      args: [{ tenantId: input.tenantId, jobId: input.jobId, phoneNumbers: slice, concurrency: input.concurrency }],
+    });
+    if (cancelRequested) await batch.signal(cancelJobSignal);
+    const result = await batch.result();
+    batch = undefined;
+    totals.released += result.released;
+    totals.failed += result.failed;
+    totals.skipped += result.skipped;
+    offset += slice.length;
+    if (!cancelRequested && offset < input.phoneNumbers.length && workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof bulkReleaseNumbers>({ ...input, offset, totals });
+    }
+  }
+
+  const total = input.phoneNumbers.length;
+  const status: JobStatus = cancelRequested && offset < total
+    ? 'cancelled'
+    : totals.released === total
+      ? 'succeeded'
+      : totals.released === 0
+        ? 'failed'
+        : 'partial';
+  const outcome: JobOutcome = {
+    stopReason: status === 'cancelled' ? 'cancelled' : 'completed',
+    message: `released ${totals.released} of ${total} numbers (${totals.failed} failed, ${totals.skipped} not owned)`,
+    historyEvents: workflowInfo().historyLength,
+  };
+  await db.finishJob({ jobId: input.jobId, status, outcome });
+  return outcome;
+}
+
+export async function releaseNumbersBatch(input: ReleaseBatchInput): Promise<ReleaseBatchResult> {
+  let cancelled = false;
+  setHandler(cancelJobSignal, () => {
+    cancelled = true;
+  });
+  const result: ReleaseBatchResult = { released: 0, failed: 0, skipped: 0 };
+  await forEachBounded(input.phoneNumbers, input.concurrency, async (phoneNumber) => {
+    if (cancelled) return;
+    const outcome = await twilio.releaseNumber({ tenantId: input.tenantId, phoneNumber, jobId: input.jobId });
+    if (outcome.status === 'released') result.released += 1;
+    else if (outcome.status === 'not_found') result.skipped += 1;
+    else result.failed += 1;
+  });
+  return result;
+}

@@ -1,0 +1,4 @@
+/** The worker's workflow entry point: every workflow type the service runs. */
+export { searchNumbers, buyNumber, configureNumber, releaseNumber } from './number-operations';
+export { bulkBuyNumbers, buyNumbersBatch } from './bulk-buy';
+export { bulkReleaseNumbers, releaseNumbersBatch } from './bulk-release';
