@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { migrate } from '../db/migrate';
@@ -36,8 +36,8 @@ export function workerEnv(s: LocalStack, taskQueue: string, extra: NodeJS.Proces
 }
 
 export async function startWorker(s: LocalStack, taskQueue: string, extra: NodeJS.ProcessEnv = {}) {
-  const child = spawnEntrypoint('worker/main.ts', workerEnv(s, taskQueue, extra));
-  child.stderr?.on('data', (d) => process.stderr.write(`[worker] ${d}`));
+  const child = spawnEntrypoint('worker/main.ts', workerEnv(s, taskQueue, extra), process.env.SHOW_WORKER_LOGS ? 'worker' : undefined);
+  child.stderr?.resume();
   await waitForLine(child, /worker\.started/, 120_000);
   return child;
 }
@@ -48,17 +48,25 @@ export async function startWorker(s: LocalStack, taskQueue: string, extra: NodeJ
  */
 export async function startLocalStack(taskQueue: string): Promise<{ stack: LocalStack; stop: () => Promise<void> }> {
   const tmp = await mkdtemp(path.join(tmpdir(), 'twilio-pro-'));
+  // PostgreSQL runs as its own user when we are root: it must be able to enter this directory.
+  await chmod(tmp, 0o755);
   const cleanups: (() => Promise<unknown>)[] = [() => rm(tmp, { recursive: true, force: true })];
   const stop = async () => {
     for (const c of cleanups.reverse()) await c().catch((err) => console.error('stop:', err));
   };
   try {
-    const [pg, temporal, bundleCode] = await Promise.all([
-      startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port: await freePort(), persistent: false }),
+    const [pgResult, temporalResult, bundleResult] = await Promise.allSettled([
+      freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port, persistent: false })),
       freePort().then((port) => startTemporalDevServer({ port })),
       buildWorkflowBundle(),
     ]);
-    cleanups.push(pg.stop, temporal.stop);
+    // Whatever started must be stopped, even when a sibling failed.
+    if (pgResult.status === 'fulfilled') cleanups.push(pgResult.value.stop);
+    if (temporalResult.status === 'fulfilled') cleanups.push(temporalResult.value.stop);
+    for (const r of [pgResult, temporalResult, bundleResult]) if (r.status === 'rejected') throw r.reason;
+    const pg = (pgResult as PromiseFulfilledResult<Awaited<ReturnType<typeof startEmbeddedPostgres>>>).value;
+    const temporal = (temporalResult as PromiseFulfilledResult<Awaited<ReturnType<typeof startTemporalDevServer>>>).value;
+    const bundleCode = (bundleResult as PromiseFulfilledResult<string>).value;
     const db = createPool(pg.url, 1);
     await migrate(db);
     await db.end();
@@ -75,6 +83,7 @@ export async function startLocalStack(taskQueue: string): Promise<{ stack: Local
       SANDBOX_SEED: '42',
     });
     sandbox.stderr?.on('data', (d) => process.stderr.write(`[sandbox] ${d}`));
+    sandbox.stdout?.resume();
     await waitForLine(sandbox, /sandbox\.listening/);
     cleanups.push(() => stopChild(sandbox));
     const stack: LocalStack = {

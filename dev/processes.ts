@@ -15,10 +15,13 @@ export function pipeLogs(child: ChildProcess, name: string) {
   }
 }
 
-/** Starts one of the project's TypeScript entrypoints (the same ones docker-compose runs). */
+/**
+ * Starts one of the project's TypeScript entrypoints (the same ones docker-compose runs) as a single
+ * process — `node --import tsx`, not the tsx CLI, which would put a second process in between that
+ * a SIGKILL does not reach.
+ */
 export function spawnEntrypoint(script: string, env: NodeJS.ProcessEnv, name?: string): ChildProcess {
-  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-  const child = spawn(tsx, [path.join(repoRoot, script)], {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script)], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

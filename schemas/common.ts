@@ -11,6 +11,9 @@ export const AreaCode = z
 
 export const HttpMethod = z.enum(['GET', 'POST']);
 
+/** A URL Twilio can call back: http or https only. */
+export const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
   cursor: z.string().max(200).optional(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AreaCode, E164, HttpMethod } from './common';
+import { AreaCode, E164, HttpMethod, WebhookUrl } from './common';
 
 export const Capabilities = z.object({
   voice: z.boolean(),
@@ -13,13 +13,13 @@ export type Capabilities = z.infer<typeof Capabilities>;
 export const NumberConfig = z
   .object({
     friendlyName: z.string().min(1).max(64),
-    voiceUrl: z.url(),
+    voiceUrl: WebhookUrl,
     voiceMethod: HttpMethod,
-    voiceFallbackUrl: z.url(),
-    smsUrl: z.url(),
+    voiceFallbackUrl: WebhookUrl,
+    smsUrl: WebhookUrl,
     smsMethod: HttpMethod,
-    smsFallbackUrl: z.url(),
-    statusCallback: z.url(),
+    smsFallbackUrl: WebhookUrl,
+    statusCallback: WebhookUrl,
   })
   .partial()
   .strict();

@@ -1,8 +1,24 @@
+import { Runtime, type LogLevel, type LogMetadata } from '@temporalio/worker';
 import { loadConfig, describeConfig, ConfigError } from '../config/env';
 import { createLogger } from '../config/logger';
 import { createWorker } from './worker';
 
 const log = createLogger('worker');
+const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = {
+  TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error',
+};
+// The SDK's own log lines go through pino too: one JSON format, one redaction list.
+Runtime.install({
+  logger: {
+    log: (level: LogLevel, message: string, meta?: LogMetadata) => log[levels[level]](meta ?? {}, message),
+    trace: (message: string, meta?: LogMetadata) => log.trace(meta ?? {}, message),
+    debug: (message: string, meta?: LogMetadata) => log.debug(meta ?? {}, message),
+    info: (message: string, meta?: LogMetadata) => log.info(meta ?? {}, message),
+    warn: (message: string, meta?: LogMetadata) => log.warn(meta ?? {}, message),
+    error: (message: string, meta?: LogMetadata) => log.error(meta ?? {}, message),
+  },
+});
+
 try {
   const config = loadConfig();
   const { worker, close } = await createWorker(config);

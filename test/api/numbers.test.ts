@@ -94,9 +94,16 @@ describe('single-number operations through the API', () => {
     try {
       const target = (await call('GET', '/v1/available-numbers?areaCode=646&limit=1', alice.headers)).json().data[0].phoneNumber;
       // Every write is committed and then its connection dropped: the retry must find the number already owned.
-      const bought = await call('POST', '/v1/numbers', alice.headers, { phoneNumber: target });
+      const bought = await call('POST', '/v1/numbers', { ...alice.headers, 'idempotency-key': 'lost-1' }, { phoneNumber: target });
       expect(bought.statusCode).toBe(201);
       expect(await ownedInSandbox(target)).toEqual([target]);
+      // The failed attempt is in the workflow history, without the credentials the HTTP client held.
+      const history = JSON.stringify(
+        await api.temporal.workflow.getHandle(`tenant-${alice.tenantId}/buy-${target}-lost-1`).fetchHistory(),
+      );
+      expect(history).toContain('TwilioTransportError');
+      expect(history).not.toContain(stack.authToken);
+      expect(history).not.toContain(Buffer.from(`${stack.accountSid}:${stack.authToken}`).toString('base64'));
     } finally {
       await sandboxControl('DELETE', 'faults');
     }

@@ -26,10 +26,12 @@ it('a worker killed mid-job is replaced and the job ends with the exact count', 
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
 
-  // With no worker at all, status still comes from PostgreSQL.
+  // With no worker at all, status still comes from PostgreSQL, and nothing moves.
   const during = await getJob(api.app, tenant.headers, id);
   expect(during.status).toBe('running');
   expect(during.counts.succeeded).toBeGreaterThanOrEqual(10);
+  await new Promise((r) => setTimeout(r, 3000));
+  expect((await getJob(api.app, tenant.headers, id)).counts.succeeded).toBe(during.counts.succeeded);
 
   const second = await startWorkerProcess(taskQueue);
   try {
