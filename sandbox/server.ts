@@ -15,6 +15,8 @@ export interface SandboxOptions {
 
 export interface Sandbox {
   app: FastifyInstance;
+  /** Every route the sandbox serves, control API included (for coverage checks). */
+  routes: { method: string; url: string }[];
   state: SandboxState;
   faults: FaultContext;
   listen(port?: number, host?: string): Promise<string>;
@@ -40,6 +42,10 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map() };
 
   const app = Fastify({ logger: opts.logger ?? false });
+  const routes: Sandbox['routes'] = [];
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
+  });
   await app.register(formbody);
   await app.register(controlApi, { prefix: '/__sandbox', state, faults, configuredAccounts: new Set(accounts.map((a) => a.sid)) });
   await app.register(async (twilio) => {
@@ -49,6 +55,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
 
   return {
     app,
+    routes,
     state,
     faults,
     async listen(port = 0, host = '127.0.0.1') {

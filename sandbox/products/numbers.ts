@@ -201,8 +201,10 @@ export const numbersProduct: FastifyPluginAsync<{ state: SandboxState }> = async
   }
 
   app.post(`${prefix}/IncomingPhoneNumbers.json`, async (req, reply) => reply.code(201).send(buy(req, 'any')));
-  app.post(`${prefix}/IncomingPhoneNumbers/Local.json`, async (req, reply) => reply.code(201).send(buy(req, 'local')));
-  app.post(`${prefix}/IncomingPhoneNumbers/TollFree.json`, async (req, reply) => reply.code(201).send(buy(req, 'tollfree')));
+  // The typed variants' resource has no `type` field (it is implied by the path).
+  const untyped = ({ type: _type, ...rest }: ReturnType<typeof serializeNumber>) => rest;
+  app.post(`${prefix}/IncomingPhoneNumbers/Local.json`, async (req, reply) => reply.code(201).send(untyped(buy(req, 'local'))));
+  app.post(`${prefix}/IncomingPhoneNumbers/TollFree.json`, async (req, reply) => reply.code(201).send(untyped(buy(req, 'tollfree'))));
 
   app.get(`${prefix}/IncomingPhoneNumbers.json`, async (req) => {
     const q = req.query as Query;
