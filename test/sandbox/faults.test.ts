@@ -34,7 +34,7 @@ describe('fault injection', () => {
   it('the SDK’s own 429 retry gets every request through under the cap', async () => {
     await fx.control('POST', 'faults', { concurrencyLimit: 2, latencyMs: 50 });
     const client = fx.sdk({ autoRetry: true, maxRetries: 20 } as never).api.v2010.accounts(account.sid);
-    const bought = await Promise.all([...Array(6)].map(() => client.incomingPhoneNumbers.create({ areaCode: 213 })));
+    const bought = await Promise.all([...Array(6)].map(() => client.incomingPhoneNumbers.create({ areaCode: '213' })));
     expect(new Set(bought.map((b) => b.phoneNumber)).size).toBe(6);
   });
 

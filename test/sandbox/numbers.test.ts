@@ -62,7 +62,7 @@ describe('numbers through the official twilio SDK', () => {
   });
 
   it('lists with a PhoneNumber filter and auto-pages across small pages', async () => {
-    for (let i = 0; i < 5; i++) await acct().incomingPhoneNumbers.create({ areaCode: 718 });
+    for (let i = 0; i < 5; i++) await acct().incomingPhoneNumbers.create({ areaCode: '718' });
     const all = await acct().incomingPhoneNumbers.list({ phoneNumber: '+1718', pageSize: 2 });
     expect(all).toHaveLength(5);
     expect(new Set(all.map((n) => n.sid)).size).toBe(5);

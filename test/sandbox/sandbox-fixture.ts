@@ -10,7 +10,7 @@ export async function startSandbox(seed = 11) {
   const auth = `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString('base64')}`;
   /** A raw Twilio request: form-encoded body, Basic auth, JSON back. */
   const raw = async (method: string, path: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
-    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => [v].flat().map((x) => [k, x]))) : undefined;
+    const body = form ? new URLSearchParams(Object.entries(form).flatMap(([k, v]) => [v].flat().map((x): [string, string] => [k, x]))) : undefined;
     const res = await fetch(`${url}${path}`, {
       method,
       headers: { authorization: auth, ...(body ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers },
@@ -31,7 +31,7 @@ export async function startSandbox(seed = 11) {
       headers: body === undefined ? {} : { 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test helper
   };
   const base = `/2010-04-01/Accounts/${account.sid}`;
   return { sandbox, url, raw, sdk, control, base, close: () => sandbox.close() };
