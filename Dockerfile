@@ -3,7 +3,7 @@ FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 # Workers load this pre-built workflow bundle instead of bundling at start-up.
 RUN npx tsx worker/build-bundle.ts dist/workflow-bundle.js
