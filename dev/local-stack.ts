@@ -5,8 +5,7 @@ import path from 'node:path';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { buildWorkflowBundle } from '../worker/worker';
-import { startEmbeddedPostgres } from './postgres';
-import { freePort, spawnEntrypoint, stopChild, waitForLine } from './processes';
+import { freePort, spawnEntrypoint, startPostgresProcess, stopChild, waitForLine } from './processes';
 import { startTemporalDevServer } from './temporal';
 
 /** Everything a throw-away stack started (tests and benchmarks). */
@@ -56,7 +55,7 @@ export async function startLocalStack(taskQueue: string): Promise<{ stack: Local
   };
   try {
     const [pgResult, temporalResult, bundleResult] = await Promise.allSettled([
-      freePort().then((port) => startEmbeddedPostgres({ dataDir: path.join(tmp, 'pg'), port, persistent: false })),
+      freePort().then((port) => startPostgresProcess({ dataDir: path.join(tmp, 'pg'), port, persistent: false })),
       freePort().then((port) => startTemporalDevServer({ port })),
       buildWorkflowBundle(),
     ]);
@@ -64,7 +63,7 @@ export async function startLocalStack(taskQueue: string): Promise<{ stack: Local
     if (pgResult.status === 'fulfilled') cleanups.push(pgResult.value.stop);
     if (temporalResult.status === 'fulfilled') cleanups.push(temporalResult.value.stop);
     for (const r of [pgResult, temporalResult, bundleResult]) if (r.status === 'rejected') throw r.reason;
-    const pg = (pgResult as PromiseFulfilledResult<Awaited<ReturnType<typeof startEmbeddedPostgres>>>).value;
+    const pg = (pgResult as PromiseFulfilledResult<Awaited<ReturnType<typeof startPostgresProcess>>>).value;
     const temporal = (temporalResult as PromiseFulfilledResult<Awaited<ReturnType<typeof startTemporalDevServer>>>).value;
     const bundleCode = (bundleResult as PromiseFulfilledResult<string>).value;
     const db = createPool(pg.url, 1);

@@ -68,3 +68,15 @@ export function waitForLine(child: ChildProcess, match: RegExp, timeoutMs = 60_0
     });
   });
 }
+
+/** Runs dev/postgres-main.ts and resolves with its URL once the server accepts connections. */
+export async function startPostgresProcess(opts: { dataDir: string; port: number; persistent: boolean; name?: string }) {
+  const child = spawnEntrypoint(
+    'dev/postgres-main.ts',
+    { PG_DATA_DIR: opts.dataDir, PG_PORT: String(opts.port), PG_PERSISTENT: String(opts.persistent) },
+    opts.name,
+  );
+  child.stderr?.on('data', (d) => process.stderr.write(`[postgres] ${d}`));
+  const line = await waitForLine(child, /postgres\.ready/, 120_000);
+  return { url: (JSON.parse(line) as { url: string }).url, stop: () => stopChild(child, 30_000) };
+}

@@ -11,8 +11,7 @@ import type { ChildProcess } from 'node:child_process';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { addApiKey, createTenant, findTenantByName } from '../db/tenants';
-import { startEmbeddedPostgres } from './postgres';
-import { repoRoot, spawnEntrypoint, stopChild, waitForLine } from './processes';
+import { repoRoot, spawnEntrypoint, startPostgresProcess, stopChild, waitForLine } from './processes';
 import { startTemporalDevServer, waitForTemporal } from './temporal';
 
 const dataDir = path.join(repoRoot, '.data');
@@ -56,7 +55,7 @@ try {
     say('PostgreSQL: using DATABASE_URL');
   } else {
     const port = Number(process.env.PG_PORT ?? 5433);
-    const pg = await startEmbeddedPostgres({ dataDir: path.join(dataDir, 'postgres'), port, persistent: true });
+    const pg = await startPostgresProcess({ dataDir: path.join(dataDir, 'postgres'), port, persistent: true, name: 'postgres' });
     stops.push({ name: 'postgres', stop: pg.stop });
     env.DATABASE_URL = pg.url;
     say(`PostgreSQL: embedded on 127.0.0.1:${port} (data in .data/postgres)`);
