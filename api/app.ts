@@ -28,7 +28,6 @@ export async function buildApp(
 ) {
   const app = Fastify({
     logger: opts.logger ?? { level: deps.config.LOG_LEVEL, redact: { paths: redactPaths, censor: '[redacted]' } },
-    disableRequestLogging: false,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
