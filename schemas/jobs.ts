@@ -27,7 +27,8 @@ export function bulkBuyRequestSchema(maxQuantity: number) {
       /** Tried in order once the main area code has no numbers left. */
       fallbackAreaCodes: z.array(AreaCode).max(10).default([]),
       config: NumberConfig.default({}),
-      concurrency: z.number().int().min(1).max(50).default(10),
+      /** Purchases the job keeps scheduled; the worker's TWILIO_MAX_CONCURRENCY bounds what runs at once. */
+      concurrency: z.number().int().min(1).max(50).default(20),
       idempotencyKey: IdempotencyKey.optional(),
     })
     .strict();
