@@ -12,14 +12,14 @@ export function startQueuedJobSweep(deps: { db: Db; temporal: Client; taskQueue:
   const sweep = async () => {
     try {
       for (const job of await findQueuedJobs(deps.db, 10)) {
-        await startJobWorkflow(deps.temporal, deps.taskQueue, {
+        const started = await startJobWorkflow(deps.temporal, deps.taskQueue, {
           id: job.id,
           tenantId: job.tenant_id,
           kind: job.kind,
           params: job.params,
           workflowId: job.workflow_id,
         });
-        deps.log.info({ jobId: job.id }, 'started workflow of a queued job');
+        if (started) deps.log.info({ jobId: job.id }, 'started the workflow of a job the API had not started');
       }
     } catch (err) {
       deps.log.warn({ err }, 'queued-job sweep failed; will retry');

@@ -66,8 +66,8 @@ export interface JobToStart {
   workflowId: string;
 }
 
-/** Starts a job's workflow at most once (the id is the job's); a second start is a no-op. */
-export async function startJobWorkflow(client: Client, taskQueue: string, job: JobToStart): Promise<void> {
+/** Starts a job's workflow at most once (the id is the job's); false when it had been started already. */
+export async function startJobWorkflow(client: Client, taskQueue: string, job: JobToStart): Promise<boolean> {
   try {
     if (job.kind === 'bulk_buy') {
       await client.workflow.start(bulkBuyNumbers, {
@@ -85,7 +85,9 @@ export async function startJobWorkflow(client: Client, taskQueue: string, job: J
         args: [{ tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, concurrency: req.concurrency }],
       });
     }
+    return true;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    return false;
   }
 }

@@ -14,10 +14,10 @@ export const HttpMethod = z.enum(['GET', 'POST']);
 /** A URL Twilio can call back: http or https only. */
 export const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
 
-export const Pagination = z.object({
-  limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
-});
+/** Client-chosen key that makes a repeated request join the first one. */
+export const IdempotencyKey = z
+  .string()
+  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits or . _ : -');
 
 export const TwilioErrorInfo = z.object({
   code: z.number().int().nullable(),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AreaCode, E164, TwilioErrorInfo } from './common';
+import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo } from './common';
 import { NumberConfig } from './numbers';
 
 export const JobKind = z.enum(['bulk_buy', 'bulk_release']);
@@ -7,10 +7,6 @@ export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'cancelling', 'succeeded', 'partial', 'cancelled', 'failed']);
 export type JobStatus = z.infer<typeof JobStatus>;
-
-export const IdempotencyKey = z
-  .string()
-  .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits or . _ : -');
 
 /** Seed action bulk_buy. `maxQuantity` comes from configuration, so the schema is built per app. */
 export function bulkBuyRequestSchema(maxQuantity: number) {

@@ -18,8 +18,9 @@ export async function searchNumbers({ query }: SearchInput): Promise<AvailableNu
 }
 
 export async function buyNumber(input: BuyNumberInput): Promise<PurchaseOutcome> {
-  const { workflowId, runId } = workflowInfo();
-  return twilio.purchaseNumber({ ...input, jobId: null, purchaseKey: `${workflowId}:${runId}` });
+  // The workflow id carries the request's idempotency key (or a fresh id): a repeated request,
+  // even after this run finished, finds the same purchase instead of making another.
+  return twilio.purchaseNumber({ ...input, jobId: null, purchaseKey: workflowInfo().workflowId });
 }
 
 export async function configureNumber(input: ConfigureNumberInput): Promise<ConfigureOutcome> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { findLatestNumber, listNumbers } from '../../db/numbers';
-import { ErrorBody } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey } from '../../schemas/common';
 import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNumber } from '../../schemas/numbers';
 import { numberOpWorkflowId } from '../../schemas/workflow-ids';
 import { buyNumber, configureNumber, releaseNumber } from '../../workflows';
@@ -12,12 +12,7 @@ import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
 const Pending = z.object({ status: z.literal('pending'), message: z.string() });
-const IdempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits or . _ : -')
-    .optional(),
-});
+const IdempotencyHeaders = z.object({ 'idempotency-key': IdempotencyKey.optional() });
 
 /** Seed actions buy_number, configure_number, release_number, and the tenant's inventory. */
 export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {

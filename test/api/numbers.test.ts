@@ -86,6 +86,10 @@ describe('single-number operations through the API', () => {
     ]);
     expect([a.statusCode, b.statusCode]).toEqual([201, 201]);
     expect(a.json().twilioSid).toBe(b.json().twilioSid);
+    // Long after the first finished, the same key still answers with the same purchase.
+    const later = await call('POST', '/v1/numbers', headers, { phoneNumber: target });
+    expect(later.statusCode).toBe(201);
+    expect(later.json().twilioSid).toBe(a.json().twilioSid);
     expect(await ownedInSandbox(target)).toEqual([target]);
   });
 
