@@ -23,6 +23,14 @@ export const ConfigSchema = z.object({
   /** How long a single-number request waits for its workflow before answering 202. */
   API_SYNC_TIMEOUT_MS: intFrom(30_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  // A2P 10DLC fees (USD) used by preflight's cost estimate; defaults are Twilio's published prices.
+  A2P_FEE_BRAND_USD: z.coerce.number().min(0).default(4.5),
+  A2P_FEE_SECONDARY_VETTING_USD: z.coerce.number().min(0).default(41),
+  A2P_FEE_AUTH_PLUS_USD: z.coerce.number().min(0).default(12.5),
+  A2P_FEE_CAMPAIGN_VETTING_USD: z.coerce.number().min(0).default(15),
+  A2P_FEE_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(10),
+  A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(1.5),
+  NUMBER_MONTHLY_USD: z.coerce.number().min(0).default(1.15),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,51 @@
+import type { Config } from '../config/env';
+import type { PreflightResult, RegistrationDraft } from '../schemas/a2p';
+
+export interface A2pFees {
+  brand: number;
+  secondaryVetting: number;
+  authPlus: number;
+  campaignVetting: number;
+  campaignMonthly: number;
+  lowVolumeCampaignMonthly: number;
+  numberMonthly: number;
+}
+
+export const feesFromConfig = (c: Config): A2pFees => ({
+  brand: c.A2P_FEE_BRAND_USD,
+  secondaryVetting: c.A2P_FEE_SECONDARY_VETTING_USD,
+  authPlus: c.A2P_FEE_AUTH_PLUS_USD,
+  campaignVetting: c.A2P_FEE_CAMPAIGN_VETTING_USD,
+  campaignMonthly: c.A2P_FEE_CAMPAIGN_MONTHLY_USD,
+  lowVolumeCampaignMonthly: c.A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD,
+  numberMonthly: c.NUMBER_MONTHLY_USD,
+});
+
+const cents = (n: number) => Math.round(n * 100) / 100;
+
+/** What a registration will cost if it goes through first time; every resubmission adds campaign vetting again. */
+export function estimateCost(draft: Partial<RegistrationDraft>, fees: A2pFees): PreflightResult['cost'] {
+  const lines: PreflightResult['cost']['lines'] = [{ item: 'brand registration', amountUsd: fees.brand, when: 'one_time' }];
+  if (draft.brandType !== 'low_volume_standard') {
+    lines.push({ item: 'secondary vetting (Standard brands)', amountUsd: fees.secondaryVetting, when: 'one_time' });
+  }
+  if (draft.company?.type === 'public') {
+    lines.push({ item: 'Authentication+ verification (public companies)', amountUsd: fees.authPlus, when: 'one_time' });
+  }
+  lines.push({ item: 'campaign vetting (charged again on every resubmission)', amountUsd: fees.campaignVetting, when: 'per_submission' });
+  const lowVolume = draft.brandType === 'low_volume_standard' || draft.campaign?.usecase === 'LOW_VOLUME';
+  lines.push({
+    item: lowVolume ? 'campaign fee (low volume)' : 'campaign fee',
+    amountUsd: lowVolume ? fees.lowVolumeCampaignMonthly : fees.campaignMonthly,
+    when: 'monthly',
+  });
+  const numbers = draft.phoneNumbers?.length ?? 0;
+  if (numbers > 0) lines.push({ item: `${numbers} phone number(s)`, amountUsd: cents(numbers * fees.numberMonthly), when: 'monthly' });
+  const sum = (f: (l: (typeof lines)[number]) => boolean) => cents(lines.filter(f).reduce((a, l) => a + l.amountUsd, 0));
+  return {
+    lines,
+    oneTimeUsd: sum((l) => l.when !== 'monthly'),
+    monthlyUsd: sum((l) => l.when === 'monthly'),
+    note: 'Estimate from configured fees; Twilio bills registration fees on submission and they are not refundable.',
+  };
+}

@@ -1,0 +1,129 @@
+import { z } from 'zod';
+import { E164, WebhookUrl } from './common';
+
+/** Trust Hub `business_type` values. */
+export const BusinessType = z.enum([
+  'Sole Proprietorship', 'Partnership', 'Limited Liability Corporation', 'Co-operative', 'Non-profit Corporation', 'Corporation',
+]);
+export const BusinessIndustry = z.enum([
+  'AGRICULTURE', 'AUTOMOTIVE', 'BANKING', 'CONSTRUCTION', 'CONSUMER', 'EDUCATION', 'ENGINEERING', 'ENERGY', 'OIL_AND_GAS',
+  'FAST_MOVING_CONSUMER_GOODS', 'FINANCIAL', 'FINTECH', 'FOOD_AND_BEVERAGE', 'GOVERNMENT', 'HEALTHCARE', 'HOSPITALITY',
+  'INSURANCE', 'LEGAL', 'MANUFACTURING', 'MEDIA', 'ONLINE', 'PROFESSIONAL_SERVICES', 'RAW_MATERIALS', 'REAL_ESTATE',
+  'RELIGION', 'RETAIL', 'JEWELRY', 'TECHNOLOGY', 'TELECOMMUNICATIONS', 'TRANSPORTATION', 'TRAVEL', 'NOT_FOR_PROFIT',
+]);
+export const RegionOfOperation = z.enum(['AFRICA', 'ASIA', 'EUROPE', 'LATIN_AMERICA', 'USA_AND_CANADA']);
+export const CompanyType = z.enum(['private', 'public', 'non-profit', 'government']);
+export const JobPosition = z.enum(['Director', 'GM', 'VP', 'CEO', 'CFO', 'General Counsel', 'Other']);
+export const StockExchange = z.enum(['NONE', 'NASDAQ', 'NYSE', 'AMEX', 'AMX', 'ASX', 'B3', 'BME', 'BSE', 'FRA', 'ICEX', 'JPX', 'JSE', 'KRX', 'LON', 'NSE', 'OMX', 'SEHK', 'SGX', 'SSE', 'STO', 'SWX', 'SZSE', 'TSX', 'TWSE', 'VSE', 'OTHER']);
+
+/** Use-case codes from Messaging v1 (`Usecases`). */
+export const A2pUsecase = z.enum([
+  '2FA', 'ACCOUNT_NOTIFICATION', 'AGENTS_FRANCHISES', 'CHARITY', 'CUSTOMER_CARE', 'DELIVERY_NOTIFICATION', 'EMERGENCY',
+  'FRAUD_ALERT', 'HIGHER_EDUCATION', 'K12_EDUCATION', 'LOW_VOLUME', 'MARKETING', 'MIXED', 'POLITICAL', 'POLLING_VOTING',
+  'PROXY', 'PUBLIC_SERVICE_ANNOUNCEMENT', 'SECURITY_ALERT', 'SOCIAL', 'SWEEPSTAKE', 'SOLE_PROPRIETOR',
+]);
+export type A2pUsecase = z.infer<typeof A2pUsecase>;
+
+const Keyword = z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'must be letters and digits only');
+
+/**
+ * A customer's registration: everything the ISV chain needs, in one document.
+ * Standard = STANDARD brand; low_volume_standard = STANDARD with SkipAutomaticSecVet.
+ */
+export const RegistrationDraft = z
+  .object({
+    brandType: z.enum(['standard', 'low_volume_standard']),
+    profile: z.object({ friendlyName: z.string().min(1).max(64), email: z.email() }).strict(),
+    business: z
+      .object({
+        name: z.string().min(1).max(255),
+        type: BusinessType,
+        industry: BusinessIndustry,
+        registrationIdentifier: z.enum(['EIN', 'CBN', 'CRN', 'DUNS', 'Other']),
+        registrationNumber: z.string().min(1).max(64),
+        regionsOfOperation: z.array(RegionOfOperation).min(1),
+        websiteUrl: WebhookUrl,
+        socialMediaProfileUrls: z.array(WebhookUrl).max(5).optional(),
+      })
+      .strict(),
+    company: z
+      .object({
+        type: CompanyType,
+        stockExchange: StockExchange.optional(),
+        stockTicker: z.string().max(10).optional(),
+        brandContactEmail: z.email(),
+      })
+      .strict(),
+    address: z
+      .object({
+        customerName: z.string().min(1),
+        street: z.string().min(1),
+        streetSecondary: z.string().optional(),
+        city: z.string().min(1),
+        region: z.string().min(2),
+        postalCode: z.string().min(3),
+        isoCountry: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code'),
+      })
+      .strict(),
+    authorizedRepresentatives: z
+      .array(
+        z
+          .object({
+            firstName: z.string().min(1),
+            lastName: z.string().min(1),
+            email: z.email(),
+            phoneNumber: E164,
+            businessTitle: z.string().min(1),
+            jobPosition: JobPosition,
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(2),
+    campaign: z
+      .object({
+        usecase: A2pUsecase,
+        description: z.string().min(40).max(4096),
+        messageFlow: z.string().min(40).max(2048),
+        messageSamples: z.array(z.string().min(20).max(1024)).min(2).max(5),
+        hasEmbeddedLinks: z.boolean(),
+        hasEmbeddedPhone: z.boolean(),
+        optInMessage: z.string().min(20).max(320).optional(),
+        optOutMessage: z.string().min(20).max(320).optional(),
+        helpMessage: z.string().min(20).max(320).optional(),
+        optInKeywords: z.array(Keyword).optional(),
+        optOutKeywords: z.array(Keyword).optional(),
+        helpKeywords: z.array(Keyword).optional(),
+        privacyPolicyUrl: WebhookUrl.optional(),
+        termsAndConditionsUrl: WebhookUrl.optional(),
+        subscriberOptIn: z.boolean().optional(),
+        ageGated: z.boolean().default(false),
+        directLending: z.boolean().default(false),
+      })
+      .strict(),
+    phoneNumbers: z.array(E164).max(400).default([]),
+  })
+  .strict();
+export type RegistrationDraft = z.output<typeof RegistrationDraft>;
+
+export const PreflightProblem = z.object({
+  field: z.string(),
+  code: z.string(),
+  message: z.string(),
+});
+export type PreflightProblem = z.infer<typeof PreflightProblem>;
+
+export const CostLine = z.object({ item: z.string(), amountUsd: z.number(), when: z.enum(['one_time', 'monthly', 'per_submission']) });
+
+export const PreflightResult = z.object({
+  ok: z.boolean(),
+  problems: z.array(PreflightProblem),
+  warnings: z.array(PreflightProblem),
+  cost: z.object({
+    lines: z.array(CostLine),
+    oneTimeUsd: z.number(),
+    monthlyUsd: z.number(),
+    note: z.string(),
+  }),
+});
+export type PreflightResult = z.infer<typeof PreflightResult>;
