@@ -3,14 +3,19 @@ import { z } from 'zod';
 import { emptyStats, FaultSettings, noFaults, type AccountStats } from './faults';
 import type { SandboxState } from './state';
 import type { FaultContext } from './twilio-scope';
+import { fastDurations, realisticDurations, ReviewDurations, type ReviewClock } from './review-clock';
+import type { TrustHubStore } from './trusthub-store';
 import { newSid } from './wire';
 import { randomBytes } from 'node:crypto';
 
 /** The control API under /__sandbox: faults, accounts, inventory, stats. Never subject to faults. */
-export const controlApi: FastifyPluginAsync<{ state: SandboxState; faults: FaultContext; configuredAccounts: Set<string> }> = async (
-  app,
-  { state, faults, configuredAccounts },
-) => {
+export const controlApi: FastifyPluginAsync<{
+  state: SandboxState;
+  faults: FaultContext;
+  clock: ReviewClock;
+  trustHub: TrustHubStore;
+  configuredAccounts: Set<string>;
+}> = async (app, { state, faults, clock, trustHub, configuredAccounts }) => {
   const bad = (reply: import('fastify').FastifyReply, error: z.ZodError) =>
     reply.code(400).send({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
 
@@ -67,6 +72,34 @@ export const controlApi: FastifyPluginAsync<{ state: SandboxState; faults: Fault
   app.post('/stats/reset', async () => {
     for (const s of faults.stats.values()) Object.assign(s, { ...emptyStats(), inFlight: s.inFlight });
     return { ok: true };
+  });
+
+  // Reviews: durations (or a preset), the virtual clock, and forced outcomes.
+  app.get('/reviews', async () => ({ durations: clock.durations, now: clock.now().toISOString() }));
+  app.post('/reviews', async (req, reply) => {
+    const parsed = z
+      .object({ preset: z.enum(['fast', 'realistic']).optional(), durations: ReviewDurations.partial().optional() })
+      .strict()
+      .safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    if (parsed.data.preset) clock.durations = parsed.data.preset === 'fast' ? { ...fastDurations } : { ...realisticDurations };
+    clock.durations = { ...clock.durations, ...parsed.data.durations };
+    return { durations: clock.durations };
+  });
+  app.post('/clock/advance', async (req, reply) => {
+    const parsed = z.object({ ms: z.number().int().min(0) }).strict().safeParse(req.body);
+    if (!parsed.success) return bad(reply, parsed.error);
+    clock.advance(parsed.data.ms);
+    return { now: clock.now().toISOString() };
+  });
+  app.post('/outcomes', async (req, reply) => {
+    const parsed = z
+      .object({ sid: z.string().regex(/^[A-Z]{2}[0-9a-f]{32}$/), outcome: z.enum(['approve', 'reject']), reason: z.string().optional() })
+      .strict()
+      .safeParse(req.body);
+    if (!parsed.success) return bad(reply, parsed.error);
+    trustHub.forcedOutcomes.set(parsed.data.sid, { outcome: parsed.data.outcome, reason: parsed.data.reason });
+    return parsed.data;
   });
 
   app.post('/reset', async () => {

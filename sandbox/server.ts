@@ -2,13 +2,19 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { controlApi } from './control';
 import { FaultDecider, noFaults } from './faults';
+import { addressesProduct } from './products/addresses';
 import { numbersProduct } from './products/numbers';
+import { trustHubProduct } from './products/trusthub';
+import { fastDurations, realisticDurations, ReviewClock } from './review-clock';
 import { SandboxState, type Account } from './state';
+import { TrustHubStore } from './trusthub-store';
 import { registerTwilioPipeline, type FaultContext } from './twilio-scope';
 import { stableSid } from './wire';
 
 export interface SandboxOptions {
   seed?: number;
+  /** Reviews take seconds instead of days (SANDBOX_FAST_REVIEWS=true). */
+  fastReviews?: boolean;
   accounts?: Account[];
   logger?: boolean;
 }
@@ -19,6 +25,8 @@ export interface Sandbox {
   routes: { method: string; url: string }[];
   state: SandboxState;
   faults: FaultContext;
+  clock: ReviewClock;
+  trustHub: TrustHubStore;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -40,6 +48,13 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   const accounts = opts.accounts ?? [defaultAccount()];
   for (const a of accounts) state.accounts.set(a.sid, a);
   const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map() };
+  const fast = opts.fastReviews ?? process.env.SANDBOX_FAST_REVIEWS === 'true';
+  const clock = new ReviewClock(fast ? fastDurations : realisticDurations);
+  const trustHub = new TrustHubStore(clock);
+  state.onReset(() => {
+    trustHub.reset();
+    clock.reset();
+  });
 
   const app = Fastify({ logger: opts.logger ?? false });
   const routes: Sandbox['routes'] = [];
@@ -47,10 +62,19 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
   });
   await app.register(formbody);
-  await app.register(controlApi, { prefix: '/__sandbox', state, faults, configuredAccounts: new Set(accounts.map((a) => a.sid)) });
+  await app.register(controlApi, {
+    prefix: '/__sandbox',
+    state,
+    faults,
+    clock,
+    trustHub,
+    configuredAccounts: new Set(accounts.map((a) => a.sid)),
+  });
   await app.register(async (twilio) => {
     registerTwilioPipeline(twilio, state, faults);
     await twilio.register(numbersProduct, { state });
+    await twilio.register(addressesProduct, { store: trustHub, clock });
+    await twilio.register(trustHubProduct, { state, store: trustHub, clock });
   });
 
   return {
@@ -58,11 +82,16 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     routes,
     state,
     faults,
+    clock,
+    trustHub,
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address() as { port: number };
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
     },
-    close: () => app.close(),
+    close: async () => {
+      clock.stop();
+      await app.close();
+    },
   };
 }

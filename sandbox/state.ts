@@ -26,6 +26,7 @@ export class SandboxState {
   readonly numbers = new Map<string, OwnedNumber>();
   /** E.164 → SID of the owning IncomingPhoneNumber. */
   readonly ownedByPhone = new Map<string, string>();
+  private readonly resetHooks: (() => void)[] = [];
   private readonly inventory = new Map<string, InventoryNumber[]>();
   private readonly inventorySize = new Map<string, number>();
 
@@ -57,7 +58,13 @@ export class SandboxState {
     return !this.ownedByPhone.has(phoneNumber);
   }
 
+  /** Products with state of their own register here to be cleared by the control API's reset. */
+  onReset(fn: () => void) {
+    this.resetHooks.push(fn);
+  }
+
   reset() {
+    for (const fn of this.resetHooks) fn();
     this.numbers.clear();
     this.ownedByPhone.clear();
     this.inventory.clear();

@@ -64,3 +64,46 @@ export const formBool = (v: unknown): boolean | undefined =>
 
 export const formString = (v: unknown): string | undefined =>
   v === undefined ? undefined : String(Array.isArray(v) ? v[v.length - 1] : v);
+
+/** v1 APIs' dates: ISO 8601 without milliseconds, as Twilio sends them. */
+export const iso = (d: Date) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+/** v1 page: `{<key>: [...], meta: {key, page, page_size, first/previous/next_page_url, url}}` with absolute URLs. */
+export function pageV1<T>(key: string, all: T[], origin: string, path: string, query: Record<string, string | undefined>) {
+  const pageSize = Math.min(1000, Math.max(1, Number(query.PageSize ?? 50) || 50));
+  const page = Math.max(0, Number(query.Page ?? 0) || 0);
+  const keep = Object.entries(query).filter(([k, v]) => v !== undefined && !['Page', 'PageSize', 'PageToken'].includes(k));
+  const urlFor = (p: number) => {
+    const qs = new URLSearchParams([...keep.map(([k, v]) => [k, v!] as [string, string]), ['PageSize', String(pageSize)], ['Page', String(p)]]);
+    return `${origin}${path}?${qs.toString()}`;
+  };
+  const start = page * pageSize;
+  return {
+    [key]: all.slice(start, start + pageSize),
+    meta: {
+      page,
+      page_size: pageSize,
+      first_page_url: urlFor(0),
+      previous_page_url: page > 0 ? urlFor(page - 1) : null,
+      url: urlFor(page),
+      next_page_url: start + pageSize < all.length ? urlFor(page + 1) : null,
+      key,
+    },
+  };
+}
+
+/** The scheme and host the client used, for absolute URLs in v1 bodies. */
+export const originOf = (req: { protocol: string; headers: { host?: string } }) => `${req.protocol}://${req.headers.host ?? '127.0.0.1'}`;
+
+/** Twilio sends `Attributes` as a JSON string. */
+export function formJson(v: unknown): Record<string, unknown> {
+  const raw = formString(v);
+  if (raw === undefined || raw === '') return {};
+  try {
+    const parsed = JSON.parse(raw) as unknown;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+  } catch {
+    /* fall through */
+  }
+  throw new TwilioError(400, 20001, 'Attributes must be a JSON object');
+}

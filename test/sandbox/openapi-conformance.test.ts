@@ -6,6 +6,7 @@ type Fixture = Awaited<ReturnType<typeof startSandbox>>;
 let fx: Fixture;
 const validator = new OpenApiValidator();
 const api = 'twilio_api_v2010.json';
+const trusthub = 'twilio_trusthub_v1.json';
 const A = '/2010-04-01/Accounts/{AccountSid}';
 
 beforeAll(async () => {
@@ -95,7 +96,93 @@ const cases: Case[] = [
     status: 204,
     call: async () => fx.raw('DELETE', `${fx.base}/IncomingPhoneNumbers/${(await buyOne('503')).body.sid}.json`),
   },
+  ...trustHubCases(),
 ];
+
+/** A business-information end user, an address document, and a draft profile with both attached. */
+async function trustHubFixtures() {
+  const endUser = await fx.raw('POST', '/v1/EndUsers', {
+    FriendlyName: 'Acme info', Type: 'customer_profile_business_information',
+    Attributes: JSON.stringify({ business_name: 'Acme', business_type: 'Corporation' }),
+  });
+  const address = await fx.raw('POST', `${fx.base}/Addresses.json`, {
+    CustomerName: 'Acme', Street: '1 Main St', City: 'Springfield', Region: 'IL', PostalCode: '62701', IsoCountry: 'US',
+  });
+  const doc = await fx.raw('POST', '/v1/SupportingDocuments', {
+    FriendlyName: 'HQ', Type: 'customer_profile_address', Attributes: JSON.stringify({ address_sids: address.body.sid }),
+  });
+  return { endUser: endUser.body.sid as string, address: address.body.sid as string, doc: doc.body.sid as string };
+}
+
+function trustHubCases(): Case[] {
+  const cases: Case[] = [];
+  for (const [path, param, policy] of [
+    ['/v1/CustomerProfiles', 'CustomerProfileSid', 'RNdfbf3fae0e1107f8aded0e7cead80bf5'],
+    ['/v1/TrustProducts', 'TrustProductSid', 'RNb0d4771c2c98518d916a3d4cd70a8f8b'],
+  ] as const) {
+    const create = () => fx.raw('POST', path, { FriendlyName: 'Acme', Email: 'ops@acme.com', PolicySid: policy, StatusCallback: 'https://example.com/cb' });
+    const withAssignment = async () => {
+      const bundle = (await create()).body.sid as string;
+      const { endUser } = await trustHubFixtures();
+      const assignment = await fx.raw('POST', `${path}/${bundle}/EntityAssignments`, { ObjectSid: endUser });
+      return { bundle, assignment };
+    };
+    const one = (m: string, suffix: string, status: number, call: Case['call'], sub = '') =>
+      cases.push({
+        name: `${m} ${path}${sub}${suffix}`,
+        route: [m, `${path}${sub ? `/:${param}${sub}` : ''}${suffix ? `/:Sid` : ''}`],
+        spec: [trusthub, m, `${path}${sub ? `/{${param}}${sub}` : ''}${suffix ? '/{Sid}' : ''}`],
+        status,
+        call,
+      });
+    one('POST', '', 201, create);
+    one('GET', '', 200, async () => (await create(), fx.raw('GET', `${path}?PageSize=1`)));
+    one('GET', '/x', 200, async () => fx.raw('GET', `${path}/${(await create()).body.sid}`));
+    one('POST', '/x', 200, async () => fx.raw('POST', `${path}/${(await create()).body.sid}`, { FriendlyName: 'Acme 2' }));
+    one('DELETE', '/x', 204, async () => fx.raw('DELETE', `${path}/${(await create()).body.sid}`));
+    one('POST', '', 201, async () => (await withAssignment()).assignment, '/EntityAssignments');
+    one('GET', '', 200, async () => fx.raw('GET', `${path}/${(await withAssignment()).bundle}/EntityAssignments`), '/EntityAssignments');
+    one('GET', '/x', 200, async () => {
+      const { bundle, assignment } = await withAssignment();
+      return fx.raw('GET', `${path}/${bundle}/EntityAssignments/${assignment.body.sid}`);
+    }, '/EntityAssignments');
+    one('DELETE', '/x', 204, async () => {
+      const { bundle, assignment } = await withAssignment();
+      return fx.raw('DELETE', `${path}/${bundle}/EntityAssignments/${assignment.body.sid}`);
+    }, '/EntityAssignments');
+    const evaluation = async () => {
+      const { bundle } = await withAssignment();
+      return { bundle, evaluation: await fx.raw('POST', `${path}/${bundle}/Evaluations`, { PolicySid: policy }) };
+    };
+    one('POST', '', 201, async () => (await evaluation()).evaluation, '/Evaluations');
+    one('GET', '', 200, async () => fx.raw('GET', `${path}/${(await evaluation()).bundle}/Evaluations`), '/Evaluations');
+    one('GET', '/x', 200, async () => {
+      const e = await evaluation();
+      return fx.raw('GET', `${path}/${e.bundle}/Evaluations/${e.evaluation.body.sid}`);
+    }, '/Evaluations');
+  }
+  for (const [path, type] of [['/v1/EndUsers', 'authorized_representative_1'], ['/v1/SupportingDocuments', 'customer_profile_address']] as const) {
+    const create = async () => {
+      const attributes = path === '/v1/EndUsers' ? { first_name: 'Ada' } : { address_sids: (await trustHubFixtures()).address };
+      return fx.raw('POST', path, { FriendlyName: 'x', Type: type, Attributes: JSON.stringify(attributes) });
+    };
+    const entry = (m: string, withSid: boolean, status: number, call: Case['call']) =>
+      cases.push({ name: `${m} ${path}${withSid ? '/{Sid}' : ''}`, route: [m, `${path}${withSid ? '/:Sid' : ''}`], spec: [trusthub, m, `${path}${withSid ? '/{Sid}' : ''}`], status, call });
+    entry('POST', false, 201, create);
+    entry('GET', false, 200, async () => (await create(), fx.raw('GET', path)));
+    entry('GET', true, 200, async () => fx.raw('GET', `${path}/${(await create()).body.sid}`));
+    entry('POST', true, 200, async () => fx.raw('POST', `${path}/${(await create()).body.sid}`, { FriendlyName: 'y' }));
+    entry('DELETE', true, 204, async () => fx.raw('DELETE', `${path}/${(await create()).body.sid}`));
+  }
+  cases.push(
+    { name: 'list policies', route: ['GET', '/v1/Policies'], spec: [trusthub, 'GET', '/v1/Policies'], status: 200, call: () => fx.raw('GET', '/v1/Policies') },
+    { name: 'fetch a policy', route: ['GET', '/v1/Policies/:Sid'], spec: [trusthub, 'GET', '/v1/Policies/{Sid}'], status: 200, call: () => fx.raw('GET', '/v1/Policies/RNdfbf3fae0e1107f8aded0e7cead80bf5') },
+    { name: 'create an address', route: ['POST', '/2010-04-01/Accounts/:AccountSid/Addresses.json'], spec: [api, 'POST', `${A}/Addresses.json`], status: 201, call: async () => fx.raw('GET', `${fx.base}/Addresses/${(await trustHubFixtures()).address}.json`).then(() => fx.raw('POST', `${fx.base}/Addresses.json`, { CustomerName: 'A', Street: 'S', City: 'C', Region: 'IL', PostalCode: '62701', IsoCountry: 'US' })) },
+    { name: 'list addresses', route: ['GET', '/2010-04-01/Accounts/:AccountSid/Addresses.json'], spec: [api, 'GET', `${A}/Addresses.json`], status: 200, call: () => fx.raw('GET', `${fx.base}/Addresses.json`) },
+    { name: 'fetch an address', route: ['GET', '/2010-04-01/Accounts/:AccountSid/Addresses/:Sid'], spec: [api, 'GET', `${A}/Addresses/{Sid}.json`], status: 200, call: async () => fx.raw('GET', `${fx.base}/Addresses/${(await trustHubFixtures()).address}.json`) },
+  );
+  return cases;
+}
 
 describe('every sandbox response validates against Twilio’s OpenAPI spec', () => {
   it.each(cases)('$name', async (c) => {

@@ -21,6 +21,18 @@ const formats: Record<string, RegExp | true> = {
   endpoint: true, twiml: true, 'ice-server': true,
 };
 
+/** `nullable` without `type` means "anything" in OpenAPI 3.0; Ajv refuses it, so drop it there. */
+function withoutUntypedNullable(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutUntypedNullable);
+  if (!node || typeof node !== 'object') return node;
+  const out: Json = {};
+  for (const [k, v] of Object.entries(node as Json)) {
+    if (k === 'nullable' && !('type' in (node as Json))) continue;
+    out[k] = withoutUntypedNullable(v);
+  }
+  return out;
+}
+
 /**
  * Validates a response body against the schema a spec declares for (method, path, status), and
  * reports properties the schema does not declare (Twilio's schemas allow extras; we don't).
@@ -39,7 +51,7 @@ export class OpenApiValidator {
     if (!s) {
       s = JSON.parse(readFileSync(path.join(specDir, file), 'utf8')) as Json;
       this.specs.set(file, s);
-      this.ajv.addSchema({ $id: file, components: s.components }, file);
+      this.ajv.addSchema({ $id: file, components: withoutUntypedNullable(s.components) }, file);
     }
     return s;
   }
@@ -52,7 +64,7 @@ export class OpenApiValidator {
     const response = (op.responses as Json)[String(status)] as Json | undefined;
     if (!response) throw new Error(`${file}: ${method} ${specPath} declares no ${status} response`);
     const schema = ((response.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json | undefined;
-    return schema ? (JSON.parse(JSON.stringify(schema).replaceAll('"#/', `"${file}#/`)) as Json) : null;
+    return schema ? (withoutUntypedNullable(JSON.parse(JSON.stringify(schema).replaceAll('"#/', `"${file}#/`))) as Json) : null;
   }
 
   /** Returns a list of problems; empty means valid. */

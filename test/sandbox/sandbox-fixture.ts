@@ -4,8 +4,8 @@ import { createSandbox, type Sandbox } from '../../sandbox/server';
 export const account = { sid: `AC${'5a'.repeat(16)}`, authToken: 'f'.repeat(32) };
 
 /** An in-process sandbox on a free port, plus raw and SDK clients for it. */
-export async function startSandbox(seed = 11) {
-  const sandbox: Sandbox = await createSandbox({ seed, accounts: [account] });
+export async function startSandbox(seed = 11, opts: { fastReviews?: boolean } = {}) {
+  const sandbox: Sandbox = await createSandbox({ seed, accounts: [account], fastReviews: opts.fastReviews });
   const url = await sandbox.listen(0);
   const auth = `Basic ${Buffer.from(`${account.sid}:${account.authToken}`).toString('base64')}`;
   /** A raw Twilio request: form-encoded body, Basic auth, JSON back. */
@@ -22,7 +22,9 @@ export async function startSandbox(seed = 11) {
   /** The official SDK, re-pointed only through its public baseUrl; no auto-retry, so 429s are visible. */
   const sdk = (opts: { autoRetry?: boolean } = {}) => {
     const client = twilio(account.sid, account.authToken, opts);
-    client.api.baseUrl = url;
+    for (const d of ['api', 'trunking', 'trusthub', 'messaging', 'lookups', 'events'] as const) {
+      (client[d] as unknown as { baseUrl: string }).baseUrl = url;
+    }
     return client;
   };
   const control = async (method: string, path: string, body?: unknown) => {

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+/** How long each kind of review takes, in virtual milliseconds. */
+export const ReviewDurations = z
+  .object({
+    customerProfile: z.number().min(0),
+    trustProduct: z.number().min(0),
+    brand: z.number().min(0),
+    campaign: z.number().min(0),
+  })
+  .strict();
+export type ReviewDurations = z.infer<typeof ReviewDurations>;
+
+const day = 86_400_000;
+/** Realistic defaults: profiles ~2 days, brands ~5 days, campaigns ~12 days. */
+export const realisticDurations: ReviewDurations = { customerProfile: 2 * day, trustProduct: 1 * day, brand: 5 * day, campaign: 12 * day };
+/** Fast mode for integration tests and demos: seconds. */
+export const fastDurations: ReviewDurations = { customerProfile: 1500, trustProduct: 1000, brand: 2000, campaign: 2500 };
+
+interface Pending {
+  dueAt: number;
+  run: () => void;
+}
+
+/**
+ * Virtual time for reviews: now() is wall time plus an offset the control API can advance, so a
+ * test can jump days ahead. Due reviews complete on a short tick.
+ */
+export class ReviewClock {
+  private offsetMs = 0;
+  private pending: Pending[] = [];
+  private timer: NodeJS.Timeout;
+  durations: ReviewDurations;
+
+  constructor(durations: ReviewDurations) {
+    this.durations = durations;
+    this.timer = setInterval(() => this.tick(), 100);
+    this.timer.unref();
+  }
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  /** Runs `run` once virtual time reaches now + delayMs. */
+  schedule(delayMs: number, run: () => void) {
+    this.pending.push({ dueAt: this.now().getTime() + delayMs, run });
+  }
+
+  advance(ms: number) {
+    this.offsetMs += ms;
+    this.tick();
+  }
+
+  tick() {
+    const now = this.now().getTime();
+    const due = this.pending.filter((p) => p.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt);
+    this.pending = this.pending.filter((p) => p.dueAt > now);
+    for (const p of due) p.run();
+  }
+
+  reset() {
+    this.pending = [];
+    this.offsetMs = 0;
+  }
+
+  stop() {
+    clearInterval(this.timer);
+  }
+}
