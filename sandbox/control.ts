@@ -5,6 +5,7 @@ import type { SandboxState } from './state';
 import type { FaultContext } from './twilio-scope';
 import { fastDurations, realisticDurations, ReviewDurations, type ReviewClock } from './review-clock';
 import type { TrustHubStore } from './trusthub-store';
+import { DeliveryMode, type Deliverer } from './deliveries';
 import { newSid } from './wire';
 import { randomBytes } from 'node:crypto';
 
@@ -14,8 +15,9 @@ export const controlApi: FastifyPluginAsync<{
   faults: FaultContext;
   clock: ReviewClock;
   trustHub: TrustHubStore;
+  deliverer: Deliverer;
   configuredAccounts: Set<string>;
-}> = async (app, { state, faults, clock, trustHub, configuredAccounts }) => {
+}> = async (app, { state, faults, clock, trustHub, deliverer, configuredAccounts }) => {
   const bad = (reply: import('fastify').FastifyReply, error: z.ZodError) =>
     reply.code(400).send({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
 
@@ -100,6 +102,15 @@ export const controlApi: FastifyPluginAsync<{
     if (!parsed.success) return bad(reply, parsed.error);
     trustHub.forcedOutcomes.set(parsed.data.sid, { outcome: parsed.data.outcome, reason: parsed.data.reason });
     return parsed.data;
+  });
+
+  // Webhook deliveries (status callbacks and Event Streams): normal, drop, duplicate or reorder.
+  app.get('/deliveries', async () => ({ mode: deliverer.mode, sent: deliverer.sent, dropped: deliverer.dropped }));
+  app.post('/deliveries', async (req, reply) => {
+    const parsed = z.object({ mode: DeliveryMode }).strict().safeParse(req.body);
+    if (!parsed.success) return bad(reply, parsed.error);
+    deliverer.mode = parsed.data.mode;
+    return { mode: deliverer.mode };
   });
 
   app.post('/reset', async () => {

@@ -12,6 +12,8 @@ export const FaultSettings = z
     timeoutAfterCommitRate: z.number().min(0).max(1),
     timeoutMode: z.enum(['drop', 'hang']),
     hangMs: z.number().min(0).max(120_000),
+    /** Twilio's 1 request/second for brand and campaign writes; 0 turns the pacing off. */
+    a2pPacingMs: z.number().int().min(0).max(60_000),
     seed: z.number().int(),
   })
   .strict();
@@ -25,6 +27,7 @@ export const noFaults = (seed: number): FaultSettings => ({
   timeoutAfterCommitRate: 0,
   timeoutMode: 'drop',
   hangMs: 15_000,
+  a2pPacingMs: 1000,
   seed,
 });
 

@@ -5,6 +5,10 @@ import { FaultDecider, noFaults } from './faults';
 import { addressesProduct } from './products/addresses';
 import { numbersProduct } from './products/numbers';
 import { trustHubProduct } from './products/trusthub';
+import { createPublisher, eventsProduct } from './products/events';
+import { messagingProduct } from './products/messaging';
+import { Deliverer } from './deliveries';
+import { MessagingStore } from './messaging-store';
 import { fastDurations, realisticDurations, ReviewClock } from './review-clock';
 import { SandboxState, type Account } from './state';
 import { TrustHubStore } from './trusthub-store';
@@ -27,6 +31,8 @@ export interface Sandbox {
   faults: FaultContext;
   clock: ReviewClock;
   trustHub: TrustHubStore;
+  messaging: MessagingStore;
+  deliverer: Deliverer;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -47,16 +53,20 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   const state = new SandboxState(seed);
   const accounts = opts.accounts ?? [defaultAccount()];
   for (const a of accounts) state.accounts.set(a.sid, a);
+  const app = Fastify({ logger: opts.logger ?? false });
   const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map() };
   const fast = opts.fastReviews ?? process.env.SANDBOX_FAST_REVIEWS === 'true';
   const clock = new ReviewClock(fast ? fastDurations : realisticDurations);
   const trustHub = new TrustHubStore(clock);
+  const messaging = new MessagingStore();
+  const deliverer = new Deliverer((m) => app.log.warn(m));
   state.onReset(() => {
     trustHub.reset();
+    messaging.reset();
     clock.reset();
+    deliverer.mode = 'normal';
   });
 
-  const app = Fastify({ logger: opts.logger ?? false });
   const routes: Sandbox['routes'] = [];
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
@@ -68,13 +78,17 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     faults,
     clock,
     trustHub,
+    deliverer,
     configuredAccounts: new Set(accounts.map((a) => a.sid)),
   });
   await app.register(async (twilio) => {
     registerTwilioPipeline(twilio, state, faults);
     await twilio.register(numbersProduct, { state });
     await twilio.register(addressesProduct, { store: trustHub, clock });
-    await twilio.register(trustHubProduct, { state, store: trustHub, clock });
+    await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
+    const publish = createPublisher(state, messaging, clock, deliverer);
+    await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, pacingMs: () => faults.settings.a2pPacingMs });
+    await twilio.register(eventsProduct, { store: messaging, clock });
   });
 
   return {
@@ -84,6 +98,8 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     faults,
     clock,
     trustHub,
+    messaging,
+    deliverer,
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address() as { port: number };

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { deliverFormCallback } from '../callbacks';
+import type { Deliverer } from '../deliveries';
 import type { ReviewClock } from '../review-clock';
 import type { SandboxState } from '../state';
 import { evaluate, policies, policyRequirements } from '../trusthub-policies';
@@ -39,9 +39,9 @@ const bundleKinds: BundleRoutes[] = [
  * on the virtual clock; its outcome follows the documented rules or a forced outcome, and each
  * status change is POSTed, signed, to the bundle's StatusCallback.
  */
-export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: TrustHubStore; clock: ReviewClock }> = async (
+export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: TrustHubStore; clock: ReviewClock; deliverer: Deliverer }> = async (
   app,
-  { state, store, clock },
+  { state, store, clock, deliverer },
 ) => {
   const serializeBundle = (b: Bundle, origin: string, r: BundleRoutes) => {
     const url = `${origin}${r.path}/${b.sid}`;
@@ -68,7 +68,7 @@ export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: T
     const params: Record<string, string> = { AccountSid: b.accountSid, BundleSid: b.sid, Status: status };
     if (failureReason) params.FailureReason = failureReason;
     const token = state.accounts.get(b.accountSid)?.authToken;
-    if (token) void deliverFormCallback(b.statusCallback, params, token, (m) => app.log.warn(m));
+    if (token) deliverer.form(b.statusCallback, params, token);
   }
 
   /** Review outcome: forced through the control API, else rejected when a name in it contains "REJECT". */

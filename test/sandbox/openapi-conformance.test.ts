@@ -7,10 +7,13 @@ let fx: Fixture;
 const validator = new OpenApiValidator();
 const api = 'twilio_api_v2010.json';
 const trusthub = 'twilio_trusthub_v1.json';
+const messaging = 'twilio_messaging_v1.json';
+const events = 'twilio_events_v1.json';
 const A = '/2010-04-01/Accounts/{AccountSid}';
 
 beforeAll(async () => {
   fx = await startSandbox();
+  await fx.control('POST', 'faults', { a2pPacingMs: 0 });
 });
 afterAll(async () => fx.close());
 
@@ -97,7 +100,132 @@ const cases: Case[] = [
     call: async () => fx.raw('DELETE', `${fx.base}/IncomingPhoneNumbers/${(await buyOne('503')).body.sid}.json`),
   },
   ...trustHubCases(),
+  ...messagingCases(),
+  ...eventsCases(),
 ];
+
+const day = 86_400_000;
+
+/** An approved secondary profile and A2P trust product: what a brand needs. */
+async function approvedBundles() {
+  const make = async (path: string, policy: string) => {
+    const b = (await fx.raw('POST', path, { FriendlyName: 'Acme', Email: 'ops@acme.com', PolicySid: policy })).body.sid as string;
+    await fx.control('POST', 'outcomes', { sid: b, outcome: 'approve' });
+    return b;
+  };
+  const primary = (await fx.raw('GET', '/v1/CustomerProfiles?PolicySid=RN6433641899984f951173ef1738c3bdd0')).body.results[0].sid;
+  const cp = await make('/v1/CustomerProfiles', 'RNdfbf3fae0e1107f8aded0e7cead80bf5');
+  const { endUser, doc } = await trustHubFixtures();
+  const rep = await fx.raw('POST', '/v1/EndUsers', { FriendlyName: 'rep', Type: 'authorized_representative_1', Attributes: JSON.stringify({ first_name: 'A', last_name: 'B', email: 'a@acme.com', phone_number: '+12175550100', business_title: 'CEO', job_position: 'CEO' }) });
+  await fx.raw('POST', `/v1/EndUsers/${endUser}`, { Attributes: JSON.stringify({ business_name: 'Acme', business_type: 'Corporation', business_registration_identifier: 'EIN', business_registration_number: '12-3456789', business_identity: 'direct_customer', business_industry: 'TECHNOLOGY', website_url: 'https://acme.com', business_regions_of_operation: 'USA_AND_CANADA' }) });
+  for (const o of [endUser, rep.body.sid, doc, primary]) await fx.raw('POST', `/v1/CustomerProfiles/${cp}/EntityAssignments`, { ObjectSid: o });
+  const tp = await make('/v1/TrustProducts', 'RNb0d4771c2c98518d916a3d4cd70a8f8b');
+  const info = await fx.raw('POST', '/v1/EndUsers', { FriendlyName: 'a2p', Type: 'us_a2p_messaging_profile_information', Attributes: JSON.stringify({ company_type: 'private', brand_contact_email: 'a@acme.com' }) });
+  for (const o of [info.body.sid, cp]) await fx.raw('POST', `/v1/TrustProducts/${tp}/EntityAssignments`, { ObjectSid: o });
+  for (const [path, sid] of [['/v1/CustomerProfiles', cp], ['/v1/TrustProducts', tp]] as const) {
+    const r = await fx.raw('POST', `${path}/${sid}`, { Status: 'pending-review' });
+    if (r.status !== 200) throw new Error(JSON.stringify(r.body));
+  }
+  await fx.control('POST', 'clock/advance', { ms: 3 * day });
+  return { cp, tp };
+}
+
+async function brand(outcome: 'approve' | 'reject' = 'approve') {
+  const { cp, tp } = await approvedBundles();
+  const created = await fx.raw('POST', '/v1/a2p/BrandRegistrations', { CustomerProfileBundleSid: cp, A2PProfileBundleSid: tp });
+  await fx.control('POST', 'outcomes', { sid: created.body.sid, outcome });
+  return created;
+}
+
+async function service() {
+  return fx.raw('POST', '/v1/Services', { FriendlyName: 'Acme notifications', Usecase: 'notifications' });
+}
+
+async function campaign() {
+  const b = (await brand()).body.sid;
+  await fx.control('POST', 'clock/advance', { ms: 6 * day });
+  const mg = (await service()).body.sid;
+  const c = await fx.raw('POST', `/v1/Services/${mg}/Compliance/Usa2p`, {
+    BrandRegistrationSid: b, Description: 'Appointment reminders sent to patients of Acme.', MessageFlow: 'Patients opt in on the booking form by checking a box.',
+    MessageSamples: ['Acme: your appointment is tomorrow at 10am. Reply STOP to opt out.', 'Acme: your appointment was moved to Friday. Reply HELP for help.'],
+    UsAppToPersonUsecase: 'ACCOUNT_NOTIFICATION', HasEmbeddedLinks: 'false', HasEmbeddedPhone: 'false',
+  });
+  return { mg, campaign: c };
+}
+
+async function serviceNumber() {
+  const mg = (await service()).body.sid;
+  const pn = (await fx.raw('POST', `${fx.base}/IncomingPhoneNumbers.json`, { AreaCode: '415' })).body.sid;
+  return { mg, pn, added: await fx.raw('POST', `/v1/Services/${mg}/PhoneNumbers`, { PhoneNumberSid: pn }) };
+}
+
+function messagingCases(): Case[] {
+  const c = (name: string, m: string, route: string, spec: string, status: number, call: Case['call']): Case => ({ name, route: [m, route], spec: [messaging, m, spec], status, call });
+  return [
+    c('register a brand', 'POST', '/v1/a2p/BrandRegistrations', '/v1/a2p/BrandRegistrations', 201, () => brand()),
+    c('list brands', 'GET', '/v1/a2p/BrandRegistrations', '/v1/a2p/BrandRegistrations', 200, async () => (await brand(), fx.raw('GET', '/v1/a2p/BrandRegistrations'))),
+    c('fetch a brand', 'GET', '/v1/a2p/BrandRegistrations/:Sid', '/v1/a2p/BrandRegistrations/{Sid}', 200, async () => fx.raw('GET', `/v1/a2p/BrandRegistrations/${(await brand()).body.sid}`)),
+    c('resubmit a failed brand', 'POST', '/v1/a2p/BrandRegistrations/:Sid', '/v1/a2p/BrandRegistrations/{Sid}', 202, async () => {
+      const b = (await brand('reject')).body.sid;
+      await fx.control('POST', 'clock/advance', { ms: 6 * day });
+      return fx.raw('POST', `/v1/a2p/BrandRegistrations/${b}`);
+    }),
+    c('create a service', 'POST', '/v1/Services', '/v1/Services', 201, service),
+    c('list services', 'GET', '/v1/Services', '/v1/Services', 200, async () => (await service(), fx.raw('GET', '/v1/Services'))),
+    c('service use cases', 'GET', '/v1/Services/Usecases', '/v1/Services/Usecases', 200, () => fx.raw('GET', '/v1/Services/Usecases')),
+    c('fetch a service', 'GET', '/v1/Services/:Sid', '/v1/Services/{Sid}', 200, async () => fx.raw('GET', `/v1/Services/${(await service()).body.sid}`)),
+    c('update a service', 'POST', '/v1/Services/:Sid', '/v1/Services/{Sid}', 200, async () => fx.raw('POST', `/v1/Services/${(await service()).body.sid}`, { FriendlyName: 'x' })),
+    c('delete a service', 'DELETE', '/v1/Services/:Sid', '/v1/Services/{Sid}', 204, async () => fx.raw('DELETE', `/v1/Services/${(await service()).body.sid}`)),
+    c('add a number to a service', 'POST', '/v1/Services/:ServiceSid/PhoneNumbers', '/v1/Services/{ServiceSid}/PhoneNumbers', 201, async () => (await serviceNumber()).added),
+    c('list service numbers', 'GET', '/v1/Services/:ServiceSid/PhoneNumbers', '/v1/Services/{ServiceSid}/PhoneNumbers', 200, async () => fx.raw('GET', `/v1/Services/${(await serviceNumber()).mg}/PhoneNumbers`)),
+    c('fetch a service number', 'GET', '/v1/Services/:ServiceSid/PhoneNumbers/:Sid', '/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}', 200, async () => {
+      const n = await serviceNumber();
+      return fx.raw('GET', `/v1/Services/${n.mg}/PhoneNumbers/${n.pn}`);
+    }),
+    c('remove a service number', 'DELETE', '/v1/Services/:ServiceSid/PhoneNumbers/:Sid', '/v1/Services/{ServiceSid}/PhoneNumbers/{Sid}', 204, async () => {
+      const n = await serviceNumber();
+      return fx.raw('DELETE', `/v1/Services/${n.mg}/PhoneNumbers/${n.pn}`);
+    }),
+    c('create a campaign', 'POST', '/v1/Services/:MessagingServiceSid/Compliance/Usa2p', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p', 201, async () => (await campaign()).campaign),
+    c('list campaigns', 'GET', '/v1/Services/:MessagingServiceSid/Compliance/Usa2p', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p', 200, async () => fx.raw('GET', `/v1/Services/${(await campaign()).mg}/Compliance/Usa2p`)),
+    c('campaign use cases', 'GET', '/v1/Services/:MessagingServiceSid/Compliance/Usa2p/Usecases', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/Usecases', 200, async () => fx.raw('GET', `/v1/Services/${(await service()).body.sid}/Compliance/Usa2p/Usecases`)),
+    c('fetch a campaign', 'GET', '/v1/Services/:MessagingServiceSid/Compliance/Usa2p/:Sid', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/{Sid}', 200, async () => {
+      const x = await campaign();
+      return fx.raw('GET', `/v1/Services/${x.mg}/Compliance/Usa2p/${x.campaign.body.sid}`);
+    }),
+    c('update a campaign', 'POST', '/v1/Services/:MessagingServiceSid/Compliance/Usa2p/:Sid', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/{Sid}', 200, async () => {
+      const x = await campaign();
+      return fx.raw('POST', `/v1/Services/${x.mg}/Compliance/Usa2p/${x.campaign.body.sid}`, {
+        Description: 'Appointment reminders sent to patients of Acme.', MessageFlow: 'Patients opt in on the booking form by checking a box.',
+        MessageSamples: ['Acme: your appointment is tomorrow at 10am. Reply STOP to opt out.', 'Acme: see you soon at Acme. Reply HELP for help.'],
+        HasEmbeddedLinks: 'false', HasEmbeddedPhone: 'false', AgeGated: 'false', DirectLending: 'false',
+      });
+    }),
+    c('delete a campaign', 'DELETE', '/v1/Services/:MessagingServiceSid/Compliance/Usa2p/:Sid', '/v1/Services/{MessagingServiceSid}/Compliance/Usa2p/{Sid}', 204, async () => {
+      const x = await campaign();
+      return fx.raw('DELETE', `/v1/Services/${x.mg}/Compliance/Usa2p/${x.campaign.body.sid}`);
+    }),
+  ];
+}
+
+function eventsCases(): Case[] {
+  const sink = () => fx.raw('POST', '/v1/Sinks', { Description: 'a2p', SinkType: 'webhook', SinkConfiguration: JSON.stringify({ destination: 'https://example.com/events', method: 'POST', batch_events: false }) });
+  const subscription = async () =>
+    fx.raw('POST', '/v1/Subscriptions', { Description: 'a2p', SinkSid: (await sink()).body.sid, Types: [JSON.stringify({ type: 'com.twilio.messaging.compliance.brand-registration.brand-registered', schema_version: 1 })] });
+  const c = (name: string, m: string, route: string, spec: string, status: number, call: Case['call']): Case => ({ name, route: [m, route], spec: [events, m, spec], status, call });
+  return [
+    c('create a sink', 'POST', '/v1/Sinks', '/v1/Sinks', 201, sink),
+    c('list sinks', 'GET', '/v1/Sinks', '/v1/Sinks', 200, async () => (await sink(), fx.raw('GET', '/v1/Sinks'))),
+    c('fetch a sink', 'GET', '/v1/Sinks/:Sid', '/v1/Sinks/{Sid}', 200, async () => fx.raw('GET', `/v1/Sinks/${(await sink()).body.sid}`)),
+    c('update a sink', 'POST', '/v1/Sinks/:Sid', '/v1/Sinks/{Sid}', 200, async () => fx.raw('POST', `/v1/Sinks/${(await sink()).body.sid}`, { Description: 'b' })),
+    c('delete a sink', 'DELETE', '/v1/Sinks/:Sid', '/v1/Sinks/{Sid}', 204, async () => fx.raw('DELETE', `/v1/Sinks/${(await sink()).body.sid}`)),
+    c('create a subscription', 'POST', '/v1/Subscriptions', '/v1/Subscriptions', 201, subscription),
+    c('list subscriptions', 'GET', '/v1/Subscriptions', '/v1/Subscriptions', 200, async () => (await subscription(), fx.raw('GET', '/v1/Subscriptions'))),
+    c('fetch a subscription', 'GET', '/v1/Subscriptions/:Sid', '/v1/Subscriptions/{Sid}', 200, async () => fx.raw('GET', `/v1/Subscriptions/${(await subscription()).body.sid}`)),
+    c('update a subscription', 'POST', '/v1/Subscriptions/:Sid', '/v1/Subscriptions/{Sid}', 200, async () => fx.raw('POST', `/v1/Subscriptions/${(await subscription()).body.sid}`, { Description: 'b' })),
+    c('delete a subscription', 'DELETE', '/v1/Subscriptions/:Sid', '/v1/Subscriptions/{Sid}', 204, async () => fx.raw('DELETE', `/v1/Subscriptions/${(await subscription()).body.sid}`)),
+  ];
+}
 
 /** A business-information end user, an address document, and a draft profile with both attached. */
 async function trustHubFixtures() {

@@ -1,0 +1,158 @@
+import { createServer, type Server } from 'node:http';
+import twilio from 'twilio';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { account, startSandbox } from './sandbox-fixture';
+
+type Fixture = Awaited<ReturnType<typeof startSandbox>>;
+let fx: Fixture;
+let receiver: Server;
+let sinkUrl: string;
+const events: { type: string; id: string; data: Record<string, unknown>; valid: boolean }[] = [];
+const day = 86_400_000;
+const BRAND_OK = 'com.twilio.messaging.compliance.brand-registration.brand-registered';
+const BRAND_FAIL = 'com.twilio.messaging.compliance.brand-registration.brand-failure';
+const CAMPAIGN_OK = 'com.twilio.messaging.compliance.campaign-registration.campaign-approved';
+const NUMBER_OK = 'com.twilio.messaging.compliance.number-registration.successful';
+
+beforeAll(async () => {
+  fx = await startSandbox(9);
+  await fx.control('POST', 'faults', { a2pPacingMs: 0 });
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      const url = `http://127.0.0.1:${(receiver.address() as { port: number }).port}${req.url}`;
+      const valid = twilio.validateRequestWithBody(account.authToken, String(req.headers['x-twilio-signature']), url, body);
+      for (const e of JSON.parse(body)) events.push({ type: e.type, id: e.id, data: e.data, valid });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+  sinkUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/events`;
+  const sink = await fx.sdk().events.v1.sinks.create({ description: 'a2p', sinkType: 'webhook', sinkConfiguration: { destination: sinkUrl, method: 'POST', batch_events: false } });
+  await fx.sdk().events.v1.subscriptions.create({
+    description: 'a2p', sinkSid: sink.sid,
+    types: [BRAND_OK, BRAND_FAIL, CAMPAIGN_OK, NUMBER_OK].map((type) => ({ type, schema_version: 1 })),
+  });
+});
+afterAll(async () => {
+  receiver.close();
+  await fx.close();
+});
+
+/** Approved bundles straight from the store: Trust Hub's own flow is covered by trusthub.test.ts. */
+async function approvedBundles(businessName: string) {
+  const th = fx.sandbox.trustHub;
+  const now = new Date();
+  const bundle = (kind: 'customer_profile' | 'trust_product') => {
+    const sid = `BU${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`;
+    th.bundles.set(sid, { sid, kind, accountSid: account.sid, policySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5', friendlyName: businessName, email: 'a@b.co', statusCallback: null, status: 'twilio-approved', errors: null, validUntil: null, dateCreated: now, dateUpdated: now });
+    return sid;
+  };
+  const cp = bundle('customer_profile');
+  const info = await fx.sdk().trusthub.v1.endUsers.create({ friendlyName: 'info', type: 'customer_profile_business_information', attributes: { business_name: businessName } });
+  th.assignments.set(`BV${info.sid.slice(2)}`, { sid: `BV${info.sid.slice(2)}`, bundleSid: cp, accountSid: account.sid, objectSid: info.sid, dateCreated: now });
+  return { cp, tp: bundle('trust_product'), info: info.sid };
+}
+
+const waitFor = async (pred: () => boolean) => {
+  for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(pred()).toBe(true);
+};
+
+describe('A2P messaging through the official SDK, with Event Streams deliveries', () => {
+  it('brand: fails by rule, refuses early updates, resubmits after a fix, is approved, and reports by signed events', async () => {
+    const { cp, tp, info } = await approvedBundles('Acme BRANDFAIL LLC');
+    const brands = fx.sdk().messaging.v1.brandRegistrations;
+    const brand = await brands.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp, skipAutomaticSecVet: true });
+    expect(brand.status).toBe('PENDING');
+    await expect(brands(brand.sid).update()).rejects.toMatchObject({ code: 21725 });
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    const failed = await brands(brand.sid).fetch();
+    expect(failed.status).toBe('FAILED');
+    expect(failed.errors).toEqual([expect.objectContaining({ code: 30792 })]);
+    await waitFor(() => events.some((e) => e.type === BRAND_FAIL && e.data.brandsid === brand.sid));
+
+    await fx.sdk().trusthub.v1.endUsers(info).update({ attributes: { business_name: 'Acme LLC' } });
+    const resubmitted = await brands(brand.sid).update();
+    expect(resubmitted.status).toBe('PENDING');
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    const approved = await brands(brand.sid).fetch();
+    expect(approved).toMatchObject({ status: 'APPROVED', identityStatus: 'VERIFIED', brandScore: null });
+    expect(approved.tcrId).toMatch(/^B/);
+    await waitFor(() => events.some((e) => e.type === BRAND_OK && e.data.brandsid === brand.sid));
+    const ours = events.filter((e) => e.data.brandsid === brand.sid);
+    expect(ours.every((e) => e.valid)).toBe(true);
+    expect(ours.find((e) => e.type === BRAND_FAIL)?.data).toMatchObject({ brandstatus: 'registration_failed' });
+  });
+
+  it('allows at most three brand updates (21724)', async () => {
+    const { cp, tp } = await approvedBundles('Always BRANDFAIL Inc');
+    const brands = fx.sdk().messaging.v1.brandRegistrations;
+    const brand = await brands.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
+    for (let i = 0; i < 3; i++) {
+      await fx.control('POST', 'clock/advance', { ms: 5 * day });
+      await brands(brand.sid).update();
+    }
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    await expect(brands(brand.sid).update()).rejects.toMatchObject({ code: 21724 });
+  });
+
+  it('campaign needs an approved brand; verified campaigns register their numbers; a number joins one service only', async () => {
+    const { cp, tp } = await approvedBundles('Numbers Co');
+    const brand = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
+    const service = await fx.sdk().messaging.v1.services.create({ friendlyName: 'Numbers Co' });
+    const campaignInput = {
+      brandRegistrationSid: brand.sid, description: 'Order updates sent by Numbers Co to its customers.', messageFlow: 'Customers opt in at checkout by ticking a box.',
+      messageSamples: ['Numbers Co: your order shipped. Reply STOP to opt out.', 'Numbers Co: your order arrives today. Reply HELP for help.'],
+      usAppToPersonUsecase: 'DELIVERY_NOTIFICATION', hasEmbeddedLinks: false, hasEmbeddedPhone: false,
+    };
+    await expect(fx.sdk().messaging.v1.services(service.sid).usAppToPerson.create(campaignInput)).rejects.toMatchObject({ code: 21717 });
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+
+    const pn = await fx.sdk().api.v2010.accounts(account.sid).incomingPhoneNumbers.create({ areaCode: '415' });
+    await fx.sdk().messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: pn.sid });
+    const other = await fx.sdk().messaging.v1.services.create({ friendlyName: 'Other' });
+    await expect(fx.sdk().messaging.v1.services(other.sid).phoneNumbers.create({ phoneNumberSid: pn.sid })).rejects.toMatchObject({ code: 21712 });
+
+    const campaign = await fx.sdk().messaging.v1.services(service.sid).usAppToPerson.create(campaignInput);
+    expect(campaign.campaignStatus).toBe('IN_PROGRESS');
+    await fx.control('POST', 'clock/advance', { ms: 12 * day });
+    expect((await fx.sdk().messaging.v1.services(service.sid).usAppToPerson(campaign.sid).fetch()).campaignStatus).toBe('VERIFIED');
+    expect((await fx.sdk().messaging.v1.services(service.sid).fetch()).usAppToPersonRegistered).toBe(true);
+    await fx.control('POST', 'clock/advance', { ms: 2000 });
+    await waitFor(() => events.some((e) => e.type === NUMBER_OK && e.data.phonenumber === pn.phoneNumber));
+    expect(events.find((e) => e.type === CAMPAIGN_OK && e.data.campaignsid === campaign.sid)?.data).toMatchObject({ campaignregistrationstatus: 'approved' });
+  });
+
+  it('paces brand registration to 1 request/second (429 / 20429)', async () => {
+    await fx.control('POST', 'faults', { a2pPacingMs: 1000 });
+    try {
+      const a = await approvedBundles('Pace One');
+      const b = await approvedBundles('Pace Two');
+      const brands = fx.sdk().messaging.v1.brandRegistrations;
+      await new Promise((r) => setTimeout(r, 1100)); // a second after the previous tests' registrations
+      await brands.create({ customerProfileBundleSid: a.cp, a2PProfileBundleSid: a.tp });
+      await expect(brands.create({ customerProfileBundleSid: b.cp, a2PProfileBundleSid: b.tp })).rejects.toMatchObject({ status: 429, code: 20429 });
+    } finally {
+      await fx.control('POST', 'faults', { a2pPacingMs: 0 });
+    }
+  });
+
+  it('a control switch drops or duplicates deliveries', async () => {
+    const deliver = async (name: string) => {
+      const { cp, tp } = await approvedBundles(name);
+      const brand = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
+      await fx.control('POST', 'clock/advance', { ms: 5 * day });
+      await new Promise((r) => setTimeout(r, 300));
+      return events.filter((e) => e.data.brandsid === brand.sid);
+    };
+    await fx.control('POST', 'deliveries', { mode: 'drop' });
+    expect(await deliver('Dropped Co')).toEqual([]);
+    await fx.control('POST', 'deliveries', { mode: 'duplicate' });
+    const dup = await deliver('Doubled Co');
+    expect(dup).toHaveLength(2);
+    expect(dup[0]!.id).toBe(dup[1]!.id);
+    await fx.control('POST', 'deliveries', { mode: 'normal' });
+  });
+});
