@@ -2,3 +2,4 @@
 export { searchNumbers, buyNumber, configureNumber, releaseNumber } from './number-operations';
 export { bulkBuyNumbers, buyNumbersBatch } from './bulk-buy';
 export { bulkReleaseNumbers, releaseNumbersBatch } from './bulk-release';
+export { a2pRegistration } from './a2p-registration';

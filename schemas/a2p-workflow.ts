@@ -1,0 +1,71 @@
+/** The A2P registration workflow's messages, state and the activities it relies on (plain data only). */
+import type { RegistrationDraft } from './a2p';
+
+export type A2pStep = 'customer_profile' | 'trust_product' | 'brand' | 'messaging_service' | 'campaign' | 'numbers' | 'done';
+export type A2pStatus = 'running' | 'waiting_for_review' | 'action_required' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
+export type ReviewKind = 'customer_profile' | 'trust_product' | 'brand' | 'campaign';
+export type ReviewOutcome = 'approved' | 'rejected' | 'pending' | 'terminal';
+
+export interface ReviewStatus {
+  outcome: ReviewOutcome;
+  /** Twilio's own status word (twilio-approved, APPROVED, VERIFIED, FAILED, SUSPENDED, ...). */
+  twilioStatus: string;
+  /** Failure reasons, mapped to the draft's fields where possible. */
+  reasons: { code: number | null; message: string; fields: string[] }[];
+}
+
+export interface A2pTimings {
+  /** First poll after submitting; doubles up to maxPollMs. */
+  firstPollMs: number;
+  maxPollMs: number;
+  /** How long each review may take before the registration needs attention. */
+  deadlines: Record<ReviewKind, number>;
+}
+
+export interface A2pRegistrationInput {
+  tenantId: string;
+  registrationId: string;
+  draft: RegistrationDraft;
+  timings: A2pTimings;
+}
+
+/** Corrections a tenant sends while the registration is action_required (a Temporal Update). */
+export interface A2pCorrections {
+  business?: Partial<RegistrationDraft['business']>;
+  campaign?: Partial<RegistrationDraft['campaign']>;
+  /** A campaign resubmission is charged a vetting fee again: it must be approved explicitly. */
+  approveCampaignResubmissionFee?: boolean;
+}
+
+/** Sent by the webhook receivers when Twilio reports a status change: wakes the matching wait at once. */
+export interface A2pStatusEvent {
+  kind: ReviewKind | 'number';
+  sid: string;
+  status: string;
+}
+
+export interface A2pState {
+  status: A2pStatus;
+  step: A2pStep;
+  sids: { customerProfile?: string; trustProduct?: string; brand?: string; messagingService?: string; campaign?: string };
+  actionRequired: { step: A2pStep; reasons: ReviewStatus['reasons']; hint: string } | null;
+  brandResubmissions: number;
+  campaignSubmissions: number;
+}
+
+/** What the workflow asks of the outside world; every call is idempotent (reconcile before create). */
+export interface A2pActivities {
+  a2pCreateCustomerProfile(i: { registrationId: string; draft: RegistrationDraft }): Promise<{ sid: string }>;
+  a2pCreateTrustProduct(i: { registrationId: string; draft: RegistrationDraft; customerProfileSid: string }): Promise<{ sid: string }>;
+  a2pSubmitBundle(i: { kind: 'customer_profile' | 'trust_product'; sid: string }): Promise<void>;
+  a2pReviewStatus(i: { kind: ReviewKind; sid: string; serviceSid?: string }): Promise<ReviewStatus>;
+  a2pRegisterBrand(i: { registrationId: string; customerProfileSid: string; trustProductSid: string; lowVolume: boolean }): Promise<{ sid: string }>;
+  a2pUpdateBusinessInformation(i: { customerProfileSid: string; business: Partial<RegistrationDraft['business']> }): Promise<void>;
+  a2pResubmitBrand(i: { sid: string }): Promise<void>;
+  a2pEnsureMessagingService(i: { registrationId: string; draft: RegistrationDraft }): Promise<{ sid: string }>;
+  a2pCheckUsecase(i: { serviceSid: string; brandSid: string; usecase: string }): Promise<{ allowed: boolean; message: string }>;
+  a2pCreateCampaign(i: { serviceSid: string; brandSid: string; campaign: RegistrationDraft['campaign'] }): Promise<{ sid: string }>;
+  a2pUpdateCampaign(i: { serviceSid: string; sid: string; campaign: RegistrationDraft['campaign'] }): Promise<void>;
+  a2pAddNumbers(i: { serviceSid: string; phoneNumbers: string[] }): Promise<void>;
+  a2pRecordState(i: { registrationId: string; state: A2pState }): Promise<void>;
+}

@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findTestServer } from '../../dev/temporal';
+import type { A2pActivities, A2pRegistrationInput, A2pState, ReviewKind, ReviewStatus } from '../../schemas/a2p-workflow';
+import { a2pCorrectionsUpdate, a2pStateQuery, a2pStatusSignal } from '../../workflows/a2p-registration';
+import { a2pRegistration } from '../../workflows';
+import { goodDraft } from '../fixtures/a2p-draft';
+import { stack } from '../helpers/stack';
+
+/** Multi-week registrations in seconds: Temporal's time-skipping test server, with Twilio faked in activities. */
+let env: TestWorkflowEnvironment;
+let bundle: string;
+const hour = 3_600_000;
+const day = 24 * hour;
+
+beforeAll(async () => {
+  const path = findTestServer();
+  if (!path) throw new Error('temporal-test-server not found: run `npm run tools`');
+  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
+  bundle = await readFile(stack.bundlePath, 'utf8');
+});
+afterAll(async () => env?.teardown());
+
+const timings = (deadlines: Partial<Record<ReviewKind, number>> = {}): A2pRegistrationInput['timings'] => ({
+  firstPollMs: hour,
+  maxPollMs: 12 * hour,
+  deadlines: { customer_profile: 30 * day, trust_product: 30 * day, brand: 30 * day, campaign: 60 * day, ...deadlines },
+});
+
+/** Twilio as the workflow sees it: reviews that take virtual days, with scripted rejections. */
+function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectBrand?: number; rejectCampaign?: number }) {
+  const submittedAt = new Map<string, number>();
+  const left = { brand: script.rejectBrand ?? 0, campaign: script.rejectCampaign ?? 0 };
+  const log: string[] = [];
+  const records: A2pState[] = [];
+  const now = async () => Number(await env.currentTimeMs());
+  const submit = async (sid: string) => submittedAt.set(sid, await now());
+  const kindOf: Record<string, ReviewKind> = { 'BU-profile': 'customer_profile', 'BU-product': 'trust_product', 'BN-1': 'brand', 'QE-1': 'campaign' };
+  const activities: A2pActivities = {
+    a2pCreateCustomerProfile: async () => ({ sid: 'BU-profile' }),
+    a2pCreateTrustProduct: async () => ({ sid: 'BU-product' }),
+    a2pSubmitBundle: async ({ sid }) => void (await submit(sid)),
+    async a2pReviewStatus({ sid }): Promise<ReviewStatus> {
+      const kind = kindOf[sid]!;
+      log.push(`poll ${kind}`);
+      if ((await now()) - submittedAt.get(sid)! < script.days[kind] * day) return { outcome: 'pending', twilioStatus: 'IN_REVIEW', reasons: [] };
+      if ((kind === 'brand' || kind === 'campaign') && left[kind] > 0) {
+        left[kind] -= 1;
+        return { outcome: 'rejected', twilioStatus: 'FAILED', reasons: [{ code: kind === 'brand' ? 30792 : 30893, message: `${kind} rejected`, fields: kind === 'brand' ? ['business.name'] : ['campaign.messageSamples'] }] };
+      }
+      return { outcome: 'approved', twilioStatus: 'APPROVED', reasons: [] };
+    },
+    a2pRegisterBrand: async () => (await submit('BN-1'), { sid: 'BN-1' }),
+    a2pUpdateBusinessInformation: async ({ business }) => void log.push(`fix business ${JSON.stringify(business)}`),
+    a2pResubmitBrand: async () => void (log.push('resubmit brand'), await submit('BN-1')),
+    a2pEnsureMessagingService: async () => ({ sid: 'MG-1' }),
+    a2pCheckUsecase: async () => ({ allowed: true, message: '' }),
+    a2pCreateCampaign: async () => (await submit('QE-1'), { sid: 'QE-1' }),
+    a2pUpdateCampaign: async () => void (log.push('resubmit campaign'), await submit('QE-1')),
+    a2pAddNumbers: async ({ phoneNumbers }) => void log.push(`numbers ${phoneNumbers.length}`),
+    a2pRecordState: async ({ state }) => void records.push(JSON.parse(JSON.stringify(state))),
+  };
+  return { activities, log, records };
+}
+
+async function start(fake: ReturnType<typeof fakeTwilio>, t = timings()) {
+  const taskQueue = `a2p-${randomUUID()}`;
+  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code: bundle }, activities: fake.activities });
+  const handle = await env.client.workflow.start(a2pRegistration, {
+    taskQueue,
+    workflowId: `a2p-${randomUUID()}`,
+    args: [{ tenantId: 't', registrationId: randomUUID(), draft: goodDraft() as never, timings: t }],
+  });
+  return { worker, handle };
+}
+
+describe('a2pRegistration on the time-skipping server', () => {
+  it('walks a 2-day profile, 5-day brand and 12-day campaign review in seconds, flagging an overdue wait', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 2, trust_product: 1, brand: 5, campaign: 12 } });
+    const { worker, handle } = await start(fake, timings({ brand: 3 * day }));
+    const startedAt = Number(await env.currentTimeMs());
+    const wallStart = Date.now();
+    const result = await worker.runUntil(handle.result());
+    expect(result).toMatchObject({ status: 'completed', step: 'done', brandResubmissions: 0, campaignSubmissions: 1 });
+    expect(result.sids).toEqual({ customerProfile: 'BU-profile', trustProduct: 'BU-product', brand: 'BN-1', messagingService: 'MG-1', campaign: 'QE-1' });
+    expect(Number(await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(20 * day);
+    expect(Date.now() - wallStart).toBeLessThan(60_000);
+    expect(fake.records.map((r) => r.status)).toContain('needs_attention');
+    expect(fake.log).toContain('numbers 1');
+    // Back-off: far fewer polls than hours waited.
+    expect(fake.log.filter((l) => l === 'poll campaign').length).toBeLessThan(40);
+  });
+
+  it('brand rejection → action_required → corrections (an Update) → resubmission → approval', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 2, trust_product: 1, brand: 5, campaign: 12 }, rejectBrand: 1 });
+    const { worker, handle } = await start(fake);
+    await worker.runUntil(async () => {
+      await env.sleep(10 * day);
+      const state = await handle.query(a2pStateQuery);
+      expect(state).toMatchObject({ status: 'action_required', step: 'brand' });
+      expect(state.actionRequired?.reasons[0]).toMatchObject({ code: 30792, fields: ['business.name'] });
+      await expect(handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ campaign: { description: 'x' } }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      const accepted = await handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ business: { name: 'Acme Dental Group LLC' } }] });
+      expect(accepted.status).toBe('action_required'); // accepted; applied right after
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'completed', brandResubmissions: 1 });
+    });
+    expect(fake.log.filter((l) => l === 'resubmit brand')).toHaveLength(1);
+    expect(fake.log).toContain('fix business {"name":"Acme Dental Group LLC"}');
+  });
+
+  it('campaign rejection: a resubmission without fee approval is refused, with it the campaign goes through', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 12 }, rejectCampaign: 1 });
+    const { worker, handle } = await start(fake);
+    await worker.runUntil(async () => {
+      await env.sleep(20 * day);
+      expect(await handle.query(a2pStateQuery)).toMatchObject({ status: 'action_required', step: 'campaign', campaignSubmissions: 1 });
+      const fix = { campaign: { messageSamples: ['Acme Dental: see you at [time]. Reply STOP to opt out.', 'Acme Dental: we moved you to [time].'] } };
+      const refused = handle.executeUpdate(a2pCorrectionsUpdate, { args: [fix] });
+      await expect(refused).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(refused).rejects.toHaveProperty('cause.message', expect.stringMatching(/approveCampaignResubmissionFee/));
+      expect(fake.log).not.toContain('resubmit campaign');
+      await handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ ...fix, approveCampaignResubmissionFee: true }] });
+      expect(await handle.result()).toMatchObject({ status: 'completed', campaignSubmissions: 2 });
+    });
+    expect(fake.log.filter((l) => l === 'resubmit campaign')).toHaveLength(1);
+  });
+
+  it('a status signal for the awaited SID triggers the next check at once; others are ignored', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 0, trust_product: 0, brand: 0, campaign: 0 } });
+    const { worker, handle } = await start(fake, { ...timings(), firstPollMs: 30 * day, maxPollMs: 30 * day });
+    await worker.runUntil(async () => {
+      for (const [kind, sid] of [['customer_profile', 'BU-profile'], ['trust_product', 'BU-product'], ['brand', 'BN-1'], ['campaign', 'QE-1']] as const) {
+        for (let i = 0; i < 100 && (await handle.query(a2pStateQuery)).sids[kind === 'customer_profile' ? 'customerProfile' : kind === 'trust_product' ? 'trustProduct' : kind] !== sid; i++) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        await handle.signal(a2pStatusSignal, { kind, sid: 'XX-unrelated', status: 'approved' });
+        await handle.signal(a2pStatusSignal, { kind, sid, status: 'approved' });
+      }
+      const before = Number(await env.currentTimeMs());
+      const result = await handle.result();
+      expect(result.status).toBe('completed');
+      // Four 30-day timers were cut short by signals: nowhere near 120 days passed.
+      expect(Number(await env.currentTimeMs()) - before).toBeLessThan(30 * day);
+    });
+  });
+});

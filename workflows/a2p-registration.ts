@@ -1,0 +1,228 @@
+import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import type { RegistrationDraft } from '../schemas/a2p';
+import type {
+  A2pActivities,
+  A2pCorrections,
+  A2pRegistrationInput,
+  A2pState,
+  A2pStatusEvent,
+  A2pStep,
+  ReviewKind,
+  ReviewStatus,
+} from '../schemas/a2p-workflow';
+
+export const a2pStatusSignal = defineSignal<[A2pStatusEvent]>('a2pStatus');
+export const a2pCancelSignal = defineSignal('a2pCancel');
+export const a2pCorrectionsUpdate = defineUpdate<A2pState, [A2pCorrections]>('a2pCorrections');
+export const a2pStateQuery = defineQuery<A2pState>('a2pState');
+
+/** Twilio allows three brand updates; a campaign resubmission costs a vetting fee. */
+export const MAX_BRAND_RESUBMISSIONS = 3;
+
+const twilio = proxyActivities<A2pActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
+});
+
+class Cancelled extends Error {}
+
+/**
+ * US A2P 10DLC registration for one customer, as one workflow that may run for weeks:
+ * secondary customer profile → A2P trust product → brand → Messaging Service → campaign → numbers.
+ * Each review is awaited on a durable timer that polls Twilio with back-off and wakes at once when a
+ * webhook signals a status change. A rejection is a state (action_required) that a Temporal Update
+ * with corrections resolves; the workflow then resubmits.
+ */
+export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pState> {
+  const { timings, registrationId } = input;
+  let draft: RegistrationDraft = JSON.parse(JSON.stringify(input.draft));
+  const state: A2pState = {
+    status: 'running',
+    step: 'customer_profile',
+    sids: {},
+    actionRequired: null,
+    brandResubmissions: 0,
+    campaignSubmissions: 0,
+  };
+  let waitingForSid: string | undefined;
+  let woken = false;
+  let corrections: A2pCorrections | null = null;
+  let cancelled = false;
+
+  setHandler(a2pStateQuery, () => state);
+  setHandler(a2pCancelSignal, () => {
+    cancelled = true;
+  });
+  setHandler(a2pStatusSignal, (event) => {
+    // Duplicated, late or unrelated deliveries only cause one more (idempotent) status check at most.
+    if (event.sid === waitingForSid) woken = true;
+  });
+  setHandler(
+    a2pCorrectionsUpdate,
+    (c) => {
+      corrections = c;
+      return state;
+    },
+    {
+      validator: (c) => {
+        if (state.status !== 'action_required' || !state.actionRequired) throw new Error(`nothing to correct: the registration is ${state.status}`);
+        const step = state.actionRequired.step;
+        if ((step === 'customer_profile' || step === 'trust_product' || step === 'brand') && !c.business) {
+          throw new Error(`the ${step} step needs corrections under "business"`);
+        }
+        if (step === 'campaign') {
+          if (!c.campaign) throw new Error('the campaign step needs corrections under "campaign"');
+          if (state.campaignSubmissions > 0 && c.approveCampaignResubmissionFee !== true) {
+            throw new Error('resubmitting a campaign is charged a vetting fee again: set approveCampaignResubmissionFee to true');
+          }
+        }
+      },
+    },
+  );
+
+  const record = () => twilio.a2pRecordState({ registrationId, state });
+  const move = async (step: A2pStep) => {
+    state.step = step;
+    state.status = 'running';
+    await record();
+  };
+
+  /** Polls with back-off (durable timers) until Twilio decides; a signal for this SID cuts the wait short. */
+  async function awaitReview(kind: ReviewKind, sid: string, serviceSid?: string): Promise<ReviewStatus> {
+    waitingForSid = sid;
+    woken = false;
+    state.status = 'waiting_for_review';
+    await record();
+    const startedAt = Date.now();
+    let interval = timings.firstPollMs;
+    for (;;) {
+      await condition(() => woken || cancelled, interval);
+      if (cancelled) throw new Cancelled();
+      woken = false;
+      const review = await twilio.a2pReviewStatus({ kind, sid, serviceSid });
+      if (review.outcome !== 'pending') {
+        waitingForSid = undefined;
+        return review;
+      }
+      interval = Math.min(interval * 2, timings.maxPollMs);
+      if (state.status !== 'needs_attention' && Date.now() - startedAt > timings.deadlines[kind]) {
+        // Still polling, but visibly overdue.
+        state.status = 'needs_attention';
+        await record();
+      }
+    }
+  }
+
+  /** Parks the registration until the tenant sends corrections (validated by the Update's validator). */
+  async function awaitCorrections(step: A2pStep, review: ReviewStatus, hint: string): Promise<A2pCorrections> {
+    state.status = 'action_required';
+    state.actionRequired = { step, reasons: review.reasons, hint };
+    await record();
+    await condition(() => corrections !== null || cancelled);
+    if (cancelled) throw new Cancelled();
+    const c = corrections!;
+    corrections = null;
+    state.actionRequired = null;
+    draft = {
+      ...draft,
+      business: { ...draft.business, ...c.business },
+      campaign: { ...draft.campaign, ...c.campaign },
+    };
+    state.status = 'running';
+    await record();
+    return c;
+  }
+
+  const fail = async (review: ReviewStatus, why: string) => {
+    state.status = 'failed';
+    state.actionRequired = { step: state.step, reasons: review.reasons, hint: why };
+    await record();
+    return state;
+  };
+
+  /** A Trust Hub bundle: submit, await review, on rejection take corrections and resubmit. */
+  async function reviewBundle(kind: 'customer_profile' | 'trust_product', sid: string, profileSid: string): Promise<ReviewStatus> {
+    await twilio.a2pSubmitBundle({ kind, sid });
+    for (;;) {
+      const review = await awaitReview(kind, sid);
+      if (review.outcome !== 'rejected') return review;
+      const c = await awaitCorrections(kind, review, 'correct the business information; the profile is resubmitted');
+      await twilio.a2pUpdateBusinessInformation({ customerProfileSid: profileSid, business: c.business ?? {} });
+      await twilio.a2pSubmitBundle({ kind, sid });
+    }
+  }
+
+  try {
+    await record();
+    // 1. Secondary customer profile.
+    const profile = await twilio.a2pCreateCustomerProfile({ registrationId, draft });
+    state.sids.customerProfile = profile.sid;
+    let review = await reviewBundle('customer_profile', profile.sid, profile.sid);
+    if (review.outcome === 'terminal') return await fail(review, 'the customer profile cannot be approved');
+
+    // 2. A2P trust product.
+    await move('trust_product');
+    const product = await twilio.a2pCreateTrustProduct({ registrationId, draft, customerProfileSid: profile.sid });
+    state.sids.trustProduct = product.sid;
+    review = await reviewBundle('trust_product', product.sid, profile.sid);
+    if (review.outcome === 'terminal') return await fail(review, 'the A2P trust product cannot be approved');
+
+    // 3. Brand (TCR).
+    await move('brand');
+    const brand = await twilio.a2pRegisterBrand({
+      registrationId,
+      customerProfileSid: profile.sid,
+      trustProductSid: product.sid,
+      lowVolume: draft.brandType === 'low_volume_standard',
+    });
+    state.sids.brand = brand.sid;
+    for (;;) {
+      review = await awaitReview('brand', brand.sid);
+      if (review.outcome === 'approved') break;
+      if (review.outcome === 'terminal') return await fail(review, 'the brand is suspended or cannot be registered; contact Twilio support');
+      if (state.brandResubmissions >= MAX_BRAND_RESUBMISSIONS) return await fail(review, 'the brand was rejected after the maximum number of updates');
+      const c = await awaitCorrections('brand', review, `correct the business information; the brand is resubmitted (${MAX_BRAND_RESUBMISSIONS - state.brandResubmissions} updates left)`);
+      await twilio.a2pUpdateBusinessInformation({ customerProfileSid: profile.sid, business: c.business ?? {} });
+      await twilio.a2pResubmitBrand({ sid: brand.sid });
+      state.brandResubmissions += 1;
+    }
+
+    // 4. Messaging Service and use-case check.
+    await move('messaging_service');
+    const service = await twilio.a2pEnsureMessagingService({ registrationId, draft });
+    state.sids.messagingService = service.sid;
+    for (;;) {
+      const usecase = await twilio.a2pCheckUsecase({ serviceSid: service.sid, brandSid: brand.sid, usecase: draft.campaign.usecase });
+      if (usecase.allowed) break;
+      await awaitCorrections('campaign', { outcome: 'rejected', twilioStatus: 'USECASE_NOT_ALLOWED', reasons: [{ code: null, message: usecase.message, fields: ['campaign.usecase'] }] }, 'choose a use case this brand may register');
+    }
+
+    // 5. Campaign.
+    await move('campaign');
+    const campaign = await twilio.a2pCreateCampaign({ serviceSid: service.sid, brandSid: brand.sid, campaign: draft.campaign });
+    state.sids.campaign = campaign.sid;
+    state.campaignSubmissions = 1;
+    for (;;) {
+      review = await awaitReview('campaign', campaign.sid, service.sid);
+      if (review.outcome === 'approved') break;
+      if (review.outcome === 'terminal') return await fail(review, 'the campaign is ineligible for resubmission');
+      await awaitCorrections('campaign', review, 'correct the campaign; resubmitting charges the vetting fee again, so approve it explicitly');
+      await twilio.a2pUpdateCampaign({ serviceSid: service.sid, sid: campaign.sid, campaign: draft.campaign });
+      state.campaignSubmissions += 1;
+    }
+
+    // 6. Numbers.
+    await move('numbers');
+    if (draft.phoneNumbers.length > 0) await twilio.a2pAddNumbers({ serviceSid: service.sid, phoneNumbers: draft.phoneNumbers });
+    state.step = 'done';
+    state.status = 'completed';
+    await record();
+    return state;
+  } catch (err) {
+    if (!(err instanceof Cancelled)) throw err;
+    state.status = 'cancelled';
+    await record();
+    return state;
+  }
+}
+
