@@ -1,4 +1,5 @@
 import type { Db } from '../db/pool';
+import { createA2pActivities } from './a2p';
 import { createJobActivities } from './jobs';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
 import type { TwilioClient } from './twilio-client';
@@ -14,6 +15,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createNumberActivities({ db: deps.db, twilio: deps.twilio, releaseBlockers: deps.releaseBlockers ?? [] }),
     ...createJobActivities({ db: deps.db }),
+    ...createA2pActivities({ db: deps.db, twilio: deps.twilio }),
   };
 }
 

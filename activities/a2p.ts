@@ -1,0 +1,274 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Db } from '../db/pool';
+import type { RegistrationDraft } from '../schemas/a2p';
+import type { A2pActivities, ReviewStatus } from '../schemas/a2p-workflow';
+import type { TwilioClient } from './twilio-client';
+import { failOnDefinitive, twilioErrorOf } from './twilio-errors';
+
+export interface A2pPolicies {
+  secondaryProfile: string;
+  trustProduct: string;
+  /** The ISV's approved primary profile; discovered from Trust Hub when not configured. */
+  primaryProfileSid?: string;
+}
+
+export const defaultPolicies: A2pPolicies = {
+  secondaryProfile: 'RNdfbf3fae0e1107f8aded0e7cead80bf5',
+  trustProduct: 'RNb0d4771c2c98518d916a3d4cd70a8f8b',
+};
+
+/** Twilio's field names in brand errors, mapped to the draft's. */
+const fieldMap: Record<string, string> = {
+  business_name: 'business.name', business_registration_number: 'business.registrationNumber', business_type: 'business.type',
+  website_url: 'business.websiteUrl', brand_contact_email: 'company.brandContactEmail', stock_ticker: 'company.stockTicker',
+};
+/** Campaign errors that mean "don't resubmit": ineligible, or a carrier rejection for support to handle. */
+const terminalCampaignCodes = new Set([30885, 30899, 30902]);
+
+/** Everything this service creates in Trust Hub is named after the registration, so a retry finds it. */
+const tag = (registrationId: string) => `tp:${registrationId}`;
+
+/** A2P activities over the official SDK: each create first looks for what an earlier attempt made. */
+export function createA2pActivities({ db, twilio, policies = defaultPolicies }: { db: Db; twilio: TwilioClient; policies?: A2pPolicies }): A2pActivities {
+  const th = twilio.trusthub.v1;
+  const msg = twilio.messaging.v1;
+  const account = () => twilio.api.v2010.accounts(twilio.accountSid);
+
+  async function primaryProfile(): Promise<string> {
+    if (policies.primaryProfileSid) return policies.primaryProfileSid;
+    const found = (await th.customerProfiles.list({ policySid: 'RN6433641899984f951173ef1738c3bdd0', limit: 20 })).find((p) => p.status === 'twilio-approved');
+    if (!found) throw ApplicationFailure.nonRetryable('no approved primary (ISV) customer profile in this Twilio account', 'ConfigurationError');
+    return found.sid;
+  }
+
+  async function tenantOf(registrationId: string): Promise<string> {
+    const { rows } = await db.query('SELECT tenant_id FROM a2p_registrations WHERE id = $1', [registrationId]);
+    if (!rows[0]) throw ApplicationFailure.nonRetryable(`registration ${registrationId} is not recorded`, 'NotFound');
+    return rows[0].tenant_id as string;
+  }
+
+  /** Assigns objects not yet assigned (a retry sees the earlier assignments). */
+  async function assignAll(bundle: { entityAssignments: (o: { objectSid: string }) => Promise<unknown>; assigned: () => Promise<string[]> }, sids: string[]) {
+    const have = new Set(await bundle.assigned());
+    for (const sid of sids) if (!have.has(sid)) await bundle.entityAssignments({ objectSid: sid }).catch(failOnDefinitive);
+  }
+
+  async function endUser(registrationId: string, type: string, attributes: Record<string, unknown>) {
+    const name = `${tag(registrationId)}:${type}`;
+    const existing = (await th.endUsers.list({ limit: 1000 })).find((u) => u.friendlyName === name);
+    if (existing) return existing.sid;
+    return (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid;
+  }
+
+  const businessAttributes = (d: RegistrationDraft) => ({
+    business_name: d.business.name, business_type: d.business.type, business_industry: d.business.industry,
+    business_registration_identifier: d.business.registrationIdentifier, business_registration_number: d.business.registrationNumber,
+    business_identity: 'direct_customer', business_regions_of_operation: d.business.regionsOfOperation.join(','),
+    website_url: d.business.websiteUrl, social_media_profile_urls: (d.business.socialMediaProfileUrls ?? []).join(','),
+  });
+
+  async function recordProfile(registrationId: string, kind: 'customer_profile' | 'trust_product', sid: string, d: RegistrationDraft) {
+    await db.query(
+      `INSERT INTO a2p_profiles (tenant_id, registration_id, profile_sid, kind, friendly_name, email, status, business_name)
+       VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7) ON CONFLICT (profile_sid) DO NOTHING`,
+      [await tenantOf(registrationId), registrationId, sid, kind, d.profile.friendlyName, d.profile.email, d.business.name],
+    );
+  }
+
+  return {
+    async a2pCreateCustomerProfile({ registrationId, draft }) {
+      const name = tag(registrationId);
+      let profile = (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0];
+      profile ??= await th.customerProfiles.create({ friendlyName: name, email: draft.profile.email, policySid: policies.secondaryProfile }).catch(failOnDefinitive);
+      const info = await endUser(registrationId, 'customer_profile_business_information', businessAttributes(draft));
+      const reps = [];
+      for (const [i, r] of draft.authorizedRepresentatives.entries()) {
+        reps.push(await endUser(registrationId, `authorized_representative_${i + 1}`, {
+          first_name: r.firstName, last_name: r.lastName, email: r.email, phone_number: r.phoneNumber, business_title: r.businessTitle, job_position: r.jobPosition,
+        }));
+      }
+      const addresses = await account().addresses.list({ customerName: draft.address.customerName, limit: 50 });
+      const address = addresses.find((a) => a.friendlyName === name) ??
+        (await account().addresses.create({
+          friendlyName: name, customerName: draft.address.customerName, street: draft.address.street, streetSecondary: draft.address.streetSecondary,
+          city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
+        }).catch(failOnDefinitive));
+      const docs = await th.supportingDocuments.list({ limit: 1000 });
+      const doc = docs.find((d) => d.friendlyName === `${name}:address`) ??
+        (await th.supportingDocuments.create({ friendlyName: `${name}:address`, type: 'customer_profile_address', attributes: { address_sids: address.sid } }).catch(failOnDefinitive));
+      const p = th.customerProfiles(profile.sid);
+      await assignAll(
+        { entityAssignments: (o) => p.customerProfilesEntityAssignments.create(o), assigned: async () => (await p.customerProfilesEntityAssignments.list()).map((a) => a.objectSid) },
+        [info, ...reps, doc.sid, await primaryProfile()],
+      );
+      await recordProfile(registrationId, 'customer_profile', profile.sid, draft);
+      return { sid: profile.sid };
+    },
+
+    async a2pCreateTrustProduct({ registrationId, draft, customerProfileSid }) {
+      const name = tag(registrationId);
+      let product = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
+      product ??= await th.trustProducts.create({ friendlyName: name, email: draft.profile.email, policySid: policies.trustProduct }).catch(failOnDefinitive);
+      const info = await endUser(registrationId, 'us_a2p_messaging_profile_information', {
+        company_type: draft.company.type, brand_contact_email: draft.company.brandContactEmail,
+        ...(draft.company.stockExchange ? { stock_exchange: draft.company.stockExchange, stock_ticker: draft.company.stockTicker } : {}),
+      });
+      const p = th.trustProducts(product.sid);
+      await assignAll(
+        { entityAssignments: (o) => p.trustProductsEntityAssignments.create(o), assigned: async () => (await p.trustProductsEntityAssignments.list()).map((a) => a.objectSid) },
+        [info, customerProfileSid],
+      );
+      await recordProfile(registrationId, 'trust_product', product.sid, draft);
+      return { sid: product.sid };
+    },
+
+    async a2pSubmitBundle({ kind, sid }) {
+      const bundle = kind === 'customer_profile' ? th.customerProfiles(sid) : th.trustProducts(sid);
+      const current = await bundle.fetch();
+      if (current.status === 'pending-review' || current.status === 'in-review' || current.status === 'twilio-approved') return;
+      const evaluation = kind === 'customer_profile'
+        ? await th.customerProfiles(sid).customerProfilesEvaluations.create({ policySid: current.policySid })
+        : await th.trustProducts(sid).trustProductsEvaluations.create({ policySid: current.policySid });
+      if (evaluation.status !== 'compliant') {
+        const invalid = (evaluation.results as { requirement_friendly_name?: string; failure_reason?: string; invalid?: { object_field: string }[] }[])
+          .filter((r) => r.failure_reason)
+          .map((r) => `${r.requirement_friendly_name}: ${r.failure_reason}${r.invalid?.length ? ` (${r.invalid.map((i) => i.object_field).join(', ')})` : ''}`);
+        throw ApplicationFailure.nonRetryable(`Trust Hub evaluation is noncompliant: ${invalid.join('; ')}`, 'EvaluationFailed', evaluation.results);
+      }
+      const submitted = kind === 'customer_profile'
+        ? th.customerProfiles(sid).update({ status: 'pending-review' })
+        : th.trustProducts(sid).update({ status: 'pending-review' });
+      await submitted.catch(failOnDefinitive);
+    },
+
+    async a2pReviewStatus({ kind, sid, serviceSid }): Promise<ReviewStatus> {
+      let review: ReviewStatus;
+      if (kind === 'customer_profile' || kind === 'trust_product') {
+        const b = await (kind === 'customer_profile' ? th.customerProfiles(sid) : th.trustProducts(sid)).fetch();
+        const reasons = ((b.errors ?? []) as { code?: number; message?: string }[]).map((e) => ({ code: e.code ?? null, message: e.message ?? 'rejected', fields: ['business'] }));
+        review = { outcome: b.status === 'twilio-approved' ? 'approved' : b.status === 'twilio-rejected' ? 'rejected' : 'pending', twilioStatus: b.status, reasons };
+        await db.query('UPDATE a2p_profiles SET status = $2, failure_reasons = $3, updated_at = now() WHERE profile_sid = $1', [sid, b.status, JSON.stringify(reasons)]);
+      } else if (kind === 'brand') {
+        const b = await msg.brandRegistrations(sid).fetch();
+        const reasons = ((b.errors ?? []) as { code?: number; description?: string; fields?: string[] }[]).map((e) => ({
+          code: e.code ?? null, message: e.description ?? 'brand registration failed', fields: (e.fields ?? []).map((f) => fieldMap[f] ?? f),
+        }));
+        const outcome = b.status === 'APPROVED' ? 'approved' : b.status === 'FAILED' ? 'rejected' : ['SUSPENDED', 'DELETION_PENDING', 'DELETION_FAILED'].includes(b.status) ? 'terminal' : 'pending';
+        review = { outcome, twilioStatus: b.status, reasons };
+        await db.query('UPDATE a2p_brands SET status = $2, failure_reasons = $3, updated_at = now() WHERE brand_sid = $1', [sid, b.status, JSON.stringify(reasons)]);
+      } else {
+        const c = await msg.services(serviceSid!).usAppToPerson(sid).fetch();
+        const errors = (c.errors ?? []) as { error_code?: number; description?: string }[];
+        const reasons = errors.map((e) => ({ code: e.error_code ?? null, message: e.description ?? 'campaign failed', fields: ['campaign'] }));
+        const outcome = c.campaignStatus === 'VERIFIED' ? 'approved' : c.campaignStatus === 'FAILED'
+          ? (errors.some((e) => terminalCampaignCodes.has(e.error_code ?? 0)) ? 'terminal' : 'rejected') : 'pending';
+        review = { outcome, twilioStatus: c.campaignStatus, reasons };
+        await db.query('UPDATE a2p_campaigns SET status = $2, failure_reasons = $3, updated_at = now() WHERE campaign_sid = $1', [sid, c.campaignStatus, JSON.stringify(reasons)]);
+      }
+      return review;
+    },
+
+    async a2pRegisterBrand({ registrationId, customerProfileSid, trustProductSid, lowVolume }) {
+      // Brands have no friendly name: a retry recognises its brand by the bundles it was made from.
+      const existing = (await msg.brandRegistrations.list({ limit: 1000 })).find((b) => b.customerProfileBundleSid === customerProfileSid);
+      const brand = existing ?? (await msg.brandRegistrations.create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType: 'STANDARD', skipAutomaticSecVet: lowVolume }).catch(failOnDefinitive));
+      await db.query(
+        `INSERT INTO a2p_brands (tenant_id, registration_id, brand_sid, profile_sid, status, brand_type)
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (brand_sid) DO NOTHING`,
+        [await tenantOf(registrationId), registrationId, brand.sid, customerProfileSid, brand.status, lowVolume ? 'LOW_VOLUME_STANDARD' : 'STANDARD'],
+      );
+      return { sid: brand.sid };
+    },
+
+    async a2pUpdateBusinessInformation({ customerProfileSid, business }) {
+      const assigned = await th.customerProfiles(customerProfileSid).customerProfilesEntityAssignments.list();
+      for (const a of assigned) {
+        const u = await th.endUsers(a.objectSid).fetch().catch(() => null);
+        if (!u || u.type !== 'customer_profile_business_information') continue;
+        const patch: Record<string, unknown> = {};
+        if (business.name) patch.business_name = business.name;
+        if (business.registrationNumber) patch.business_registration_number = business.registrationNumber;
+        if (business.type) patch.business_type = business.type;
+        if (business.websiteUrl) patch.website_url = business.websiteUrl;
+        await th.endUsers(u.sid).update({ attributes: { ...(u.attributes as object), ...patch } }).catch(failOnDefinitive);
+      }
+    },
+
+    async a2pResubmitBrand({ sid }) {
+      const b = await msg.brandRegistrations(sid).fetch();
+      if (b.status !== 'FAILED') return; // an earlier attempt already resubmitted it
+      try {
+        await msg.brandRegistrations(sid).update();
+      } catch (err) {
+        // Twilio may answer 202 with no body, which the SDK can't parse: the resubmission still happened.
+        if (err instanceof SyntaxError) return;
+        const info = twilioErrorOf(err);
+        if (info?.code === 21724 || info?.code === 21725) throw ApplicationFailure.nonRetryable(info.message, 'TwilioError', info);
+        failOnDefinitive(err);
+      }
+    },
+
+    async a2pEnsureMessagingService({ registrationId, draft }) {
+      const name = `${draft.profile.friendlyName.slice(0, 40)} ${tag(registrationId).slice(0, 11)}`;
+      const found = (await msg.services.list({ limit: 1000 })).find((s) => s.friendlyName === name);
+      return { sid: (found ?? (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive))).sid };
+    },
+
+    async a2pCheckUsecase({ serviceSid, brandSid, usecase }) {
+      const result = await msg.services(serviceSid).usAppToPersonUsecases.fetch({ brandRegistrationSid: brandSid });
+      const entry = (result.usAppToPersonUsecases as { code: string; post_approval_required?: boolean }[]).find((u) => u.code === usecase);
+      if (!entry) return { allowed: false, message: `use case ${usecase} is not available to this brand` };
+      if (entry.post_approval_required) return { allowed: false, message: `use case ${usecase} needs carrier post-approval` };
+      return { allowed: true, message: '' };
+    },
+
+    async a2pCreateCampaign({ serviceSid, brandSid, campaign }) {
+      const existing = (await msg.services(serviceSid).usAppToPerson.list({ limit: 5 }))[0];
+      const c = existing ?? (await msg.services(serviceSid).usAppToPerson.create({
+        brandRegistrationSid: brandSid, description: campaign.description, messageFlow: campaign.messageFlow, messageSamples: campaign.messageSamples,
+        usAppToPersonUsecase: campaign.usecase, hasEmbeddedLinks: campaign.hasEmbeddedLinks, hasEmbeddedPhone: campaign.hasEmbeddedPhone,
+        optInMessage: campaign.optInMessage, optOutMessage: campaign.optOutMessage, helpMessage: campaign.helpMessage,
+        optInKeywords: campaign.optInKeywords, optOutKeywords: campaign.optOutKeywords, helpKeywords: campaign.helpKeywords,
+        privacyPolicyUrl: campaign.privacyPolicyUrl, termsAndConditionsUrl: campaign.termsAndConditionsUrl,
+        subscriberOptIn: campaign.subscriberOptIn, ageGated: campaign.ageGated, directLending: campaign.directLending,
+      }).catch(failOnDefinitive));
+      const { rows } = await db.query('SELECT tenant_id, registration_id FROM a2p_brands WHERE brand_sid = $1', [brandSid]);
+      if (rows[0]) {
+        await db.query(
+          `INSERT INTO a2p_campaigns (tenant_id, registration_id, campaign_sid, brand_sid, messaging_service_sid, usecase, usecase_description, status)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (campaign_sid) DO NOTHING`,
+          [rows[0].tenant_id, rows[0].registration_id, c.sid, brandSid, serviceSid, campaign.usecase, campaign.description, c.campaignStatus],
+        );
+      }
+      return { sid: c.sid };
+    },
+
+    async a2pUpdateCampaign({ serviceSid, sid, campaign }) {
+      const current = await msg.services(serviceSid).usAppToPerson(sid).fetch();
+      if (current.campaignStatus !== 'FAILED') return; // already resubmitted by an earlier attempt: don't pay twice
+      await msg.services(serviceSid).usAppToPerson(sid).update({
+        hasEmbeddedLinks: campaign.hasEmbeddedLinks, hasEmbeddedPhone: campaign.hasEmbeddedPhone, messageSamples: campaign.messageSamples,
+        messageFlow: campaign.messageFlow, description: campaign.description, ageGated: campaign.ageGated, directLending: campaign.directLending,
+      }).catch(failOnDefinitive);
+    },
+
+    async a2pAddNumbers({ serviceSid, phoneNumbers }) {
+      for (const phoneNumber of phoneNumbers) {
+        const [owned] = await account().incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
+        if (!owned) throw ApplicationFailure.nonRetryable(`${phoneNumber} is not a number of this Twilio account`, 'NotFound');
+        await msg.services(serviceSid).phoneNumbers.create({ phoneNumberSid: owned.sid }).catch(failOnDefinitive);
+      }
+    },
+
+    async a2pRecordState({ registrationId, state }) {
+      const finished = ['completed', 'failed', 'cancelled'].includes(state.status);
+      await db.query(
+        `UPDATE a2p_registrations SET status = $2, step = $3, state = $4, updated_at = now(),
+                finished_at = CASE WHEN $5 THEN COALESCE(finished_at, now()) ELSE NULL END
+          WHERE id = $1`,
+        [registrationId, state.status, state.step, JSON.stringify(state), finished],
+      );
+    },
+  };
+}
+
