@@ -35,7 +35,10 @@ const percentile = (xs: number[], p: number) => {
 };
 
 const { stack, stop } = await startLocalStack('bench');
-const worker = await startWorker(stack, 'bench', { TWILIO_MAX_CONCURRENCY: String(C) });
+const worker = await startWorker(stack, 'bench', { TWILIO_MAX_CONCURRENCY: String(C) }).catch(async (err) => {
+  await stop(); // leave nothing running
+  throw err;
+});
 const control = (path: string, body?: unknown) =>
   fetch(`${stack.sandboxUrl}/__sandbox/${path}`, {
     method: body === undefined ? 'GET' : 'POST',
