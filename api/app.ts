@@ -13,6 +13,7 @@ import { availableNumbersRoutes } from './routes/available-numbers';
 import { healthRoutes } from './routes/health';
 import { jobsRoutes } from './routes/jobs';
 import { numbersRoutes } from './routes/numbers';
+import { webhookRoutes } from './routes/webhooks';
 import type { RunnerSettings } from './workflow-runner';
 
 export interface ApiDeps {
@@ -54,6 +55,7 @@ export async function buildApp(
     runner: { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, syncTimeoutMs: deps.config.API_SYNC_TIMEOUT_MS },
   };
   await app.register(healthRoutes, full);
+  await app.register(webhookRoutes, full);
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db);

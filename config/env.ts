@@ -20,6 +20,8 @@ export const ConfigSchema = z.object({
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   BULK_MAX_QUANTITY: intFrom(5000),
+  /** The URL Twilio calls this API at (webhook signatures cover it); defaults to the local listener. */
+  PUBLIC_BASE_URL: z.url().optional(),
   /** How long a single-number request waits for its workflow before answering 202. */
   API_SYNC_TIMEOUT_MS: intFrom(30_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),

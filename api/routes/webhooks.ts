@@ -1,0 +1,122 @@
+import formbody from '@fastify/formbody';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import twilio from 'twilio';
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { A2pStatusEvent } from '../../schemas/a2p-workflow';
+import { a2pStatusSignal } from '../../workflows/a2p-registration';
+import type { ApiDeps } from '../app';
+import { HttpError } from '../errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    rawBody?: string;
+  }
+}
+
+interface Target {
+  registrationId: string;
+  workflowId: string;
+}
+
+/** Event Streams' words → the REST status they stand for (the workflow re-reads REST anyway). */
+const eventStatus: Record<string, string> = {
+  registered: 'APPROVED', registration_failed: 'FAILED', approved: 'VERIFIED', failure: 'FAILED', pending: 'IN_PROGRESS', successful: 'REGISTERED', failed: 'FAILED',
+};
+
+/**
+ * Twilio's webhooks: Trust Hub StatusCallbacks (form posts) and Event Streams (JSON CloudEvents).
+ * Each is verified with X-Twilio-Signature against the account's auth token (403 otherwise, nothing
+ * signalled), deduplicated, mapped to its registration and signalled to that workflow.
+ */
+export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  await app.register(formbody);
+  // Event Streams signs the raw body's SHA-256: keep it.
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    req.rawBody = body as string;
+    try {
+      done(null, JSON.parse(body as string));
+    } catch {
+      done(new HttpError(400, 'invalid_json', 'body is not JSON'), undefined);
+    }
+  });
+  const base = (deps.config.PUBLIC_BASE_URL ?? `http://${deps.config.API_HOST}:${deps.config.API_PORT}`).replace(/\/$/, '');
+  const token = deps.config.TWILIO_AUTH_TOKEN;
+  const publicUrl = (req: FastifyRequest) => `${base}${req.url}`;
+
+  function verify(req: FastifyRequest, valid: (signature: string) => boolean) {
+    const signature = req.headers['x-twilio-signature'];
+    if (typeof signature !== 'string' || !signature || !valid(signature)) {
+      req.log.warn({ url: req.url }, 'rejected a webhook with a missing or invalid signature');
+      throw new HttpError(403, 'invalid_signature', 'X-Twilio-Signature is missing or invalid');
+    }
+  }
+
+  /** Records a delivery once; false when it was seen before. */
+  async function firstTime(key: string, kind: string, sid: string | null, status: string | null) {
+    const { rowCount } = await deps.db.query(
+      'INSERT INTO webhook_events (key, kind, resource_sid, status) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING',
+      [key, kind, sid, status],
+    );
+    return rowCount === 1;
+  }
+
+  async function targetOf(sql: string, sid: string): Promise<Target | null> {
+    const { rows } = await deps.db.query(
+      `SELECT r.id AS registration_id, r.workflow_id FROM a2p_registrations r WHERE r.id = (${sql})`,
+      [sid],
+    );
+    return rows[0] ? { registrationId: rows[0].registration_id, workflowId: rows[0].workflow_id } : null;
+  }
+
+  async function signal(target: Target | null, event: A2pStatusEvent): Promise<boolean> {
+    if (!target) return false;
+    try {
+      await deps.temporal.workflow.getHandle(target.workflowId).signal(a2pStatusSignal, event);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false; // finished or never started: nothing to wake
+      throw err;
+    }
+  }
+
+  app.post('/webhooks/twilio/status-callback', { schema: { hide: true } }, async (req) => {
+    const params = (req.body ?? {}) as Record<string, string>;
+    verify(req, (sig) => twilio.validateRequest(token, sig, publicUrl(req), params));
+    const sid = params.BundleSid ?? '';
+    const key = `callback:${req.headers['i-twilio-idempotency-token'] ?? `${sid}:${params.Status}`}`;
+    if (!(await firstTime(key, 'status-callback', sid, params.Status ?? null))) return { accepted: true, duplicate: true, signalled: false };
+    const target = await targetOf('SELECT registration_id FROM a2p_profiles WHERE profile_sid = $1', sid);
+    const { rows } = await deps.db.query('SELECT kind FROM a2p_profiles WHERE profile_sid = $1', [sid]);
+    const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: params.Status ?? '' });
+    return { accepted: true, duplicate: false, signalled, registrationId: target?.registrationId ?? null };
+  });
+
+  app.post('/webhooks/twilio/events', { schema: { hide: true } }, async (req) => {
+    verify(req, (sig) => twilio.validateRequestWithBody(token, sig, publicUrl(req), req.rawBody ?? ''));
+    const events = Array.isArray(req.body) ? (req.body as { id?: string; type?: string; data?: Record<string, string> }[]) : [];
+    let signalled = 0;
+    let duplicates = 0;
+    for (const e of events) {
+      const data = e.data ?? {};
+      const type = String(e.type ?? '');
+      let event: A2pStatusEvent | null = null;
+      let target: Target | null = null;
+      if (type.includes('brand-registration') && data.brandsid) {
+        event = { kind: 'brand', sid: data.brandsid, status: eventStatus[data.brandstatus ?? ''] ?? data.brandstatus ?? '' };
+        target = await targetOf('SELECT registration_id FROM a2p_brands WHERE brand_sid = $1', data.brandsid);
+      } else if (type.includes('campaign-registration') && data.campaignsid) {
+        event = { kind: 'campaign', sid: data.campaignsid, status: eventStatus[data.campaignregistrationstatus ?? ''] ?? '' };
+        target = await targetOf('SELECT registration_id FROM a2p_campaigns WHERE campaign_sid = $1', data.campaignsid);
+      } else if (type.includes('number-registration') && data.messagingservicesid) {
+        event = { kind: 'number', sid: data.phonenumber ?? '', status: eventStatus[data.numberregistrationstatus ?? ''] ?? '' };
+        target = await targetOf('SELECT registration_id FROM a2p_campaigns WHERE messaging_service_sid = $1 LIMIT 1', data.messagingservicesid);
+      }
+      if (!(await firstTime(`event:${e.id ?? JSON.stringify(e)}`, type || 'unknown', event?.sid ?? null, event?.status ?? null))) {
+        duplicates += 1;
+        continue;
+      }
+      if (event && (await signal(target, event))) signalled += 1;
+    }
+    return { accepted: events.length, duplicates, signalled };
+  });
+};
