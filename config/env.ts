@@ -33,6 +33,12 @@ export const ConfigSchema = z.object({
   A2P_FEE_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(10),
   A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(1.5),
   NUMBER_MONTHLY_USD: z.coerce.number().min(0).default(1.15),
+  // A2P review waits: the first poll after a submission, doubling up to the maximum, and each review's deadline.
+  A2P_POLL_FIRST_MS: intFrom(5 * 60_000),
+  A2P_POLL_MAX_MS: intFrom(6 * 3_600_000),
+  A2P_DEADLINE_PROFILE_HOURS: intFrom(5 * 24),
+  A2P_DEADLINE_BRAND_HOURS: intFrom(10 * 24),
+  A2P_DEADLINE_CAMPAIGN_HOURS: intFrom(30 * 24),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -127,3 +127,31 @@ export const PreflightResult = z.object({
   }),
 });
 export type PreflightResult = z.infer<typeof PreflightResult>;
+
+/** Corrections for a registration in action_required (sent to the workflow as a Temporal Update). */
+export const A2pCorrectionsBody = z
+  .object({
+    business: RegistrationDraft.shape.business.partial().optional(),
+    campaign: RegistrationDraft.shape.campaign.partial().optional(),
+    approveCampaignResubmissionFee: z.boolean().optional(),
+  })
+  .strict()
+  .refine((c) => c.business || c.campaign, 'must correct "business" or "campaign"');
+
+const FailureReason = z.object({ code: z.number().nullable(), message: z.string(), fields: z.array(z.string()) });
+const Resource = z.record(z.string(), z.unknown());
+
+export const RegistrationView = z.object({
+  id: z.string(),
+  status: z.string(),
+  step: z.string(),
+  actionRequired: z.object({ step: z.string(), reasons: z.array(FailureReason), hint: z.string() }).nullable(),
+  sids: z.record(z.string(), z.string()),
+  brandResubmissions: z.number().int(),
+  campaignSubmissions: z.number().int(),
+  resources: z.object({ profiles: z.array(Resource), brands: z.array(Resource), campaigns: z.array(Resource) }),
+  idempotencyKey: z.string().nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});

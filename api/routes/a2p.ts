@@ -1,15 +1,40 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
-import { PreflightResult } from '../../schemas/a2p';
+import { createRegistration, getRegistration, listRegistrations } from '../../db/a2p';
+import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p';
+import type { A2pRegistrationInput } from '../../schemas/a2p-workflow';
+import { ErrorBody, IdempotencyKey } from '../../schemas/common';
+import { tenantPrefix } from '../../schemas/workflow-ids';
+import { a2pRegistration } from '../../workflows';
+import { a2pCancelSignal, a2pCorrectionsUpdate } from '../../workflows/a2p-registration';
 import type { ApiDeps } from '../app';
+import { HttpError, notFound } from '../errors';
 
-/** US A2P 10DLC registration. */
+const RegistrationParams = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
+
+/** US A2P 10DLC: preflight, and registrations as durable workflows. */
 export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const fees = feesFromConfig(deps.config);
-  app.withTypeProvider<ZodTypeProvider>().post(
+  const r = app.withTypeProvider<ZodTypeProvider>();
+  const c = deps.config;
+  const hours = (h: number) => h * 3_600_000;
+  const timings: A2pRegistrationInput['timings'] = {
+    firstPollMs: c.A2P_POLL_FIRST_MS,
+    maxPollMs: c.A2P_POLL_MAX_MS,
+    deadlines: {
+      customer_profile: hours(c.A2P_DEADLINE_PROFILE_HOURS),
+      trust_product: hours(c.A2P_DEADLINE_PROFILE_HOURS),
+      brand: hours(c.A2P_DEADLINE_BRAND_HOURS),
+      campaign: hours(c.A2P_DEADLINE_CAMPAIGN_HOURS),
+    },
+  };
+
+  r.post(
     '/a2p/preflight',
     {
       schema: {
@@ -22,5 +47,123 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => preflight(req.body, fees),
+  );
+
+  r.post(
+    '/a2p/registrations',
+    {
+      schema: {
+        tags: ['a2p'],
+        summary: 'Start a registration (runs preflight first; refuses a draft that fails it)',
+        headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
+        body: z.record(z.string(), z.unknown()).describe('A registration draft (see RegistrationDraft)'),
+        response: { 202: RegistrationView, 400: z.unknown() },
+      },
+    },
+    async (req, reply) => {
+      const check = preflight(req.body, fees);
+      if (!check.ok) {
+        return reply.code(400).send({
+          error: {
+            code: 'preflight_failed',
+            message: check.problems.map((p) => `${p.field}: ${p.message}`).join('; '),
+            fields: check.problems.map((p) => ({ field: p.field, message: p.message })),
+          },
+          ...check,
+        });
+      }
+      const draft = RegistrationDraft.parse(req.body);
+      const id = randomUUID();
+      const created = await createRegistration(deps.db, {
+        id,
+        tenantId: req.tenant.id,
+        draft,
+        idempotencyKey: req.headers['idempotency-key'] ?? null,
+        workflowId: `${tenantPrefix(req.tenant.id)}/a2p-${id}`,
+      });
+      if (created.view.status === 'queued') {
+        try {
+          await deps.temporal.workflow.start(a2pRegistration, {
+            taskQueue: deps.runner.taskQueue,
+            workflowId: created.workflowId,
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+            args: [{ tenantId: req.tenant.id, registrationId: created.view.id, draft: created.draft as RegistrationDraft, timings }],
+          });
+        } catch (err) {
+          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        }
+      }
+      return reply.code(202).header('location', `/v1/a2p/registrations/${created.view.id}`).send(created.view);
+    },
+  );
+
+  r.get(
+    '/a2p/registrations',
+    {
+      schema: {
+        tags: ['a2p'],
+        summary: 'List registrations, newest first',
+        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }).strict(),
+        response: { 200: z.object({ data: z.array(RegistrationView), nextCursor: z.string().nullable() }) },
+      },
+    },
+    async (req) => listRegistrations(deps.db, req.tenant.id, req.query),
+  );
+
+  r.get(
+    '/a2p/registrations/:registrationId',
+    {
+      schema: {
+        tags: ['a2p'],
+        summary: 'Get a registration: status, current step, each resource’s SID and status, failure reasons, required action',
+        params: RegistrationParams,
+        response: { 200: RegistrationView, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
+      if (!found) throw notFound('registration');
+      return found.view;
+    },
+  );
+
+  r.post(
+    '/a2p/registrations/:registrationId/corrections',
+    {
+      schema: {
+        tags: ['a2p'],
+        summary: 'Send corrections for a registration in action_required; it resubmits',
+        description: 'A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true.',
+        params: RegistrationParams,
+        body: A2pCorrectionsBody,
+        response: { 202: RegistrationView, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
+      if (!found) throw notFound('registration');
+      try {
+        await deps.temporal.workflow.getHandle(found.workflowId).executeUpdate(a2pCorrectionsUpdate, { args: [req.body] });
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'corrections_refused', (err.cause as Error | undefined)?.message ?? err.message);
+        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'registration_finished', 'the registration is no longer running');
+        throw err;
+      }
+      return reply.code(202).send((await getRegistration(deps.db, req.tenant.id, found.view.id))!.view);
+    },
+  );
+
+  r.post(
+    '/a2p/registrations/:registrationId/cancel',
+    {
+      schema: { tags: ['a2p'], summary: 'Cancel a registration at any step', params: RegistrationParams, response: { 202: RegistrationView, 404: ErrorBody, 409: ErrorBody } },
+    },
+    async (req, reply) => {
+      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
+      if (!found) throw notFound('registration');
+      if (found.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${found.view.status}`);
+      await deps.temporal.workflow.getHandle(found.workflowId).signal(a2pCancelSignal);
+      return reply.code(202).send(found.view);
+    },
   );
 };

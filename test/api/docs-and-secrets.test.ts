@@ -38,7 +38,7 @@ it('documents every endpoint in the OpenAPI spec, with bearer auth', async () =>
   expect(spec.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
   for (const path of [
     '/v1/available-numbers', '/v1/numbers', '/v1/numbers/{phoneNumber}', '/v1/jobs', '/v1/jobs/bulk-buy',
-    '/v1/jobs/bulk-release', '/v1/jobs/{jobId}', '/v1/jobs/{jobId}/items', '/v1/jobs/{jobId}/cancel', '/v1/a2p/preflight',
+    '/v1/jobs/bulk-release', '/v1/jobs/{jobId}', '/v1/jobs/{jobId}/items', '/v1/jobs/{jobId}/cancel', '/v1/a2p/preflight', '/v1/a2p/registrations', '/v1/a2p/registrations/{registrationId}', '/v1/a2p/registrations/{registrationId}/corrections', '/v1/a2p/registrations/{registrationId}/cancel',
   ]) {
     expect(spec.paths, path).toHaveProperty([path]);
   }
