@@ -10,6 +10,7 @@ import { a2pCorrectionsUpdate, a2pStateQuery, a2pStatusSignal } from '../../work
 import { a2pRegistration } from '../../workflows';
 import { goodDraft } from '../fixtures/a2p-draft';
 import { stack } from '../helpers/stack';
+import { recordHistory } from '../helpers/record-history';
 
 /** Multi-week registrations in seconds: Temporal's time-skipping test server, with Twilio faked in activities. */
 let env: TestWorkflowEnvironment;
@@ -93,6 +94,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     expect(fake.log).toContain('numbers 1');
     // Back-off: far fewer polls than hours waited.
     expect(fake.log.filter((l) => l === 'poll campaign').length).toBeLessThan(40);
+    await recordHistory('a2p-happy-path', handle);
   });
 
   it('brand rejection → action_required → corrections (an Update) → resubmission → approval', async () => {
@@ -111,6 +113,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     });
     expect(fake.log.filter((l) => l === 'resubmit brand')).toHaveLength(1);
     expect(fake.log).toContain('fix business {"name":"Acme Dental Group LLC"}');
+    await recordHistory('a2p-brand-rejection', handle);
   });
 
   it('campaign rejection: a resubmission without fee approval is refused, with it the campaign goes through', async () => {
@@ -128,6 +131,7 @@ describe('a2pRegistration on the time-skipping server', () => {
       expect(await handle.result()).toMatchObject({ status: 'completed', campaignSubmissions: 2 });
     });
     expect(fake.log.filter((l) => l === 'resubmit campaign')).toHaveLength(1);
+    await recordHistory('a2p-campaign-rejection', handle);
   });
 
   it('a status signal for the awaited SID triggers the next check at once; others are ignored', async () => {

@@ -8,6 +8,7 @@ import type { JobOutcome } from '../../schemas/jobs';
 import type { PurchaseInput, PurchaseOutcome } from '../../schemas/workflow-types';
 import { bulkBuyNumbers } from '../../workflows';
 import { stack } from '../helpers/stack';
+import { recordHistory } from '../helpers/record-history';
 
 /**
  * The bulk-buy workflow on the real Temporal server with stub activities, to drive outcomes the
@@ -66,13 +67,14 @@ function fakeTwilio(opts: { inventory: number; outcome: (n: string, i: number) =
 async function run(fake: ReturnType<typeof fakeTwilio>, request: Record<string, unknown>) {
   const taskQueue = `wf-test-${randomUUID()}`;
   const worker = await Worker.create({ connection, taskQueue, workflowBundle: { code: bundle }, activities: fake.activities });
-  return worker.runUntil(
-    client.workflow.execute(bulkBuyNumbers, {
-      taskQueue,
-      workflowId: `wf-test-${randomUUID()}`,
-      args: [{ tenantId: 't', jobId: randomUUID(), request: { fallbackAreaCodes: [], config: {}, concurrency: 8, ...request } as never }],
-    }),
-  );
+  const handle = await client.workflow.start(bulkBuyNumbers, {
+    taskQueue,
+    workflowId: `wf-test-${randomUUID()}`,
+    args: [{ tenantId: 't', jobId: randomUUID(), request: { fallbackAreaCodes: [], config: {}, concurrency: 8, ...request } as never }],
+  });
+  const outcome = await worker.runUntil(handle.result());
+  await recordHistory(`bulk-buy-${String(request.areaCode)}-${String(request.quantity)}`, handle);
+  return outcome;
 }
 
 describe('bulkBuyNumbers workflow', () => {
