@@ -25,6 +25,15 @@ const fieldMap: Record<string, string> = {
 /** Campaign errors that mean "don't resubmit": ineligible, or a carrier rejection for support to handle. */
 const terminalCampaignCodes = new Set([30885, 30899, 30902]);
 
+/** The Event Streams types that carry brand, campaign and number-registration status. */
+const E = 'com.twilio.messaging.compliance';
+export const a2pEventTypes = [
+  `${E}.brand-registration.brand-registered`, `${E}.brand-registration.brand-failure`, `${E}.brand-registration.brand-unverified`,
+  `${E}.brand-registration.brand-verified`, `${E}.brand-registration.brand-vetted-verified`,
+  `${E}.campaign-registration.campaign-submitted`, `${E}.campaign-registration.campaign-approved`, `${E}.campaign-registration.campaign-failure`,
+  `${E}.number-registration.pending`, `${E}.number-registration.successful`, `${E}.number-registration.failed`,
+];
+
 /** Everything this service creates in Trust Hub is named after the registration, so a retry finds it. */
 const tag = (registrationId: string) => `tp:${registrationId}`;
 
@@ -76,10 +85,26 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
   }
 
   return {
-    async a2pCreateCustomerProfile({ registrationId, draft }) {
+    async a2pEnsureEventStreams({ destination }) {
+      const sinks = await twilio.events.v1.sinks.list({ limit: 1000 });
+      const existing = sinks.find((s) => (s.sinkConfiguration as { destination?: string } | null)?.destination === destination);
+      const sink = existing ?? (await twilio.events.v1.sinks.create({
+        description: 'twilio-pro A2P status events', sinkType: 'webhook', sinkConfiguration: { destination, method: 'POST', batch_events: false },
+      }).catch(failOnDefinitive));
+      const subscribed = (await twilio.events.v1.subscriptions.list({ sinkSid: sink.sid, limit: 20 })).length > 0;
+      if (!subscribed) {
+        await twilio.events.v1.subscriptions.create({
+          description: 'twilio-pro A2P status events', sinkSid: sink.sid,
+          types: a2pEventTypes.map((type) => ({ type, schema_version: 1 })),
+        }).catch(failOnDefinitive);
+      }
+      return { sinkSid: sink.sid };
+    },
+
+    async a2pCreateCustomerProfile({ registrationId, draft, statusCallback }) {
       const name = tag(registrationId);
       let profile = (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0];
-      profile ??= await th.customerProfiles.create({ friendlyName: name, email: draft.profile.email, policySid: policies.secondaryProfile }).catch(failOnDefinitive);
+      profile ??= await th.customerProfiles.create({ friendlyName: name, email: draft.profile.email, policySid: policies.secondaryProfile, statusCallback }).catch(failOnDefinitive);
       const info = await endUser(registrationId, 'customer_profile_business_information', businessAttributes(draft));
       const reps = [];
       for (const [i, r] of draft.authorizedRepresentatives.entries()) {
@@ -105,10 +130,10 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       return { sid: profile.sid };
     },
 
-    async a2pCreateTrustProduct({ registrationId, draft, customerProfileSid }) {
+    async a2pCreateTrustProduct({ registrationId, draft, customerProfileSid, statusCallback }) {
       const name = tag(registrationId);
       let product = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
-      product ??= await th.trustProducts.create({ friendlyName: name, email: draft.profile.email, policySid: policies.trustProduct }).catch(failOnDefinitive);
+      product ??= await th.trustProducts.create({ friendlyName: name, email: draft.profile.email, policySid: policies.trustProduct, statusCallback }).catch(failOnDefinitive);
       const info = await endUser(registrationId, 'us_a2p_messaging_profile_information', {
         company_type: draft.company.type, brand_contact_email: draft.company.brandContactEmail,
         ...(draft.company.stockExchange ? { stock_exchange: draft.company.stockExchange, stock_ticker: draft.company.stockTicker } : {}),

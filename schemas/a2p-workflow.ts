@@ -27,6 +27,8 @@ export interface A2pRegistrationInput {
   registrationId: string;
   draft: RegistrationDraft;
   timings: A2pTimings;
+  /** Where Twilio reaches our webhooks; null = rely on polling alone. */
+  webhookBaseUrl?: string | null;
 }
 
 /** Corrections a tenant sends while the registration is action_required (a Temporal Update). */
@@ -55,8 +57,10 @@ export interface A2pState {
 
 /** What the workflow asks of the outside world; every call is idempotent (reconcile before create). */
 export interface A2pActivities {
-  a2pCreateCustomerProfile(i: { registrationId: string; draft: RegistrationDraft }): Promise<{ sid: string }>;
-  a2pCreateTrustProduct(i: { registrationId: string; draft: RegistrationDraft; customerProfileSid: string }): Promise<{ sid: string }>;
+  /** Event Streams sink + subscription for brand, campaign and number events, created once per account. */
+  a2pEnsureEventStreams(i: { destination: string }): Promise<{ sinkSid: string }>;
+  a2pCreateCustomerProfile(i: { registrationId: string; draft: RegistrationDraft; statusCallback?: string }): Promise<{ sid: string }>;
+  a2pCreateTrustProduct(i: { registrationId: string; draft: RegistrationDraft; customerProfileSid: string; statusCallback?: string }): Promise<{ sid: string }>;
   a2pSubmitBundle(i: { kind: 'customer_profile' | 'trust_product'; sid: string }): Promise<void>;
   a2pReviewStatus(i: { kind: ReviewKind; sid: string; serviceSid?: string }): Promise<ReviewStatus>;
   a2pRegisterBrand(i: { registrationId: string; customerProfileSid: string; trustProductSid: string; lowVolume: boolean }): Promise<{ sid: string }>;

@@ -44,8 +44,8 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     brandResubmissions: 0,
     campaignSubmissions: 0,
   };
-  let waitingForSid: string | undefined;
-  let woken = false;
+  // SIDs a webhook reported since their last check; a report that arrives before its wait begins still counts.
+  const signalled = new Set<string>();
   let corrections: A2pCorrections | null = null;
   let cancelled = false;
 
@@ -54,8 +54,8 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     cancelled = true;
   });
   setHandler(a2pStatusSignal, (event) => {
-    // Duplicated, late or unrelated deliveries only cause one more (idempotent) status check at most.
-    if (event.sid === waitingForSid) woken = true;
+    // Duplicated, late or unrelated deliveries cause at most one more (idempotent) status check.
+    signalled.add(event.sid);
   });
   setHandler(
     a2pCorrectionsUpdate,
@@ -89,21 +89,16 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
   /** Polls with back-off (durable timers) until Twilio decides; a signal for this SID cuts the wait short. */
   async function awaitReview(kind: ReviewKind, sid: string, serviceSid?: string): Promise<ReviewStatus> {
-    waitingForSid = sid;
-    woken = false;
     state.status = 'waiting_for_review';
     await record();
     const startedAt = Date.now();
     let interval = timings.firstPollMs;
     for (;;) {
-      await condition(() => woken || cancelled, interval);
+      await condition(() => signalled.has(sid) || cancelled, interval);
       if (cancelled) throw new Cancelled();
-      woken = false;
+      signalled.delete(sid);
       const review = await twilio.a2pReviewStatus({ kind, sid, serviceSid });
-      if (review.outcome !== 'pending') {
-        waitingForSid = undefined;
-        return review;
-      }
+      if (review.outcome !== 'pending') return review;
       interval = Math.min(interval * 2, timings.maxPollMs);
       if (state.status !== 'needs_attention' && Date.now() - startedAt > timings.deadlines[kind]) {
         // Still polling, but visibly overdue.
@@ -152,17 +147,21 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     }
   }
 
+  const hooks = input.webhookBaseUrl?.replace(/\/$/, '');
+  const statusCallback = hooks ? `${hooks}/webhooks/twilio/status-callback` : undefined;
+
   try {
     await record();
+    if (hooks) await twilio.a2pEnsureEventStreams({ destination: `${hooks}/webhooks/twilio/events` });
     // 1. Secondary customer profile.
-    const profile = await twilio.a2pCreateCustomerProfile({ registrationId, draft });
+    const profile = await twilio.a2pCreateCustomerProfile({ registrationId, draft, statusCallback });
     state.sids.customerProfile = profile.sid;
     let review = await reviewBundle('customer_profile', profile.sid, profile.sid);
     if (review.outcome === 'terminal') return await fail(review, 'the customer profile cannot be approved');
 
     // 2. A2P trust product.
     await move('trust_product');
-    const product = await twilio.a2pCreateTrustProduct({ registrationId, draft, customerProfileSid: profile.sid });
+    const product = await twilio.a2pCreateTrustProduct({ registrationId, draft, customerProfileSid: profile.sid, statusCallback });
     state.sids.trustProduct = product.sid;
     review = await reviewBundle('trust_product', product.sid, profile.sid);
     if (review.outcome === 'terminal') return await fail(review, 'the A2P trust product cannot be approved');

@@ -87,7 +87,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
             taskQueue: deps.runner.taskQueue,
             workflowId: created.workflowId,
             workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            args: [{ tenantId: req.tenant.id, registrationId: created.view.id, draft: created.draft as RegistrationDraft, timings }],
+            args: [{ tenantId: req.tenant.id, registrationId: created.view.id, draft: created.draft as RegistrationDraft, timings, webhookBaseUrl: deps.config.PUBLIC_BASE_URL ?? null }],
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

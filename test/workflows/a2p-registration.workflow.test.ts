@@ -42,6 +42,7 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectBrand?: nu
   const submit = async (sid: string) => submittedAt.set(sid, await now());
   const kindOf: Record<string, ReviewKind> = { 'BU-profile': 'customer_profile', 'BU-product': 'trust_product', 'BN-1': 'brand', 'QE-1': 'campaign' };
   const activities: A2pActivities = {
+    a2pEnsureEventStreams: async () => ({ sinkSid: 'DG-1' }),
     a2pCreateCustomerProfile: async () => ({ sid: 'BU-profile' }),
     a2pCreateTrustProduct: async () => ({ sid: 'BU-product' }),
     a2pSubmitBundle: async ({ sid }) => void (await submit(sid)),

@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort } from '../../dev/processes';
+import { createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
+import { goodDraft } from '../fixtures/a2p-draft';
+
+let api: Awaited<ReturnType<typeof createTestApi>>;
+let base: string;
+
+beforeAll(async () => {
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  // Polls only every hour: within this test, only webhooks over real HTTP can move the registration on.
+  api = await createTestApi({ PUBLIC_BASE_URL: base, A2P_POLL_FIRST_MS: '3600000', A2P_POLL_MAX_MS: '3600000' });
+  await api.app.listen({ host: '127.0.0.1', port });
+  await sandboxControl('POST', 'reviews', { preset: 'fast' });
+});
+afterAll(async () => {
+  await sandboxControl('POST', 'reviews', { preset: 'realistic' });
+  await api.close();
+});
+
+it('status callbacks and Event Streams deliveries over real HTTP drive a registration to completion', async () => {
+  const tenant = await newTenant(api.db, 'a2p-hooks');
+  const number = await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.create({ areaCode: '217' });
+  const started = await fetch(`${base}/v1/a2p/registrations`, {
+    method: 'POST',
+    headers: { ...tenant.headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...goodDraft(), phoneNumbers: [number.phoneNumber] }),
+  });
+  expect(started.status).toBe(202);
+  const id = ((await started.json()) as { id: string }).id;
+  const done = await waitFor(async () => {
+    const r = (await (await fetch(`${base}/v1/a2p/registrations/${id}`, { headers: tenant.headers })).json()) as { status: string };
+    return r.status === 'completed' ? r : null;
+  }, 'registration to complete by webhooks', 90_000);
+  expect(done).toMatchObject({ status: 'completed', step: 'done' });
+
+  // The service set itself up to hear Twilio: a sink for its events URL with a subscription, and bundle callbacks.
+  const sinks = await twilioSdk().events.v1.sinks.list();
+  expect(sinks.map((s) => (s.sinkConfiguration as { destination: string }).destination)).toContain(`${base}/webhooks/twilio/events`);
+  const kinds = await api.db.query("SELECT kind, count(*)::int AS n FROM webhook_events WHERE received_at > now() - interval '5 minutes' GROUP BY kind");
+  const byKind = Object.fromEntries(kinds.rows.map((r) => [r.kind, r.n]));
+  expect(byKind['status-callback']).toBeGreaterThanOrEqual(4);
+  expect(byKind['com.twilio.messaging.compliance.brand-registration.brand-registered']).toBeGreaterThanOrEqual(1);
+  expect(byKind['com.twilio.messaging.compliance.campaign-registration.campaign-approved']).toBeGreaterThanOrEqual(1);
+});
