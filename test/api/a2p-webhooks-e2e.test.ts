@@ -44,3 +44,26 @@ it('status callbacks and Event Streams deliveries over real HTTP drive a registr
   expect(byKind['com.twilio.messaging.compliance.brand-registration.brand-registered']).toBeGreaterThanOrEqual(1);
   expect(byKind['com.twilio.messaging.compliance.campaign-registration.campaign-approved']).toBeGreaterThanOrEqual(1);
 });
+
+it('with every callback and event dropped, polling alone still completes the registration', async () => {
+  const port = await freePort();
+  const polling = await createTestApi({ PUBLIC_BASE_URL: `http://127.0.0.1:${port}`, A2P_POLL_FIRST_MS: '300', A2P_POLL_MAX_MS: '1000' });
+  await polling.app.listen({ host: '127.0.0.1', port });
+  await sandboxControl('POST', 'deliveries', { mode: 'drop' });
+  try {
+    const tenant = await newTenant(polling.db, 'a2p-dropped');
+    const before = (await sandboxControl('GET', 'deliveries')) as { dropped: number };
+    const started = await polling.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: { ...goodDraft(), phoneNumbers: [] } });
+    const id = started.json().id as string;
+    const done = await waitFor(async () => {
+      const r = (await polling.app.inject({ method: 'GET', url: `/v1/a2p/registrations/${id}`, headers: tenant.headers })).json();
+      return r.status === 'completed' ? r : null;
+    }, 'registration to complete by polling', 90_000);
+    expect(done.step).toBe('done');
+    const after = (await sandboxControl('GET', 'deliveries')) as { dropped: number };
+    expect(after.dropped - before.dropped).toBeGreaterThanOrEqual(6);
+  } finally {
+    await sandboxControl('POST', 'deliveries', { mode: 'normal' });
+    await polling.close();
+  }
+});
