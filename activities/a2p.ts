@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
-import type { RegistrationDraft } from '../schemas/a2p';
-import type { A2pActivities, ReviewStatus } from '../schemas/a2p-workflow';
+import type { A2pActivities, A2pOwner, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../schemas/a2p-workflow';
 import type { TwilioClient } from './twilio-client';
-import { failOnDefinitive, twilioErrorOf } from './twilio-errors';
+import { PRIMARY_PROFILE_POLICY_SID } from './a2p-setup';
+import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from './twilio-errors';
 
 export interface A2pPolicies {
   secondaryProfile: string;
@@ -34,8 +34,9 @@ export const a2pEventTypes = [
   `${E}.number-registration.pending`, `${E}.number-registration.successful`, `${E}.number-registration.failed`,
 ];
 
-/** Everything this service creates in Trust Hub is named after the registration, so a retry finds it. */
-const tag = (registrationId: string) => `tp:${registrationId}`;
+/** Everything this service creates is named after its registration (or request), so a retry finds it. */
+const tag = (key: string) => `tp:${key}`;
+const tagOf = (o: A2pOwner) => tag(o.key ?? o.registrationId ?? '');
 
 /** A2P activities over the official SDK: each create first looks for what an earlier attempt made. */
 export function createA2pActivities({ db, twilio, policies = defaultPolicies }: { db: Db; twilio: TwilioClient; policies?: A2pPolicies }): A2pActivities {
@@ -45,14 +46,17 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
 
   async function primaryProfile(): Promise<string> {
     if (policies.primaryProfileSid) return policies.primaryProfileSid;
-    const found = (await th.customerProfiles.list({ policySid: 'RN6433641899984f951173ef1738c3bdd0', limit: 20 })).find((p) => p.status === 'twilio-approved');
+    // Approved after the worker started: look again.
+    const found = (await th.customerProfiles.list({ policySid: PRIMARY_PROFILE_POLICY_SID, limit: 20 })).find((p) => p.status === 'twilio-approved');
     if (!found) throw ApplicationFailure.nonRetryable('no approved primary (ISV) customer profile in this Twilio account', 'ConfigurationError');
     return found.sid;
   }
 
-  async function tenantOf(registrationId: string): Promise<string> {
-    const { rows } = await db.query('SELECT tenant_id FROM a2p_registrations WHERE id = $1', [registrationId]);
-    if (!rows[0]) throw ApplicationFailure.nonRetryable(`registration ${registrationId} is not recorded`, 'NotFound');
+  /** Workflows started before owners carried a tenant id still find it through their registration. */
+  async function tenantOf(o: A2pOwner): Promise<string> {
+    if (o.tenantId) return o.tenantId;
+    const { rows } = await db.query('SELECT tenant_id FROM a2p_registrations WHERE id = $1', [o.registrationId]);
+    if (!rows[0]) throw ApplicationFailure.nonRetryable(`registration ${o.registrationId} is not recorded`, 'NotFound');
     return rows[0].tenant_id as string;
   }
 
@@ -62,26 +66,51 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
     for (const sid of sids) if (!have.has(sid)) await bundle.entityAssignments({ objectSid: sid }).catch(failOnDefinitive);
   }
 
-  async function endUser(registrationId: string, type: string, attributes: Record<string, unknown>) {
-    const name = `${tag(registrationId)}:${type}`;
+  async function endUser(owner: A2pOwner, type: string, attributes: Record<string, unknown>) {
+    const name = `${tagOf(owner)}:${type}`;
     const existing = (await th.endUsers.list({ limit: 1000 })).find((u) => u.friendlyName === name);
     if (existing) return existing.sid;
     return (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid;
   }
 
-  const businessAttributes = (d: RegistrationDraft) => ({
+  const businessAttributes = (d: BusinessProfileInput) => ({
     business_name: d.business.name, business_type: d.business.type, business_industry: d.business.industry,
     business_registration_identifier: d.business.registrationIdentifier, business_registration_number: d.business.registrationNumber,
     business_identity: 'direct_customer', business_regions_of_operation: d.business.regionsOfOperation.join(','),
     website_url: d.business.websiteUrl, social_media_profile_urls: (d.business.socialMediaProfileUrls ?? []).join(','),
   });
 
-  async function recordProfile(registrationId: string, kind: 'customer_profile' | 'trust_product', sid: string, d: RegistrationDraft) {
+  async function recordProfile(owner: A2pOwner, kind: 'customer_profile' | 'trust_product', sid: string, d: { profile: BusinessProfileInput['profile']; business?: { name: string } }) {
     await db.query(
       `INSERT INTO a2p_profiles (tenant_id, registration_id, profile_sid, kind, friendly_name, email, status, business_name)
        VALUES ($1, $2, $3, $4, $5, $6, 'draft', $7) ON CONFLICT (profile_sid) DO NOTHING`,
-      [await tenantOf(registrationId), registrationId, sid, kind, d.profile.friendlyName, d.profile.email, d.business.name],
+      [await tenantOf(owner), owner.registrationId, sid, kind, d.profile.friendlyName, d.profile.email, d.business?.name ?? null],
     );
+  }
+
+  /** Appends to the registration's timeline (registrations only; single actions have none). */
+  async function timeline(registrationId: string | null, type: string, message: string, data: object = {}) {
+    if (!registrationId) return;
+    await db.query(
+      `INSERT INTO a2p_events (tenant_id, registration_id, type, message, data)
+       SELECT tenant_id, id, $2, $3, $4 FROM a2p_registrations WHERE id = $1`,
+      [registrationId, type, message, JSON.stringify(data)],
+    );
+  }
+
+  /** Stores a resource's status; when it changed, the change goes on its registration's timeline. */
+  async function recordStatus(table: 'a2p_profiles' | 'a2p_brands' | 'a2p_campaigns', column: string, label: string, sid: string, status: string, reasons: ReviewStatus['reasons']) {
+    const { rows } = await db.query(
+      `WITH old AS (SELECT registration_id, status FROM ${table} WHERE ${column} = $1)
+       UPDATE ${table} t SET status = $2, failure_reasons = $3, updated_at = now() FROM old
+        WHERE t.${column} = $1 RETURNING old.registration_id, old.status AS old_status`,
+      [sid, status, JSON.stringify(reasons)],
+    );
+    const row = rows[0];
+    if (row && row.old_status !== status) {
+      const why = reasons.length ? `: ${reasons.map((r) => r.message).join('; ')}` : '';
+      await timeline(row.registration_id, 'twilio_status', `${label} ${sid} ${row.old_status ?? 'new'} → ${status}${why}`, { sid, status, reasons });
+    }
   }
 
   return {
@@ -101,14 +130,14 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       return { sinkSid: sink.sid };
     },
 
-    async a2pCreateCustomerProfile({ registrationId, draft, statusCallback }) {
-      const name = tag(registrationId);
+    async a2pCreateCustomerProfile({ draft, statusCallback, ...owner }) {
+      const name = tagOf(owner);
       let profile = (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0];
       profile ??= await th.customerProfiles.create({ friendlyName: name, email: draft.profile.email, policySid: policies.secondaryProfile, statusCallback }).catch(failOnDefinitive);
-      const info = await endUser(registrationId, 'customer_profile_business_information', businessAttributes(draft));
+      const info = await endUser(owner, 'customer_profile_business_information', businessAttributes(draft));
       const reps = [];
       for (const [i, r] of draft.authorizedRepresentatives.entries()) {
-        reps.push(await endUser(registrationId, `authorized_representative_${i + 1}`, {
+        reps.push(await endUser(owner, `authorized_representative_${i + 1}`, {
           first_name: r.firstName, last_name: r.lastName, email: r.email, phone_number: r.phoneNumber, business_title: r.businessTitle, job_position: r.jobPosition,
         }));
       }
@@ -126,15 +155,15 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
         { entityAssignments: (o) => p.customerProfilesEntityAssignments.create(o), assigned: async () => (await p.customerProfilesEntityAssignments.list()).map((a) => a.objectSid) },
         [info, ...reps, doc.sid, await primaryProfile()],
       );
-      await recordProfile(registrationId, 'customer_profile', profile.sid, draft);
+      await recordProfile(owner, 'customer_profile', profile.sid, draft);
       return { sid: profile.sid };
     },
 
-    async a2pCreateTrustProduct({ registrationId, draft, customerProfileSid, statusCallback }) {
-      const name = tag(registrationId);
+    async a2pCreateTrustProduct({ draft, customerProfileSid, statusCallback, ...owner }) {
+      const name = tagOf(owner);
       let product = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
       product ??= await th.trustProducts.create({ friendlyName: name, email: draft.profile.email, policySid: policies.trustProduct, statusCallback }).catch(failOnDefinitive);
-      const info = await endUser(registrationId, 'us_a2p_messaging_profile_information', {
+      const info = await endUser(owner, 'us_a2p_messaging_profile_information', {
         company_type: draft.company.type, brand_contact_email: draft.company.brandContactEmail,
         ...(draft.company.stockExchange ? { stock_exchange: draft.company.stockExchange, stock_ticker: draft.company.stockTicker } : {}),
       });
@@ -143,7 +172,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
         { entityAssignments: (o) => p.trustProductsEntityAssignments.create(o), assigned: async () => (await p.trustProductsEntityAssignments.list()).map((a) => a.objectSid) },
         [info, customerProfileSid],
       );
-      await recordProfile(registrationId, 'trust_product', product.sid, draft);
+      await recordProfile(owner, 'trust_product', product.sid, draft);
       return { sid: product.sid };
     },
 
@@ -172,7 +201,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
         const b = await (kind === 'customer_profile' ? th.customerProfiles(sid) : th.trustProducts(sid)).fetch();
         const reasons = ((b.errors ?? []) as { code?: number; message?: string }[]).map((e) => ({ code: e.code ?? null, message: e.message ?? 'rejected', fields: ['business'] }));
         review = { outcome: b.status === 'twilio-approved' ? 'approved' : b.status === 'twilio-rejected' ? 'rejected' : 'pending', twilioStatus: b.status, reasons };
-        await db.query('UPDATE a2p_profiles SET status = $2, failure_reasons = $3, updated_at = now() WHERE profile_sid = $1', [sid, b.status, JSON.stringify(reasons)]);
+        await recordStatus('a2p_profiles', 'profile_sid', kind === 'customer_profile' ? 'customer profile' : 'trust product', sid, b.status, reasons);
       } else if (kind === 'brand') {
         const b = await msg.brandRegistrations(sid).fetch();
         const reasons = ((b.errors ?? []) as { code?: number; description?: string; fields?: string[] }[]).map((e) => ({
@@ -180,7 +209,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
         }));
         const outcome = b.status === 'APPROVED' ? 'approved' : b.status === 'FAILED' ? 'rejected' : ['SUSPENDED', 'DELETION_PENDING', 'DELETION_FAILED'].includes(b.status) ? 'terminal' : 'pending';
         review = { outcome, twilioStatus: b.status, reasons };
-        await db.query('UPDATE a2p_brands SET status = $2, failure_reasons = $3, updated_at = now() WHERE brand_sid = $1', [sid, b.status, JSON.stringify(reasons)]);
+        await recordStatus('a2p_brands', 'brand_sid', 'brand', sid, b.status, reasons);
       } else {
         const c = await msg.services(serviceSid!).usAppToPerson(sid).fetch();
         const errors = (c.errors ?? []) as { error_code?: number; description?: string }[];
@@ -188,19 +217,19 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
         const outcome = c.campaignStatus === 'VERIFIED' ? 'approved' : c.campaignStatus === 'FAILED'
           ? (errors.some((e) => terminalCampaignCodes.has(e.error_code ?? 0)) ? 'terminal' : 'rejected') : 'pending';
         review = { outcome, twilioStatus: c.campaignStatus, reasons };
-        await db.query('UPDATE a2p_campaigns SET status = $2, failure_reasons = $3, updated_at = now() WHERE campaign_sid = $1', [sid, c.campaignStatus, JSON.stringify(reasons)]);
+        await recordStatus('a2p_campaigns', 'campaign_sid', 'campaign', sid, c.campaignStatus, reasons);
       }
       return review;
     },
 
-    async a2pRegisterBrand({ registrationId, customerProfileSid, trustProductSid, lowVolume }) {
+    async a2pRegisterBrand({ customerProfileSid, trustProductSid, lowVolume, ...owner }) {
       // Brands have no friendly name: a retry recognises its brand by the bundles it was made from.
       const existing = (await msg.brandRegistrations.list({ limit: 1000 })).find((b) => b.customerProfileBundleSid === customerProfileSid);
       const brand = existing ?? (await msg.brandRegistrations.create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType: 'STANDARD', skipAutomaticSecVet: lowVolume }).catch(failOnDefinitive));
       await db.query(
         `INSERT INTO a2p_brands (tenant_id, registration_id, brand_sid, profile_sid, status, brand_type)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (brand_sid) DO NOTHING`,
-        [await tenantOf(registrationId), registrationId, brand.sid, customerProfileSid, brand.status, lowVolume ? 'LOW_VOLUME_STANDARD' : 'STANDARD'],
+        [await tenantOf(owner), owner.registrationId, brand.sid, customerProfileSid, brand.status, lowVolume ? 'LOW_VOLUME_STANDARD' : 'STANDARD'],
       );
       return { sid: brand.sid };
     },
@@ -233,8 +262,8 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       }
     },
 
-    async a2pEnsureMessagingService({ registrationId, draft }) {
-      const name = `${draft.profile.friendlyName.slice(0, 40)} ${tag(registrationId).slice(0, 11)}`;
+    async a2pEnsureMessagingService({ friendlyName, ...owner }) {
+      const name = `${friendlyName.slice(0, 40)} ${tagOf(owner).slice(0, 11)}`;
       const found = (await msg.services.list({ limit: 1000 })).find((s) => s.friendlyName === name);
       return { sid: (found ?? (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive))).sid };
     },
@@ -247,7 +276,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       return { allowed: true, message: '' };
     },
 
-    async a2pCreateCampaign({ serviceSid, brandSid, campaign }) {
+    async a2pCreateCampaign({ serviceSid, brandSid, campaign, ...owner }) {
       const existing = (await msg.services(serviceSid).usAppToPerson.list({ limit: 5 }))[0];
       const c = existing ?? (await msg.services(serviceSid).usAppToPerson.create({
         brandRegistrationSid: brandSid, description: campaign.description, messageFlow: campaign.messageFlow, messageSamples: campaign.messageSamples,
@@ -257,14 +286,11 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
         privacyPolicyUrl: campaign.privacyPolicyUrl, termsAndConditionsUrl: campaign.termsAndConditionsUrl,
         subscriberOptIn: campaign.subscriberOptIn, ageGated: campaign.ageGated, directLending: campaign.directLending,
       }).catch(failOnDefinitive));
-      const { rows } = await db.query('SELECT tenant_id, registration_id FROM a2p_brands WHERE brand_sid = $1', [brandSid]);
-      if (rows[0]) {
-        await db.query(
-          `INSERT INTO a2p_campaigns (tenant_id, registration_id, campaign_sid, brand_sid, messaging_service_sid, usecase, usecase_description, status)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (campaign_sid) DO NOTHING`,
-          [rows[0].tenant_id, rows[0].registration_id, c.sid, brandSid, serviceSid, campaign.usecase, campaign.description, c.campaignStatus],
-        );
-      }
+      await db.query(
+        `INSERT INTO a2p_campaigns (tenant_id, registration_id, campaign_sid, brand_sid, messaging_service_sid, usecase, usecase_description, status)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (campaign_sid) DO NOTHING`,
+        [await tenantOf(owner), owner.registrationId, c.sid, brandSid, serviceSid, campaign.usecase, campaign.description, c.campaignStatus],
+      );
       return { sid: c.sid };
     },
 
@@ -277,23 +303,95 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       }).catch(failOnDefinitive);
     },
 
-    async a2pAddNumbers({ serviceSid, phoneNumbers }) {
+    async a2pAddNumbers({ tenantId, serviceSid, phoneNumbers }) {
+      const result: NumbersOutcome = { attached: [], refused: [] };
+      const { rows } = await db.query(
+        `SELECT phone_number FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' AND phone_number = ANY($2)`,
+        [tenantId, phoneNumbers],
+      );
+      const mine = new Set(rows.map((r) => r.phone_number as string));
+      const attached = new Set((await msg.services(serviceSid).phoneNumbers.list({ limit: 1000 })).map((p) => p.phoneNumber));
       for (const phoneNumber of phoneNumbers) {
-        const [owned] = await account().incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
-        if (!owned) throw ApplicationFailure.nonRetryable(`${phoneNumber} is not a number of this Twilio account`, 'NotFound');
-        await msg.services(serviceSid).phoneNumbers.create({ phoneNumberSid: owned.sid }).catch(failOnDefinitive);
+        if (!mine.has(phoneNumber)) {
+          result.refused.push({ phoneNumber, reason: 'not an active number of this tenant (released, or never bought here)', code: null });
+        } else if (attached.has(phoneNumber)) {
+          result.attached.push(phoneNumber); // an earlier attempt added it
+        } else {
+          const [owned] = await account().incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
+          const added = owned
+            ? await msg.services(serviceSid).phoneNumbers.create({ phoneNumberSid: owned.sid }).then(() => null, (err) => {
+                if (!isDefinitiveTwilioError(err)) throw err;
+                return twilioErrorOf(err)!;
+              })
+            : { code: null, message: 'not a number of this Twilio account' };
+          if (added) result.refused.push({ phoneNumber, reason: added.message, code: added.code });
+          else result.attached.push(phoneNumber);
+        }
       }
+      return result;
+    },
+
+    async a2pCleanUpCancelled({ registrationId, sids }) {
+      const done: CleanupAction[] = [];
+      const note = async (a: CleanupAction, table?: 'a2p_profiles' | 'a2p_campaigns', column?: string) => {
+        done.push(a);
+        if (a.action === 'deleted' && table) await db.query(`UPDATE ${table} SET status = 'deleted', updated_at = now() WHERE ${column} = $1`, [a.sid]);
+        await timeline(registrationId, 'cleanup', `${a.kind.replace('_', ' ')} ${a.sid} ${a.action}: ${a.reason}`, a);
+      };
+      /** Deletes; a resource already gone (an earlier attempt) counts as deleted. */
+      const remove = async (del: () => Promise<boolean>) => {
+        try {
+          await del();
+        } catch (err) {
+          if (twilioErrorOf(err)?.status !== 404) failOnDefinitive(err);
+        }
+      };
+      if (sids.campaign && sids.messagingService) {
+        // A campaign bills monthly from its approval: deleting it is the only way to stop that.
+        await remove(() => msg.services(sids.messagingService!).usAppToPerson(sids.campaign!).remove());
+        await note({ kind: 'campaign', sid: sids.campaign, action: 'deleted', reason: 'deleted so no campaign fee accrues' }, 'a2p_campaigns', 'campaign_sid');
+      }
+      if (sids.messagingService) {
+        await remove(() => msg.services(sids.messagingService!).remove());
+        await note({ kind: 'messaging_service', sid: sids.messagingService, action: 'deleted', reason: 'created for this registration and no longer used' });
+      }
+      if (sids.brand) {
+        await note({ kind: 'brand', sid: sids.brand, action: 'kept', reason: 'Twilio has no API to delete a brand registration; it costs nothing more and can carry a later campaign' });
+      }
+      // Trust product before the profile it references.
+      for (const [kind, sid] of [['trust_product', sids.trustProduct], ['customer_profile', sids.customerProfile]] as const) {
+        if (!sid) continue;
+        const bundle = kind === 'customer_profile' ? th.customerProfiles(sid) : th.trustProducts(sid);
+        const status = await bundle.fetch().then((b) => b.status, (err) => {
+          if (twilioErrorOf(err)?.status === 404) return 'gone';
+          return failOnDefinitive(err);
+        });
+        if (status === 'draft' || status === 'gone') {
+          if (status === 'draft') await remove(() => bundle.remove());
+          await note({ kind, sid, action: 'deleted', reason: 'never submitted for review' }, 'a2p_profiles', 'profile_sid');
+        } else {
+          await note({ kind, sid, action: 'kept', reason: `already ${status}: Twilio keeps submitted bundles, and an approved one can be reused` });
+        }
+      }
+      return done;
     },
 
     async a2pRecordState({ registrationId, state }) {
       const finished = ['completed', 'failed', 'cancelled'].includes(state.status);
-      await db.query(
-        `UPDATE a2p_registrations SET status = $2, step = $3, state = $4, updated_at = now(),
-                finished_at = CASE WHEN $5 THEN COALESCE(finished_at, now()) ELSE NULL END
-          WHERE id = $1`,
+      const { rows } = await db.query(
+        `WITH old AS (SELECT id, status, step FROM a2p_registrations WHERE id = $1)
+         UPDATE a2p_registrations r SET status = $2, step = $3, state = $4, updated_at = now(),
+                finished_at = CASE WHEN $5 THEN COALESCE(r.finished_at, now()) ELSE NULL END
+           FROM old WHERE r.id = old.id
+         RETURNING old.status AS old_status, old.step AS old_step`,
         [registrationId, state.status, state.step, JSON.stringify(state), finished],
       );
+      // A retried call after its commit finds nothing changed, so the timeline gets no duplicate.
+      const old = rows[0];
+      if (old && (old.old_status !== state.status || old.old_step !== state.step)) {
+        const hint = state.actionRequired ? ` — ${state.actionRequired.hint}` : '';
+        await timeline(registrationId, 'state', `${state.step.replace('_', ' ')}: ${state.status.replace('_', ' ')}${hint}`, { status: state.status, step: state.step });
+      }
     },
   };
 }
-

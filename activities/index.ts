@@ -1,5 +1,5 @@
 import type { Db } from '../db/pool';
-import { createA2pActivities } from './a2p';
+import { createA2pActivities, type A2pPolicies } from './a2p';
 import { createJobActivities } from './jobs';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
 import type { TwilioClient } from './twilio-client';
@@ -8,6 +8,8 @@ export interface ActivityDeps {
   db: Db;
   twilio: TwilioClient;
   releaseBlockers?: ReleaseBlocker[];
+  /** Checked against Twilio at worker start-up (checkA2pSetup); Twilio's well-known SIDs otherwise. */
+  a2pPolicies?: A2pPolicies;
 }
 
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
@@ -15,7 +17,7 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...createNumberActivities({ db: deps.db, twilio: deps.twilio, releaseBlockers: deps.releaseBlockers ?? [] }),
     ...createJobActivities({ db: deps.db }),
-    ...createA2pActivities({ db: deps.db, twilio: deps.twilio }),
+    ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies }),
   };
 }
 

@@ -39,6 +39,11 @@ export const ConfigSchema = z.object({
   A2P_DEADLINE_PROFILE_HOURS: intFrom(5 * 24),
   A2P_DEADLINE_BRAND_HOURS: intFrom(10 * 24),
   A2P_DEADLINE_CAMPAIGN_HOURS: intFrom(30 * 24),
+  // Trust Hub policies the ISV chain uses; the worker checks them against Twilio's Policies endpoint at start-up.
+  A2P_POLICY_SECONDARY_PROFILE_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNdfbf3fae0e1107f8aded0e7cead80bf5'),
+  A2P_POLICY_TRUST_PRODUCT_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNb0d4771c2c98518d916a3d4cd70a8f8b'),
+  /** The ISV's approved primary customer profile; found in Trust Hub when unset. */
+  A2P_PRIMARY_PROFILE_SID: z.string().regex(/^BU[0-9a-f]{32}$/, 'must be a customer profile SID (BU…)').optional(),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

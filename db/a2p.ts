@@ -15,14 +15,17 @@ interface RegistrationRow {
   cursor_ts: string;
 }
 
+const TIMELINE_LIMIT = 200;
 const columns = 'id, status, step, state, idempotency_key, workflow_id, created_at, updated_at, finished_at, created_at::text AS cursor_ts';
 
 /** The registration as the API shows it, with each Twilio resource's SID, status and failure reasons. */
 async function view(db: Db, r: RegistrationRow) {
-  const [profiles, brands, campaigns] = await Promise.all([
+  const [profiles, brands, campaigns, events] = await Promise.all([
     db.query('SELECT kind, profile_sid AS sid, status, failure_reasons FROM a2p_profiles WHERE registration_id = $1 ORDER BY created_at', [r.id]),
     db.query('SELECT brand_sid AS sid, status, brand_type, failure_reasons FROM a2p_brands WHERE registration_id = $1 ORDER BY created_at', [r.id]),
     db.query('SELECT campaign_sid AS sid, messaging_service_sid, status, usecase, failure_reasons FROM a2p_campaigns WHERE registration_id = $1 ORDER BY created_at', [r.id]),
+    // The newest events, shown oldest first.
+    db.query(`SELECT * FROM (SELECT id, at, type, message FROM a2p_events WHERE registration_id = $1 ORDER BY id DESC LIMIT ${TIMELINE_LIMIT}) e ORDER BY id`, [r.id]),
   ]);
   return {
     id: r.id,
@@ -37,6 +40,9 @@ async function view(db: Db, r: RegistrationRow) {
       brands: brands.rows.map((b) => ({ sid: b.sid, status: b.status, brandType: b.brand_type, failureReasons: b.failure_reasons })),
       campaigns: campaigns.rows.map((c) => ({ sid: c.sid, messagingServiceSid: c.messaging_service_sid, status: c.status, usecase: c.usecase, failureReasons: c.failure_reasons })),
     },
+    timeline: events.rows.map((e) => ({ at: (e.at as Date).toISOString(), type: e.type as 'state' | 'twilio_status' | 'webhook' | 'cleanup', message: e.message as string })),
+    numbers: r.state.numbers ?? null,
+    cleanup: r.state.cleanup ?? null,
     idempotencyKey: r.idempotency_key,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
@@ -75,4 +81,15 @@ export async function listRegistrations(db: Db, tenantId: string, q: { limit: nu
   );
   const { page: data, nextCursor } = pageOf(rows, q.limit);
   return { data: await Promise.all(data.map((r) => view(db, r))), nextCursor };
+}
+
+/** The draft's numbers that are not active numbers of the tenant, with their index. */
+export async function foreignNumbers(db: Db, tenantId: string, phoneNumbers: string[]) {
+  if (phoneNumbers.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT phone_number FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' AND phone_number = ANY($2)`,
+    [tenantId, phoneNumbers],
+  );
+  const mine = new Set(rows.map((r) => r.phone_number as string));
+  return phoneNumbers.map((n, i) => ({ n, i })).filter(({ n }) => !mine.has(n));
 }

@@ -53,23 +53,57 @@ export interface A2pState {
   actionRequired: { step: A2pStep; reasons: ReviewStatus['reasons']; hint: string } | null;
   brandResubmissions: number;
   campaignSubmissions: number;
+  /** Set once the numbers step ran. */
+  numbers?: NumbersOutcome;
+  /** Set when the registration was cancelled. */
+  cleanup?: CleanupAction[];
+}
+
+/**
+ * Who the resources an activity creates belong to. Registrations pass their id (the resources are
+ * tagged with it, so a retry finds them); the seed's single actions pass a request key and no registration.
+ */
+export interface A2pOwner {
+  tenantId: string;
+  registrationId: string | null;
+  /** Tags what is created (`tp:<key>`); defaults to the registration id. */
+  key?: string;
+}
+
+export type BusinessProfileInput = Pick<RegistrationDraft, 'profile' | 'business' | 'address' | 'authorizedRepresentatives'>;
+export type TrustProductInput = Pick<RegistrationDraft, 'profile' | 'company'>;
+
+export interface NumbersOutcome {
+  attached: string[];
+  refused: { phoneNumber: string; reason: string; code: number | null }[];
+}
+
+/** What was done at Twilio when a registration was cancelled. */
+export interface CleanupAction {
+  kind: 'customer_profile' | 'trust_product' | 'brand' | 'messaging_service' | 'campaign';
+  sid: string;
+  action: 'deleted' | 'kept';
+  reason: string;
 }
 
 /** What the workflow asks of the outside world; every call is idempotent (reconcile before create). */
 export interface A2pActivities {
   /** Event Streams sink + subscription for brand, campaign and number events, created once per account. */
   a2pEnsureEventStreams(i: { destination: string }): Promise<{ sinkSid: string }>;
-  a2pCreateCustomerProfile(i: { registrationId: string; draft: RegistrationDraft; statusCallback?: string }): Promise<{ sid: string }>;
-  a2pCreateTrustProduct(i: { registrationId: string; draft: RegistrationDraft; customerProfileSid: string; statusCallback?: string }): Promise<{ sid: string }>;
+  a2pCreateCustomerProfile(i: A2pOwner & { draft: BusinessProfileInput; statusCallback?: string }): Promise<{ sid: string }>;
+  a2pCreateTrustProduct(i: A2pOwner & { draft: TrustProductInput; customerProfileSid: string; statusCallback?: string }): Promise<{ sid: string }>;
   a2pSubmitBundle(i: { kind: 'customer_profile' | 'trust_product'; sid: string }): Promise<void>;
   a2pReviewStatus(i: { kind: ReviewKind; sid: string; serviceSid?: string }): Promise<ReviewStatus>;
-  a2pRegisterBrand(i: { registrationId: string; customerProfileSid: string; trustProductSid: string; lowVolume: boolean }): Promise<{ sid: string }>;
+  a2pRegisterBrand(i: A2pOwner & { customerProfileSid: string; trustProductSid: string; lowVolume: boolean }): Promise<{ sid: string }>;
   a2pUpdateBusinessInformation(i: { customerProfileSid: string; business: Partial<RegistrationDraft['business']> }): Promise<void>;
   a2pResubmitBrand(i: { sid: string }): Promise<void>;
-  a2pEnsureMessagingService(i: { registrationId: string; draft: RegistrationDraft }): Promise<{ sid: string }>;
+  a2pEnsureMessagingService(i: A2pOwner & { friendlyName: string }): Promise<{ sid: string }>;
   a2pCheckUsecase(i: { serviceSid: string; brandSid: string; usecase: string }): Promise<{ allowed: boolean; message: string }>;
-  a2pCreateCampaign(i: { serviceSid: string; brandSid: string; campaign: RegistrationDraft['campaign'] }): Promise<{ sid: string }>;
+  a2pCreateCampaign(i: A2pOwner & { serviceSid: string; brandSid: string; campaign: RegistrationDraft['campaign'] }): Promise<{ sid: string }>;
   a2pUpdateCampaign(i: { serviceSid: string; sid: string; campaign: RegistrationDraft['campaign'] }): Promise<void>;
-  a2pAddNumbers(i: { serviceSid: string; phoneNumbers: string[] }): Promise<void>;
+  /** Only the tenant's own live numbers are added; each refusal says why (Twilio's code when it was Twilio). */
+  a2pAddNumbers(i: { tenantId: string; serviceSid: string; phoneNumbers: string[] }): Promise<NumbersOutcome>;
+  /** After a cancel: deletes what is unsubmitted or still billable and unused, keeps what is approved and reusable. */
+  a2pCleanUpCancelled(i: { registrationId: string; sids: A2pState['sids'] }): Promise<CleanupAction[]>;
   a2pRecordState(i: { registrationId: string; state: A2pState }): Promise<void>;
 }

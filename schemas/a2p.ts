@@ -150,6 +150,17 @@ export const RegistrationView = z.object({
   brandResubmissions: z.number().int(),
   campaignSubmissions: z.number().int(),
   resources: z.object({ profiles: z.array(Resource), brands: z.array(Resource), campaigns: z.array(Resource) }),
+  timeline: z
+    .array(z.object({ at: z.string(), type: z.enum(['state', 'twilio_status', 'webhook', 'cleanup']), message: z.string() }))
+    .describe('What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel'),
+  numbers: z
+    .object({ attached: z.array(z.string()), refused: z.array(z.object({ phoneNumber: z.string(), reason: z.string(), code: z.number().nullable() })) })
+    .nullable()
+    .describe('Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason'),
+  cleanup: z
+    .array(z.object({ kind: z.string(), sid: z.string(), action: z.enum(['deleted', 'kept']), reason: z.string() }))
+    .nullable()
+    .describe('After a cancel: what was deleted at Twilio and what was kept, and why'),
   idempotencyKey: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -21,7 +21,8 @@ Runtime.install({
 
 try {
   const config = loadConfig();
-  const { worker, close } = await createWorker(config);
+  const { worker, close, warnings } = await createWorker(config);
+  for (const warning of warnings) log.warn({ event: 'worker.a2p_setup' }, warning);
   log.info({ event: 'worker.started', ...describeConfig(config) }, 'worker polling');
   // The Temporal runtime turns SIGINT/SIGTERM into a graceful shutdown; run() resolves after it.
   await worker.run();

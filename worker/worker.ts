@@ -2,6 +2,7 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { createActivities } from '../activities';
+import { checkA2pSetup } from '../activities/a2p-setup';
 import { createTwilioClient } from '../activities/twilio-client';
 import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
@@ -34,6 +35,8 @@ export async function createWorker(config: Config) {
     baseUrl: config.TWILIO_BASE_URL,
     timeoutMs: config.TWILIO_HTTP_TIMEOUT_MS,
   });
+  // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
+  const a2p = await checkA2pSetup(twilio, config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const bundle = config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { code: await readFile(config.WORKFLOW_BUNDLE_PATH, 'utf8') } }
@@ -43,7 +46,7 @@ export async function createWorker(config: Config) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
-    activities: createActivities({ db, twilio }),
+    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies }),
     // Twilio limits concurrency per account: never run more Twilio calls at once than it allows.
     maxConcurrentActivityTaskExecutions: config.TWILIO_MAX_CONCURRENCY,
   });
@@ -51,5 +54,5 @@ export async function createWorker(config: Config) {
     await connection.close().catch(() => undefined);
     await db.end().catch(() => undefined);
   };
-  return { worker, close };
+  return { worker, close, warnings: a2p.warnings };
 }

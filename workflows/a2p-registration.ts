@@ -1,4 +1,4 @@
-import { condition, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
 import type { RegistrationDraft } from '../schemas/a2p';
 import type {
   A2pActivities,
@@ -35,6 +35,7 @@ class Cancelled extends Error {}
  */
 export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pState> {
   const { timings, registrationId } = input;
+  const owner = { tenantId: input.tenantId, registrationId };
   let draft: RegistrationDraft = JSON.parse(JSON.stringify(input.draft));
   const state: A2pState = {
     status: 'running',
@@ -81,7 +82,12 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   );
 
   const record = () => twilio.a2pRecordState({ registrationId, state });
+  /** A cancel takes effect before the next Twilio side effect, not only during waits. */
+  const checkpoint = () => {
+    if (cancelled) throw new Cancelled();
+  };
   const move = async (step: A2pStep) => {
+    checkpoint();
     state.step = step;
     state.status = 'running';
     await record();
@@ -137,11 +143,13 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
   /** A Trust Hub bundle: submit, await review, on rejection take corrections and resubmit. */
   async function reviewBundle(kind: 'customer_profile' | 'trust_product', sid: string, profileSid: string): Promise<ReviewStatus> {
+    checkpoint();
     await twilio.a2pSubmitBundle({ kind, sid });
     for (;;) {
       const review = await awaitReview(kind, sid);
       if (review.outcome !== 'rejected') return review;
       const c = await awaitCorrections(kind, review, 'correct the business information; the profile is resubmitted');
+      checkpoint();
       await twilio.a2pUpdateBusinessInformation({ customerProfileSid: profileSid, business: c.business ?? {} });
       await twilio.a2pSubmitBundle({ kind, sid });
     }
@@ -154,14 +162,14 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     await record();
     if (hooks) await twilio.a2pEnsureEventStreams({ destination: `${hooks}/webhooks/twilio/events` });
     // 1. Secondary customer profile.
-    const profile = await twilio.a2pCreateCustomerProfile({ registrationId, draft, statusCallback });
+    const profile = await twilio.a2pCreateCustomerProfile({ ...owner, draft, statusCallback });
     state.sids.customerProfile = profile.sid;
     let review = await reviewBundle('customer_profile', profile.sid, profile.sid);
     if (review.outcome === 'terminal') return await fail(review, 'the customer profile cannot be approved');
 
     // 2. A2P trust product.
     await move('trust_product');
-    const product = await twilio.a2pCreateTrustProduct({ registrationId, draft, customerProfileSid: profile.sid, statusCallback });
+    const product = await twilio.a2pCreateTrustProduct({ ...owner, draft, customerProfileSid: profile.sid, statusCallback });
     state.sids.trustProduct = product.sid;
     review = await reviewBundle('trust_product', product.sid, profile.sid);
     if (review.outcome === 'terminal') return await fail(review, 'the A2P trust product cannot be approved');
@@ -169,7 +177,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     // 3. Brand (TCR).
     await move('brand');
     const brand = await twilio.a2pRegisterBrand({
-      registrationId,
+      ...owner,
       customerProfileSid: profile.sid,
       trustProductSid: product.sid,
       lowVolume: draft.brandType === 'low_volume_standard',
@@ -181,6 +189,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       if (review.outcome === 'terminal') return await fail(review, 'the brand is suspended or cannot be registered; contact Twilio support');
       if (state.brandResubmissions >= MAX_BRAND_RESUBMISSIONS) return await fail(review, 'the brand was rejected after the maximum number of updates');
       const c = await awaitCorrections('brand', review, `correct the business information; the brand is resubmitted (${MAX_BRAND_RESUBMISSIONS - state.brandResubmissions} updates left)`);
+      checkpoint();
       await twilio.a2pUpdateBusinessInformation({ customerProfileSid: profile.sid, business: c.business ?? {} });
       await twilio.a2pResubmitBrand({ sid: brand.sid });
       state.brandResubmissions += 1;
@@ -188,7 +197,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
     // 4. Messaging Service and use-case check.
     await move('messaging_service');
-    const service = await twilio.a2pEnsureMessagingService({ registrationId, draft });
+    const service = await twilio.a2pEnsureMessagingService({ ...owner, friendlyName: draft.profile.friendlyName });
     state.sids.messagingService = service.sid;
     for (;;) {
       const usecase = await twilio.a2pCheckUsecase({ serviceSid: service.sid, brandSid: brand.sid, usecase: draft.campaign.usecase });
@@ -198,7 +207,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
     // 5. Campaign.
     await move('campaign');
-    const campaign = await twilio.a2pCreateCampaign({ serviceSid: service.sid, brandSid: brand.sid, campaign: draft.campaign });
+    const campaign = await twilio.a2pCreateCampaign({ ...owner, serviceSid: service.sid, brandSid: brand.sid, campaign: draft.campaign });
     state.sids.campaign = campaign.sid;
     state.campaignSubmissions = 1;
     for (;;) {
@@ -206,22 +215,38 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       if (review.outcome === 'approved') break;
       if (review.outcome === 'terminal') return await fail(review, 'the campaign is ineligible for resubmission');
       await awaitCorrections('campaign', review, 'correct the campaign; resubmitting charges the vetting fee again, so approve it explicitly');
+      checkpoint();
       await twilio.a2pUpdateCampaign({ serviceSid: service.sid, sid: campaign.sid, campaign: draft.campaign });
       state.campaignSubmissions += 1;
     }
 
     // 6. Numbers.
     await move('numbers');
-    if (draft.phoneNumbers.length > 0) await twilio.a2pAddNumbers({ serviceSid: service.sid, phoneNumbers: draft.phoneNumbers });
+    // A number refused here (released meanwhile, or in another service) is reported, not fatal: the campaign stands.
+    if (draft.phoneNumbers.length > 0) state.numbers = await twilio.a2pAddNumbers({ tenantId: input.tenantId, serviceSid: service.sid, phoneNumbers: draft.phoneNumbers });
     state.step = 'done';
     state.status = 'completed';
     await record();
     return state;
   } catch (err) {
-    if (!(err instanceof Cancelled)) throw err;
-    state.status = 'cancelled';
-    await record();
-    return state;
+    // A definitive refusal (Twilio's 4xx, a noncompliant evaluation, missing ISV setup) ends the
+    // registration visibly as failed, with the reason, instead of leaving it "running".
+    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
+      const info = err.cause.type === 'TwilioError' ? (err.cause.details?.[0] as { code?: number } | undefined) : undefined;
+      return await fail(
+        { outcome: 'terminal', twilioStatus: err.cause.type ?? 'Error', reasons: [{ code: info?.code ?? null, message: err.cause.message, fields: [] }] },
+        `the ${state.step.replace('_', ' ')} step was refused; start a new registration once the cause is fixed`,
+      );
+    }
+    // Our cancel endpoint signals; a cancel from Temporal itself (UI, CLI) is honoured the same way.
+    if (!(err instanceof Cancelled) && !isCancellation(err)) throw err;
+    return await CancellationScope.nonCancellable(async () => {
+      state.cleanup = await twilio.a2pCleanUpCancelled({ registrationId, sids: state.sids });
+      state.status = 'cancelled';
+      state.actionRequired = null;
+      await record();
+      return state;
+    });
   }
 }
 

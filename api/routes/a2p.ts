@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
-import { createRegistration, getRegistration, listRegistrations } from '../../db/a2p';
+import { createRegistration, foreignNumbers, getRegistration, listRegistrations } from '../../db/a2p';
 import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p';
 import type { A2pRegistrationInput } from '../../schemas/a2p-workflow';
 import { ErrorBody, IdempotencyKey } from '../../schemas/common';
@@ -73,6 +73,12 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         });
       }
       const draft = RegistrationDraft.parse(req.body);
+      // Only the tenant's own numbers can join its campaign.
+      const foreign = await foreignNumbers(deps.db, req.tenant.id, draft.phoneNumbers);
+      if (foreign.length) {
+        const fields = foreign.map(({ n, i }) => ({ field: `phoneNumbers.${i}`, message: `${n} is not an active number of this tenant; buy it first` }));
+        throw new HttpError(400, 'validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
+      }
       const id = randomUUID();
       const created = await createRegistration(deps.db, {
         id,

@@ -68,8 +68,12 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     return rows[0] ? { registrationId: rows[0].registration_id, workflowId: rows[0].workflow_id } : null;
   }
 
-  async function signal(target: Target | null, event: A2pStatusEvent): Promise<boolean> {
+  async function signal(target: Target | null, event: A2pStatusEvent, via: string): Promise<boolean> {
     if (!target) return false;
+    await deps.db.query(
+      `INSERT INTO a2p_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, id, 'webhook', $2, $3 FROM a2p_registrations WHERE id = $1`,
+      [target.registrationId, `${via}: ${event.kind.replace('_', ' ')} ${event.sid} ${event.status}`, JSON.stringify(event)],
+    );
     try {
       await deps.temporal.workflow.getHandle(target.workflowId).signal(a2pStatusSignal, event);
       return true;
@@ -87,7 +91,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     if (!(await firstTime(key, 'status-callback', sid, params.Status ?? null))) return { accepted: true, duplicate: true, signalled: false };
     const target = await targetOf('SELECT registration_id FROM a2p_profiles WHERE profile_sid = $1', sid);
     const { rows } = await deps.db.query('SELECT kind FROM a2p_profiles WHERE profile_sid = $1', [sid]);
-    const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: params.Status ?? '' });
+    const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: params.Status ?? '' }, 'Trust Hub status callback');
     return { accepted: true, duplicate: false, signalled, registrationId: target?.registrationId ?? null };
   });
 
@@ -115,7 +119,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         duplicates += 1;
         continue;
       }
-      if (event && (await signal(target, event))) signalled += 1;
+      if (event && (await signal(target, event, `Event Streams ${type.split('.').at(-1)}`))) signalled += 1;
     }
     return { accepted: events.length, duplicates, signalled };
   });

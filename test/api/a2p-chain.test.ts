@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { a2pRegistration } from '../../workflows';
-import { createTestApi, newTenant, sandboxControl, stack, twilioSdk } from '../helpers/stack';
+import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk } from '../helpers/stack';
 import { goodDraft } from '../fixtures/a2p-draft';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -16,7 +16,7 @@ afterAll(async () => {
 
 it('the registration workflow runs the whole ISV chain against the sandbox with the real activities', async () => {
   const tenant = await newTenant(api.db, 'a2p-chain');
-  const number = await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.create({ areaCode: '217' });
+  const number = { phoneNumber: await buyThroughApi(api.app, tenant.headers, '217') };
   const draft = { ...goodDraft(), phoneNumbers: [number.phoneNumber] };
   const registrationId = randomUUID();
   const workflowId = `tenant-${tenant.tenantId}/a2p-${registrationId}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
+import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
 import { goodDraft } from '../fixtures/a2p-draft';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -28,7 +28,7 @@ it('refuses a draft that fails preflight with the same problem list, and starts 
 });
 
 it('runs a registration through the API: brand rejection → corrections → approval → numbers', async () => {
-  const number = await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.create({ areaCode: '217' });
+  const number = { phoneNumber: await buyThroughApi(api.app, tenant.headers, '217') };
   const draft = { ...goodDraft(), phoneNumbers: [number.phoneNumber] };
   draft.business.name = 'Acme BRANDFAIL LLC';
   const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: { ...tenant.headers, 'idempotency-key': 'reg-1' }, payload: draft });
@@ -57,9 +57,65 @@ it('runs a registration through the API: brand rejection → corrections → app
   expect(done.resources.campaigns[0]).toMatchObject({ status: 'VERIFIED' });
   const inService = await twilioSdk().messaging.v1.services(done.sids.messagingService).phoneNumbers.list();
   expect(inService.map((n) => n.phoneNumber)).toEqual([number.phoneNumber]);
+  expect(done.numbers).toEqual({ attached: [number.phoneNumber], refused: [] });
+  // The timeline tells the story in order: the rejection with Twilio's reason, the wait for corrections, the approvals.
+  const story = done.timeline.map((e: { message: string }) => e.message);
+  const at = (re: RegExp) => story.findIndex((m: string) => re.test(m));
+  expect(at(/^brand BN\w+ \w+ → FAILED: /)).toBeGreaterThan(-1);
+  expect(at(/^brand: action required — correct the business information/)).toBeGreaterThan(at(/→ FAILED/));
+  expect(at(/^brand BN\w+ FAILED → \w+/)).toBeGreaterThan(at(/action required/));
+  expect(at(/^campaign QE\w+ .*→ VERIFIED/)).toBeGreaterThan(at(/^brand BN\w+ .*→ APPROVED/));
+  expect(story.at(-1)).toBe('done: completed');
 
   const other = await newTenant(api.db, 'a2p-other');
   expect((await get(id, other.headers)).statusCode).toBe(404);
   const list = await api.app.inject({ method: 'GET', url: '/v1/a2p/registrations', headers: tenant.headers });
   expect(list.json().data.map((r: { id: string }) => r.id)).toContain(id);
+});
+
+it('refuses a draft naming a number the tenant does not own (another tenant\'s), before anything starts', async () => {
+  const other = await newTenant(api.db, 'a2p-owner');
+  const theirs = await buyThroughApi(api.app, other.headers, '217');
+  const before = Number((await api.db.query('SELECT count(*) FROM a2p_registrations WHERE tenant_id = $1', [tenant.tenantId])).rows[0].count);
+  const res = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: { ...goodDraft(), phoneNumbers: [theirs] } });
+  expect(res.statusCode).toBe(400);
+  expect(res.json().error.fields).toEqual([{ field: 'phoneNumbers.0', message: expect.stringContaining('not an active number of this tenant') }]);
+  expect(Number((await api.db.query('SELECT count(*) FROM a2p_registrations WHERE tenant_id = $1', [tenant.tenantId])).rows[0].count)).toBe(before);
+});
+
+it('cancel while a rejected campaign awaits corrections: the campaign and its service are deleted at Twilio, approved bundles and the brand kept', async () => {
+  const draft = { ...goodDraft(), phoneNumbers: [] as string[] };
+  draft.campaign.messageSamples = [...draft.campaign.messageSamples.slice(0, 1), `${draft.campaign.messageSamples[1]} CAMPAIGNFAIL`];
+  const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: draft });
+  expect(started.statusCode).toBe(202);
+  const id = started.json().id as string;
+  const stuck = await waitFor(async () => {
+    const r = (await get(id)).json();
+    return r.status === 'action_required' ? r : null;
+  }, 'campaign rejection', 90_000);
+  expect(stuck.step).toBe('campaign');
+  const { messagingService, campaign, brand, customerProfile, trustProduct } = stuck.sids;
+
+  const cancel = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/cancel`, headers: tenant.headers });
+  expect(cancel.statusCode).toBe(202);
+  const ended = await waitFor(async () => {
+    const r = (await get(id)).json();
+    return r.status === 'cancelled' ? r : null;
+  }, 'cancelled registration', 60_000);
+  expect(ended.cleanup).toEqual([
+    expect.objectContaining({ kind: 'campaign', sid: campaign, action: 'deleted' }),
+    expect.objectContaining({ kind: 'messaging_service', sid: messagingService, action: 'deleted' }),
+    expect.objectContaining({ kind: 'brand', sid: brand, action: 'kept' }),
+    expect.objectContaining({ kind: 'trust_product', sid: trustProduct, action: 'kept' }),
+    expect.objectContaining({ kind: 'customer_profile', sid: customerProfile, action: 'kept' }),
+  ]);
+  expect(ended.finishedAt).not.toBeNull();
+  expect(ended.resources.campaigns[0]).toMatchObject({ sid: campaign, status: 'deleted' });
+  const sdk = twilioSdk();
+  await expect(sdk.messaging.v1.services(messagingService).fetch()).rejects.toMatchObject({ status: 404 });
+  expect((await sdk.messaging.v1.brandRegistrations(brand).fetch()).status).toBe('APPROVED');
+  expect(ended.timeline.filter((e: { type: string }) => e.type === 'cleanup')).toHaveLength(5);
+
+  const again = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/cancel`, headers: tenant.headers });
+  expect(again.statusCode).toBe(409);
 });

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { freePort } from '../../dev/processes';
-import { createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
+import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
 import { goodDraft } from '../fixtures/a2p-draft';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -21,7 +21,7 @@ afterAll(async () => {
 
 it('status callbacks and Event Streams deliveries over real HTTP drive a registration to completion', async () => {
   const tenant = await newTenant(api.db, 'a2p-hooks');
-  const number = await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.create({ areaCode: '217' });
+  const number = { phoneNumber: await buyThroughApi(api.app, tenant.headers, '217') };
   const started = await fetch(`${base}/v1/a2p/registrations`, {
     method: 'POST',
     headers: { ...tenant.headers, 'content-type': 'application/json' },

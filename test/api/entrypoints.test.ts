@@ -1,23 +1,8 @@
-import { spawn } from 'node:child_process';
-import path from 'node:path';
 import { expect, it } from 'vitest';
-import { repoRoot } from '../../dev/processes';
+import { runEntrypoint } from '../helpers/entrypoint';
 import { createTestApi, stack } from '../helpers/stack';
 
-/** Runs a TypeScript entrypoint the way package.json does and collects its output. */
-function run(script: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, script), ...args], {
-      cwd: repoRoot,
-      env: { PATH: process.env.PATH, ...env },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = (script: string, args: string[], env: Record<string, string>) => runEntrypoint(script, env, args);
 
 it('the tenant CLI prints a working API key as JSON', async () => {
   const name = `cli-${Date.now()}`;

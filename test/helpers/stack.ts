@@ -87,3 +87,13 @@ export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>
     await new Promise((r) => setTimeout(r, 250));
   }
 }
+
+/** Buys a number for a tenant through the API (search, then buy), as a user would. */
+export async function buyThroughApi(app: { inject: (o: object) => Promise<{ statusCode: number; json: () => any; body: string }> }, headers: Record<string, string>, areaCode: string): Promise<string> {
+  const search = await app.inject({ method: 'GET', url: `/v1/available-numbers?areaCode=${areaCode}&limit=1`, headers });
+  const phoneNumber = search.json().data[0]?.phoneNumber as string | undefined;
+  if (!phoneNumber) throw new Error(`no available number in ${areaCode}`);
+  const bought = await app.inject({ method: 'POST', url: '/v1/numbers', headers, payload: { phoneNumber } });
+  if (bought.statusCode !== 201) throw new Error(`buying ${phoneNumber}: ${bought.statusCode} ${bought.body}`);
+  return phoneNumber;
+}

@@ -6,7 +6,7 @@ import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTestServer } from '../../dev/temporal';
 import type { A2pActivities, A2pRegistrationInput, A2pState, ReviewKind, ReviewStatus } from '../../schemas/a2p-workflow';
-import { a2pCorrectionsUpdate, a2pStateQuery, a2pStatusSignal } from '../../workflows/a2p-registration';
+import { a2pCancelSignal, a2pCorrectionsUpdate, a2pStateQuery, a2pStatusSignal } from '../../workflows/a2p-registration';
 import { a2pRegistration } from '../../workflows';
 import { goodDraft } from '../fixtures/a2p-draft';
 import { stack } from '../helpers/stack';
@@ -63,7 +63,8 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectBrand?: nu
     a2pCheckUsecase: async () => ({ allowed: true, message: '' }),
     a2pCreateCampaign: async () => (await submit('QE-1'), { sid: 'QE-1' }),
     a2pUpdateCampaign: async () => void (log.push('resubmit campaign'), await submit('QE-1')),
-    a2pAddNumbers: async ({ phoneNumbers }) => void log.push(`numbers ${phoneNumbers.length}`),
+    a2pAddNumbers: async ({ phoneNumbers }) => (log.push(`numbers ${phoneNumbers.length}`), { attached: phoneNumbers, refused: [] }),
+    a2pCleanUpCancelled: async ({ sids }) => (log.push(`cleanup ${Object.values(sids).join(',')}`), []),
     a2pRecordState: async ({ state }) => void records.push(JSON.parse(JSON.stringify(state))),
   };
   return { activities, log, records };
@@ -152,5 +153,31 @@ describe('a2pRegistration on the time-skipping server', () => {
       // Four 30-day timers were cut short by signals: nowhere near 120 days passed.
       expect(Number(await env.currentTimeMs()) - before).toBeLessThan(30 * day);
     });
+  });
+
+  it('a cancel during the brand review cleans up what exists and stops before any further Twilio call', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 5, campaign: 12 } });
+    const { worker, handle } = await start(fake);
+    await worker.runUntil(async () => {
+      await env.sleep(3 * day);
+      expect(await handle.query(a2pStateQuery)).toMatchObject({ status: 'waiting_for_review', step: 'brand' });
+      await handle.signal(a2pCancelSignal);
+      expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'brand', cleanup: [] });
+    });
+    expect(fake.log).toContain('cleanup BU-profile,BU-product,BN-1');
+    expect(fake.log.filter((l) => l.startsWith('poll campaign') || l.startsWith('numbers'))).toEqual([]);
+    expect(fake.records.at(-1)?.status).toBe('cancelled');
+    await recordHistory('a2p-cancel-during-brand-review', handle);
+  });
+
+  it('a cancel from Temporal itself (UI, CLI) is honoured the same way, cleanup included', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 5, trust_product: 1, brand: 5, campaign: 12 } });
+    const { worker, handle } = await start(fake);
+    await worker.runUntil(async () => {
+      await env.sleep(1 * day);
+      await handle.cancel();
+      expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'customer_profile' });
+    });
+    expect(fake.log).toContain('cleanup BU-profile');
   });
 });

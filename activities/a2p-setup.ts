@@ -1,0 +1,75 @@
+import { ConfigError, type Config } from '../config/env';
+import type { A2pPolicies } from './a2p';
+import type { TwilioClient } from './twilio-client';
+import { isDefinitiveTwilioError, twilioErrorOf } from './twilio-errors';
+
+/** Twilio's policy for an ISV's own (primary) business profile. */
+export const PRIMARY_PROFILE_POLICY_SID = 'RN6433641899984f951173ef1738c3bdd0';
+
+/** The A2P setup is wrong in a way only the operator can fix; the worker refuses to start. */
+export class A2pSetupError extends ConfigError {}
+
+interface Expectation {
+  variable: keyof Config;
+  sid: string;
+  what: string;
+  /** The end-user type only this policy asks for. */
+  endUserType: string;
+}
+
+/** Reads from Twilio, retrying what may be transient (5xx, 429, network) a few times. */
+async function read<T>(what: string, call: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await call();
+    } catch (err) {
+      if (isDefinitiveTwilioError(err) || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 500 * 2 ** i));
+    }
+  }
+}
+
+/**
+ * Checks the configured Trust Hub policy SIDs against Twilio's Policies endpoint (each must exist and
+ * ask for the end-user type of its step), and finds or checks the ISV's approved primary profile.
+ * Returns the policies to use and warnings for what only affects A2P (a missing primary profile).
+ */
+export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promise<{ policies: A2pPolicies; warnings: string[] }> {
+  const th = twilio.trusthub.v1;
+  const expectations: Expectation[] = [
+    { variable: 'A2P_POLICY_SECONDARY_PROFILE_SID', sid: config.A2P_POLICY_SECONDARY_PROFILE_SID, what: 'secondary customer profile', endUserType: 'customer_profile_business_information' },
+    { variable: 'A2P_POLICY_TRUST_PRODUCT_SID', sid: config.A2P_POLICY_TRUST_PRODUCT_SID, what: 'A2P trust product', endUserType: 'us_a2p_messaging_profile_information' },
+  ];
+  for (const e of expectations) {
+    const policy = await read(`policy ${e.sid}`, () => th.policies(e.sid).fetch()).catch((err) => {
+      if (twilioErrorOf(err)?.status === 404) throw new A2pSetupError(`${e.variable}=${e.sid}: Twilio has no such Trust Hub policy`);
+      throw err;
+    });
+    const endUsers = ((policy.requirements as { end_user?: { type?: string }[] } | null)?.end_user ?? []).map((u) => u.type);
+    if (!endUsers.includes(e.endUserType)) {
+      throw new A2pSetupError(
+        `${e.variable}=${e.sid} is Twilio's policy "${policy.friendlyName}", which does not ask for ${e.endUserType}: it is not the ${e.what} policy`,
+      );
+    }
+  }
+
+  const policies: A2pPolicies = { secondaryProfile: config.A2P_POLICY_SECONDARY_PROFILE_SID, trustProduct: config.A2P_POLICY_TRUST_PRODUCT_SID };
+  const warnings: string[] = [];
+  if (config.A2P_PRIMARY_PROFILE_SID) {
+    const sid = config.A2P_PRIMARY_PROFILE_SID;
+    const profile = await read(`profile ${sid}`, () => th.customerProfiles(sid).fetch()).catch((err) => {
+      if (twilioErrorOf(err)?.status === 404) throw new A2pSetupError(`A2P_PRIMARY_PROFILE_SID=${sid}: no such customer profile in this Twilio account`);
+      throw err;
+    });
+    if (profile.policySid !== PRIMARY_PROFILE_POLICY_SID) throw new A2pSetupError(`A2P_PRIMARY_PROFILE_SID=${sid} is not a primary (ISV) customer profile`);
+    if (profile.status !== 'twilio-approved') throw new A2pSetupError(`A2P_PRIMARY_PROFILE_SID=${sid} is ${profile.status}, not twilio-approved`);
+    policies.primaryProfileSid = sid;
+  } else {
+    const approved = (await read('primary profiles', () => th.customerProfiles.list({ policySid: PRIMARY_PROFILE_POLICY_SID, limit: 20 }))).find(
+      (p) => p.status === 'twilio-approved',
+    );
+    if (approved) policies.primaryProfileSid = approved.sid;
+    else warnings.push('no approved primary (ISV) customer profile in this Twilio account: A2P registrations will fail at the customer-profile step until one is approved');
+  }
+  return { policies, warnings };
+}
