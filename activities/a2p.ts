@@ -68,7 +68,8 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
 
   async function endUser(owner: A2pOwner, type: string, attributes: Record<string, unknown>) {
     const name = `${tagOf(owner)}:${type}`;
-    const existing = (await th.endUsers.list({ limit: 1000 })).find((u) => u.friendlyName === name);
+    // Trust Hub can't filter end users by name: page through all of them.
+    const existing = (await th.endUsers.list()).find((u) => u.friendlyName === name);
     if (existing) return existing.sid;
     return (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid;
   }
@@ -141,13 +142,12 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
           first_name: r.firstName, last_name: r.lastName, email: r.email, phone_number: r.phoneNumber, business_title: r.businessTitle, job_position: r.jobPosition,
         }));
       }
-      const addresses = await account().addresses.list({ customerName: draft.address.customerName, limit: 50 });
-      const address = addresses.find((a) => a.friendlyName === name) ??
+      const address = (await account().addresses.list({ friendlyName: name, limit: 1 }))[0] ??
         (await account().addresses.create({
           friendlyName: name, customerName: draft.address.customerName, street: draft.address.street, streetSecondary: draft.address.streetSecondary,
           city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
         }).catch(failOnDefinitive));
-      const docs = await th.supportingDocuments.list({ limit: 1000 });
+      const docs = await th.supportingDocuments.list();
       const doc = docs.find((d) => d.friendlyName === `${name}:address`) ??
         (await th.supportingDocuments.create({ friendlyName: `${name}:address`, type: 'customer_profile_address', attributes: { address_sids: address.sid } }).catch(failOnDefinitive));
       const p = th.customerProfiles(profile.sid);
@@ -224,7 +224,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
 
     async a2pRegisterBrand({ customerProfileSid, trustProductSid, lowVolume, ...owner }) {
       // Brands have no friendly name: a retry recognises its brand by the bundles it was made from.
-      const existing = (await msg.brandRegistrations.list({ limit: 1000 })).find((b) => b.customerProfileBundleSid === customerProfileSid);
+      const existing = (await msg.brandRegistrations.list()).find((b) => b.customerProfileBundleSid === customerProfileSid);
       const brand = existing ?? (await msg.brandRegistrations.create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType: 'STANDARD', skipAutomaticSecVet: lowVolume }).catch(failOnDefinitive));
       await db.query(
         `INSERT INTO a2p_brands (tenant_id, registration_id, brand_sid, profile_sid, status, brand_type)
@@ -264,7 +264,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
 
     async a2pEnsureMessagingService({ friendlyName, ...owner }) {
       const name = `${friendlyName.slice(0, 40)} ${tagOf(owner).slice(0, 11)}`;
-      const found = (await msg.services.list({ limit: 1000 })).find((s) => s.friendlyName === name);
+      const found = (await msg.services.list()).find((s) => s.friendlyName === name);
       return { sid: (found ?? (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive))).sid };
     },
 
@@ -336,7 +336,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       const note = async (a: CleanupAction, table?: 'a2p_profiles' | 'a2p_campaigns', column?: string) => {
         done.push(a);
         if (a.action === 'deleted' && table) await db.query(`UPDATE ${table} SET status = 'deleted', updated_at = now() WHERE ${column} = $1`, [a.sid]);
-        await timeline(registrationId, 'cleanup', `${a.kind.replace('_', ' ')} ${a.sid} ${a.action}: ${a.reason}`, a);
+        await timeline(registrationId, 'cleanup', `${a.kind.replaceAll('_', ' ')} ${a.sid} ${a.action}: ${a.reason}`, a);
       };
       /** Deletes; a resource already gone (an earlier attempt) counts as deleted. */
       const remove = async (del: () => Promise<boolean>) => {
@@ -390,7 +390,7 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
       const old = rows[0];
       if (old && (old.old_status !== state.status || old.old_step !== state.step)) {
         const hint = state.actionRequired ? ` — ${state.actionRequired.hint}` : '';
-        await timeline(registrationId, 'state', `${state.step.replace('_', ' ')}: ${state.status.replace('_', ' ')}${hint}`, { status: state.status, step: state.step });
+        await timeline(registrationId, 'state', `${state.step.replaceAll('_', ' ')}: ${state.status.replaceAll('_', ' ')}${hint}`, { status: state.status, step: state.step });
       }
     },
   };

@@ -8,6 +8,7 @@ import { redactPaths } from '../config/logger';
 import type { Db } from '../db/pool';
 import { errorHandler } from './errors';
 import { registerAuth } from './plugins/auth';
+import { a2pActionRoutes } from './routes/a2p-actions';
 import { a2pRoutes } from './routes/a2p';
 import { availableNumbersRoutes } from './routes/available-numbers';
 import { healthRoutes } from './routes/health';
@@ -63,6 +64,7 @@ export async function buildApp(
       await v1.register(numbersRoutes, full);
       await v1.register(jobsRoutes, full);
       await v1.register(a2pRoutes, full);
+      await v1.register(a2pActionRoutes, full);
     },
     { prefix: '/v1' },
   );

@@ -30,6 +30,18 @@ export function twilioFailureOf(err: unknown): TwilioErrorInfo | null {
   return null;
 }
 
+/** A non-retryable failure of ours (e.g. EvaluationFailed, UsecaseNotAllowed): the request can't succeed as sent. */
+function refusalOf(err: unknown): { code: string; message: string } | null {
+  let cause: unknown = err instanceof WorkflowFailedError ? err.cause : err;
+  while (cause) {
+    if (cause instanceof ApplicationFailure && cause.nonRetryable && cause.type) {
+      return { code: cause.type.replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase(), message: cause.message };
+    }
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return null;
+}
+
 /**
  * Starts (or joins, for a repeated request id) a short workflow and waits for its result
  * up to the sync timeout; after that the caller answers 202 and the work still completes.
@@ -52,6 +64,8 @@ export async function runShortWorkflow<W extends Workflow>(
   } catch (err) {
     const twilio = twilioFailureOf(err);
     if (twilio) throw new HttpError(twilio.status === 404 ? 404 : 400, 'twilio_error', twilio.message, { twilio });
+    const refusal = refusalOf(err);
+    if (refusal) throw new HttpError(400, refusal.code, refusal.message);
     throw err;
   } finally {
     clearTimeout(timer);

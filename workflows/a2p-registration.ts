@@ -1,7 +1,7 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, proxyActivities, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
 import type { RegistrationDraft } from '../schemas/a2p';
+import { a2p as twilio } from './activities';
 import type {
-  A2pActivities,
   A2pCorrections,
   A2pRegistrationInput,
   A2pState,
@@ -19,10 +19,6 @@ export const a2pStateQuery = defineQuery<A2pState>('a2pState');
 /** Twilio allows three brand updates; a campaign resubmission costs a vetting fee. */
 export const MAX_BRAND_RESUBMISSIONS = 3;
 
-const twilio = proxyActivities<A2pActivities>({
-  startToCloseTimeout: '30s',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '5m' },
-});
 
 class Cancelled extends Error {}
 
@@ -235,7 +231,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       const info = err.cause.type === 'TwilioError' ? (err.cause.details?.[0] as { code?: number } | undefined) : undefined;
       return await fail(
         { outcome: 'terminal', twilioStatus: err.cause.type ?? 'Error', reasons: [{ code: info?.code ?? null, message: err.cause.message, fields: [] }] },
-        `the ${state.step.replace('_', ' ')} step was refused; start a new registration once the cause is fixed`,
+        `the ${state.step.replaceAll('_', ' ')} step was refused; start a new registration once the cause is fixed`,
       );
     }
     // Our cancel endpoint signals; a cancel from Temporal itself (UI, CLI) is honoured the same way.

@@ -1,5 +1,6 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { A2pActivities } from '../schemas/a2p-workflow';
 
 /**
  * Twilio calls: the SDK times out after TWILIO_HTTP_TIMEOUT_MS (10 s by default), so 15 s bounds one attempt.
@@ -15,4 +16,13 @@ export const twilio = proxyActivities<Activities>({
 export const db = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+});
+
+/**
+ * A2P calls: an activity may make a dozen reconciled Twilio calls, and a failed attempt keeps the
+ * progress it made, so retries come soon and often rather than backing off to minutes.
+ */
+export const a2p = proxyActivities<A2pActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s' },
 });

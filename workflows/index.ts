@@ -3,3 +3,11 @@ export { searchNumbers, buyNumber, configureNumber, releaseNumber } from './numb
 export { bulkBuyNumbers, buyNumbersBatch } from './bulk-buy';
 export { bulkReleaseNumbers, releaseNumbersBatch } from './bulk-release';
 export { a2pRegistration } from './a2p-registration';
+export {
+  a2pCreateBusinessProfile,
+  a2pSubmitBusinessProfile,
+  a2pRegisterBrandAction,
+  a2pRefreshStatus,
+  a2pCreateCampaignAction,
+  a2pAssignNumbers,
+} from './a2p-actions';

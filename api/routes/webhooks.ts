@@ -72,7 +72,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     if (!target) return false;
     await deps.db.query(
       `INSERT INTO a2p_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, id, 'webhook', $2, $3 FROM a2p_registrations WHERE id = $1`,
-      [target.registrationId, `${via}: ${event.kind.replace('_', ' ')} ${event.sid} ${event.status}`, JSON.stringify(event)],
+      [target.registrationId, `${via}: ${event.kind.replaceAll('_', ' ')} ${event.sid} ${event.status}`, JSON.stringify(event)],
     );
     try {
       await deps.temporal.workflow.getHandle(target.workflowId).signal(a2pStatusSignal, event);

@@ -29,7 +29,11 @@ export const addressesProduct: FastifyPluginAsync<{ store: TrustHubStore; clock:
     return reply.code(201).send(serialize(a));
   });
   app.get(`${prefix}/Addresses.json`, async (req) => {
-    const list = [...store.addresses.values()].filter((a) => a.accountSid === req.accountSid).map(serialize);
+    const q = req.query as Record<string, string | undefined>;
+    const list = [...store.addresses.values()]
+      .filter((a) => a.accountSid === req.accountSid)
+      .filter((a) => (!q.CustomerName || a.customerName === q.CustomerName) && (!q.FriendlyName || a.friendlyName === q.FriendlyName) && (!q.IsoCountry || a.isoCountry === q.IsoCountry))
+      .map(serialize);
     return page2010('addresses', list, `/2010-04-01/Accounts/${req.accountSid}/Addresses.json`, req.query as Record<string, string | undefined>);
   });
   app.get(`${prefix}/Addresses/:Sid`, async (req) => {

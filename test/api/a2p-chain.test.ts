@@ -10,6 +10,7 @@ beforeAll(async () => {
   await sandboxControl('POST', 'reviews', { preset: 'fast' });
 });
 afterAll(async () => {
+  await sandboxControl('DELETE', 'faults');
   await sandboxControl('POST', 'reviews', { preset: 'realistic' });
   await api.close();
 });
@@ -45,4 +46,50 @@ it('the registration workflow runs the whole ISV chain against the sandbox with 
   expect(profiles.rows).toEqual([{ kind: 'customer_profile', status: 'twilio-approved' }, { kind: 'trust_product', status: 'twilio-approved' }]);
   expect((await api.db.query('SELECT status FROM a2p_brands WHERE registration_id = $1', [registrationId])).rows).toEqual([{ status: 'APPROVED' }]);
   expect((await api.db.query('SELECT status FROM a2p_campaigns WHERE registration_id = $1', [registrationId])).rows).toEqual([{ status: 'VERIFIED' }]);
+});
+
+it('under lost responses and 5xx on every kind of Twilio call, the chain still creates each resource exactly once', async () => {
+  const tenant = await newTenant(api.db, 'a2p-faults');
+  const number = await buyThroughApi(api.app, tenant.headers, '217');
+  const draft = { ...goodDraft(), phoneNumbers: [number] };
+  const registrationId = randomUUID();
+  const workflowId = `tenant-${tenant.tenantId}/a2p-${registrationId}`;
+  await api.db.query(
+    `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, workflow_id) VALUES ($1, $2, 'running', 'customer_profile', $3, $4)`,
+    [registrationId, tenant.tenantId, JSON.stringify(draft), workflowId],
+  );
+  const stats = async () => ((await sandboxControl('GET', 'stats')) as { total: { droppedAfterCommit: number; injected5xx: number } }).total;
+  const before = await stats();
+  await sandboxControl('POST', 'faults', { timeoutAfterCommitRate: 0.35, timeoutMode: 'drop', errorRate5xx: 0.1, seed: 11 });
+  let result;
+  try {
+    result = await api.temporal.workflow.execute(a2pRegistration, {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [{ tenantId: tenant.tenantId, registrationId, draft: draft as never, timings: { firstPollMs: 500, maxPollMs: 2000, deadlines: { customer_profile: 600_000, trust_product: 600_000, brand: 600_000, campaign: 600_000 } } }],
+    });
+  } finally {
+    await sandboxControl('DELETE', 'faults');
+  }
+  const after = await stats();
+  expect(after.droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThan(3);
+  expect(after.injected5xx - before.injected5xx).toBeGreaterThan(0);
+  expect(result).toMatchObject({ status: 'completed', numbers: { attached: [number], refused: [] } });
+
+  // Everything the registration made, counted at Twilio: one of each, however many attempts it took.
+  const sdk = twilioSdk();
+  const tag = `tp:${registrationId}`;
+  expect((await sdk.trusthub.v1.customerProfiles.list({ friendlyName: tag })).map((p) => p.sid)).toEqual([result.sids.customerProfile]);
+  expect((await sdk.trusthub.v1.trustProducts.list({ friendlyName: tag })).map((p) => p.sid)).toEqual([result.sids.trustProduct]);
+  const endUsers = (await sdk.trusthub.v1.endUsers.list()).filter((u) => u.friendlyName.startsWith(tag)).map((u) => u.friendlyName).sort();
+  expect(endUsers).toEqual([`${tag}:authorized_representative_1`, `${tag}:customer_profile_business_information`, `${tag}:us_a2p_messaging_profile_information`]);
+  expect((await sdk.trusthub.v1.supportingDocuments.list()).filter((d) => d.friendlyName.startsWith(tag))).toHaveLength(1);
+  expect((await sdk.api.v2010.accounts(stack.accountSid).addresses.list()).filter((a) => a.friendlyName === tag)).toHaveLength(1);
+  const assignments = await sdk.trusthub.v1.customerProfiles(result.sids.customerProfile!).customerProfilesEntityAssignments.list();
+  expect(new Set(assignments.map((a) => a.objectSid)).size).toBe(assignments.length);
+  expect((await sdk.messaging.v1.brandRegistrations.list()).filter((b) => b.customerProfileBundleSid === result.sids.customerProfile)).toHaveLength(1);
+  expect((await sdk.messaging.v1.services.list()).filter((s) => s.friendlyName.endsWith(tag.slice(0, 11)) && s.friendlyName.startsWith('Acme Dental'))
+    .filter((s) => s.sid === result.sids.messagingService)).toHaveLength(1);
+  expect(await sdk.messaging.v1.services(result.sids.messagingService!).usAppToPerson.list()).toHaveLength(1);
+  expect((await sdk.messaging.v1.services(result.sids.messagingService!).phoneNumbers.list()).map((n) => n.phoneNumber)).toEqual([number]);
 });

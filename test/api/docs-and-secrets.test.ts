@@ -39,10 +39,16 @@ it('documents every endpoint in the OpenAPI spec, with bearer auth', async () =>
   for (const path of [
     '/v1/available-numbers', '/v1/numbers', '/v1/numbers/{phoneNumber}', '/v1/jobs', '/v1/jobs/bulk-buy',
     '/v1/jobs/bulk-release', '/v1/jobs/{jobId}', '/v1/jobs/{jobId}/items', '/v1/jobs/{jobId}/cancel', '/v1/a2p/preflight', '/v1/a2p/registrations', '/v1/a2p/registrations/{registrationId}', '/v1/a2p/registrations/{registrationId}/corrections', '/v1/a2p/registrations/{registrationId}/cancel',
+    '/v1/a2p/business-profiles', '/v1/a2p/business-profiles/{sid}', '/v1/a2p/business-profiles/{sid}/submit', '/v1/a2p/brands', '/v1/a2p/brands/{sid}',
+    '/v1/a2p/campaigns', '/v1/a2p/campaigns/{sid}', '/v1/a2p/campaigns/{sid}/phone-numbers',
   ]) {
     expect(spec.paths, path).toHaveProperty([path]);
   }
   expect(spec.paths['/v1/jobs/bulk-buy'].post.requestBody.content['application/json'].schema.properties.quantity).toBeDefined();
+  // Every operation says what it does.
+  for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { summary?: string }>>)) {
+    for (const [method, op] of Object.entries(ops)) expect(op.summary, `${method} ${path}`).toBeTruthy();
+  }
   expect((await app.inject({ method: 'GET', url: '/docs' })).statusCode).toBeLessThan(400);
 });
 
