@@ -6,14 +6,8 @@
  *   npm run bench:a2p -- --registrations 20 --cap 10 --latency 100
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
-import { buildApp } from '../api/app';
-import { loadConfig } from '../config/env';
-import { createPool } from '../db/pool';
-import { createTenant } from '../db/tenants';
-import { startLocalStack, startWorker } from '../dev/local-stack';
-import { stopChild } from '../dev/processes';
 import { goodDraft } from '../test/fixtures/a2p-draft';
+import { percentile, withBenchStack } from './harness';
 
 const { values } = parseArgs({
   options: {
@@ -26,42 +20,7 @@ const N = Number(values.registrations);
 const C = Number(values.cap);
 const L = Number(values.latency);
 
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-
-const { stack, stop } = await startLocalStack('bench-a2p');
-const worker = await startWorker(stack, 'bench-a2p', { TWILIO_MAX_CONCURRENCY: String(C) }).catch(async (err) => {
-  await stop();
-  throw err;
-});
-const control = (path: string, body?: unknown) =>
-  fetch(`${stack.sandboxUrl}/__sandbox/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  }).then((r) => r.json() as Promise<any>); // eslint-disable-line @typescript-eslint/no-explicit-any
-
-try {
-  const config = loadConfig({
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: 'bench-a2p',
-    TWILIO_ACCOUNT_SID: stack.accountSid,
-    TWILIO_AUTH_TOKEN: stack.authToken,
-    TWILIO_BASE_URL: stack.sandboxUrl,
-    LOG_LEVEL: 'silent',
-    A2P_POLL_FIRST_MS: '500',
-    A2P_POLL_MAX_MS: '2000',
-  });
-  const db = createPool(config.DATABASE_URL, 5);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection });
-  const app = await buildApp({ config, db, temporal }, { logger: false });
-  const { apiKey } = await createTenant(db, 'bench-a2p');
-  const headers = { authorization: `Bearer ${apiKey}` };
-
+await withBenchStack('bench-a2p', { cap: C, env: { A2P_POLL_FIRST_MS: '500', A2P_POLL_MAX_MS: '2000' } }, async ({ app, db, temporal, headers, control }) => {
   await control('reviews', { preset: 'fast' });
   await control('faults', { concurrencyLimit: C, latencyMs: L });
   await control('stats/reset', {});
@@ -109,10 +68,4 @@ try {
   row('history events per registration p50/max', `${percentile(histories, 50)} / ${Math.max(...histories)}`);
   row('GET /v1/a2p/registrations/:id p50/p95 (ms)', `${percentile(getLatencies, 50).toFixed(1)} / ${percentile(getLatencies, 95).toFixed(1)}`);
 
-  await app.close();
-  await connection.close();
-  await db.end();
-} finally {
-  await stopChild(worker);
-  await stop();
-}
+});

@@ -5,15 +5,9 @@
  *   npm run bench -- --numbers 300 --cap 10 --latency 100
  */
 import { parseArgs } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import pLimit from 'p-limit';
-import { buildApp } from '../api/app';
 import { createTwilioClient } from '../activities/twilio-client';
-import { loadConfig } from '../config/env';
-import { createPool } from '../db/pool';
-import { createTenant } from '../db/tenants';
-import { startLocalStack, startWorker } from '../dev/local-stack';
-import { stopChild } from '../dev/processes';
+import { percentile, withBenchStack } from './harness';
 
 const { values } = parseArgs({
   options: {
@@ -29,41 +23,7 @@ const C = Number(values.cap);
 const L = Number(values.latency);
 const lanes = Number(values.lanes ?? 2 * C);
 
-const percentile = (xs: number[], p: number) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
-};
-
-const { stack, stop } = await startLocalStack('bench');
-const worker = await startWorker(stack, 'bench', { TWILIO_MAX_CONCURRENCY: String(C) }).catch(async (err) => {
-  await stop(); // leave nothing running
-  throw err;
-});
-const control = (path: string, body?: unknown) =>
-  fetch(`${stack.sandboxUrl}/__sandbox/${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  }).then((r) => r.json() as Promise<any>); // eslint-disable-line @typescript-eslint/no-explicit-any
-
-try {
-  const config = loadConfig({
-    DATABASE_URL: stack.databaseUrl,
-    TEMPORAL_ADDRESS: stack.temporalAddress,
-    TEMPORAL_TASK_QUEUE: 'bench',
-    TWILIO_ACCOUNT_SID: stack.accountSid,
-    TWILIO_AUTH_TOKEN: stack.authToken,
-    TWILIO_BASE_URL: stack.sandboxUrl,
-    LOG_LEVEL: 'silent',
-    BULK_MAX_QUANTITY: String(Math.max(N, 1000)),
-  });
-  const db = createPool(config.DATABASE_URL, 5);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection });
-  const app = await buildApp({ config, db, temporal }, { logger: false });
-  const { apiKey } = await createTenant(db, 'bench');
-  const headers = { authorization: `Bearer ${apiKey}` };
-
+await withBenchStack('bench', { cap: C, env: { BULK_MAX_QUANTITY: String(Math.max(N, 1000)) } }, async ({ stack, app, db, temporal, headers, control }) => {
   await control('faults', { concurrencyLimit: C, latencyMs: L });
   await control('stats/reset', {});
 
@@ -133,10 +93,4 @@ try {
   row('GET /v1/jobs/:id latency p50/p95 (ms)', `${percentile(statusLatencies, 50).toFixed(1)} / ${percentile(statusLatencies, 95).toFixed(1)}`);
   row('history events: parent / per batch (max)', `${parentEvents} / ${Math.max(...batchEvents)} over ${batchEvents.length} batches`);
 
-  await app.close();
-  await connection.close();
-  await db.end();
-} finally {
-  await stopChild(worker);
-  await stop();
-}
+});
