@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,9 +34,9 @@ const timings = (deadlines: Partial<Record<ReviewKind, number>> = {}): A2pRegist
 });
 
 /** Twilio as the workflow sees it: reviews that take virtual days, with scripted rejections. */
-function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectBrand?: number; rejectCampaign?: number }) {
+function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectProfile?: number; rejectBrand?: number; rejectCampaign?: number; suspend?: ReviewKind }) {
   const submittedAt = new Map<string, number>();
-  const left = { brand: script.rejectBrand ?? 0, campaign: script.rejectCampaign ?? 0 };
+  const left: Partial<Record<ReviewKind, number>> = { customer_profile: script.rejectProfile ?? 0, brand: script.rejectBrand ?? 0, campaign: script.rejectCampaign ?? 0 };
   const log: string[] = [];
   const records: A2pState[] = [];
   const now = async () => Number(await env.currentTimeMs());
@@ -50,9 +51,11 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectBrand?: nu
       const kind = kindOf[sid]!;
       log.push(`poll ${kind}`);
       if ((await now()) - submittedAt.get(sid)! < script.days[kind] * day) return { outcome: 'pending', twilioStatus: 'IN_REVIEW', reasons: [] };
-      if ((kind === 'brand' || kind === 'campaign') && left[kind] > 0) {
-        left[kind] -= 1;
-        return { outcome: 'rejected', twilioStatus: 'FAILED', reasons: [{ code: kind === 'brand' ? 30792 : 30893, message: `${kind} rejected`, fields: kind === 'brand' ? ['business.name'] : ['campaign.messageSamples'] }] };
+      if (script.suspend === kind) return { outcome: 'terminal', twilioStatus: 'SUSPENDED', reasons: [{ code: 30794, message: `${kind} suspended`, fields: [] }] };
+      if ((left[kind] ?? 0) > 0) {
+        left[kind]! -= 1;
+        const code = kind === 'brand' ? 30792 : kind === 'campaign' ? 30893 : 22216;
+        return { outcome: 'rejected', twilioStatus: kind === 'customer_profile' ? 'twilio-rejected' : 'FAILED', reasons: [{ code, message: `${kind} rejected`, fields: kind === 'campaign' ? ['campaign.messageSamples'] : ['business.name'] }] };
       }
       return { outcome: 'approved', twilioStatus: 'APPROVED', reasons: [] };
     },
@@ -182,5 +185,37 @@ describe('a2pRegistration on the time-skipping server', () => {
       expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'customer_profile' });
     });
     expect(fake.log).toContain('cleanup BU-profile');
+  });
+
+  it('a rejected customer profile waits for corrections, is updated and resubmitted, then the chain goes on', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 2, trust_product: 1, brand: 1, campaign: 1 }, rejectProfile: 1 });
+    const { worker, handle } = await start(fake);
+    await worker.runUntil(async () => {
+      await env.sleep(3 * day);
+      expect(await handle.query(a2pStateQuery)).toMatchObject({ status: 'action_required', step: 'customer_profile', actionRequired: { reasons: [{ code: 22216 }] } });
+      await handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ business: { websiteUrl: 'https://acme-dental.example' } }] });
+      expect(await handle.result()).toMatchObject({ status: 'completed' });
+    });
+    expect(fake.log).toContain('fix business {"websiteUrl":"https://acme-dental.example"}');
+  });
+
+  it('a suspended brand is a terminal outcome: failed with the reason, no campaign is attempted', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 3, campaign: 1 }, suspend: 'brand' });
+    const { worker, handle } = await start(fake);
+    const result = await worker.runUntil(handle.result());
+    expect(result).toMatchObject({ status: 'failed', step: 'brand', actionRequired: { reasons: [{ code: 30794 }], hint: expect.stringMatching(/suspended/) } });
+    expect(fake.log.some((l) => l.includes('campaign'))).toBe(false);
+    expect(fake.records.at(-1)?.status).toBe('failed');
+  });
+
+  it('a definitive refusal from an activity ends the registration as failed with the reason, not as a crashed workflow', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 1 } });
+    fake.activities.a2pCreateTrustProduct = async () => {
+      throw ApplicationFailure.create({ message: 'Trust Hub evaluation is noncompliant: company_type missing', type: 'EvaluationFailed', nonRetryable: true });
+    };
+    const { worker, handle } = await start(fake);
+    const result = await worker.runUntil(handle.result());
+    expect(result).toMatchObject({ status: 'failed', step: 'trust_product', actionRequired: { reasons: [{ message: expect.stringMatching(/noncompliant/) }] } });
+    expect(fake.records.at(-1)).toMatchObject({ status: 'failed' });
   });
 });
