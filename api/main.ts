@@ -3,7 +3,7 @@ import { ConfigError, describeConfig, loadConfig } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { buildApp } from './app';
-import { startQueuedJobSweep } from './queued-jobs';
+import { startQueuedWorkSweep } from './queued-work';
 
 let config;
 try {
@@ -20,7 +20,7 @@ await migrate(db);
 const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const app = await buildApp({ config, db, temporal });
-const stopSweep = startQueuedJobSweep({ db, temporal, taskQueue: config.TEMPORAL_TASK_QUEUE, log: app.log });
+const stopSweep = startQueuedWorkSweep({ db, temporal, config, log: app.log });
 const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 app.log.info({ event: 'api.listening', url, ...describeConfig(config) }, `API listening on ${url} (docs at ${url}/docs)`);
 

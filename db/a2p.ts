@@ -69,8 +69,18 @@ export async function createRegistration(
 }
 
 export async function getRegistration(db: Db, tenantId: string, id: string) {
-  const { rows } = await db.query<RegistrationRow>(`SELECT ${columns} FROM a2p_registrations WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
-  return rows[0] ? { view: await view(db, rows[0]), workflowId: rows[0].workflow_id } : null;
+  const { rows } = await db.query<RegistrationRow & { draft: unknown }>(`SELECT ${columns}, draft FROM a2p_registrations WHERE id = $1 AND tenant_id = $2`, [id, tenantId]);
+  return rows[0] ? { view: await view(db, rows[0]), workflowId: rows[0].workflow_id, draft: rows[0].draft } : null;
+}
+
+/** Registrations whose workflow the API never started (it died after writing the row). */
+export async function findQueuedRegistrations(db: Db, olderThanSeconds: number) {
+  const { rows } = await db.query<{ id: string; tenant_id: string; draft: unknown; workflow_id: string }>(
+    `SELECT id, tenant_id, draft, workflow_id FROM a2p_registrations
+      WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT 100`,
+    [olderThanSeconds],
+  );
+  return rows;
 }
 
 export async function listRegistrations(db: Db, tenantId: string, q: { limit: number; cursor?: string }) {

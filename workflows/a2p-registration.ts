@@ -156,6 +156,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
   try {
     await record();
+    checkpoint(); // cancelled before it began (signal-with-start): nothing at Twilio to undo
     if (hooks) await twilio.a2pEnsureEventStreams({ destination: `${hooks}/webhooks/twilio/events` });
     // 1. Secondary customer profile.
     const profile = await twilio.a2pCreateCustomerProfile({ ...owner, draft, statusCallback });

@@ -7,11 +7,10 @@ import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
 import { createRegistration, foreignNumbers, getRegistration, listRegistrations } from '../../db/a2p';
 import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p';
-import type { A2pRegistrationInput } from '../../schemas/a2p-workflow';
 import { ErrorBody, IdempotencyKey } from '../../schemas/common';
 import { tenantPrefix } from '../../schemas/workflow-ids';
-import { a2pRegistration } from '../../workflows';
-import { a2pCancelSignal, a2pCorrectionsUpdate } from '../../workflows/a2p-registration';
+import { a2pCorrectionsUpdate } from '../../workflows/a2p-registration';
+import { startRegistrationWorkflow } from '../registration-runner';
 import type { ApiDeps } from '../app';
 import { HttpError, notFound } from '../errors';
 
@@ -21,19 +20,6 @@ const RegistrationParams = z.object({ registrationId: z.uuid('must be a registra
 export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const fees = feesFromConfig(deps.config);
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const c = deps.config;
-  const hours = (h: number) => h * 3_600_000;
-  const timings: A2pRegistrationInput['timings'] = {
-    firstPollMs: c.A2P_POLL_FIRST_MS,
-    maxPollMs: c.A2P_POLL_MAX_MS,
-    deadlines: {
-      customer_profile: hours(c.A2P_DEADLINE_PROFILE_HOURS),
-      trust_product: hours(c.A2P_DEADLINE_PROFILE_HOURS),
-      brand: hours(c.A2P_DEADLINE_BRAND_HOURS),
-      campaign: hours(c.A2P_DEADLINE_CAMPAIGN_HOURS),
-    },
-  };
-
   r.post(
     '/a2p/preflight',
     {
@@ -88,16 +74,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         workflowId: `${tenantPrefix(req.tenant.id)}/a2p-${id}`,
       });
       if (created.view.status === 'queued') {
-        try {
-          await deps.temporal.workflow.start(a2pRegistration, {
-            taskQueue: deps.runner.taskQueue,
-            workflowId: created.workflowId,
-            workflowIdReusePolicy: 'REJECT_DUPLICATE',
-            args: [{ tenantId: req.tenant.id, registrationId: created.view.id, draft: created.draft as RegistrationDraft, timings, webhookBaseUrl: deps.config.PUBLIC_BASE_URL ?? null }],
-          });
-        } catch (err) {
-          if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-        }
+        await startRegistrationWorkflow(deps.temporal, deps.config, { id: created.view.id, tenantId: req.tenant.id, draft: created.draft as RegistrationDraft, workflowId: created.workflowId });
       }
       return reply.code(202).header('location', `/v1/a2p/registrations/${created.view.id}`).send(created.view);
     },
@@ -168,7 +145,13 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
       if (!found) throw notFound('registration');
       if (found.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${found.view.status}`);
-      await deps.temporal.workflow.getHandle(found.workflowId).signal(a2pCancelSignal);
+      // Signal-with-start: a registration whose workflow never started (the API died) is cancelled through it too.
+      try {
+        await startRegistrationWorkflow(deps.temporal, deps.config, { id: found.view.id, tenantId: req.tenant.id, draft: found.draft as RegistrationDraft, workflowId: found.workflowId }, { cancel: true });
+      } catch (err) {
+        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'registration_finished', 'the registration has just finished');
+        throw err;
+      }
       return reply.code(202).send(found.view);
     },
   );
