@@ -43,6 +43,13 @@ it('status callbacks and Event Streams deliveries over real HTTP drive a registr
   expect(byKind['status-callback']).toBeGreaterThanOrEqual(4);
   expect(byKind['com.twilio.messaging.compliance.brand-registration.brand-registered']).toBeGreaterThanOrEqual(1);
   expect(byKind['com.twilio.messaging.compliance.campaign-registration.campaign-approved']).toBeGreaterThanOrEqual(1);
+  // The registration's timeline shows the deliveries that woke it.
+  const hooks = (done as unknown as { timeline: { type: string; message: string }[] }).timeline.filter((e) => e.type === 'webhook').map((e) => e.message);
+  expect(hooks).toEqual(expect.arrayContaining([
+    expect.stringMatching(/^Trust Hub status callback: customer profile BU\w+ twilio-approved$/),
+    expect.stringMatching(/^Event Streams brand-registered: brand BN\w+ APPROVED$/),
+    expect.stringMatching(/^Event Streams campaign-approved: campaign QE\w+ VERIFIED$/),
+  ]));
 });
 
 it('with every callback and event dropped, polling alone still completes the registration', async () => {
