@@ -119,3 +119,27 @@ it('cancel while a rejected campaign awaits corrections: the campaign and its se
   const again = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/cancel`, headers: tenant.headers });
   expect(again.statusCode).toBe(409);
 });
+
+it('a rejected customer profile: action_required with Twilio\'s reason, corrected business information is resubmitted and approved', async () => {
+  const draft = { ...goodDraft(), phoneNumbers: [] as string[] };
+  draft.business.name = 'Acme REJECT Dental LLC';
+  const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: draft });
+  expect(started.statusCode).toBe(202);
+  const id = started.json().id as string;
+  const stuck = await waitFor(async () => {
+    const r = (await get(id)).json();
+    return r.status === 'action_required' ? r : null;
+  }, 'profile rejection', 60_000);
+  expect(stuck.step).toBe('customer_profile');
+  expect(stuck.resources.profiles[0]).toMatchObject({ kind: 'customer_profile', status: 'twilio-rejected' });
+  expect(stuck.actionRequired.reasons.length).toBeGreaterThan(0);
+  const fixed = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/corrections`, headers: tenant.headers, payload: { business: { name: 'Acme Dental LLC' } } });
+  expect(fixed.statusCode).toBe(202);
+  const done = await waitFor(async () => {
+    const r = (await get(id)).json();
+    return r.finishedAt ? r : null;
+  }, 'registration after the profile fix', 90_000);
+  expect(done).toMatchObject({ status: 'completed', step: 'done' });
+  const info = (await twilioSdk().trusthub.v1.endUsers.list()).find((u) => u.friendlyName === `tp:${id}:customer_profile_business_information`);
+  expect((info?.attributes as { business_name?: string }).business_name).toBe('Acme Dental LLC');
+});
