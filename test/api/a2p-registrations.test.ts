@@ -14,6 +14,12 @@ afterAll(async () => {
   await api.close();
 });
 
+/** Polls the registration until `done` holds. */
+const until = (id: string, done: (r: any) => boolean, what: string, ms = 90_000) => // eslint-disable-line @typescript-eslint/no-explicit-any
+  waitFor(async () => {
+    const r = (await get(id)).json();
+    return done(r) ? r : null;
+  }, what, ms);
 const get = async (id: string, headers = tenant.headers) => api.app.inject({ method: 'GET', url: `/v1/a2p/registrations/${id}`, headers });
 
 it('refuses a draft that fails preflight with the same problem list, and starts nothing', async () => {
@@ -40,19 +46,13 @@ it('runs a registration through the API: brand rejection → corrections → app
   const early = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/corrections`, headers: tenant.headers, payload: { business: { name: 'x' } } });
   expect(early.statusCode).toBe(409);
 
-  const stuck = await waitFor(async () => {
-    const r = (await get(id)).json();
-    return r.status === 'action_required' ? r : null;
-  }, 'brand rejection', 90_000);
+  const stuck = await until(id, (r) => r.status === 'action_required', 'brand rejection', 90_000);
   expect(stuck).toMatchObject({ step: 'brand', actionRequired: { reasons: [expect.objectContaining({ code: 30792, fields: expect.arrayContaining(['business.name']) })] } });
   expect(stuck.resources.brands[0]).toMatchObject({ status: 'FAILED' });
 
   const fixed = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/corrections`, headers: tenant.headers, payload: { business: { name: 'Acme Dental LLC' } } });
   expect(fixed.statusCode).toBe(202);
-  const done = await waitFor(async () => {
-    const r = (await get(id)).json();
-    return ['completed', 'failed'].includes(r.status) ? r : null;
-  }, 'registration to complete', 120_000);
+  const done = await until(id, (r) => ['completed', 'failed'].includes(r.status), 'registration to complete', 120_000);
   expect(done).toMatchObject({ status: 'completed', step: 'done', brandResubmissions: 1, campaignSubmissions: 1 });
   expect(done.resources.campaigns[0]).toMatchObject({ status: 'VERIFIED' });
   const inService = await twilioSdk().messaging.v1.services(done.sids.messagingService).phoneNumbers.list();
@@ -89,19 +89,13 @@ it('cancel while a rejected campaign awaits corrections: the campaign and its se
   const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: draft });
   expect(started.statusCode).toBe(202);
   const id = started.json().id as string;
-  const stuck = await waitFor(async () => {
-    const r = (await get(id)).json();
-    return r.status === 'action_required' ? r : null;
-  }, 'campaign rejection', 90_000);
+  const stuck = await until(id, (r) => r.status === 'action_required', 'campaign rejection', 90_000);
   expect(stuck.step).toBe('campaign');
   const { messagingService, campaign, brand, customerProfile, trustProduct } = stuck.sids;
 
   const cancel = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/cancel`, headers: tenant.headers });
   expect(cancel.statusCode).toBe(202);
-  const ended = await waitFor(async () => {
-    const r = (await get(id)).json();
-    return r.status === 'cancelled' ? r : null;
-  }, 'cancelled registration', 60_000);
+  const ended = await until(id, (r) => r.status === 'cancelled', 'cancelled registration', 60_000);
   expect(ended.cleanup).toEqual([
     expect.objectContaining({ kind: 'campaign', sid: campaign, action: 'deleted' }),
     expect.objectContaining({ kind: 'messaging_service', sid: messagingService, action: 'deleted' }),
@@ -126,19 +120,13 @@ it('a rejected customer profile: action_required with Twilio\'s reason, correcte
   const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: draft });
   expect(started.statusCode).toBe(202);
   const id = started.json().id as string;
-  const stuck = await waitFor(async () => {
-    const r = (await get(id)).json();
-    return r.status === 'action_required' ? r : null;
-  }, 'profile rejection', 60_000);
+  const stuck = await until(id, (r) => r.status === 'action_required', 'profile rejection', 60_000);
   expect(stuck.step).toBe('customer_profile');
   expect(stuck.resources.profiles[0]).toMatchObject({ kind: 'customer_profile', status: 'twilio-rejected' });
   expect(stuck.actionRequired.reasons.length).toBeGreaterThan(0);
   const fixed = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/corrections`, headers: tenant.headers, payload: { business: { name: 'Acme Dental LLC' } } });
   expect(fixed.statusCode).toBe(202);
-  const done = await waitFor(async () => {
-    const r = (await get(id)).json();
-    return r.finishedAt ? r : null;
-  }, 'registration after the profile fix', 90_000);
+  const done = await until(id, (r) => r.finishedAt, 'registration after the profile fix', 90_000);
   expect(done).toMatchObject({ status: 'completed', step: 'done' });
   const info = (await twilioSdk().trusthub.v1.endUsers.list()).find((u) => u.friendlyName === `tp:${id}:customer_profile_business_information`);
   expect((info?.attributes as { business_name?: string }).business_name).toBe('Acme Dental LLC');
