@@ -24,25 +24,40 @@ export class TwilioTransportError extends Error {
   }
 }
 
+/** A read that failed with 5xx or on the network is tried again this many times before the activity sees it. */
+const READ_RETRIES = 3;
+
 /**
- * The SDK's own HTTP client, with one change: transport errors are replaced by a bare error.
- * The original carries the request config, Basic-auth credentials included, and would end up in
- * logs and in workflow histories.
+ * The SDK's own HTTP client, with two changes:
+ * - transport errors are replaced by a bare error. The original carries the request config, Basic-auth
+ *   credentials included, and would end up in logs and in workflow histories;
+ * - reads (GET) are retried a few times on 5xx and network errors. They change nothing, and an activity
+ *   that reconciles with a dozen reads should not restart (and back off) for one failed read.
+ *   Writes are never retried here: only the activity, after reconciling, may repeat one.
  */
 class CredentialSafeRequestClient extends twilio.RequestClient {
   override async request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
-    try {
-      return await super.request<T>(opts as never);
-    } catch (err) {
-      const e = err as { code?: string; message?: string };
-      throw new TwilioTransportError(e.code, `${opts.method?.toUpperCase()} ${new URL(opts.uri).pathname}: ${e.code ?? ''} ${e.message ?? 'request failed'}`.trim());
+    const isRead = (opts.method ?? '').toUpperCase() === 'GET';
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = isRead && attempt < READ_RETRIES;
+      try {
+        const res = await super.request<T>(opts as never);
+        if (!(canRetry && res.statusCode >= 500)) return res;
+      } catch (err) {
+        if (!canRetry) {
+          const e = err as { code?: string; message?: string };
+          throw new TwilioTransportError(e.code, `${opts.method?.toUpperCase()} ${new URL(opts.uri).pathname}: ${e.code ?? ''} ${e.message ?? 'request failed'}`.trim());
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt + Math.random() * 100));
     }
   }
 }
 
 /**
  * The official SDK, unchanged except where it sends requests. 429s (never processed by Twilio)
- * are retried by the SDK's client with jittered back-off; everything else surfaces to the activity.
+ * are retried by the SDK's client with jittered back-off, and reads as above; everything else
+ * surfaces to the activity.
  */
 export function createTwilioClient(s: TwilioSettings): TwilioClient {
   const httpClient = new CredentialSafeRequestClient({

@@ -35,3 +35,12 @@ export const ErrorBody = z.object({
     twilio: TwilioErrorInfo.optional(),
   }),
 });
+
+/** Cursor pagination shared by every list: newest first, pass `nextCursor` back as `cursor`. */
+export const PageQuery = z
+  .object({
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .strict();
+export const pageOf = <T extends z.ZodTypeAny>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });

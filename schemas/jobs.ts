@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo } from './common';
+import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo, PageQuery } from './common';
 import { NumberConfig } from './numbers';
 
 export const JobKind = z.enum(['bulk_buy', 'bulk_release']);
@@ -91,13 +91,9 @@ export const Job = z.object({
 });
 export type Job = z.infer<typeof Job>;
 
-export const ListJobsQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
-    kind: JobKind.optional(),
-    status: JobStatus.optional(),
-  })
-  .strict();
+export const ListJobsQuery = PageQuery.extend({
+  kind: JobKind.optional(),
+  status: JobStatus.optional(),
+}).strict();
 
 export const JobParams = z.object({ jobId: z.uuid('must be a job id (UUID)') });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AreaCode, E164, HttpMethod, WebhookUrl } from './common';
+import { AreaCode, E164, HttpMethod, PageQuery, WebhookUrl } from './common';
 
 export const Capabilities = z.object({
   voice: z.boolean(),
@@ -81,13 +81,9 @@ export const PhoneNumber = z.object({
 });
 export type PhoneNumber = z.infer<typeof PhoneNumber>;
 
-export const ListNumbersQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
-    status: NumberStatus.optional(),
-    contains: z.string().regex(/^\+?\d{1,15}$/, 'must be digits, optionally starting with +').optional(),
-  })
-  .strict();
+export const ListNumbersQuery = PageQuery.extend({
+  status: NumberStatus.optional(),
+  contains: z.string().regex(/^\+?\d{1,15}$/, 'must be digits, optionally starting with +').optional(),
+}).strict();
 
 export const NumberParams = z.object({ phoneNumber: E164 });

@@ -16,7 +16,7 @@ import {
   NumbersOutcomeView,
   RegisterBrandBody,
 } from '../../schemas/a2p-actions';
-import { ErrorBody, IdempotencyKey } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey, PageQuery, pageOf } from '../../schemas/common';
 import { tenantPrefix } from '../../schemas/workflow-ids';
 import {
   a2pAssignNumbers,
@@ -30,10 +30,8 @@ import type { ApiDeps } from '../app';
 import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
-const ListQuery = z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }).strict();
 const Pending = z.object({ status: z.literal('pending'), message: z.string() });
 const Headers = z.object({ 'idempotency-key': IdempotencyKey.optional() });
-const page = <T extends z.ZodTypeAny>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 const errors = { 400: ErrorBody, 404: ErrorBody };
 
 /**
@@ -82,7 +80,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
 
   r.get(
     '/a2p/business-profiles',
-    { schema: { tags: ['a2p actions'], summary: 'list_business_profiles: the tenant’s customer profiles and trust products, newest first', querystring: ListQuery, response: { 200: page(BusinessProfileView) } } },
+    { schema: { tags: ['a2p actions'], summary: 'list_business_profiles: the tenant’s customer profiles and trust products, newest first', querystring: PageQuery, response: { 200: pageOf(BusinessProfileView) } } },
     async (req) => listA2pResources(deps.db, 'profiles', req.tenant.id, req.query),
   );
 
@@ -153,7 +151,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
 
   r.get(
     '/a2p/brands',
-    { schema: { tags: ['a2p actions'], summary: 'list_brands: the tenant’s brand registrations, newest first', querystring: ListQuery, response: { 200: page(BrandView) } } },
+    { schema: { tags: ['a2p actions'], summary: 'list_brands: the tenant’s brand registrations, newest first', querystring: PageQuery, response: { 200: pageOf(BrandView) } } },
     async (req) => listA2pResources(deps.db, 'brands', req.tenant.id, req.query),
   );
 
@@ -195,7 +193,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
 
   r.get(
     '/a2p/campaigns',
-    { schema: { tags: ['a2p actions'], summary: 'The tenant’s campaigns, newest first', querystring: ListQuery, response: { 200: page(CampaignView) } } },
+    { schema: { tags: ['a2p actions'], summary: 'The tenant’s campaigns, newest first', querystring: PageQuery, response: { 200: pageOf(CampaignView) } } },
     async (req) => listA2pResources(deps.db, 'campaigns', req.tenant.id, req.query),
   );
 

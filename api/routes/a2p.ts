@@ -7,7 +7,7 @@ import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
 import { createRegistration, foreignNumbers, getRegistration, listRegistrations } from '../../db/a2p';
 import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p';
-import { ErrorBody, IdempotencyKey } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey, PageQuery, pageOf } from '../../schemas/common';
 import { tenantPrefix } from '../../schemas/workflow-ids';
 import { a2pCorrectionsUpdate } from '../../workflows/a2p-registration';
 import { startRegistrationWorkflow } from '../registration-runner';
@@ -86,8 +86,8 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         tags: ['a2p'],
         summary: 'List registrations, newest first',
-        querystring: z.object({ limit: z.coerce.number().int().min(1).max(200).default(50), cursor: z.string().max(200).optional() }).strict(),
-        response: { 200: z.object({ data: z.array(RegistrationView), nextCursor: z.string().nullable() }) },
+        querystring: PageQuery,
+        response: { 200: pageOf(RegistrationView) },
       },
     },
     async (req) => listRegistrations(deps.db, req.tenant.id, req.query),
