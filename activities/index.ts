@@ -1,12 +1,18 @@
 import type { Db } from '../db/pool';
+import type { SecretBox } from '../db/secrets';
 import { createA2pActivities, type A2pPolicies } from './a2p';
 import { createJobActivities } from './jobs';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
+import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
+import { createSipActivities } from './sip';
 import type { TwilioClient } from './twilio-client';
 
 export interface ActivityDeps {
   db: Db;
   twilio: TwilioClient;
+  /** Decrypts write-only secrets (SIP passwords) referenced by workflow inputs. */
+  secrets: SecretBox;
+  /** What must be undone before a number is released; by default its trunk and its Messaging Services. */
   releaseBlockers?: ReleaseBlocker[];
   /** Checked against Twilio at worker start-up (checkA2pSetup); Twilio's well-known SIDs otherwise. */
   a2pPolicies?: A2pPolicies;
@@ -15,9 +21,14 @@ export interface ActivityDeps {
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
 export function createActivities(deps: ActivityDeps) {
   return {
-    ...createNumberActivities({ db: deps.db, twilio: deps.twilio, releaseBlockers: deps.releaseBlockers ?? [] }),
+    ...createNumberActivities({
+      db: deps.db,
+      twilio: deps.twilio,
+      releaseBlockers: deps.releaseBlockers ?? [sipTrunkBlocker(deps.db), messagingServiceBlocker(deps.db)],
+    }),
     ...createJobActivities({ db: deps.db }),
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies }),
+    ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
   };
 }
 

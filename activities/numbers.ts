@@ -1,4 +1,3 @@
-import { Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import * as numbers from '../db/numbers';
 import { recordJobItem } from '../db/jobs';
@@ -11,6 +10,7 @@ import type {
   ReleaseNumberInput,
   ReleaseOutcome,
 } from '../schemas/workflow-types';
+import { activityAttempt } from './attempt';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from './twilio-errors';
 
@@ -46,14 +46,6 @@ const capabilitiesOf = (c: { voice?: boolean; sms?: boolean; mms?: boolean; fax?
   mms: Boolean(c?.mms),
   fax: Boolean(c?.fax),
 });
-
-function attempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1; // called outside an activity (unit tests)
-  }
-}
 
 export function createNumberActivities({ db, twilio, releaseBlockers }: NumberActivityDeps) {
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
@@ -128,7 +120,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers }: NumberAc
           capabilities: capabilitiesOf(n.capabilities as never),
         });
 
-      if (claim.kind === 'existing' || attempt() > 1) {
+      if (claim.kind === 'existing' || activityAttempt() > 1) {
         const owned = await findOwned(input.phoneNumber);
         if (owned) return { status: 'purchased', number: await complete(owned) };
       }
@@ -150,6 +142,11 @@ export function createNumberActivities({ db, twilio, releaseBlockers }: NumberAc
     async configureNumber(input: ConfigureNumberInput): Promise<ConfigureOutcome> {
       const row = await numbers.findLiveNumber(db, input.tenantId, input.phoneNumber);
       if (!row || row.status !== 'active' || !row.twilio_sid) return { status: 'not_found' };
+      if (input.detachFromTrunk && row.sip_trunk_id) {
+        // The same detach a release does: off the trunk at Twilio, then in our records.
+        const trunk = releaseBlockers.find((b) => b.name === 'sip_trunk');
+        await trunk?.detach({ tenantId: input.tenantId, phoneNumber: input.phoneNumber, twilioSid: row.twilio_sid, twilio });
+      }
       const updated = await account()
         .incomingPhoneNumbers(row.twilio_sid)
         .update(toTwilioConfig(input.config))

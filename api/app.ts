@@ -14,6 +14,7 @@ import { availableNumbersRoutes } from './routes/available-numbers';
 import { healthRoutes } from './routes/health';
 import { jobsRoutes } from './routes/jobs';
 import { numbersRoutes } from './routes/numbers';
+import { sipRoutes } from './routes/sip';
 import { webhookRoutes } from './routes/webhooks';
 import type { RunnerSettings } from './workflow-runner';
 
@@ -41,7 +42,7 @@ export async function buildApp(
       info: {
         title: 'twilio-pro API',
         version: '1.0.0',
-        description: 'Durable Twilio number management. Authenticate with `Authorization: Bearer <api key>`.',
+        description: 'Durable Twilio back-office jobs: numbers, US A2P 10DLC, Elastic SIP Trunking. Authenticate with `Authorization: Bearer <api key>`.',
       },
       components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
       security: [{ apiKey: [] }],
@@ -65,6 +66,7 @@ export async function buildApp(
       await v1.register(jobsRoutes, full);
       await v1.register(a2pRoutes, full);
       await v1.register(a2pActionRoutes, full);
+      await v1.register(sipRoutes, full);
     },
     { prefix: '/v1' },
   );

@@ -3,13 +3,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../config/env';
 import { findQueuedRegistrations } from '../db/a2p';
 import { findQueuedJobs } from '../db/jobs';
+import { findQueuedOperations } from '../db/sip';
 import type { Db } from '../db/pool';
 import type { RegistrationDraft } from '../schemas/a2p';
 import { startRegistrationWorkflow } from './registration-runner';
+import { startOperationWorkflow } from './sip-requests';
 import { startJobWorkflow } from './workflow-runner';
 
 /**
- * Job and registration rows are written before their workflows start; if the API died in between,
+ * Job, registration and trunk-operation rows are written before their workflows start; if the API died in between,
  * they would sit queued forever. This sweep starts such workflows (a start is idempotent: the
  * workflow id is the row's), so an API crash delays work and never drops it.
  */
@@ -35,6 +37,10 @@ export function startQueuedWorkSweep(deps: { db: Db; temporal: Client; config: C
           workflowId: r.workflow_id,
         });
         if (started) deps.log.info({ registrationId: r.id }, 'started the workflow of a registration the API had not started');
+      }
+      for (const op of await findQueuedOperations(deps.db, 10)) {
+        const started = await startOperationWorkflow(deps.temporal, taskQueue, op.workflow_id, op.input);
+        if (started) deps.log.info({ operationId: op.id }, 'started the workflow of a trunk operation the API had not started');
       }
     } catch (err) {
       deps.log.warn({ err }, 'queued-work sweep failed; will retry');

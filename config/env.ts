@@ -44,6 +44,13 @@ export const ConfigSchema = z.object({
   A2P_POLICY_TRUST_PRODUCT_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNb0d4771c2c98518d916a3d4cd70a8f8b'),
   /** The ISV's approved primary customer profile; found in Trust Hub when unset. */
   A2P_PRIMARY_PROFILE_SID: z.string().regex(/^BU[0-9a-f]{32}$/, 'must be a customer profile SID (BU…)').optional(),
+  /** Encrypts write-only secrets (SIP passwords) at rest: 32 bytes, base64. Derived from the auth token when unset. */
+  SECRETS_KEY: z
+    .string()
+    .refine((k) => Buffer.from(k, 'base64').length === 32, 'must be 32 random bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+  /** How long GET /v1/sip/trunks/{trunkSid} waits for a live read of Twilio before showing the stored one. */
+  SIP_LIVE_READ_TIMEOUT_MS: intFrom(5_000),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -17,6 +17,7 @@ interface NumberRow {
   config: NumberConfig;
   purchase_key: string;
   job_id: string | null;
+  sip_trunk_id: string | null;
   created_at: Date;
   updated_at: Date;
   released_at: Date | null;
@@ -24,7 +25,7 @@ interface NumberRow {
 }
 
 const columns = `id, tenant_id, phone_number, twilio_sid, provider, status, friendly_name, capabilities, config,
-  purchase_key, job_id, created_at, updated_at, released_at, created_at::text AS cursor_ts`;
+  purchase_key, job_id, sip_trunk_id, created_at, updated_at, released_at, created_at::text AS cursor_ts`;
 
 export function toPhoneNumber(r: NumberRow): PhoneNumber {
   return {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
+import { FailureRuleInput } from './failures';
 import { emptyStats, FaultSettings, noFaults, type AccountStats } from './faults';
 import type { SandboxState } from './state';
 import type { FaultContext } from './twilio-scope';
@@ -35,6 +36,19 @@ export const controlApi: FastifyPluginAsync<{
     return faults.settings;
   });
 
+  // Definitive failures: the next `times` matching Twilio requests get this error, unprocessed.
+  app.get('/failures', async () => ({ failures: faults.failures.list() }));
+  app.post('/failures', async (req, reply) => {
+    const parsed = FailureRuleInput.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const { matcher: _matcher, ...rule } = faults.failures.add(parsed.data);
+    return reply.code(201).send(rule);
+  });
+  app.delete('/failures', async () => {
+    faults.failures.clear();
+    return { failures: [] };
+  });
+
   app.post('/accounts', async (req, reply) => {
     const parsed = z
       .object({ sid: z.string().regex(/^AC[0-9a-f]{32}$/).optional(), authToken: z.string().min(8).optional() })
@@ -64,6 +78,7 @@ export const controlApi: FastifyPluginAsync<{
       total.requests += s.requests;
       total.rejected429 += s.rejected429;
       total.injected5xx += s.injected5xx;
+      total.injectedFailures += s.injectedFailures;
       total.droppedAfterCommit += s.droppedAfterCommit;
       total.inFlight += s.inFlight;
       total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
@@ -119,6 +134,7 @@ export const controlApi: FastifyPluginAsync<{
     faults.settings = noFaults(state.seed);
     faults.decider.reset();
     faults.stats.clear();
+    faults.failures.clear();
     return { ok: true };
   });
 };

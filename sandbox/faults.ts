@@ -36,6 +36,8 @@ export interface AccountStats {
   byStatus: Record<string, number>;
   rejected429: number;
   injected5xx: number;
+  /** Requests answered by a rule from `POST /__sandbox/failures`. */
+  injectedFailures: number;
   droppedAfterCommit: number;
   inFlight: number;
   maxInFlight: number;
@@ -46,6 +48,7 @@ export const emptyStats = (): AccountStats => ({
   byStatus: {},
   rejected429: 0,
   injected5xx: 0,
+  injectedFailures: 0,
   droppedAfterCommit: 0,
   inFlight: 0,
   maxInFlight: 0,

@@ -1,15 +1,19 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { controlApi } from './control';
+import { FailureRules } from './failures';
 import { FaultDecider, noFaults } from './faults';
 import { addressesProduct } from './products/addresses';
 import { numbersProduct } from './products/numbers';
 import { trustHubProduct } from './products/trusthub';
 import { createPublisher, eventsProduct } from './products/events';
 import { messagingProduct } from './products/messaging';
+import { sipListsProduct } from './products/sip-lists';
+import { trunkingProduct } from './products/trunking';
 import { Deliverer } from './deliveries';
 import { MessagingStore } from './messaging-store';
 import { fastDurations, realisticDurations, ReviewClock } from './review-clock';
+import { SipStore } from './sip-store';
 import { SandboxState, type Account } from './state';
 import { TrustHubStore } from './trusthub-store';
 import { registerTwilioPipeline, type FaultContext } from './twilio-scope';
@@ -32,6 +36,8 @@ export interface Sandbox {
   clock: ReviewClock;
   trustHub: TrustHubStore;
   messaging: MessagingStore;
+  /** Trunks, their origination URLs and associations, 2010 SIP lists, domain reservations. */
+  sip: SipStore;
   deliverer: Deliverer;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -46,7 +52,7 @@ export const defaultAccount = (): Account => ({
 /**
  * The Twilio sandbox: a stateful server speaking Twilio's REST wire format, so the official SDK
  * works against it unchanged but for its base URL. Products are plugins; each new product
- * (trunking, Trust Hub, messaging, events) is one more plugin in the Twilio scope.
+ * (Trust Hub, messaging, events, trunking) is one more plugin in the Twilio scope.
  */
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const seed = opts.seed ?? Number(process.env.SANDBOX_SEED ?? 1);
@@ -54,15 +60,17 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   const accounts = opts.accounts ?? [defaultAccount()];
   for (const a of accounts) state.accounts.set(a.sid, a);
   const app = Fastify({ logger: opts.logger ?? false });
-  const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map() };
+  const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map(), failures: new FailureRules() };
   const fast = opts.fastReviews ?? process.env.SANDBOX_FAST_REVIEWS === 'true';
   const clock = new ReviewClock(fast ? fastDurations : realisticDurations);
   const trustHub = new TrustHubStore(clock);
   const messaging = new MessagingStore();
+  const sip = new SipStore();
   const deliverer = new Deliverer((m) => app.log.warn(m));
   state.onReset(() => {
     trustHub.reset();
     messaging.reset();
+    sip.reset();
     clock.reset();
     deliverer.mode = 'normal';
   });
@@ -83,12 +91,14 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   });
   await app.register(async (twilio) => {
     registerTwilioPipeline(twilio, state, faults);
-    await twilio.register(numbersProduct, { state });
+    await twilio.register(numbersProduct, { state, trunkExists: (accountSid, trunkSid) => sip.trunks.get(trunkSid)?.accountSid === accountSid });
     await twilio.register(addressesProduct, { store: trustHub, clock });
     await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
     const publish = createPublisher(state, messaging, clock, deliverer);
     await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, pacingMs: () => faults.settings.a2pPacingMs });
     await twilio.register(eventsProduct, { store: messaging, clock });
+    await twilio.register(sipListsProduct, { store: sip, clock });
+    await twilio.register(trunkingProduct, { state, store: sip, clock });
   });
 
   return {
@@ -99,6 +109,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     clock,
     trustHub,
     messaging,
+    sip,
     deliverer,
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });

@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FailureRules } from './failures';
 import { emptyStats, fingerprint, FaultDecider, type AccountStats, type FaultSettings } from './faults';
 import type { SandboxState } from './state';
 import { sendTwilioError, TwilioError } from './wire';
@@ -15,6 +16,8 @@ export interface FaultContext {
   settings: FaultSettings;
   decider: FaultDecider;
   stats: Map<string, AccountStats>;
+  /** Definitive failures queued through the control API. */
+  failures: FailureRules;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -27,8 +30,9 @@ export function statsFor(ctx: FaultContext, account: string): AccountStats {
 
 /**
  * What every Twilio route goes through: HTTP Basic auth (account SID + auth token), then the
- * fault pipeline — concurrency cap (429/20429, not processed), latency, injected 5xx (not processed),
- * and timeout-after-commit (processed, then the connection is dropped).
+ * fault pipeline — queued definitive failures (any status, not processed), concurrency cap (429/20429,
+ * not processed), latency, injected 5xx (not processed), and timeout-after-commit (processed, then the
+ * connection is dropped).
  */
 export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState, faults: FaultContext) {
   app.decorateRequest('accountSid', '');
@@ -52,6 +56,12 @@ export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState
     const settings = faults.settings;
     const stats = statsFor(faults, req.accountSid);
     stats.requests += 1;
+    // Queued failures come first and skip the in-flight count: the test that queued one wants exactly it.
+    const failure = faults.failures.take(req.method, req.url);
+    if (failure) {
+      stats.injectedFailures += 1;
+      return sendTwilioError(reply, failure.status, failure.code, failure.message);
+    }
     stats.inFlight += 1;
     stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
     reply.raw.once('close', () => {

@@ -19,6 +19,8 @@ export interface ConfigureNumberInput {
   tenantId: string;
   phoneNumber: string;
   config: NumberConfig;
+  /** Take the number off its SIP trunk first (its voice URLs are ignored while it is trunked). */
+  detachFromTrunk?: boolean;
 }
 
 export interface ReleaseNumberInput {

@@ -7,6 +7,7 @@ import { createTwilioClient } from '../activities/twilio-client';
 import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { SecretBox } from '../db/secrets';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -46,7 +47,7 @@ export async function createWorker(config: Config) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
-    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies }),
+    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, secrets: SecretBox.fromConfig(config) }),
     // Twilio limits concurrency per account: never run more Twilio calls at once than it allows.
     maxConcurrentActivityTaskExecutions: config.TWILIO_MAX_CONCURRENCY,
   });

@@ -1,6 +1,7 @@
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { A2pActivities } from '../schemas/a2p-workflow';
+import type { SipActivities } from '../schemas/sip-workflow';
 
 /**
  * Twilio calls: the SDK times out after TWILIO_HTTP_TIMEOUT_MS (10 s by default), so 15 s bounds one attempt.
@@ -25,4 +26,19 @@ export const db = proxyActivities<Activities>({
 export const a2p = proxyActivities<A2pActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s' },
+});
+
+/**
+ * SIP trunk changes: each reconciles before it repeats a side effect, so attempts are unlimited;
+ * a definitive Twilio refusal fails at once (non-retryable) and the saga rolls back.
+ */
+export const sip = proxyActivities<SipActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '20s' },
+});
+
+/** Compensations are retried a bounded number of times, then reported by name in the rollback list. */
+export const sipCompensation = proxyActivities<SipActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6 },
 });

@@ -11,3 +11,4 @@ export {
   a2pCreateCampaignAction,
   a2pAssignNumbers,
 } from './a2p-actions';
+export { sipTrunkOperation, sipInspectTrunk } from './sip-trunk';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
-import { findLatestNumber, listNumbers } from '../../db/numbers';
+import { findLatestNumber, findLiveNumber, listNumbers } from '../../db/numbers';
 import { ErrorBody, IdempotencyKey } from '../../schemas/common';
 import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNumber } from '../../schemas/numbers';
 import { numberOpWorkflowId } from '../../schemas/workflow-ids';
@@ -12,6 +12,9 @@ import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
 const Pending = z.object({ status: z.literal('pending'), message: z.string() });
+const ConfigureNumberRequest = NumberConfig.extend({ detachFromTrunk: z.boolean().optional().describe('Take the number off its SIP trunk first') })
+  .strict()
+  .refine((c) => Object.keys(c).some((k) => k !== 'detachFromTrunk'), 'must set at least one field');
 const IdempotencyHeaders = z.object({ 'idempotency-key': IdempotencyKey.optional() });
 
 /** Seed actions buy_number, configure_number, release_number, and the tenant's inventory. */
@@ -93,17 +96,30 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         tags: ['numbers'],
         summary: 'Configure a number (voice/SMS webhooks, friendly name)',
         params: NumberParams,
-        body: NumberConfig.refine((c) => Object.keys(c).length > 0, 'must set at least one field'),
-        response: { 200: PhoneNumber, 202: Pending, 400: ErrorBody, 404: ErrorBody },
+        description:
+          'A number on a SIP trunk ignores its voice URLs at Twilio (the trunk routes its calls): setting voiceUrl, voiceMethod or voiceFallbackUrl on it is a 409 `number_on_trunk`, unless "detachFromTrunk": true, which first takes it off its trunk.',
+        body: ConfigureNumberRequest,
+        response: { 200: PhoneNumber, 202: Pending, 400: ErrorBody, 404: ErrorBody, 409: ErrorBody },
       },
     },
     async (req, reply) => {
+      const { detachFromTrunk, ...config } = req.body;
+      const live = await findLiveNumber(deps.db, req.tenant.id, req.params.phoneNumber);
+      const voice = (['voiceUrl', 'voiceMethod', 'voiceFallbackUrl'] as const).filter((k) => k in config);
+      if (live?.sip_trunk_id && voice.length && !detachFromTrunk) {
+        throw new HttpError(
+          409,
+          'number_on_trunk',
+          `${req.params.phoneNumber} is on a SIP trunk, which routes its calls: Twilio ignores ${voice.join(', ')} while it is trunked. Detach it from the trunk first, or send "detachFromTrunk": true`,
+          { fields: voice.map((field) => ({ field, message: 'ignored while the number is on a SIP trunk' })) },
+        );
+      }
       const result = await runShortWorkflow(
         deps.temporal,
         deps.runner,
         configureNumber,
         numberOpWorkflowId(req.tenant.id, 'configure', req.params.phoneNumber, randomUUID()),
-        [{ tenantId: req.tenant.id, phoneNumber: req.params.phoneNumber, config: req.body }],
+        [{ tenantId: req.tenant.id, phoneNumber: req.params.phoneNumber, config, ...(detachFromTrunk ? { detachFromTrunk } : {}) }],
       );
       if (result === PENDING) return reply.code(202).send(pending('the update'));
       if (result.status === 'not_found') throw notFound('active number');

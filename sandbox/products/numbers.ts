@@ -43,8 +43,11 @@ const defaultConfig = (): OwnedNumber['config'] => ({
 /** "(415) 555-0100", as Twilio formats friendly names. */
 const formatNational = (n: string) => `(${n.slice(0, 3)}) ${n.slice(3, 6)}-${n.slice(6)}`;
 
+/** Whether a TK… SID names one of the account's Elastic SIP trunks. */
+export type TrunkExists = (accountSid: string, trunkSid: string) => boolean;
+
 /** Applies form config to a number; Twilio's validation errors for what it checks. */
-function applyConfig(target: OwnedNumber['config'], form: Form) {
+function applyConfig(target: OwnedNumber['config'], form: Form, accountSid: string, trunkExists: TrunkExists) {
   for (const [field, prop] of Object.entries(configFields)) {
     const raw = formString(form[field]);
     if (raw === undefined) continue;
@@ -58,7 +61,14 @@ function applyConfig(target: OwnedNumber['config'], form: Form) {
       target[prop] = raw === '' ? null : raw;
     }
   }
-  if (form.TrunkSid !== undefined && target.trunk_sid) target.voice_application_sid = null;
+  // "Setting a trunk_sid will automatically delete your voice_application_sid and vice versa" (the spec).
+  const trunkSid = formString(form.TrunkSid);
+  if (trunkSid) {
+    if (!trunkExists(accountSid, trunkSid)) throw new TwilioError(404, 20404, `The requested resource /v1/Trunks/${trunkSid} was not found`);
+    target.voice_application_sid = null;
+  } else if (formString(form.VoiceApplicationSid)) {
+    target.trunk_sid = null;
+  }
   const lookup = formBool(form.VoiceCallerIdLookup);
   if (lookup !== undefined) target.voice_caller_id_lookup = lookup;
 }
@@ -126,7 +136,7 @@ function serializeAvailable(n: InventoryNumber) {
 const accountOf = (req: FastifyRequest) => (req as FastifyRequest & { accountSid: string }).accountSid;
 
 /** Core API 2010: AvailablePhoneNumbers and IncomingPhoneNumbers. */
-export const numbersProduct: FastifyPluginAsync<{ state: SandboxState }> = async (app, { state }) => {
+export const numbersProduct: FastifyPluginAsync<{ state: SandboxState; trunkExists: TrunkExists }> = async (app, { state, trunkExists }) => {
   const prefix = '/2010-04-01/Accounts/:AccountSid';
 
   function search(req: FastifyRequest, tollFree: boolean) {
@@ -192,7 +202,7 @@ export const numbersProduct: FastifyPluginAsync<{ state: SandboxState }> = async
       dateUpdated: now,
       config: defaultConfig(),
     };
-    applyConfig(owned.config, form);
+    applyConfig(owned.config, form, accountSid, trunkExists);
     const fn = formString(form.FriendlyName);
     if (fn) owned.friendlyName = fn.slice(0, 64);
     state.numbers.set(owned.sid, owned);
@@ -235,7 +245,7 @@ export const numbersProduct: FastifyPluginAsync<{ state: SandboxState }> = async
     const n = owned(req);
     const form = (req.body ?? {}) as Form;
     const next = { ...n.config };
-    applyConfig(next, form);
+    applyConfig(next, form, n.accountSid, trunkExists);
     n.config = next;
     const fn = formString(form.FriendlyName);
     if (fn !== undefined) n.friendlyName = fn === '' ? formatNational(n.inventory.nationalNumber) : fn.slice(0, 64);

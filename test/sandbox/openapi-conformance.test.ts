@@ -9,6 +9,7 @@ const api = 'twilio_api_v2010.json';
 const trusthub = 'twilio_trusthub_v1.json';
 const messaging = 'twilio_messaging_v1.json';
 const events = 'twilio_events_v1.json';
+const trunking = 'twilio_trunking_v1.json';
 const A = '/2010-04-01/Accounts/{AccountSid}';
 
 beforeAll(async () => {
@@ -102,6 +103,8 @@ const cases: Case[] = [
   ...trustHubCases(),
   ...messagingCases(),
   ...eventsCases(),
+  ...trunkingCases(),
+  ...sipListCases(),
 ];
 
 const day = 86_400_000;
@@ -224,6 +227,151 @@ function eventsCases(): Case[] {
     c('fetch a subscription', 'GET', '/v1/Subscriptions/:Sid', '/v1/Subscriptions/{Sid}', 200, async () => fx.raw('GET', `/v1/Subscriptions/${(await subscription()).body.sid}`)),
     c('update a subscription', 'POST', '/v1/Subscriptions/:Sid', '/v1/Subscriptions/{Sid}', 200, async () => fx.raw('POST', `/v1/Subscriptions/${(await subscription()).body.sid}`, { Description: 'b' })),
     c('delete a subscription', 'DELETE', '/v1/Subscriptions/:Sid', '/v1/Subscriptions/{Sid}', 204, async () => fx.raw('DELETE', `/v1/Subscriptions/${(await subscription()).body.sid}`)),
+  ];
+}
+
+// Declarations, not arrows: `cases` is built before this point of the module runs.
+let unique = 0;
+function next() {
+  return `${Date.now().toString(36)}${(unique += 1)}`;
+}
+function trunk() {
+  return fx.raw('POST', '/v1/Trunks', { FriendlyName: 'Acme', DomainName: `acme-${next()}.pstn.twilio.com`, DisasterRecoveryUrl: 'https://example.com/dr' });
+}
+function credentialList() {
+  return fx.raw('POST', `${fx.base}/SIP/CredentialLists.json`, { FriendlyName: `cl-${next()}` });
+}
+function ipAcl() {
+  return fx.raw('POST', `${fx.base}/SIP/IpAccessControlLists.json`, { FriendlyName: `acl-${next()}` });
+}
+
+function trunkingCases(): Case[] {
+  const c = (name: string, m: string, route: string, status: number, call: Case['call']): Case => ({
+    name, route: [m, route], spec: [trunking, m, route.replace(/:(\w+)/g, '{$1}')], status, call,
+  });
+  const sid = async () => (await trunk()).body.sid as string;
+  const origination = async () => {
+    const t = await sid();
+    const o = await fx.raw('POST', `/v1/Trunks/${t}/OriginationUrls`, { SipUrl: 'sip:pbx.example.com:5060', FriendlyName: 'pbx', Weight: '10', Priority: '10', Enabled: 'true' });
+    return { t, o };
+  };
+  const number = async () => {
+    const t = await sid();
+    const pn = (await buyOne('415')).body.sid as string;
+    return { t, pn, added: await fx.raw('POST', `/v1/Trunks/${t}/PhoneNumbers`, { PhoneNumberSid: pn }) };
+  };
+  const cases: Case[] = [
+    c('create a trunk', 'POST', '/v1/Trunks', 201, trunk),
+    c('list trunks', 'GET', '/v1/Trunks', 200, async () => (await trunk(), fx.raw('GET', '/v1/Trunks?PageSize=2'))),
+    c('fetch a trunk', 'GET', '/v1/Trunks/:Sid', 200, async () => fx.raw('GET', `/v1/Trunks/${await sid()}`)),
+    c('update a trunk', 'POST', '/v1/Trunks/:Sid', 200, async () =>
+      fx.raw('POST', `/v1/Trunks/${await sid()}`, { Secure: 'true', TransferMode: 'sip-only', TransferCallerId: 'from-transferor', CnamLookupEnabled: 'true' })),
+    c('delete a trunk', 'DELETE', '/v1/Trunks/:Sid', 204, async () => fx.raw('DELETE', `/v1/Trunks/${await sid()}`)),
+    c('create an origination URL', 'POST', '/v1/Trunks/:TrunkSid/OriginationUrls', 201, async () => (await origination()).o),
+    c('list origination URLs', 'GET', '/v1/Trunks/:TrunkSid/OriginationUrls', 200, async () => fx.raw('GET', `/v1/Trunks/${(await origination()).t}/OriginationUrls`)),
+    c('fetch an origination URL', 'GET', '/v1/Trunks/:TrunkSid/OriginationUrls/:Sid', 200, async () => {
+      const { t, o } = await origination();
+      return fx.raw('GET', `/v1/Trunks/${t}/OriginationUrls/${o.body.sid}`);
+    }),
+    c('update an origination URL', 'POST', '/v1/Trunks/:TrunkSid/OriginationUrls/:Sid', 200, async () => {
+      const { t, o } = await origination();
+      return fx.raw('POST', `/v1/Trunks/${t}/OriginationUrls/${o.body.sid}`, { Weight: '20', Priority: '0', Enabled: 'false' });
+    }),
+    c('delete an origination URL', 'DELETE', '/v1/Trunks/:TrunkSid/OriginationUrls/:Sid', 204, async () => {
+      const { t, o } = await origination();
+      return fx.raw('DELETE', `/v1/Trunks/${t}/OriginationUrls/${o.body.sid}`);
+    }),
+    c('add a number to a trunk', 'POST', '/v1/Trunks/:TrunkSid/PhoneNumbers', 201, async () => (await number()).added),
+    c('list trunk numbers', 'GET', '/v1/Trunks/:TrunkSid/PhoneNumbers', 200, async () => fx.raw('GET', `/v1/Trunks/${(await number()).t}/PhoneNumbers`)),
+    c('fetch a trunk number', 'GET', '/v1/Trunks/:TrunkSid/PhoneNumbers/:Sid', 200, async () => {
+      const { t, pn } = await number();
+      return fx.raw('GET', `/v1/Trunks/${t}/PhoneNumbers/${pn}`);
+    }),
+    c('remove a trunk number', 'DELETE', '/v1/Trunks/:TrunkSid/PhoneNumbers/:Sid', 204, async () => {
+      const { t, pn } = await number();
+      return fx.raw('DELETE', `/v1/Trunks/${t}/PhoneNumbers/${pn}`);
+    }),
+    c('fetch recording settings', 'GET', '/v1/Trunks/:TrunkSid/Recording', 200, async () => fx.raw('GET', `/v1/Trunks/${await sid()}/Recording`)),
+    c('update recording settings', 'POST', '/v1/Trunks/:TrunkSid/Recording', 200, async () =>
+      fx.raw('POST', `/v1/Trunks/${await sid()}/Recording`, { Mode: 'record-from-answer-dual', Trim: 'trim-silence' })),
+  ];
+  for (const [path, param, make] of [['CredentialLists', 'CredentialListSid', credentialList], ['IpAccessControlLists', 'IpAccessControlListSid', ipAcl]] as const) {
+    const associated = async () => {
+      const t = await sid();
+      const list = (await make()).body.sid as string;
+      return { t, list, added: await fx.raw('POST', `/v1/Trunks/${t}/${path}`, { [param]: list }) };
+    };
+    cases.push(
+      c(`associate ${path}`, 'POST', `/v1/Trunks/:TrunkSid/${path}`, 201, async () => (await associated()).added),
+      c(`list associated ${path}`, 'GET', `/v1/Trunks/:TrunkSid/${path}`, 200, async () => fx.raw('GET', `/v1/Trunks/${(await associated()).t}/${path}`)),
+      c(`fetch an associated ${path}`, 'GET', `/v1/Trunks/:TrunkSid/${path}/:Sid`, 200, async () => {
+        const { t, list } = await associated();
+        return fx.raw('GET', `/v1/Trunks/${t}/${path}/${list}`);
+      }),
+      c(`dissociate ${path}`, 'DELETE', `/v1/Trunks/:TrunkSid/${path}/:Sid`, 204, async () => {
+        const { t, list } = await associated();
+        return fx.raw('DELETE', `/v1/Trunks/${t}/${path}/${list}`);
+      }),
+    );
+  }
+  return cases;
+}
+
+function sipListCases(): Case[] {
+  const R = '/2010-04-01/Accounts/:AccountSid/SIP';
+  const c = (name: string, m: string, route: string, status: number, call: Case['call']): Case => ({
+    name, route: [m, `${R}${route}`],
+    // Fastify's `:Sid` carries `.json`; the spec's `{Sid}.json` spells it out.
+    spec: [api, m, `${A}/SIP${route.replace(/:Sid$/, '{Sid}.json').replace(/:(\w+)/g, '{$1}')}`], status, call,
+  });
+  const credential = async () => {
+    const list = (await credentialList()).body.sid as string;
+    return { list, cr: await fx.raw('POST', `${fx.base}/SIP/CredentialLists/${list}/Credentials.json`, { Username: `u${next()}`, Password: 'IWasAtSignal2018' }) };
+  };
+  const address = async () => {
+    const acl = (await ipAcl()).body.sid as string;
+    return { acl, ip: await fx.raw('POST', `${fx.base}/SIP/IpAccessControlLists/${acl}/IpAddresses.json`, { FriendlyName: 'office', IpAddress: '203.0.113.10', CidrPrefixLength: '30' }) };
+  };
+  const S = () => `${fx.base}/SIP`;
+  return [
+    c('create a credential list', 'POST', '/CredentialLists.json', 201, credentialList),
+    c('list credential lists', 'GET', '/CredentialLists.json', 200, async () => (await credentialList(), fx.raw('GET', `${S()}/CredentialLists.json?PageSize=2`))),
+    c('fetch a credential list', 'GET', '/CredentialLists/:Sid', 200, async () => fx.raw('GET', `${S()}/CredentialLists/${(await credentialList()).body.sid}.json`)),
+    c('rename a credential list', 'POST', '/CredentialLists/:Sid', 200, async () => fx.raw('POST', `${S()}/CredentialLists/${(await credentialList()).body.sid}.json`, { FriendlyName: `cl-${next()}` })),
+    c('delete a credential list', 'DELETE', '/CredentialLists/:Sid', 204, async () => fx.raw('DELETE', `${S()}/CredentialLists/${(await credentialList()).body.sid}.json`)),
+    c('create a credential', 'POST', '/CredentialLists/:CredentialListSid/Credentials.json', 201, async () => (await credential()).cr),
+    c('list credentials', 'GET', '/CredentialLists/:CredentialListSid/Credentials.json', 200, async () => fx.raw('GET', `${S()}/CredentialLists/${(await credential()).list}/Credentials.json`)),
+    c('fetch a credential', 'GET', '/CredentialLists/:CredentialListSid/Credentials/:Sid', 200, async () => {
+      const { list, cr } = await credential();
+      return fx.raw('GET', `${S()}/CredentialLists/${list}/Credentials/${cr.body.sid}.json`);
+    }),
+    c('change a credential password', 'POST', '/CredentialLists/:CredentialListSid/Credentials/:Sid', 200, async () => {
+      const { list, cr } = await credential();
+      return fx.raw('POST', `${S()}/CredentialLists/${list}/Credentials/${cr.body.sid}.json`, { Password: 'AnotherGood1Password' });
+    }),
+    c('delete a credential', 'DELETE', '/CredentialLists/:CredentialListSid/Credentials/:Sid', 204, async () => {
+      const { list, cr } = await credential();
+      return fx.raw('DELETE', `${S()}/CredentialLists/${list}/Credentials/${cr.body.sid}.json`);
+    }),
+    c('create an IP ACL', 'POST', '/IpAccessControlLists.json', 201, ipAcl),
+    c('list IP ACLs', 'GET', '/IpAccessControlLists.json', 200, async () => (await ipAcl(), fx.raw('GET', `${S()}/IpAccessControlLists.json?PageSize=2`))),
+    c('fetch an IP ACL', 'GET', '/IpAccessControlLists/:Sid', 200, async () => fx.raw('GET', `${S()}/IpAccessControlLists/${(await ipAcl()).body.sid}.json`)),
+    c('rename an IP ACL', 'POST', '/IpAccessControlLists/:Sid', 200, async () => fx.raw('POST', `${S()}/IpAccessControlLists/${(await ipAcl()).body.sid}.json`, { FriendlyName: `acl-${next()}` })),
+    c('delete an IP ACL', 'DELETE', '/IpAccessControlLists/:Sid', 204, async () => fx.raw('DELETE', `${S()}/IpAccessControlLists/${(await ipAcl()).body.sid}.json`)),
+    c('add an IP address', 'POST', '/IpAccessControlLists/:IpAccessControlListSid/IpAddresses.json', 201, async () => (await address()).ip),
+    c('list IP addresses', 'GET', '/IpAccessControlLists/:IpAccessControlListSid/IpAddresses.json', 200, async () => fx.raw('GET', `${S()}/IpAccessControlLists/${(await address()).acl}/IpAddresses.json`)),
+    c('fetch an IP address', 'GET', '/IpAccessControlLists/:IpAccessControlListSid/IpAddresses/:Sid', 200, async () => {
+      const { acl, ip } = await address();
+      return fx.raw('GET', `${S()}/IpAccessControlLists/${acl}/IpAddresses/${ip.body.sid}.json`);
+    }),
+    c('update an IP address', 'POST', '/IpAccessControlLists/:IpAccessControlListSid/IpAddresses/:Sid', 200, async () => {
+      const { acl, ip } = await address();
+      return fx.raw('POST', `${S()}/IpAccessControlLists/${acl}/IpAddresses/${ip.body.sid}.json`, { IpAddress: '198.51.100.7', CidrPrefixLength: '32' });
+    }),
+    c('delete an IP address', 'DELETE', '/IpAccessControlLists/:IpAccessControlListSid/IpAddresses/:Sid', 204, async () => {
+      const { acl, ip } = await address();
+      return fx.raw('DELETE', `${S()}/IpAccessControlLists/${acl}/IpAddresses/${ip.body.sid}.json`);
+    }),
   ];
 }
 

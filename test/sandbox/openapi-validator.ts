@@ -10,7 +10,8 @@ type Json = Record<string, unknown>;
 
 // Formats the specs use; the ones with a checkable shape are checked.
 const formats: Record<string, RegExp | true> = {
-  uri: /^(\/|https?:\/\/)\S*$/,
+  // `sip:` too: trunking's origination `sip_url` is declared a uri.
+  uri: /^(\/|https?:\/\/|sip:)\S*$/,
   'http-method': /^(GET|POST|PUT|DELETE|HEAD|PATCH)$/,
   'date-time-rfc-2822': /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/,
   'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,

@@ -1,0 +1,61 @@
+import type { Db } from '../db/pool';
+import type { ReleaseBlocker } from './numbers';
+import { failOnDefinitive, twilioErrorOf } from './twilio-errors';
+
+const goneIsDone = (err: unknown) => (twilioErrorOf(err)?.status === 404 ? null : failOnDefinitive(err));
+
+/** A trunked number is taken off its trunk before it is released (the trunk keeps working for its other numbers). */
+export function sipTrunkBlocker(db: Db): ReleaseBlocker {
+  return {
+    name: 'sip_trunk',
+    async detach({ tenantId, twilioSid, twilio }) {
+      const { rows } = await db.query<{ trunk_sid: string | null }>(
+        `SELECT t.trunk_sid FROM phone_numbers n JOIN sip_trunks t ON t.id = n.sip_trunk_id
+          WHERE n.tenant_id = $1 AND n.twilio_sid = $2 AND n.status IN ('active','releasing')`,
+        [tenantId, twilioSid],
+      );
+      const trunkSid = rows[0]?.trunk_sid;
+      if (trunkSid) await twilio.trunking.v1.trunks(trunkSid).phoneNumbers(twilioSid).remove().catch(goneIsDone);
+      await db.query('UPDATE phone_numbers SET sip_trunk_id = NULL, sip_prior_voice = NULL WHERE tenant_id = $1 AND twilio_sid = $2', [tenantId, twilioSid]);
+    },
+  };
+}
+
+/**
+ * A number in one of the tenant's Messaging Services (an A2P campaign's sender pool) is removed from it
+ * first, and the registration's timeline says so: Twilio's advice for a release that fails on assignments.
+ */
+export function messagingServiceBlocker(db: Db): ReleaseBlocker {
+  return {
+    name: 'messaging_service',
+    async detach({ tenantId, phoneNumber, twilioSid, twilio }) {
+      const { rows } = await db.query<{ service_sid: string; registration_id: string | null }>(
+        `SELECT messaging_service_sid AS service_sid, registration_id FROM a2p_campaigns
+          WHERE tenant_id = $1 AND messaging_service_sid IS NOT NULL
+         UNION
+         SELECT state->'sids'->>'messagingService', id FROM a2p_registrations
+          WHERE tenant_id = $1 AND state->'sids'->>'messagingService' IS NOT NULL`,
+        [tenantId],
+      );
+      const services = new Map<string, Set<string>>();
+      for (const r of rows) {
+        const regs = services.get(r.service_sid) ?? new Set<string>();
+        if (r.registration_id) regs.add(r.registration_id);
+        services.set(r.service_sid, regs);
+      }
+      for (const [serviceSid, registrations] of services) {
+        const member = await twilio.messaging.v1.services(serviceSid).phoneNumbers(twilioSid).fetch().then(() => true, (err) => (goneIsDone(err), false));
+        if (!member) continue;
+        await twilio.messaging.v1.services(serviceSid).phoneNumbers(twilioSid).remove().catch(goneIsDone);
+        for (const registrationId of registrations) {
+          await db.query(
+            `INSERT INTO a2p_events (tenant_id, registration_id, type, message, data)
+             SELECT $1, $2, 'number', $3, $4 WHERE NOT EXISTS (
+               SELECT 1 FROM a2p_events WHERE registration_id = $2 AND type = 'number' AND data->>'released' = $5)`,
+            [tenantId, registrationId, `${phoneNumber} removed from Messaging Service ${serviceSid} before its release`, JSON.stringify({ phoneNumber, serviceSid, released: twilioSid }), twilioSid],
+          );
+        }
+      }
+    },
+  };
+}
