@@ -125,6 +125,63 @@ describe('a definitive failure at each step rolls back everything before it', ()
   }, 180_000);
 });
 
+describe('configure and delete fail visibly', () => {
+  it('a configure_trunk that fails mid-way is undone: the trunk keeps its earlier state and stays active', async () => {
+    const { numbers } = await twoNumbers();
+    const name = `patch-${Date.now()}`;
+    const trunk = await create({ friendlyName: name, originationUris: [{ sipUrl: `sip:${name}.example.com;transport=tls` }], phoneNumbers: [numbers[0]] });
+    const before = await waitForTrunk(api.app, tenant.headers, trunk.id);
+    expect(before.status).toBe('active');
+    await sandboxControl('POST', 'failures', { method: 'POST', path: '/v1/Trunks/*/IpAccessControlLists', status: 400, code: 21999, message: 'injected refusal' });
+    const patch = await api.app.inject({
+      method: 'PATCH',
+      url: `/v1/sip/trunks/${before.trunkSid}`,
+      headers: tenant.headers,
+      payload: {
+        cnamLookupEnabled: true,
+        recording: { mode: 'record-from-answer' },
+        originationUris: [{ sipUrl: `sip:${name}.example.com;transport=tls` }, { sipUrl: `sip:${name}-2.example.com;transport=tls`, priority: 20 }],
+        termination: { ipAccessControlLists: [{ friendlyName: 'edges', ipAddresses: [{ ip: '198.51.100.7' }] }] },
+        phoneNumbers: numbers,
+      },
+    });
+    expect(patch.statusCode).toBe(202);
+    const after = await waitForTrunk(api.app, tenant.headers, trunk.id, before.operation!.id);
+    expect(after).toMatchObject({ status: 'active', operation: { kind: 'update', status: 'rolled_back', error: { twilio: { code: 21999 } } } });
+    expect(after.operation!.error!.step).toBe('associate IP access control list edges');
+    expect(after.operation!.rollback.map((r) => r.action)).toEqual([
+      expect.stringMatching(/^restore IP addresses of AL/),
+      expect.stringMatching(/^delete IP access control list edges \(AL/),
+      `remove origination URI sip:${name}-2.example.com;transport=tls`,
+      'restore recording do-not-record/do-not-trim',
+      'restore trunk settings (cnamLookupEnabled)',
+    ]);
+    const twilio = await atTwilio(before.domainName);
+    expect(twilio.trunk?.cnamLookupEnabled).toBe(false);
+    expect(twilio.recording?.mode).toBe('do-not-record');
+    expect(twilio.uris.map((u) => u.sipUrl)).toEqual([`sip:${name}.example.com;transport=tls`]);
+    expect(twilio.numbers.map((n) => n.phoneNumber)).toEqual([numbers[0]]);
+    expect((await listsFor(trunk.id)).ipAcls).toEqual([]);
+    await recordHistory('sip-update-rolled-back', api.temporal.workflow.getHandle((await api.db.query(`SELECT workflow_id FROM sip_operations WHERE trunk_id = $1 AND kind = 'update'`, [trunk.id])).rows[0].workflow_id));
+  });
+
+  it('a delete that Twilio refuses ends failed with the reason; numbers already detached stay the tenant’s', async () => {
+    const { numbers, sids } = await twoNumbers();
+    const trunk = await create({ friendlyName: `del-${Date.now()}`, phoneNumbers: numbers, secure: false });
+    const before = await waitForTrunk(api.app, tenant.headers, trunk.id);
+    await sandboxControl('POST', 'failures', { method: 'DELETE', path: '/v1/Trunks/*', status: 400, code: 21247, message: 'Cannot delete trunk while it has subdomains' });
+    expect((await api.app.inject({ method: 'DELETE', url: `/v1/sip/trunks/${before.trunkSid}`, headers: tenant.headers })).statusCode).toBe(202);
+    const after = await waitForTrunk(api.app, tenant.headers, trunk.id, before.operation!.id);
+    expect(after).toMatchObject({ status: 'failed', operation: { kind: 'delete', status: 'failed', error: { step: 'delete trunk', twilio: { code: 21247 } }, rollback: [] } });
+    expect((await atTwilio(before.domainName)).trunks).toHaveLength(1);
+    for (const sid of sids) expect((await incomingNumber(sid)).trunkSid).toBeNull();
+    // Deleting again once the cause is gone finishes the job.
+    expect((await api.app.inject({ method: 'DELETE', url: `/v1/sip/trunks/${before.trunkSid}`, headers: tenant.headers })).statusCode).toBe(202);
+    expect((await waitForTrunk(api.app, tenant.headers, trunk.id, after.operation!.id)).status).toBe('deleted');
+    expect((await atTwilio(before.domainName)).trunks).toEqual([]);
+  });
+});
+
 describe('exactly once under faults', () => {
   it('the whole provisioning under 10 % 5xx and 10 % timeout-after-commit makes exactly one of each resource', async () => {
     const trunks = [];

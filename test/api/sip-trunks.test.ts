@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, stack, twilioSdk } from '../helpers/stack';
 import { atTwilio, getTrunk, incomingNumber, listsFor, waitForTrunk, type TrunkJson } from '../helpers/sip';
+import { recordHistory } from '../helpers/record-history';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
 let alice: Awaited<ReturnType<typeof newTenant>>;
@@ -12,6 +13,12 @@ beforeAll(async () => {
   bob = await newTenant(api.db, 'sip-bob');
 });
 afterAll(async () => api.close());
+
+/** Saves the workflow history of a trunk's latest operation of this kind for the replay test. */
+async function recordOperation(name: string, trunkId: string, kind: string) {
+  const { rows } = await api.db.query('SELECT workflow_id FROM sip_operations WHERE trunk_id = $1 AND kind = $2 ORDER BY created_at DESC LIMIT 1', [trunkId, kind]);
+  await recordHistory(name, api.temporal.workflow.getHandle(rows[0].workflow_id));
+}
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const call = (method: Method, url: string, headers: Record<string, string>, payload?: object) => api.app.inject({ method, url, headers, payload });
@@ -85,6 +92,7 @@ describe('one-call trunk provisioning', () => {
     const trunked = await incomingNumber(first.sid);
     expect(trunked.trunkSid).toBe(trunk.trunkSid);
     expect(trunked.voiceApplicationSid).toBeNull();
+    await recordOperation('sip-create', trunk.id, 'create');
   });
 
   it('a retried create with the same Idempotency-Key returns the same trunk and creates nothing', async () => {
@@ -173,6 +181,7 @@ describe('one-call trunk provisioning', () => {
     expect((await twilioSdk().trunking.v1.trunks(trunk.trunkSid!).originationUrls.list()).map((u) => u.sid).sort()).toEqual(before);
     // One enabled URI left: no failover.
     expect(after.health.map((h) => h.code)).toContain('single_origination_uri');
+    await recordOperation('sip-update', trunk.id, 'update');
     trunk = done;
   });
 
@@ -281,6 +290,7 @@ describe('one-call trunk provisioning', () => {
     expect(mine.json().status).toBe('active');
     expect((await call('GET', '/v1/sip/trunks', alice.headers)).json().data.map((t: TrunkJson) => t.id)).not.toContain(trunk.id);
     expect((await call('DELETE', `/v1/sip/trunks/${trunk.id}`, alice.headers)).statusCode).toBe(404);
+    await recordOperation('sip-delete', trunk.id, 'delete');
   });
 });
 

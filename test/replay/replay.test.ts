@@ -14,7 +14,7 @@ const dir = path.join(repoRoot, 'test', 'replay', 'histories');
  */
 it('replays every recorded history through the current workflow code', async () => {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  expect(files.length).toBeGreaterThanOrEqual(4);
+  expect(files.length).toBeGreaterThanOrEqual(12);
   const code = await readFile(stack.bundlePath, 'utf8');
   const histories = await Promise.all(
     files.map(async (f) => {
