@@ -41,10 +41,15 @@ it('documents every endpoint in the OpenAPI spec, with bearer auth', async () =>
     '/v1/jobs/bulk-release', '/v1/jobs/{jobId}', '/v1/jobs/{jobId}/items', '/v1/jobs/{jobId}/cancel', '/v1/a2p/preflight', '/v1/a2p/registrations', '/v1/a2p/registrations/{registrationId}', '/v1/a2p/registrations/{registrationId}/corrections', '/v1/a2p/registrations/{registrationId}/cancel',
     '/v1/a2p/business-profiles', '/v1/a2p/business-profiles/{sid}', '/v1/a2p/business-profiles/{sid}/submit', '/v1/a2p/brands', '/v1/a2p/brands/{sid}',
     '/v1/a2p/campaigns', '/v1/a2p/campaigns/{sid}', '/v1/a2p/campaigns/{sid}/phone-numbers',
+    '/v1/sip/trunks', '/v1/sip/trunks/{trunkSid}', '/v1/sip/trunks/{trunkSid}/origination-uris', '/v1/sip/trunks/{trunkSid}/origination-uris/{sid}',
+    '/v1/sip/trunks/{trunkSid}/phone-numbers', '/v1/sip/trunks/{trunkSid}/phone-numbers/{number}',
   ]) {
     expect(spec.paths, path).toHaveProperty([path]);
   }
   expect(spec.paths['/v1/jobs/bulk-buy'].post.requestBody.content['application/json'].schema.properties.quantity).toBeDefined();
+  const trunk = spec.paths['/v1/sip/trunks'].post;
+  expect(Object.keys(trunk.responses)).toEqual(expect.arrayContaining(['202', '400', '409']));
+  expect(trunk.requestBody.content['application/json'].schema.properties.secure.default).toBe(true);
   // Every operation says what it does.
   for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { summary?: string }>>)) {
     for (const [method, op] of Object.entries(ops)) expect(op.summary, `${method} ${path}`).toBeTruthy();
@@ -60,10 +65,16 @@ it('never writes API keys or Twilio tokens to logs or responses', async () => {
     await app.inject({ method: 'GET', url: '/v1/numbers', headers: tenant.headers }),
     await app.inject({ method: 'GET', url: '/v1/numbers', headers: { authorization: 'Bearer tp_wrong-key-123456' } }),
     await app.inject({ method: 'GET', url: '/v1/available-numbers?areaCode=415&limit=1', headers: tenant.headers }),
+    // A SIP password, in a trunk that is accepted and in one that is refused.
+    await app.inject({ method: 'POST', url: '/v1/sip/trunks', headers: tenant.headers, payload: { friendlyName: 'logs', termination: { credentialLists: [{ friendlyName: 'l', credentials: [{ username: 'u', password: 'Log-Secret-2024x' }] }] } } }),
+    await app.inject({ method: 'POST', url: '/v1/sip/trunks', headers: tenant.headers, payload: { friendlyName: 'logs', phoneNumbers: ['+19999999999'], termination: { credentialLists: [{ friendlyName: 'l', credentials: [{ username: 'u', password: 'Log-Secret-2024x' }] }] } } }),
   ];
+  expect(responses.at(-2)!.statusCode).toBe(202);
+  expect(responses.at(-1)!.statusCode).toBe(400);
   const everything = lines.join('\n') + responses.map((r) => r.body).join('\n');
   expect(lines.length).toBeGreaterThan(0);
   expect(everything).not.toContain(tenant.apiKey);
   expect(everything).not.toContain('tp_wrong-key-123456');
   expect(everything).not.toContain(stack.authToken);
+  expect(everything).not.toContain('Log-Secret-2024x');
 });
