@@ -174,9 +174,9 @@ await withBenchStack('bench-sip', { cap: C }, async ({ stack, app, db, temporal,
   console.log(`sandbox concurrency cap C=${C}, latency L=${L} ms, worker Twilio slots C, 2 cores\n`);
   line(['', 'service (API→Temporal→worker)', 'plain script (SDK + p-limit)', 'ceiling']);
   line(['trunks provisioned', `${svcDone} / ${N}`, `${plainDone} / ${N}`, '']);
-  line(['wall time (s)', svcSeconds.toFixed(1), plainSeconds.toFixed(1), (N / ceiling).toFixed(1)]);
+  line(['wall time (s)', svcSeconds.toFixed(1), plainSeconds.toFixed(1), `${((Math.ceil(N / C) * requestsPerTrunk * L) / 1000).toFixed(1)}  (⌈N/C⌉ × R × L)`]);
   line(['trunks/s', `${svcRate.toFixed(2)}  (${pct(svcRate)} of ceiling)`, `${plainRate.toFixed(2)}  (${pct(plainRate)} of ceiling)`, `${ceiling.toFixed(2)}  (C / (R × L))`]);
-  line(['per-trunk latency p50/p95 (s)', p(svcLatencies, 2), p(plainLatencies, 2), ((requestsPerTrunk * L) / 1000).toFixed(2)]);
+  line(['per-trunk latency p50/p95 (s)', p(svcLatencies, 2), p(plainLatencies, 2), `${((requestsPerTrunk * L) / 1000).toFixed(2)}  (R × L)`]);
   line(['Twilio requests per trunk', (svcStats.requests / N).toFixed(1), (plainStats.requests / N).toFixed(1), `R = ${requestsPerTrunk.toFixed(1)}`]);
   line(['Twilio requests total / 429s', `${svcStats.requests} / ${svcStats.rejected429}`, `${plainStats.requests} / ${plainStats.rejected429}`, '']);
   line(['history events per operation p50/max', histories.length ? `${percentile(histories, 50)} / ${Math.max(...histories)}` : '—', '—', '']);

@@ -40,7 +40,7 @@ async function view(db: Db, r: RegistrationRow) {
       brands: brands.rows.map((b) => ({ sid: b.sid, status: b.status, brandType: b.brand_type, failureReasons: b.failure_reasons })),
       campaigns: campaigns.rows.map((c) => ({ sid: c.sid, messagingServiceSid: c.messaging_service_sid, status: c.status, usecase: c.usecase, failureReasons: c.failure_reasons })),
     },
-    timeline: events.rows.map((e) => ({ at: (e.at as Date).toISOString(), type: e.type as 'state' | 'twilio_status' | 'webhook' | 'cleanup', message: e.message as string })),
+    timeline: events.rows.map((e) => ({ at: (e.at as Date).toISOString(), type: e.type as 'state' | 'twilio_status' | 'webhook' | 'cleanup' | 'number', message: e.message as string })),
     numbers: r.state.numbers ?? null,
     cleanup: r.state.cleanup ?? null,
     idempotencyKey: r.idempotency_key,

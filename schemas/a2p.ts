@@ -151,7 +151,7 @@ export const RegistrationView = z.object({
   campaignSubmissions: z.number().int(),
   resources: z.object({ profiles: z.array(Resource), brands: z.array(Resource), campaigns: z.array(Resource) }),
   timeline: z
-    .array(z.object({ at: z.string(), type: z.enum(['state', 'twilio_status', 'webhook', 'cleanup']), message: z.string() }))
+    .array(z.object({ at: z.string(), type: z.enum(['state', 'twilio_status', 'webhook', 'cleanup', 'number']), message: z.string() }))
     .describe('What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel'),
   numbers: z
     .object({ attached: z.array(z.string()), refused: z.array(z.object({ phoneNumber: z.string(), reason: z.string(), code: z.number().nullable() })) })

@@ -7,6 +7,10 @@ import { createRegistration } from '../../db/a2p';
 import { goodDraft } from '../fixtures/a2p-draft';
 import { createTestApi, newTenant, ownedInSandbox, sandboxControl, waitFor } from '../helpers/stack';
 import { waitForJob } from '../helpers/jobs';
+import { waitForTrunk } from '../helpers/sip';
+import { createTrunkWithOperation } from '../../db/sip';
+import { operationWorkflowId } from '../../api/sip-requests';
+import type { TrunkSpec } from '../../schemas/sip';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
 beforeAll(async () => {
@@ -84,4 +88,29 @@ it('cancelling a registration whose workflow never started ends it through the w
   expect(ended).toMatchObject({ status: 'cancelled', sids: {}, cleanup: [] });
   const again = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/cancel`, headers: tenant.headers });
   expect(again.statusCode).toBe(409);
+});
+
+it('a trunk whose API died before starting its operation is provisioned by the sweep, once', async () => {
+  const tenant = await newTenant(api.db, 'sweep-sip');
+  const trunkId = randomUUID();
+  const operationId = randomUUID();
+  const spec: TrunkSpec = {
+    friendlyName: 'Swept', domainName: `swept-${trunkId.slice(0, 8)}.pstn.twilio.com`, secure: false, cnamLookupEnabled: false,
+    transfer: { mode: 'disable-all', callerId: 'from-transferee' }, recording: { mode: 'do-not-record', trim: 'do-not-trim' }, disasterRecovery: null,
+    originationUris: [{ sipUrl: 'sip:swept.example.com', priority: 10, weight: 10, enabled: true }], termination: { credentialLists: [], ipAccessControlLists: [] },
+  };
+  const workflowId = operationWorkflowId(tenant.tenantId, trunkId, operationId);
+  const input = { tenantId: tenant.tenantId, trunkId, operationId, kind: 'create' as const, spec, numbers: [], move: false, secretRefs: [] };
+  await createTrunkWithOperation(api.db, { id: trunkId, tenantId: tenant.tenantId, spec, idempotencyKey: null, operation: { id: operationId, workflowId, input } });
+  await api.db.query("UPDATE sip_operations SET created_at = now() - interval '1 minute' WHERE id = $1", [operationId]);
+  const logs: string[] = [];
+  const log = { info: (o: object, m: string) => logs.push(m), warn: (o: object, m: string) => logs.push(m) } as never;
+  const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
+  try {
+    const done = await waitForTrunk(api.app, tenant.headers, trunkId);
+    expect(done).toMatchObject({ status: 'active', operation: { status: 'succeeded' }, originationUris: [expect.objectContaining({ sipUrl: 'sip:swept.example.com' })] });
+    expect(logs.filter((m) => m.startsWith('started the workflow of a trunk operation'))).toHaveLength(1);
+  } finally {
+    stops.forEach((stop) => stop());
+  }
 });
