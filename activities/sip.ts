@@ -573,7 +573,9 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     switch (u.kind) {
       case 'delete_trunk':
         await trunking.trunks(u.trunkSid).remove().catch(goneIsDone);
+        // The row no longer names a trunk Twilio has: a later change creates one afresh.
         await db.query('UPDATE phone_numbers SET sip_trunk_id = NULL WHERE sip_trunk_id = (SELECT id FROM sip_trunks WHERE trunk_sid = $1)', [u.trunkSid]);
+        await db.query('UPDATE sip_trunks SET trunk_sid = NULL, snapshot = NULL, updated_at = now() WHERE trunk_sid = $1', [u.trunkSid]);
         break;
       case 'restore_trunk':
         await trunking.trunks(u.trunkSid).update(trunkParams(u.settings)).catch(failOnDefinitive);

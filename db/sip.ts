@@ -243,18 +243,23 @@ export async function finishOperation(db: Db, operationId: string, outcome: Oper
       }
       return;
     }
-    const status = outcome === 'succeeded' ? 'active' : op.kind === 'update' && outcome === 'rolled_back' ? 'active' : 'failed';
+    // An update undone cleanly leaves the trunk as it was: active if Twilio has it (a failed trunk stays failed).
+    const status = outcome === 'succeeded' ? `'active'` : op.kind === 'update' && outcome === 'rolled_back' ? `CASE WHEN trunk_sid IS NULL THEN 'failed' ELSE 'active' END` : `'failed'`;
     await c.query(
-      `UPDATE sip_trunks SET status = $2, spec = CASE WHEN $3 THEN $4::jsonb ELSE spec END,
-              domain_name = CASE WHEN $3 THEN $5 ELSE domain_name END, updated_at = now() WHERE id = $1`,
-      [op.trunk_id, status, outcome === 'succeeded' && spec !== null, JSON.stringify(spec), spec?.domainName ?? null],
+      `UPDATE sip_trunks SET status = ${status}, spec = CASE WHEN $2 THEN $3::jsonb ELSE spec END,
+              domain_name = CASE WHEN $2 THEN $4 ELSE domain_name END, updated_at = now() WHERE id = $1`,
+      [op.trunk_id, outcome === 'succeeded' && spec !== null, JSON.stringify(spec), spec?.domainName ?? null],
     );
   });
 }
 
-export async function latestOperation(db: Db, trunkId: string): Promise<TrunkOperation | null> {
-  const { rows } = await db.query<OperationRow>('SELECT * FROM sip_operations WHERE trunk_id = $1 ORDER BY created_at DESC LIMIT 1', [trunkId]);
-  return rows[0] ? operationView(rows[0]) : null;
+/** The numbers the trunk's latest create or update asked for. */
+export async function lastDesiredNumbers(db: Db, trunkId: string) {
+  const { rows } = await db.query<{ input: SipOperationInput }>(
+    `SELECT input FROM sip_operations WHERE trunk_id = $1 AND kind <> 'delete' ORDER BY created_at DESC LIMIT 1`,
+    [trunkId],
+  );
+  return rows[0]?.input.numbers ?? [];
 }
 
 /** Operations whose workflow the API never started (it died after writing the row). */

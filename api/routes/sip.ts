@@ -6,6 +6,7 @@ import { SecretBox } from '../../db/secrets';
 import {
   createTrunkWithOperation,
   findTrunk,
+  lastDesiredNumbers,
   listTrunks,
   queueOperation,
   TrunkBusyError,
@@ -188,7 +189,13 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const tenantId = req.tenant.id;
       const t = changeable(await owned(tenantId, req.params.trunkSid));
       const p = req.body;
-      const numbers = p.phoneNumbers ? await resolveNumbers(deps.db, tenantId, t.id, p.phoneNumbers, p.move ?? false) : await currentNumbers(t.id);
+      // A trunk whose creation failed holds no numbers yet: retrying it still means the numbers it was asked for.
+      const keep = t.status === 'failed' ? (await lastDesiredNumbers(deps.db, t.id)).map((n) => n.phoneNumber) : null;
+      const numbers = p.phoneNumbers
+        ? await resolveNumbers(deps.db, tenantId, t.id, p.phoneNumbers, p.move ?? false)
+        : keep
+          ? await resolveNumbers(deps.db, tenantId, t.id, keep, p.move ?? false)
+          : await currentNumbers(t.id);
       if (p.termination) await checkListOwnership(deps.db, tenantId, p.termination);
       const domainName = p.domainName?.toLowerCase();
       if (domainName && domainName !== t.domain_name) await checkDomain(deps.db, domainName, t.id);

@@ -165,6 +165,26 @@ describe('configure and delete fail visibly', () => {
     await recordHistory('sip-update-rolled-back', api.temporal.workflow.getHandle((await api.db.query(`SELECT workflow_id FROM sip_operations WHERE trunk_id = $1 AND kind = 'update'`, [trunk.id])).rows[0].workflow_id));
   });
 
+  it('a failed trunk can be retried with PATCH; Twilio keeps a rolled-back domain reserved, so a new one is needed', async () => {
+    const { numbers, sids } = await twoNumbers();
+    await sandboxControl('POST', 'failures', { method: 'POST', path: '/v1/Trunks/*/PhoneNumbers', status: 400, code: 21999, message: 'injected refusal' });
+    const trunk = await create({ friendlyName: `retry-${Date.now()}`, secure: false, originationUris: [{ sipUrl: 'sip:retry.example.com' }], phoneNumbers: numbers });
+    const failed = await waitForTrunk(api.app, tenant.headers, trunk.id);
+    expect(failed).toMatchObject({ status: 'failed', trunkSid: null, operation: { status: 'rolled_back' } });
+
+    const patch = (body: object) => api.app.inject({ method: 'PATCH', url: `/v1/sip/trunks/${trunk.id}`, headers: tenant.headers, payload: body });
+    expect((await patch({ cnamLookupEnabled: true })).statusCode).toBe(202);
+    const reserved = await waitForTrunk(api.app, tenant.headers, trunk.id, failed.operation!.id);
+    expect(reserved).toMatchObject({ status: 'failed', operation: { error: { twilio: { code: 21248 } } } });
+
+    const domainName = `retry-${Date.now()}.pstn.twilio.com`;
+    expect((await patch({ domainName })).statusCode).toBe(202);
+    const done = await waitForTrunk(api.app, tenant.headers, trunk.id, reserved.operation!.id);
+    expect(done).toMatchObject({ status: 'active', domainName, operation: { status: 'succeeded' } });
+    expect(done.phoneNumbers.map((n) => n.phoneNumber).sort()).toEqual([...numbers].sort());
+    for (const sid of sids) expect((await incomingNumber(sid)).trunkSid).toBe(done.trunkSid);
+  });
+
   it('a delete that Twilio refuses ends failed with the reason; numbers already detached stay the tenant’s', async () => {
     const { numbers, sids } = await twoNumbers();
     const trunk = await create({ friendlyName: `del-${Date.now()}`, phoneNumbers: numbers, secure: false });
