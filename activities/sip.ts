@@ -149,13 +149,13 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
   }
 
   async function associate(trunkSid: string, kind: ListKind, sid: string): Promise<'associated' | 'already'> {
-    if ((await associatedSids(trunkSid, kind)).has(sid)) return 'already';
     try {
       if (kind === 'credential_list') await trunking.trunks(trunkSid).credentialsLists.create({ credentialListSid: sid });
       else await trunking.trunks(trunkSid).ipAccessControlLists.create({ ipAccessControlListSid: sid });
       return 'associated';
     } catch (err) {
-      if (twilioErrorOf(err)?.code === ALREADY_ASSOCIATED) return 'already'; // an earlier attempt's lost response
+      // 21245 is also Twilio's code for other domain-rule violations: believe "already associated" only when it is.
+      if (twilioErrorOf(err)?.code === ALREADY_ASSOCIATED && (await associatedSids(trunkSid, kind)).has(sid)) return 'already';
       return failOnDefinitive(err);
     }
   }
@@ -195,13 +195,12 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     const trunk = (await trunking.trunks(trunkSid).fetch().catch((err) => (notFound(err) ? null : Promise.reject(err)))) as TwilioTrunk | null;
     if (!trunk) return null;
     const t = trunking.trunks(trunkSid);
-    const [recording, uris, cls, acls, numbers] = await Promise.all([
-      t.recordings().fetch(),
-      t.originationUrls.list({ pageSize: 1000 }),
-      t.credentialsLists.list({ pageSize: 1000 }),
-      t.ipAccessControlLists.list({ pageSize: 1000 }),
-      t.phoneNumbers.list({ pageSize: 1000 }),
-    ]);
+    // One after another: a worker's activity slots are sized to Twilio's per-account concurrency.
+    const recording = await t.recordings().fetch();
+    const uris = await t.originationUrls.list({ pageSize: 1000 });
+    const cls = await t.credentialsLists.list({ pageSize: 1000 });
+    const acls = await t.ipAccessControlLists.list({ pageSize: 1000 });
+    const numbers = await t.phoneNumbers.list({ pageSize: 1000 });
     const credentialLists = [];
     for (const cl of cls) {
       const creds = await account().sip.credentialLists(cl.sid).credentials.list({ pageSize: 1000 }).catch(() => []);
@@ -304,12 +303,17 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
       changes.push({ kind: 'create_trunk', settings: desired });
     } else {
       const diff = Object.fromEntries(
-        (Object.keys(desired) as (keyof TrunkSettings)[]).filter((k) => desired[k] !== current.settings[k]).map((k) => [k, desired[k]]),
+        (Object.keys(desired) as (keyof TrunkSettings)[])
+          .filter((k) => (k === 'domainName' ? desired[k].toLowerCase() !== current.settings[k].toLowerCase() : desired[k] !== current.settings[k]))
+          .map((k) => [k, desired[k]]),
       ) as Partial<TrunkSettings>;
-      if (Object.keys(diff).length) changes.push({ kind: 'update_trunk', settings: diff });
+      const previous = Object.fromEntries(Object.keys(diff).map((k) => [k, current.settings[k as keyof TrunkSettings]])) as Partial<TrunkSettings>;
+      if ('disasterRecoveryUrl' in diff && current.settings.disasterRecoveryUrl) previous.disasterRecoveryMethod = current.settings.disasterRecoveryMethod;
+      if (Object.keys(diff).length) changes.push({ kind: 'update_trunk', settings: diff, previous });
     }
-    const recording = current?.recording ?? { mode: 'do-not-record', trim: 'do-not-trim' };
-    if (recording.mode !== spec.recording.mode || recording.trim !== spec.recording.trim) changes.push({ kind: 'set_recording', recording: spec.recording });
+    // The plan read Twilio's values, and this operation is the trunk's only writer: they are what an undo restores.
+    const recording: TrunkSpec['recording'] = current?.recording ?? { mode: 'do-not-record', trim: 'do-not-trim' };
+    if (recording.mode !== spec.recording.mode || recording.trim !== spec.recording.trim) changes.push({ kind: 'set_recording', recording: spec.recording, previous: recording });
 
     const uris = current?.originationUris ?? [];
     for (const u of spec.originationUris) {
@@ -375,20 +379,15 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     return { detail: `trunk ${trunk.sid}`, undo: { kind: 'delete_trunk', trunkSid: trunk.sid, domainName: settings.domainName } };
   }
 
-  async function updateTrunk(trunkId: string, settings: Partial<TrunkSettings>): Promise<AppliedChange> {
+  async function updateTrunk(trunkId: string, settings: Partial<TrunkSettings>, previous: Partial<TrunkSettings>): Promise<AppliedChange> {
     const trunkSid = await trunkSidOf(trunkId);
-    const before = settingsOfTrunk((await trunking.trunks(trunkSid).fetch().catch(failOnDefinitive)) as TwilioTrunk);
     await trunking.trunks(trunkSid).update(trunkParams(settings)).catch(failOnDefinitive);
-    const previous = Object.fromEntries(Object.keys(settings).map((k) => [k, before[k as keyof TrunkSettings]])) as Partial<TrunkSettings>;
-    if ('disasterRecoveryUrl' in settings && previous.disasterRecoveryUrl) previous.disasterRecoveryMethod = before.disasterRecoveryMethod;
     return { detail: `updated ${Object.keys(settings).join(', ')}`, undo: { kind: 'restore_trunk', trunkSid, settings: previous } };
   }
 
-  async function setRecording(trunkId: string, recording: TrunkSpec['recording']): Promise<AppliedChange> {
+  async function setRecording(trunkId: string, recording: TrunkSpec['recording'], previous: TrunkSpec['recording']): Promise<AppliedChange> {
     const trunkSid = await trunkSidOf(trunkId);
-    const before = await trunking.trunks(trunkSid).recordings().fetch().catch(failOnDefinitive);
     await trunking.trunks(trunkSid).recordings().update(recording).catch(failOnDefinitive);
-    const previous = { mode: before.mode ?? 'do-not-record', trim: before.trim ?? 'do-not-trim' } as TrunkSpec['recording'];
     return { detail: `recording ${recording.mode}, ${recording.trim}`, undo: { kind: 'restore_recording', trunkSid, recording: previous } };
   }
 
@@ -400,8 +399,9 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
 
   async function addUri(trunkId: string, uri: OriginationUri): Promise<AppliedChange> {
     const trunkSid = await trunkSidOf(trunkId);
-    // Twilio has no key for URIs: the SIP URL is the identity, so a repeated add finds the first one.
-    const existing = await findUri(trunkSid, uri.sipUrl);
+    // Twilio has no key for URIs: the SIP URL is the identity, so a retried add finds the first one.
+    // (The plan saw no such URI, and this operation is the trunk's only writer: a first attempt need not look.)
+    const existing = activityAttempt() > 1 ? await findUri(trunkSid, uri.sipUrl) : null;
     const made = existing
       ? await trunking.trunks(trunkSid).originationUrls(existing.sid).update(uriParams(uri)).catch(failOnDefinitive)
       : await trunking.trunks(trunkSid).originationUrls.create(uriParams(uri)).catch(failOnDefinitive);
@@ -428,16 +428,17 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
   async function createList(trunkId: string, kind: ListKind, friendlyName: string): Promise<AppliedChange> {
     const row = await trunkRow(trunkId);
     const twilioName = twilioListName(trunkId, friendlyName);
-    const { rows } = await db.query<{ id: string; list_sid: string | null }>(
+    const { rows } = await db.query<{ id: string; list_sid: string | null; fresh: boolean }>(
       `INSERT INTO sip_auth_lists (tenant_id, kind, friendly_name, twilio_name, created_for_trunk) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (twilio_name) DO UPDATE SET list_sid = CASE WHEN sip_auth_lists.deleted_at IS NULL THEN sip_auth_lists.list_sid END, deleted_at = NULL
-       RETURNING id, list_sid`,
+       RETURNING id, list_sid, (xmax = 0) AS fresh`,
       [row.tenant_id, kind, friendlyName, twilioName, trunkId],
     );
     let sid = rows[0]!.list_sid;
     if (sid && !(await sipLists(kind)(sid).fetch().then(() => true, (err) => (notFound(err) ? false : Promise.reject(err))))) sid = null;
-    // The name carries the trunk, so a list with it can only be one an earlier attempt made.
-    sid ??= await findListByName(kind, twilioName);
+    // The name carries the trunk, so a list with it can only be one an earlier attempt made: looked for
+    // on a retry, or when an earlier operation recorded the list (its compensation may have failed).
+    if (!sid && (!rows[0]!.fresh || activityAttempt() > 1)) sid = await findListByName(kind, twilioName);
     if (!sid) {
       try {
         sid = (await sipLists(kind).create({ friendlyName: twilioName })).sid;
@@ -535,8 +536,8 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
   async function apply(trunkId: string, change: SipChange): Promise<AppliedChange> {
     switch (change.kind) {
       case 'create_trunk': return createTrunk(trunkId, change.settings);
-      case 'update_trunk': return updateTrunk(trunkId, change.settings);
-      case 'set_recording': return setRecording(trunkId, change.recording);
+      case 'update_trunk': return updateTrunk(trunkId, change.settings, change.previous);
+      case 'set_recording': return setRecording(trunkId, change.recording, change.previous);
       case 'add_origination_uri': return addUri(trunkId, change.uri);
       case 'update_origination_uri': return updateUri(trunkId, change.sid, change.uri);
       case 'remove_origination_uri': return removeUri(trunkId, change.sid);
@@ -657,8 +658,14 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
 
   return {
     sipPlan: plan,
-    sipApply: ({ trunkId, change }) => apply(trunkId, change),
-    sipUndo: ({ undo: u }) => undo(u),
+    sipApply: async ({ trunkId, change, report }) => {
+      await recordOperationProgress(db, report.operationId, report.status, report.progress);
+      return apply(trunkId, change);
+    },
+    sipUndo: async ({ undo: u, report }) => {
+      if (report) await recordOperationProgress(db, report.operationId, report.status, report.progress);
+      return undo(u);
+    },
     sipInspect: ({ trunkId }) => inspect(trunkId),
     sipRecordProgress: ({ operationId, status, progress }) => recordOperationProgress(db, operationId, status, progress),
     sipFinishOperation: ({ operationId, outcome, progress }) => finishOperation(db, operationId, outcome, progress),

@@ -42,8 +42,8 @@ export type ListRef = { sid: string } | { friendlyName: string };
 /** One change the plan asks for; each is applied by one reconciling activity call. */
 export type SipChange =
   | { kind: 'create_trunk'; settings: TrunkSettings }
-  | { kind: 'update_trunk'; settings: Partial<TrunkSettings> }
-  | { kind: 'set_recording'; recording: TrunkSpec['recording'] }
+  | { kind: 'update_trunk'; settings: Partial<TrunkSettings>; previous: Partial<TrunkSettings> }
+  | { kind: 'set_recording'; recording: TrunkSpec['recording']; previous: TrunkSpec['recording'] }
   | { kind: 'add_origination_uri'; uri: OriginationUri }
   | { kind: 'update_origination_uri'; sid: string; uri: OriginationUri }
   | { kind: 'remove_origination_uri'; sid: string; sipUrl: string }
@@ -103,13 +103,21 @@ export interface OperationProgress {
 
 export type OperationOutcome = 'succeeded' | 'failed' | 'rolled_back';
 
+/** Progress written by the activity that makes the next step, so reporting costs no activity of its own. */
+export interface ProgressReport {
+  operationId: string;
+  status: 'running' | 'rolling_back';
+  progress: OperationProgress;
+}
+
 /** What the trunk workflows ask of the outside world; every Twilio call reconciles before it repeats a side effect. */
 export interface SipActivities {
   /** Reads Twilio (when the trunk exists there) and the database, and lists the changes that make it match. */
   sipPlan(i: SipOperationInput): Promise<SipChange[]>;
-  sipApply(i: { tenantId: string; trunkId: string; change: SipChange }): Promise<AppliedChange>;
-  /** Undoes one change; a 20404 (already gone) counts as done. */
-  sipUndo(i: { undo: SipUndo }): Promise<string>;
+  /** Records the operation's progress (this step running), then applies the change. */
+  sipApply(i: { tenantId: string; trunkId: string; change: SipChange; report: ProgressReport }): Promise<AppliedChange>;
+  /** Records the progress, then undoes one change; a 20404 (already gone) counts as done. */
+  sipUndo(i: { undo: SipUndo; report?: ProgressReport }): Promise<string>;
   /** Reads the trunk back from Twilio and stores the snapshot (and the seed's columns). */
   sipInspect(i: { tenantId: string; trunkId: string }): Promise<TrunkSnapshot | null>;
   sipRecordProgress(i: { operationId: string; status: 'running' | 'rolling_back'; progress: OperationProgress }): Promise<void>;

@@ -1,6 +1,6 @@
 import { ActivityFailure, ApplicationFailure, CancellationScope } from '@temporalio/workflow';
 import type { TwilioErrorInfo } from '../schemas/common';
-import type { OperationOutcome, OperationProgress, SipChange, SipOperationInput, SipUndo, TrunkSnapshot } from '../schemas/sip-workflow';
+import type { OperationOutcome, OperationProgress, ProgressReport, SipChange, SipOperationInput, SipUndo, TrunkSnapshot } from '../schemas/sip-workflow';
 import { sip, sipCompensation } from './activities';
 import { describeChange, describeUndo } from './sip-describe';
 
@@ -22,11 +22,10 @@ export async function sipTrunkOperation(input: SipOperationInput): Promise<Opera
   const { tenantId, trunkId, operationId } = input;
   const progress: OperationProgress = { step: null, steps: [], error: null, rollback: [] };
   const undos: SipUndo[] = [];
-  const record = (status: 'running' | 'rolling_back') => sip.sipRecordProgress({ operationId, status, progress });
 
   let outcome: OperationOutcome = 'succeeded';
   try {
-    await record('running');
+    await sip.sipRecordProgress({ operationId, status: 'running', progress });
     let plan: SipChange[] = [];
     try {
       plan = await sip.sipPlan(input);
@@ -39,9 +38,8 @@ export async function sipTrunkOperation(input: SipOperationInput): Promise<Opera
       const step = { name: describeChange(change), status: 'running' as 'running' | 'done' | 'failed', detail: null as string | null };
       progress.step = step.name;
       progress.steps.push(step);
-      await record('running');
       try {
-        const applied = await sip.sipApply({ tenantId, trunkId, change });
+        const applied = await sip.sipApply({ tenantId, trunkId, change, report: { operationId, status: 'running', progress } });
         step.status = 'done';
         step.detail = applied.detail;
         if (applied.undo) undos.push(applied.undo);
@@ -56,8 +54,7 @@ export async function sipTrunkOperation(input: SipOperationInput): Promise<Opera
     }
     progress.step = null;
     if (progress.error && input.kind !== 'delete') {
-      await record('rolling_back');
-      outcome = (await rollBack(undos, progress, record)) ? 'rolled_back' : 'failed';
+      outcome = (await rollBack(undos, { operationId, status: 'rolling_back', progress })) ? 'rolled_back' : 'failed';
     } else if (progress.error) {
       outcome = 'failed';
     }
@@ -76,18 +73,17 @@ export async function sipTrunkOperation(input: SipOperationInput): Promise<Opera
 }
 
 /** Undoes the applied changes newest first; true when every compensation succeeded. */
-async function rollBack(undos: SipUndo[], progress: OperationProgress, record: (s: 'rolling_back') => Promise<void>): Promise<boolean> {
+async function rollBack(undos: SipUndo[], report: ProgressReport): Promise<boolean> {
   let clean = true;
   for (const undo of [...undos].reverse()) {
     try {
-      const action = await sipCompensation.sipUndo({ undo });
-      progress.rollback.push({ action, status: 'done', error: null });
+      const action = await sipCompensation.sipUndo({ undo, report });
+      report.progress.rollback.push({ action, status: 'done', error: null });
     } catch (err) {
       clean = false;
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      progress.rollback.push({ action: describeUndo(undo), status: 'failed', error: (cause as Error | undefined)?.message ?? String(err) });
+      report.progress.rollback.push({ action: describeUndo(undo), status: 'failed', error: (cause as Error | undefined)?.message ?? String(err) });
     }
-    await record('rolling_back');
   }
   return clean;
 }
