@@ -133,6 +133,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         tags: ['numbers'],
         summary: 'Release a number back to Twilio',
+        description: 'Takes the number off its SIP trunk and out of the tenant’s A2P Messaging Services first (the registration’s timeline says so).',
         params: NumberParams,
         response: { 200: PhoneNumber, 202: Pending, 400: ErrorBody, 404: ErrorBody },
       },

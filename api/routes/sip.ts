@@ -141,7 +141,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'list_trunks: the tenant’s trunks, newest first (cursor-paginated)',
         description: 'Each trunk shows both its id and, once Twilio created it, its TK SID. Deleted trunks are left out unless status=deleted.',
         querystring: ListTrunksQuery,
-        response: { 200: pageOf(TrunkView) },
+        response: { 200: pageOf(TrunkView), 400: ErrorBody },
       },
     },
     async (req) => listTrunks(deps.db, req.tenant.id, req.query),
@@ -157,7 +157,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           'Reads the trunk live from Twilio (up to SIP_LIVE_READ_TIMEOUT_MS; otherwise, or with refresh=false, or while an operation runs, the last read, as `observedAt` says) and computes health findings: no_termination_auth, no_enabled_origination_uri, single_origination_uri, no_disaster_recovery_url, insecure_origination_uri, number_trunk_drift.',
         params: TrunkParams,
         querystring: z.object({ refresh: z.enum(['true', 'false']).default('true').transform((v) => v === 'true') }).strict(),
-        response: { 200: TrunkView, 404: ErrorBody },
+        response: { 200: TrunkView, 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (req) => {
@@ -312,7 +312,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         tags: ['sip'],
         summary: 'list_phone_numbers: the numbers on the trunk',
         params: TrunkParams,
-        response: { 200: z.object({ data: z.array(TrunkNumberView), nextCursor: z.null() }), 404: ErrorBody },
+        response: { 200: z.object({ data: z.array(TrunkNumberView), nextCursor: z.null() }), 400: ErrorBody, 404: ErrorBody },
       },
     },
     async (req) => {
