@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import type { TwilioLimiter } from './twilio-limiter';
 
 export type TwilioClient = ReturnType<typeof twilio>;
 
@@ -8,6 +9,8 @@ export interface TwilioSettings {
   /** The sandbox's URL; unset for real Twilio. */
   baseUrl?: string;
   timeoutMs: number;
+  /** The account-wide limiter every request goes through (workers); none for tests' and benches' own clients. */
+  limiter?: TwilioLimiter;
 }
 
 // Every product domain the service talks to; all are re-pointed at the sandbox together.
@@ -36,12 +39,25 @@ const READ_RETRIES = 3;
  *   Writes are never retried here: only the activity, after reconciling, may repeat one.
  */
 class CredentialSafeRequestClient extends twilio.RequestClient {
+  constructor(
+    opts: ConstructorParameters<typeof twilio.RequestClient>[0],
+    private readonly limiter?: TwilioLimiter,
+  ) {
+    super(opts);
+  }
+
+  /** One HTTP exchange (with the SDK's own 429 retries), holding an account-wide slot while in flight. */
+  private send<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
+    const send = () => super.request<T>(opts as never);
+    return this.limiter ? this.limiter.run({ method: opts.method, uri: opts.uri }, send) : send();
+  }
+
   override async request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
     const isRead = (opts.method ?? '').toUpperCase() === 'GET';
     for (let attempt = 0; ; attempt++) {
       const canRetry = isRead && attempt < READ_RETRIES;
       try {
-        const res = await super.request<T>(opts as never);
+        const res = await this.send<T>(opts);
         if (!(canRetry && res.statusCode >= 500)) return res;
       } catch (err) {
         if (!canRetry) {
@@ -55,18 +71,15 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
 }
 
 /**
- * The official SDK, unchanged except where it sends requests. 429s (never processed by Twilio)
- * are retried by the SDK's client with jittered back-off, and reads as above; everything else
- * surfaces to the activity.
+ * The official SDK, unchanged except where it sends requests. Every request waits for a slot of the
+ * account-wide limiter (when given); 429s (never processed by Twilio) are retried by the SDK's client
+ * with jittered back-off, and reads as above; everything else surfaces to the activity.
  */
 export function createTwilioClient(s: TwilioSettings): TwilioClient {
-  const httpClient = new CredentialSafeRequestClient({
-    autoRetry: true,
-    maxRetries: 8,
-    maxRetryDelay: 2000,
-    timeout: s.timeoutMs,
-    keepAlive: true,
-  });
+  const httpClient = new CredentialSafeRequestClient(
+    { autoRetry: true, maxRetries: 8, maxRetryDelay: 2000, timeout: s.timeoutMs, keepAlive: true },
+    s.limiter,
+  );
   const client = twilio(s.accountSid, s.authToken, { httpClient });
   if (s.baseUrl) {
     const base = s.baseUrl.replace(/\/$/, '');

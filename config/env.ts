@@ -14,8 +14,10 @@ export const ConfigSchema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(8, 'must be the account auth token'),
   /** Set only for the sandbox; real Twilio uses the SDK's own hosts. */
   TWILIO_BASE_URL: z.url().optional(),
-  /** Twilio's REST concurrency is per account: the worker never runs more Twilio activities than this. */
+  /** Set it to your account's concurrency: requests in flight to Twilio, across every worker process together. */
   TWILIO_MAX_CONCURRENCY: intFrom(10),
+  /** Activities one worker runs at once (Twilio calls among them wait for the account's slots); default 2 × TWILIO_MAX_CONCURRENCY + 10. */
+  WORKER_ACTIVITY_SLOTS: z.coerce.number().int().positive().optional(),
   TWILIO_HTTP_TIMEOUT_MS: intFrom(10_000),
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000),

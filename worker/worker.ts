@@ -8,6 +8,7 @@ import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { SecretBox } from '../db/secrets';
+import { PgTwilioLimiter } from '../activities/twilio-limiter';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -28,13 +29,16 @@ const quietBundlerLogger = {
 
 /** Creates the worker with real dependencies: PostgreSQL, the Twilio SDK (sandbox or real) and Temporal. */
 export async function createWorker(config: Config) {
-  const db = createPool(config.DATABASE_URL, config.TWILIO_MAX_CONCURRENCY + 5);
+  const db = createPool(config.DATABASE_URL, config.TWILIO_MAX_CONCURRENCY + 10);
   await migrate(db);
+  // TWILIO_MAX_CONCURRENCY is the account's: every worker process draws from the same slots.
+  const limiter = await PgTwilioLimiter.start(db, config.DATABASE_URL, { accountSid: config.TWILIO_ACCOUNT_SID, slots: config.TWILIO_MAX_CONCURRENCY });
   const twilio = createTwilioClient({
     accountSid: config.TWILIO_ACCOUNT_SID,
     authToken: config.TWILIO_AUTH_TOKEN,
     baseUrl: config.TWILIO_BASE_URL,
     timeoutMs: config.TWILIO_HTTP_TIMEOUT_MS,
+    limiter,
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
   const a2p = await checkA2pSetup(twilio, config);
@@ -48,10 +52,12 @@ export async function createWorker(config: Config) {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
     activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, secrets: SecretBox.fromConfig(config) }),
-    // Twilio limits concurrency per account: never run more Twilio calls at once than it allows.
-    maxConcurrentActivityTaskExecutions: config.TWILIO_MAX_CONCURRENCY,
+    // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
+    // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.
+    maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? 2 * config.TWILIO_MAX_CONCURRENCY + 10,
   });
   const close = async () => {
+    await limiter.close();
     await connection.close().catch(() => undefined);
     await db.end().catch(() => undefined);
   };
