@@ -10,6 +10,8 @@ import type { TwilioClient } from './twilio-client';
 export interface ActivityDeps {
   db: Db;
   twilio: TwilioClient;
+  /** The account's Twilio concurrency (TWILIO_MAX_CONCURRENCY); 10 when not given. */
+  twilioConcurrency?: number;
   /** Decrypts write-only secrets (SIP passwords) referenced by workflow inputs. */
   secrets: SecretBox;
   /** What must be undone before a number is released; by default its trunk and its Messaging Services. */
@@ -25,6 +27,7 @@ export function createActivities(deps: ActivityDeps) {
       db: deps.db,
       twilio: deps.twilio,
       releaseBlockers: deps.releaseBlockers ?? [sipTrunkBlocker(deps.db), messagingServiceBlocker(deps.db)],
+      twilioConcurrency: deps.twilioConcurrency ?? 10,
     }),
     ...createJobActivities({ db: deps.db }),
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies }),

@@ -1,3 +1,5 @@
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
 import * as numbers from '../db/numbers';
 import { recordJobItem } from '../db/jobs';
@@ -5,14 +7,21 @@ import type { AvailableNumber, Capabilities, NumberConfig, SearchNumbersQuery } 
 import type {
   ConfigureNumberInput,
   ConfigureOutcome,
+  PurchaseGroupInput,
+  PurchaseGroupResult,
   PurchaseInput,
   PurchaseOutcome,
+  ReleaseBatchResult,
+  ReleaseGroupInput,
   ReleaseNumberInput,
   ReleaseOutcome,
 } from '../schemas/workflow-types';
 import { activityAttempt } from './attempt';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from './twilio-errors';
+
+/** Tries of one item inside a group before the group activity itself fails (and is retried by Temporal). */
+const ITEM_ATTEMPTS = 4;
 
 /** Something that must be undone before Twilio will release a number (SIP trunk, Messaging Service, ...). */
 export interface ReleaseBlocker {
@@ -24,6 +33,8 @@ export interface NumberActivityDeps {
   db: Db;
   twilio: TwilioClient;
   releaseBlockers: ReleaseBlocker[];
+  /** The account's Twilio concurrency (TWILIO_MAX_CONCURRENCY): how many purchases a group keeps going. */
+  twilioConcurrency: number;
 }
 
 /** The SDK's config field names for our NumberConfig. */
@@ -47,7 +58,7 @@ const capabilitiesOf = (c: { voice?: boolean; sms?: boolean; mms?: boolean; fax?
   fax: Boolean(c?.fax),
 });
 
-export function createNumberActivities({ db, twilio, releaseBlockers }: NumberActivityDeps) {
+export function createNumberActivities({ db, twilio, releaseBlockers, twilioConcurrency }: NumberActivityDeps) {
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
 
   /** The account's own number with exactly this E.164, if it owns it. */
@@ -56,7 +67,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers }: NumberAc
     return found.find((n) => n.phoneNumber === phoneNumber) ?? null;
   }
 
-  return {
+  const activities = {
     /** Seed action search_numbers: read-only, safe to retry. */
     async searchAvailableNumbers(query: SearchNumbersQuery): Promise<AvailableNumber[]> {
       const country = account().availablePhoneNumbers('US');
@@ -191,4 +202,97 @@ export function createNumberActivities({ db, twilio, releaseBlockers }: NumberAc
       return { status: 'released', number: await numbers.markReleased(db, row.id, job) };
     },
   };
+
+  return {
+    ...activities,
+
+    /**
+     * A bulk job's purchases, many per activity: each is the same exactly-once purchase as above (intent
+     * row first, reconcile before any repeat), run concurrently up to the account's concurrency (the
+     * account-wide limiter keeps Twilio within it). Progress goes out in heartbeats, so a retried group —
+     * after a timeout or a killed worker — skips what it finished and reconciles what was in flight.
+     * A cancelled job stops starting purchases; those in flight finish and are recorded.
+     */
+    async purchaseNumbers(input: PurchaseGroupInput): Promise<PurchaseGroupResult> {
+      const done: Record<string, PurchaseOutcome['status']> = { ...((Context.current().info.heartbeatDetails as Record<string, PurchaseOutcome['status']> | undefined) ?? {}) };
+      let rejectedInARow = 0;
+      let lastError: PurchaseGroupResult['lastError'];
+      await inGroup(input.candidates.filter((n) => !(n in done)), input.concurrency, done, async (phoneNumber) => {
+        if (rejectedInARow >= input.maxRejectionsInARow) return;
+        const outcome = await activities.purchaseNumber({
+          tenantId: input.tenantId,
+          jobId: input.jobId,
+          purchaseKey: `job-${input.jobId}:${phoneNumber}`,
+          phoneNumber,
+          config: input.config,
+        });
+        done[phoneNumber] = outcome.status;
+        if (outcome.status === 'purchased') rejectedInARow = 0;
+        else if (outcome.status === 'rejected') {
+          rejectedInARow += 1;
+          lastError = outcome.error;
+        }
+      });
+      const statuses = Object.values(done);
+      return { purchased: statuses.filter((x) => x === 'purchased').length, attempted: statuses.length, rejectedInARow, lastError };
+    },
+
+    /** A bulk release's numbers, many per activity, the same way. */
+    async releaseNumbers(input: ReleaseGroupInput): Promise<ReleaseBatchResult> {
+      const done: Record<string, ReleaseOutcome['status']> = { ...((Context.current().info.heartbeatDetails as Record<string, ReleaseOutcome['status']> | undefined) ?? {}) };
+      // Heartbeats are throttled: what an earlier attempt finished after its last one is in the job's items.
+      const { rows } = await db.query<{ item_key: string; status: string }>(
+        `SELECT item_key, status FROM job_items WHERE job_id = $1 AND item_key = ANY($2) AND status <> 'pending'`,
+        [input.jobId, input.phoneNumbers],
+      );
+      const asOutcome: Record<string, ReleaseOutcome['status']> = { succeeded: 'released', skipped: 'not_found', failed: 'rejected' };
+      for (const r of rows) done[r.item_key] ??= asOutcome[r.status]!;
+      await inGroup(input.phoneNumbers.filter((n) => !(n in done)), input.concurrency, done, async (phoneNumber) => {
+        done[phoneNumber] = (await activities.releaseNumber({ tenantId: input.tenantId, phoneNumber, jobId: input.jobId })).status;
+      });
+      const statuses = Object.values(done);
+      return {
+        released: statuses.filter((x) => x === 'released').length,
+        skipped: statuses.filter((x) => x === 'not_found').length,
+        failed: statuses.filter((x) => x === 'rejected').length,
+      };
+    },
+  };
+
+  /**
+   * Runs `fn` over items, `concurrency` (at most the account's) at a time, heartbeating `progress` as
+   * items finish and every few seconds while they wait; stops starting items once the activity is cancelled.
+   */
+  async function inGroup<T>(items: string[], concurrency: number | undefined, progress: T, fn: (item: string) => Promise<void>) {
+    const ctx = Context.current();
+    const beat = () => ctx.heartbeat(progress);
+    const timer = setInterval(beat, 1_000);
+    const lanes = Math.max(1, Math.min(concurrency ?? twilioConcurrency, twilioConcurrency, items.length));
+    let next = 0;
+    try {
+      await Promise.all(
+        Array.from({ length: lanes }, async () => {
+          while (next < items.length && !ctx.cancellationSignal.aborted) {
+            const item = items[next++]!;
+            // A blip (5xx, lost response) is retried here, reconciled by the item's own logic, rather than
+            // failing the whole group; only an item that keeps failing fails it (and Temporal retries it).
+            for (let attempt = 1; ; attempt++) {
+              try {
+                await fn(item);
+                break;
+              } catch (err) {
+                if (attempt >= ITEM_ATTEMPTS || ctx.cancellationSignal.aborted) throw err;
+                await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+              }
+            }
+            beat();
+          }
+        }),
+      );
+    } finally {
+      clearInterval(timer);
+    }
+    // What finished is recorded; the workflow learns the counts from PostgreSQL.
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
+  }
 }

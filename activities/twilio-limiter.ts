@@ -82,14 +82,16 @@ export class PgTwilioLimiter implements TwilioLimiter {
 
   /** Takes up to `n` free slots in one statement. */
   private async tryAcquire(n: number): Promise<number[]> {
+    // The pick is materialised: a LIMIT … SKIP LOCKED subquery inlined into the UPDATE may run more than once.
     const { rows } = await this.db.query<{ slot: number }>(
-      `UPDATE twilio_slots SET holder_pid = $2, lease_until = now() + make_interval(secs => $3)
-        WHERE account_sid = $1 AND slot IN (
-          SELECT slot FROM twilio_slots
-           WHERE account_sid = $1 AND slot < $4
-             AND (holder_pid IS NULL OR lease_until < now() OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = holder_pid))
-           ORDER BY slot LIMIT $5 FOR UPDATE SKIP LOCKED)
-        RETURNING slot`,
+      `WITH picked AS MATERIALIZED (
+         SELECT slot FROM twilio_slots
+          WHERE account_sid = $1 AND slot < $4
+            AND (holder_pid IS NULL OR lease_until < now() OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = holder_pid))
+          ORDER BY slot LIMIT $5 FOR UPDATE SKIP LOCKED)
+       UPDATE twilio_slots t SET holder_pid = $2, lease_until = now() + make_interval(secs => $3)
+         FROM picked WHERE t.account_sid = $1 AND t.slot = picked.slot
+       RETURNING t.slot`,
       [this.s.accountSid, this.presencePid, this.leaseMs / 1000, this.s.slots, n],
     );
     return rows.map((r) => r.slot);
@@ -119,7 +121,11 @@ export class PgTwilioLimiter implements TwilioLimiter {
         } catch {
           /* the database is briefly away: look again shortly */
         }
-        for (const slot of slots) this.queue.shift()!.resolve(slot);
+        for (const slot of slots) {
+          const waiter = this.queue.shift();
+          if (waiter) waiter.resolve(slot);
+          else await this.release(slot); // never more than asked for, but never keep one nobody waits for
+        }
         if (this.queue.length) await this.nextChance();
       }
       if (this.closed) for (const w of this.queue.splice(0)) w.reject(new Error('the Twilio limiter is closed'));

@@ -23,8 +23,8 @@ export function bulkBuyRequestSchema(maxQuantity: number) {
       /** Tried in order once the main area code has no numbers left. */
       fallbackAreaCodes: z.array(AreaCode).max(10).default([]),
       config: NumberConfig.default({}),
-      /** Purchases the job keeps scheduled; the worker's TWILIO_MAX_CONCURRENCY bounds what runs at once. */
-      concurrency: z.number().int().min(1).max(50).default(20),
+      /** An optional lower limit on purchases in flight; by default the job uses the account's TWILIO_MAX_CONCURRENCY. */
+      concurrency: z.number().int().min(1).max(1000).optional(),
       idempotencyKey: IdempotencyKey.optional(),
     })
     .strict();
@@ -40,7 +40,8 @@ export function bulkReleaseRequestSchema(maxQuantity: number) {
         .min(1)
         .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
         .refine((a) => new Set(a).size === a.length, 'must not contain duplicates'),
-      concurrency: z.number().int().min(1).max(50).default(10),
+      /** An optional lower limit on releases in flight; by default the job uses the account's TWILIO_MAX_CONCURRENCY. */
+      concurrency: z.number().int().min(1).max(1000).optional(),
       idempotencyKey: IdempotencyKey.optional(),
     })
     .strict();

@@ -72,7 +72,33 @@ export interface BuyBatchInput {
   contains?: string;
   capabilities?: BulkBuyRequest['capabilities'];
   config: NumberConfig;
-  concurrency: number;
+  /** An optional lower limit than the account's TWILIO_MAX_CONCURRENCY. */
+  concurrency?: number;
+}
+
+/** One group of purchases made by one activity, concurrently (the account-wide limiter bounds Twilio). */
+export interface PurchaseGroupInput {
+  tenantId: string;
+  jobId: string;
+  candidates: string[];
+  config: NumberConfig;
+  concurrency?: number;
+  /** Definitive rejections in a row that stop the group (auth, account limits, ...). */
+  maxRejectionsInARow: number;
+}
+
+export interface PurchaseGroupResult {
+  purchased: number;
+  attempted: number;
+  rejectedInARow: number;
+  lastError?: TwilioErrorInfo;
+}
+
+export interface ReleaseGroupInput {
+  tenantId: string;
+  jobId: string;
+  phoneNumbers: string[];
+  concurrency?: number;
 }
 
 export interface BuyBatchResult {
@@ -87,7 +113,7 @@ export interface BulkReleaseInput {
   tenantId: string;
   jobId: string;
   phoneNumbers: string[];
-  concurrency: number;
+  concurrency?: number;
   /** Numbers before this index were handled by an earlier run (continue-as-new). */
   offset?: number;
   totals?: ReleaseBatchResult;
@@ -97,7 +123,7 @@ export interface ReleaseBatchInput {
   tenantId: string;
   jobId: string;
   phoneNumbers: string[];
-  concurrency: number;
+  concurrency?: number;
 }
 
 export interface ReleaseBatchResult {

@@ -51,7 +51,7 @@ export async function createWorker(config: Config) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
-    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, secrets: SecretBox.fromConfig(config) }),
+    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? 2 * config.TWILIO_MAX_CONCURRENCY + 10,

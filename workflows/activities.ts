@@ -1,4 +1,4 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { A2pActivities } from '../schemas/a2p-workflow';
 import type { SipActivities } from '../schemas/sip-workflow';
@@ -11,6 +11,18 @@ import type { SipActivities } from '../schemas/sip-workflow';
 export const twilio = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});
+
+/**
+ * Groups of purchases or releases (one activity, many numbers): long-running, so they heartbeat their
+ * progress; a retry resumes from the last heartbeat. A cancel waits for the group to stop, so what it
+ * finished is recorded before the workflow counts it.
+ */
+export const groups = proxyActivities<Activities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
 /** PostgreSQL-only bookkeeping. */

@@ -1,12 +1,19 @@
-import { continueAsNew, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, isCancellation, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { JobOutcome, JobStatus } from '../schemas/jobs';
 import type { BulkBuyInput, BuyBatchInput, BuyBatchResult } from '../schemas/workflow-types';
-import { db, twilio } from './activities';
+import { db, groups, twilio } from './activities';
 import { forEachBounded } from './bounded';
 import { cancelJobSignal } from './definitions';
 
-/** Numbers bought per child workflow: keeps each history to a few hundred events. */
+/** Numbers bought per child workflow when each purchase was its own activity: keeps each history to a few hundred events. */
 export const BUY_BATCH_SIZE = 100;
+/** With purchases grouped into activities a batch's history stays small, so batches are larger. */
+export const GROUPED_BATCH_SIZE = 1000;
+/**
+ * Version marker: purchases made by group activities (many numbers per activity, progress in heartbeats)
+ * instead of one activity per number. Jobs started before it replay the old way.
+ */
+export const GROUPED_PURCHASES = 'grouped-purchases';
 /** Definitive rejections in a row (auth, account limits, ...) that stop a batch instead of trying every candidate. */
 const MAX_REJECTIONS_IN_A_ROW = 5;
 
@@ -38,7 +45,7 @@ export async function bulkBuyNumbers(input: BulkBuyInput): Promise<JobOutcome> {
           tenantId,
           jobId,
           areaCode,
-          want: Math.min(BUY_BATCH_SIZE, request.quantity - progress.bought),
+          want: Math.min(patched(GROUPED_PURCHASES) ? GROUPED_BATCH_SIZE : BUY_BATCH_SIZE, request.quantity - progress.bought),
           contains: request.contains,
           capabilities: request.capabilities,
           config: request.config,
@@ -114,8 +121,10 @@ function describeOutcome(
  */
 export async function buyNumbersBatch(input: BuyBatchInput): Promise<BuyBatchResult> {
   let cancelled = false;
+  let group: CancellationScope | undefined;
   setHandler(cancelJobSignal, () => {
     cancelled = true;
+    group?.cancel();
   });
   const attempted = new Set<string>();
   let bought = 0;
@@ -136,7 +145,32 @@ export async function buyNumbersBatch(input: BuyBatchInput): Promise<BuyBatchRes
     const candidates = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n)).slice(0, need);
     if (candidates.length === 0) return { bought, attempted: attempted.size, stopReason: 'inventory_exhausted' };
 
-    await forEachBounded(candidates, input.concurrency, async (phoneNumber) => {
+    if (patched(GROUPED_PURCHASES)) {
+      // One activity buys the round's candidates concurrently, at the account's concurrency.
+      for (const n of candidates) attempted.add(n);
+      group = new CancellationScope();
+      try {
+        const result = await group.run(() =>
+          groups.purchaseNumbers({
+            tenantId: input.tenantId, jobId: input.jobId, candidates, config: input.config, concurrency: input.concurrency,
+            maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
+          }),
+        );
+        bought += result.purchased;
+        rejectedInARow = result.purchased > 0 ? result.rejectedInARow : rejectedInARow + result.rejectedInARow;
+        lastError = result.lastError ?? lastError;
+      } catch (err) {
+        if (!isCancellation(err)) throw err;
+        // The group stopped starting purchases and finished those in flight: count what it recorded.
+        bought += (await db.countJobItems({ jobId: input.jobId, phoneNumbers: candidates })).succeeded;
+      } finally {
+        group = undefined;
+      }
+      if (rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return { bought, attempted: attempted.size, stopReason: 'rejected', lastError };
+      continue;
+    }
+
+    await forEachBounded(candidates, input.concurrency ?? 20, async (phoneNumber) => {
       if (cancelled || rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return;
       attempted.add(phoneNumber);
       const outcome = await twilio.purchaseNumber({

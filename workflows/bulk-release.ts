@@ -1,7 +1,8 @@
-import { continueAsNew, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, isCancellation, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { JobOutcome, JobStatus } from '../schemas/jobs';
 import type { BulkReleaseInput, ReleaseBatchInput, ReleaseBatchResult } from '../schemas/workflow-types';
-import { db, twilio } from './activities';
+import { db, groups, twilio } from './activities';
+import { GROUPED_PURCHASES } from './bulk-buy';
 import { forEachBounded } from './bounded';
 import { cancelJobSignal } from './definitions';
 
@@ -57,11 +58,24 @@ export async function bulkReleaseNumbers(input: BulkReleaseInput): Promise<JobOu
 
 export async function releaseNumbersBatch(input: ReleaseBatchInput): Promise<ReleaseBatchResult> {
   let cancelled = false;
+  let group: CancellationScope | undefined;
   setHandler(cancelJobSignal, () => {
     cancelled = true;
+    group?.cancel();
   });
   const result: ReleaseBatchResult = { released: 0, failed: 0, skipped: 0 };
-  await forEachBounded(input.phoneNumbers, input.concurrency, async (phoneNumber) => {
+  if (patched(GROUPED_PURCHASES)) {
+    // One activity releases the batch concurrently, at the account's concurrency.
+    group = new CancellationScope();
+    try {
+      return await group.run(() => groups.releaseNumbers({ tenantId: input.tenantId, jobId: input.jobId, phoneNumbers: input.phoneNumbers, concurrency: input.concurrency }));
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      const c = await db.countJobItems({ jobId: input.jobId, phoneNumbers: input.phoneNumbers });
+      return { released: c.succeeded, failed: c.failed, skipped: c.skipped };
+    }
+  }
+  await forEachBounded(input.phoneNumbers, input.concurrency ?? 10, async (phoneNumber) => {
     if (cancelled) return;
     const outcome = await twilio.releaseNumber({ tenantId: input.tenantId, phoneNumber, jobId: input.jobId });
     if (outcome.status === 'released') result.released += 1;

@@ -60,6 +60,26 @@ function fakeTwilio(opts: { inventory: number; outcome: (n: string, i: number) =
     async finishJob(input) {
       finished = input;
     },
+    // The group activity, as the real one does it: each candidate bought once, stopping on rejections in a row.
+    async purchaseNumbers(input) {
+      let purchased = 0;
+      let rejectedInARow = 0;
+      let attempted = 0;
+      let lastError;
+      for (const phoneNumber of input.candidates) {
+        if (rejectedInARow >= input.maxRejectionsInARow) break;
+        attempted += 1;
+        const o = await activities.purchaseNumber!({ tenantId: input.tenantId, jobId: input.jobId, purchaseKey: `job-${input.jobId}:${phoneNumber}`, phoneNumber, config: input.config });
+        if (o.status === 'purchased') {
+          purchased += 1;
+          rejectedInARow = 0;
+        } else if (o.status === 'rejected') {
+          rejectedInARow += 1;
+          lastError = o.error;
+        }
+      }
+      return { purchased, attempted, rejectedInARow, lastError };
+    },
   };
   return { activities, bought, finished: () => finished };
 }
@@ -73,7 +93,7 @@ async function run(fake: ReturnType<typeof fakeTwilio>, request: Record<string, 
     args: [{ tenantId: 't', jobId: randomUUID(), request: { fallbackAreaCodes: [], config: {}, concurrency: 8, ...request } as never }],
   });
   const outcome = await worker.runUntil(handle.result());
-  await recordHistory(`bulk-buy-${String(request.areaCode)}-${String(request.quantity)}`, handle);
+  await recordHistory(`bulk-buy-grouped-${String(request.areaCode)}-${String(request.quantity)}`, handle);
   return outcome;
 }
 
