@@ -267,7 +267,10 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     const ctx = Context.current();
     const beat = () => ctx.heartbeat(progress);
     const timer = setInterval(beat, 1_000);
-    const lanes = Math.max(1, Math.min(concurrency ?? twilioConcurrency, twilioConcurrency, items.length));
+    // Twice the account's concurrency in lanes: while some items do their PostgreSQL bookkeeping, others
+    // already wait at the account-wide limiter, so a freed Twilio slot never idles. The limiter keeps
+    // Twilio at the account's concurrency; a job's own `concurrency` can only lower this.
+    const lanes = Math.max(1, Math.min(concurrency ?? 2 * twilioConcurrency, 2 * twilioConcurrency, items.length));
     let next = 0;
     try {
       await Promise.all(

@@ -26,6 +26,8 @@ export interface LimiterSettings {
 }
 
 const CHANNEL = 'twilio_slot_released';
+/** How often a process with waiting requests looks for slots held by processes that are gone. */
+const REAP_EVERY_MS = 500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -50,6 +52,7 @@ export class PgTwilioLimiter implements TwilioLimiter {
   private readonly queue: { resolve: (slot: number) => void; reject: (err: Error) => void }[] = [];
   private pumping = false;
   private wake: (() => void) | null = null;
+  private reapedAt = 0;
 
   private constructor(
     private readonly db: Db,
@@ -87,7 +90,7 @@ export class PgTwilioLimiter implements TwilioLimiter {
       `WITH picked AS MATERIALIZED (
          SELECT slot FROM twilio_slots
           WHERE account_sid = $1 AND slot < $4
-            AND (holder_pid IS NULL OR lease_until < now() OR NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = holder_pid))
+            AND (holder_pid IS NULL OR lease_until < now())
           ORDER BY slot LIMIT $5 FOR UPDATE SKIP LOCKED)
        UPDATE twilio_slots t SET holder_pid = $2, lease_until = now() + make_interval(secs => $3)
          FROM picked WHERE t.account_sid = $1 AND t.slot = picked.slot
@@ -95,6 +98,24 @@ export class PgTwilioLimiter implements TwilioLimiter {
       [this.s.accountSid, this.presencePid, this.leaseMs / 1000, this.s.slots, n],
     );
     return rows.map((r) => r.slot);
+  }
+
+  /**
+   * Frees the slots of processes that are gone (their presence connection left pg_stat_activity): asked
+   * only while requests wait, so a crashed worker's slots come back within a second, not a lease.
+   */
+  private async reap() {
+    this.reapedAt = Date.now();
+    await this.db
+      .query(
+        `WITH freed AS (
+           UPDATE twilio_slots SET holder_pid = NULL, lease_until = NULL
+            WHERE account_sid = $1 AND holder_pid IS NOT NULL AND holder_pid <> ALL (ARRAY(SELECT pid FROM pg_stat_activity))
+           RETURNING 1)
+         SELECT pg_notify('${CHANNEL}', '') FROM freed LIMIT 1`,
+        [this.s.accountSid],
+      )
+      .catch(() => undefined);
   }
 
   /** A release announced anywhere (NOTIFY), or pollMs, whichever comes first. */
@@ -121,6 +142,7 @@ export class PgTwilioLimiter implements TwilioLimiter {
         } catch {
           /* the database is briefly away: look again shortly */
         }
+        if (slots.length === 0 && Date.now() - this.reapedAt > REAP_EVERY_MS) await this.reap();
         for (const slot of slots) {
           const waiter = this.queue.shift();
           if (waiter) waiter.resolve(slot);
