@@ -28,6 +28,7 @@ export interface LimiterSettings {
 const CHANNEL = 'twilio_slot_released';
 /** How often a process with waiting requests looks for slots held by processes that are gone. */
 const REAP_EVERY_MS = 500;
+const STATS_EVERY_MS = 2_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -53,6 +54,9 @@ export class PgTwilioLimiter implements TwilioLimiter {
   private pumping = false;
   private wake: (() => void) | null = null;
   private reapedAt = 0;
+  /** Since start: requests sent, and the time they waited for a slot (flushed to twilio_limiter_stats). */
+  private readonly stats = { requests: 0, waitedMs: 0, startedAt: new Date() };
+  private flushTimer: NodeJS.Timeout | null = null;
 
   private constructor(
     private readonly db: Db,
@@ -66,6 +70,8 @@ export class PgTwilioLimiter implements TwilioLimiter {
   static async start(db: Db, connectionString: string, s: LimiterSettings): Promise<PgTwilioLimiter> {
     const limiter = new PgTwilioLimiter(db, s);
     await limiter.connect(connectionString);
+    limiter.flushTimer = setInterval(() => void limiter.flush(), STATS_EVERY_MS);
+    limiter.flushTimer.unref();
     await db.query(
       `INSERT INTO twilio_slots (account_sid, slot) SELECT $1, g FROM generate_series(0, $2 - 1) g ON CONFLICT DO NOTHING`,
       [s.accountSid, s.slots],
@@ -186,9 +192,22 @@ export class PgTwilioLimiter implements TwilioLimiter {
     if (wait > 0) await sleep(wait);
   }
 
+  private async flush() {
+    await this.db
+      .query(
+        `INSERT INTO twilio_limiter_stats (presence_pid, account_sid, requests, waited_ms, started_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (presence_pid, account_sid, started_at) DO UPDATE SET requests = $3, waited_ms = $4, updated_at = now()`,
+        [this.presencePid, this.s.accountSid, this.stats.requests, this.stats.waitedMs, this.stats.startedAt],
+      )
+      .catch(() => undefined);
+  }
+
   async run<T>(request: { method?: string; uri: string }, send: () => Promise<T>): Promise<T> {
     if (isPacedWrite(request.method, request.uri)) await this.pace('a2p-registration');
+    const asked = performance.now();
     const slot = await this.acquire();
+    this.stats.requests += 1;
+    this.stats.waitedMs += performance.now() - asked;
     try {
       return await send();
     } finally {
@@ -197,6 +216,8 @@ export class PgTwilioLimiter implements TwilioLimiter {
   }
 
   async close() {
+    if (this.flushTimer) clearInterval(this.flushTimer);
+    await this.flush();
     this.closed = true;
     this.wake?.();
     await this.presence?.end().catch(() => undefined);

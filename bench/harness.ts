@@ -17,7 +17,7 @@ export const percentile = (xs: number[], p: number) => {
  */
 export async function withBenchStack(
   name: string,
-  opts: { cap: number; env?: Record<string, string> },
+  opts: { cap: number; env?: Record<string, string>; workers?: number },
   run: (b: {
     stack: Awaited<ReturnType<typeof startLocalStack>>['stack'];
     app: Awaited<ReturnType<typeof buildApp>>;
@@ -28,7 +28,9 @@ export async function withBenchStack(
   }) => Promise<void>,
 ) {
   const { stack, stop } = await startLocalStack(name);
-  const worker = await startWorker(stack, name, { TWILIO_MAX_CONCURRENCY: String(opts.cap) }).catch(async (err) => {
+  const workers = await Promise.all(
+    Array.from({ length: opts.workers ?? 1 }, () => startWorker(stack, name, { TWILIO_MAX_CONCURRENCY: String(opts.cap), ...opts.env })),
+  ).catch(async (err) => {
     await stop(); // leave nothing running
     throw err;
   });
@@ -62,7 +64,7 @@ export async function withBenchStack(
       await db.end();
     }
   } finally {
-    await stopChild(worker);
+    for (const w of workers) await stopChild(w);
     await stop();
   }
 }

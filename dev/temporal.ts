@@ -96,7 +96,10 @@ export async function startTemporalDevServer(opts: {
     // Lets a worker run an activity its own workflow task just scheduled, saving a round trip.
     '--dynamic-config-value', 'system.enableActivityEagerExecution=true',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
-    ...(opts.dbFile ? ['--db-filename', opts.dbFile] : []),
+    // On disk (npm start), SQLite in WAL mode with normal syncs: writers stop blocking readers, and a
+    // commit is one fsync'd append instead of a journal rewrite — the settings a throughput-minded
+    // SQLite deployment uses. Tests and benches run in memory, where neither applies.
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
   ];
   const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   if (opts.logPrefix) pipeLogs(child, opts.logPrefix);
