@@ -63,7 +63,7 @@ export class PgTwilioLimiter implements TwilioLimiter {
     private readonly s: LimiterSettings,
   ) {
     this.leaseMs = s.leaseMs ?? 60_000;
-    this.pacingMs = s.pacingMs ?? 1100;
+    this.pacingMs = s.pacingMs ?? 1050;
     this.pollMs = s.pollMs ?? 50;
   }
 

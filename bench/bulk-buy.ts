@@ -156,7 +156,7 @@ for (const sc of chosen) {
 // Scenarios side by side.
 const labels = Object.keys(rows[0]?.row ?? {});
 const width = 40;
-const col = 30;
+const col = 34;
 console.log(`\nbulk-buy benchmark (2 cores; worker TWILIO_MAX_CONCURRENCY = C; jobs sent with no concurrency: the account's is used)\n`);
 console.log(''.padEnd(width) + rows.map((r) => r.scenario.title.padEnd(col)).join(''));
 for (const label of labels) console.log(label.padEnd(width) + rows.map((r) => (r.row[label] ?? '').padEnd(col)).join(''));

@@ -17,6 +17,7 @@ afterAll(async () => {
 it('a worker killed mid-job is replaced and the job ends with the exact count', async () => {
   const tenant = await newTenant(api.db, 'crash');
   await sandboxControl('POST', 'faults', { latencyMs: 150 });
+  await sandboxControl('POST', 'stats/reset');
   const first = await startWorkerProcess(taskQueue);
   const res = await api.app.inject({
     method: 'POST', url: '/v1/jobs/bulk-buy', headers: tenant.headers, payload: { areaCode: '305', quantity: 60, concurrency: 5 },
@@ -41,6 +42,11 @@ it('a worker killed mid-job is replaced and the job ends with the exact count', 
     expect(await ownedInSandbox('+1305')).toHaveLength(60);
     const rows = await api.db.query("SELECT count(*) FROM phone_numbers WHERE job_id = $1 AND status = 'active'", [id]);
     expect(Number(rows.rows[0].count)).toBe(60);
+    // The killed group activity resumed from its heartbeat: no purchase was sent twice (a second POST of an
+    // owned number would have been answered 400 / 21422), so Twilio saw exactly 60 successful purchases.
+    const stats = (await sandboxControl('GET', 'stats')) as { total: { byStatus: Record<string, number> } };
+    expect(stats.total.byStatus['201']).toBe(60);
+    expect(stats.total.byStatus['400'] ?? 0).toBe(0);
   } finally {
     await stopChild(second);
   }
