@@ -1,29 +1,21 @@
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buyThroughApi, createTestApi, newTenant, sandboxControl, startWorkerProcess, stopChild, waitFor } from '../helpers/stack';
+import { expect, it } from 'vitest';
+import { buyThroughApi, apiOnOwnQueue, newTenant, sandboxControl, startWorkerProcess, stopChild, waitFor } from '../helpers/stack';
 import { atTwilio, getTrunk, listsFor, waitForTrunk } from '../helpers/sip';
 
 // A task queue of its own, so only the workers this test starts and kills run the saga.
 const taskQueue = 'sip-crash-test';
-let api: Awaited<ReturnType<typeof createTestApi>>;
-
-beforeAll(async () => {
-  api = await createTestApi({ TEMPORAL_TASK_QUEUE: taskQueue });
-});
-afterAll(async () => {
-  await sandboxControl('DELETE', 'faults');
-  await api.close();
-});
+const api = apiOnOwnQueue(taskQueue);
 
 it('a worker killed mid-saga: progress stays readable and frozen, a new worker finishes it with nothing leaked or repeated', async () => {
-  const tenant = await newTenant(api.db, 'sip-crash');
+  const tenant = await newTenant(api().db, 'sip-crash');
   const first = await startWorkerProcess(taskQueue);
   let second: Awaited<ReturnType<typeof startWorkerProcess>> | undefined;
   try {
     const numbers = [];
-    for (let i = 0; i < 4; i++) numbers.push(await buyThroughApi(api.app, tenant.headers, '646'));
+    for (let i = 0; i < 4; i++) numbers.push(await buyThroughApi(api().app, tenant.headers, '646'));
     // Slow Twilio, so the kill lands in the middle of the saga.
     await sandboxControl('POST', 'faults', { latencyMs: 150 });
-    const res = await api.app.inject({
+    const res = await api().app.inject({
       method: 'POST',
       url: '/v1/sip/trunks',
       headers: tenant.headers,
@@ -40,21 +32,21 @@ it('a worker killed mid-saga: progress stays readable and frozen, a new worker f
     expect(res.statusCode).toBe(202);
     const id = res.json().id as string;
     const midway = await waitFor(async () => {
-      const t = await getTrunk(api.app, tenant.headers, id);
+      const t = await getTrunk(api().app, tenant.headers, id);
       return t.operation!.steps.filter((s) => s.status === 'done').length >= 3 ? t : null;
     }, 'the saga to be under way', 60_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
 
     // With no worker: readable from PostgreSQL, and nothing moves.
-    const frozen = await getTrunk(api.app, tenant.headers, id, true);
+    const frozen = await getTrunk(api().app, tenant.headers, id, true);
     expect(frozen).toMatchObject({ status: 'provisioning', operation: { status: 'running' } });
     expect(frozen.operation!.steps.length).toBeGreaterThanOrEqual(midway.operation!.steps.length);
     await new Promise((r) => setTimeout(r, 2000));
-    expect((await getTrunk(api.app, tenant.headers, id)).operation!.steps).toEqual(frozen.operation!.steps);
+    expect((await getTrunk(api().app, tenant.headers, id)).operation!.steps).toEqual(frozen.operation!.steps);
 
     second = await startWorkerProcess(taskQueue);
-    const done = await waitForTrunk(api.app, tenant.headers, id, undefined, 120_000);
+    const done = await waitForTrunk(api().app, tenant.headers, id, undefined, 120_000);
     expect(done).toMatchObject({ status: 'active', operation: { status: 'succeeded' } });
     expect(done.phoneNumbers).toHaveLength(4);
 

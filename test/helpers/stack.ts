@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
@@ -96,4 +96,20 @@ export async function buyThroughApi(app: { inject: (o: object) => Promise<{ stat
   const bought = await app.inject({ method: 'POST', url: '/v1/numbers', headers, payload: { phoneNumber } });
   if (bought.statusCode !== 201) throw new Error(`buying ${phoneNumber}: ${bought.statusCode} ${bought.body}`);
   return phoneNumber;
+}
+
+/**
+ * For tests that start (and kill) their own workers: the API on a task queue of its own, created before
+ * the file's tests and closed after them (with the sandbox's faults cleared). Read it through the getter.
+ */
+export function apiOnOwnQueue(taskQueue: string, overrides: Record<string, string> = {}) {
+  let api: Awaited<ReturnType<typeof createTestApi>> | undefined;
+  beforeAll(async () => {
+    api = await createTestApi({ TEMPORAL_TASK_QUEUE: taskQueue, ...overrides });
+  });
+  afterAll(async () => {
+    await sandboxControl('DELETE', 'faults');
+    await api?.close();
+  });
+  return () => api!;
 }
