@@ -28,12 +28,16 @@ export async function withBenchStack(
   }) => Promise<void>,
 ) {
   const { stack, stop } = await startLocalStack(name);
-  const workers = await Promise.all(
+  const starts = await Promise.allSettled(
     Array.from({ length: opts.workers ?? 1 }, () => startWorker(stack, name, { TWILIO_MAX_CONCURRENCY: String(opts.cap), ...opts.env })),
-  ).catch(async (err) => {
-    await stop(); // leave nothing running
-    throw err;
-  });
+  );
+  const workers = starts.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+  const failed = starts.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) {
+    for (const w of workers) await stopChild(w); // leave nothing running
+    await stop();
+    throw failed.reason;
+  }
   try {
     const config = loadConfig({
       DATABASE_URL: stack.databaseUrl,
