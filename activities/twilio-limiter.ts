@@ -53,6 +53,8 @@ export class PgTwilioLimiter implements TwilioLimiter {
   private readonly queue: { resolve: (slot: number) => void; reject: (err: Error) => void }[] = [];
   private pumping = false;
   private wake: (() => void) | null = null;
+  /** A release was announced since the pump last looked: look again at once (none is lost mid-query). */
+  private released = false;
   private reapedAt = 0;
   /** Since start: requests sent, and the time they waited for a slot (flushed to twilio_limiter_stats). */
   private readonly stats = { requests: 0, waitedMs: 0, startedAt: new Date() };
@@ -82,7 +84,10 @@ export class PgTwilioLimiter implements TwilioLimiter {
   private async connect(connectionString: string) {
     const client = new pg.Client({ connectionString });
     client.on('error', () => undefined); // a dropped presence connection only frees our slots early
-    client.on('notification', () => this.wake?.());
+    client.on('notification', () => {
+      this.released = true;
+      this.wake?.();
+    });
     await client.connect();
     await client.query(`LISTEN ${CHANNEL}`);
     this.presencePid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
@@ -126,12 +131,19 @@ export class PgTwilioLimiter implements TwilioLimiter {
 
   /** A release announced anywhere (NOTIFY), or pollMs, whichever comes first. */
   private nextChance(): Promise<void> {
+    if (this.released) {
+      this.released = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.pollMs);
-      function done() {
+      let timer: NodeJS.Timeout | undefined;
+      const done = () => {
         clearTimeout(timer);
+        this.released = false;
+        this.wake = null;
         resolve();
-      }
+      };
+      timer = setTimeout(done, this.pollMs);
       this.wake = done;
     });
   }
