@@ -11,6 +11,8 @@ export interface TwilioSettings {
   timeoutMs: number;
   /** The account-wide limiter every request goes through (workers); none for tests' and benches' own clients. */
   limiter?: TwilioLimiter;
+  /** The account's concurrency (TWILIO_MAX_CONCURRENCY): sizes the SDK's connection pool. */
+  concurrency?: number;
 }
 
 // Every product domain the service talks to; all are re-pointed at the sandbox together.
@@ -76,8 +78,11 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
  * with jittered back-off, and reads as above; everything else surfaces to the activity.
  */
 export function createTwilioClient(s: TwilioSettings): TwilioClient {
+  // The SDK's agent keeps 20 sockets per host by default: below an account allowed more, that cap (not
+  // Twilio) would set the pace. Room for the account's concurrency, and a little more for the 429 retries.
+  const sockets = Math.max(20, (s.concurrency ?? 10) + 10);
   const httpClient = new CredentialSafeRequestClient(
-    { autoRetry: true, maxRetries: 8, maxRetryDelay: 2000, timeout: s.timeoutMs, keepAlive: true },
+    { autoRetry: true, maxRetries: 8, maxRetryDelay: 2000, timeout: s.timeoutMs, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets * 4 },
     s.limiter,
   );
   const client = twilio(s.accountSid, s.authToken, { httpClient });

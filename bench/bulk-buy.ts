@@ -70,6 +70,14 @@ for (const sc of chosen) {
     const sandbox = (await control('stats')).total as { requests: number; rejected429: number; maxInFlight: number };
     const owned = (await db.query(`SELECT count(*)::int AS n FROM phone_numbers WHERE job_id = $1 AND status = 'active'`, [jobId])).rows[0].n as number;
 
+    if (process.env.BENCH_TIMELINE) {
+      const { rows: t } = await db.query(
+        `SELECT floor(extract(epoch FROM purchased_at - (SELECT created_at FROM jobs WHERE id = $1)))::int AS s, count(*)::int AS n
+           FROM phone_numbers WHERE job_id = $1 AND status = 'active' GROUP BY 1 ORDER BY 1`,
+        [jobId],
+      );
+      console.log(`purchases per second since the job was created: ${t.map((r) => `${r.s}:${r.n}`).join(' ')}`);
+    }
     // Where the time went: waiting for the account's Twilio slots (the limiter), and for Temporal to start tasks.
     await new Promise((r) => setTimeout(r, 2500)); // the workers flush their limiter figures every 2 s
     const limiter = (await db.query(`SELECT COALESCE(sum(requests), 0)::float8 AS requests, COALESCE(sum(waited_ms), 0)::float8 AS waited FROM twilio_limiter_stats WHERE account_sid = $1`, [stack.accountSid])).rows[0] as { requests: number; waited: number };

@@ -39,6 +39,7 @@ export async function createWorker(config: Config) {
     baseUrl: config.TWILIO_BASE_URL,
     timeoutMs: config.TWILIO_HTTP_TIMEOUT_MS,
     limiter,
+    concurrency: config.TWILIO_MAX_CONCURRENCY,
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
   const a2p = await checkA2pSetup(twilio, config);
