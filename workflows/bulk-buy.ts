@@ -8,7 +8,7 @@ import { cancelJobSignal } from './definitions';
 /** Numbers bought per child workflow when each purchase was its own activity: keeps each history to a few hundred events. */
 export const BUY_BATCH_SIZE = 100;
 /** With purchases grouped into activities a batch's history stays small, so batches are larger. */
-export const GROUPED_BATCH_SIZE = 5000;
+export const GROUPED_BATCH_SIZE = 1000;
 /**
  * Version marker: purchases made by group activities (many numbers per activity, progress in heartbeats)
  * instead of one activity per number. Jobs started before it replay the old way.
@@ -115,111 +115,63 @@ function describeOutcome(
 }
 
 /**
- * One batch: buy exactly `want` numbers. Candidates someone else took (21422) are replaced by later
- * searches; at most `want` purchases can succeed because a purchase is only ever started for a number
- * still missing, counting those in flight as if they will succeed.
+ * One batch: search, then buy exactly the missing count with bounded concurrency. A candidate
+ * someone else took (21422) is replaced in the next round; at most `want` purchases can succeed
+ * because each round starts only as many purchases as are still missing.
  */
 export async function buyNumbersBatch(input: BuyBatchInput): Promise<BuyBatchResult> {
-  const control = { cancelled: false, scope: new CancellationScope() };
+  let cancelled = false;
+  let group: CancellationScope | undefined;
   setHandler(cancelJobSignal, () => {
-    control.cancelled = true;
-    control.scope.cancel();
+    cancelled = true;
+    group?.cancel();
   });
-  if (patched(GROUPED_PURCHASES)) return buyInOverlappingGroups(input, control);
-  return buyOneByOne(input, control);
-}
-
-const searchFor = (input: BuyBatchInput, limit: number) =>
-  twilio.searchAvailableNumbers({
-    type: 'local',
-    areaCode: input.areaCode,
-    contains: input.contains,
-    voiceEnabled: input.capabilities?.voice,
-    smsEnabled: input.capabilities?.sms,
-    mmsEnabled: input.capabilities?.mms,
-    limit,
-  });
-
-/** Numbers handed to one group activity, and how many groups run at once. */
-export const GROUP_SIZE = 400;
-const GROUPS_AT_ONCE = 3;
-
-/**
- * The batch's purchases in group activities (many numbers each, at the account's concurrency), two at a
- * time: while one group drains its last purchases, the next search runs and the next group starts, so
- * the account's Twilio slots don't wait for a search or a tail.
- */
-async function buyInOverlappingGroups(input: BuyBatchInput, control: { cancelled: boolean; scope: CancellationScope }): Promise<BuyBatchResult> {
-  const attempted = new Set<string>();
-  const running = new Map<number, Promise<void>>();
-  let groupNo = 0;
-  let bought = 0;
-  let inFlight = 0;
-  let rejectedInARow = 0;
-  let lastError: BuyBatchResult['lastError'];
-  const stopped = () => control.cancelled || rejectedInARow >= MAX_REJECTIONS_IN_A_ROW;
-
-  const launch = (candidates: string[]) => {
-    const no = groupNo++;
-    inFlight += candidates.length;
-    const done = control.scope
-      .run(() =>
-        groups.purchaseNumbers({
-          tenantId: input.tenantId, jobId: input.jobId, candidates, config: input.config, concurrency: input.concurrency,
-          maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
-        }),
-      )
-      .then((result) => {
-        bought += result.purchased;
-        rejectedInARow = result.purchased > 0 ? result.rejectedInARow : rejectedInARow + result.rejectedInARow;
-        lastError = result.lastError ?? lastError;
-      })
-      .catch(async (err) => {
-        if (!isCancellation(err)) throw err;
-        // The group stopped starting purchases and finished those in flight: count what it recorded.
-        bought += (await CancellationScope.nonCancellable(() => db.countJobItems({ jobId: input.jobId, phoneNumbers: candidates }))).succeeded;
-      })
-      .finally(() => {
-        inFlight -= candidates.length;
-        running.delete(no);
-      });
-    running.set(no, done);
-  };
-
-  for (;;) {
-    const need = input.want - bought - inFlight;
-    if (!stopped() && need > 0 && running.size < GROUPS_AT_ONCE) {
-      const found = await searchFor(input, Math.min(1000, need * 2 + attempted.size));
-      const candidates = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n)).slice(0, Math.min(need, GROUP_SIZE));
-      if (candidates.length) {
-        for (const n of candidates) attempted.add(n);
-        launch(candidates);
-        continue;
-      }
-    }
-    if (running.size === 0) break; // nothing in flight and nothing (more) to start
-    await Promise.race(running.values());
-  }
-  const stopReason: BuyBatchResult['stopReason'] =
-    bought === input.want ? 'completed' : rejectedInARow >= MAX_REJECTIONS_IN_A_ROW ? 'rejected' : control.cancelled ? 'cancelled' : 'inventory_exhausted';
-  return { bought, attempted: attempted.size, stopReason, ...(stopReason === 'rejected' ? { lastError } : {}) };
-}
-
-/** Jobs started before group activities: one activity per purchase, bounded in the workflow. */
-async function buyOneByOne(input: BuyBatchInput, control: { cancelled: boolean }): Promise<BuyBatchResult> {
   const attempted = new Set<string>();
   let bought = 0;
   let rejectedInARow = 0;
   let lastError: BuyBatchResult['lastError'];
 
-  while (bought < input.want && !control.cancelled) {
+  while (bought < input.want && !cancelled) {
     const need = input.want - bought;
-    const found = await searchFor(input, Math.min(1000, need * 2 + attempted.size));
+    const found = await twilio.searchAvailableNumbers({
+      type: 'local',
+      areaCode: input.areaCode,
+      contains: input.contains,
+      voiceEnabled: input.capabilities?.voice,
+      smsEnabled: input.capabilities?.sms,
+      mmsEnabled: input.capabilities?.mms,
+      limit: Math.min(1000, need * 2 + attempted.size),
+    });
     const candidates = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n)).slice(0, need);
     if (candidates.length === 0) return { bought, attempted: attempted.size, stopReason: 'inventory_exhausted' };
 
+    if (patched(GROUPED_PURCHASES)) {
+      // One activity buys the round's candidates concurrently, at the account's concurrency.
+      for (const n of candidates) attempted.add(n);
+      group = new CancellationScope();
+      try {
+        const result = await group.run(() =>
+          groups.purchaseNumbers({
+            tenantId: input.tenantId, jobId: input.jobId, candidates, config: input.config, concurrency: input.concurrency,
+            maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
+          }),
+        );
+        bought += result.purchased;
+        rejectedInARow = result.purchased > 0 ? result.rejectedInARow : rejectedInARow + result.rejectedInARow;
+        lastError = result.lastError ?? lastError;
+      } catch (err) {
+        if (!isCancellation(err)) throw err;
+        // The group stopped starting purchases and finished those in flight: count what it recorded.
+        bought += (await db.countJobItems({ jobId: input.jobId, phoneNumbers: candidates })).succeeded;
+      } finally {
+        group = undefined;
+      }
+      if (rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return { bought, attempted: attempted.size, stopReason: 'rejected', lastError };
+      continue;
+    }
+
     await forEachBounded(candidates, input.concurrency ?? 20, async (phoneNumber) => {
-      if (control.cancelled || rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return;
+      if (cancelled || rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return;
       attempted.add(phoneNumber);
       const outcome = await twilio.purchaseNumber({
         tenantId: input.tenantId,
