@@ -43,7 +43,8 @@ export const SipPassword = z
   .min(12, 'must be at least 12 characters')
   .max(128)
   .refine((p) => /\d/.test(p), 'must contain a digit')
-  .refine((p) => /[a-z]/.test(p) && /[A-Z]/.test(p), 'must mix upper- and lower-case letters');
+  .refine((p) => /[a-z]/.test(p) && /[A-Z]/.test(p), 'must mix upper- and lower-case letters')
+  .meta({ writeOnly: true, description: 'Write-only: encrypted at rest until Twilio has it, never returned or logged' });
 
 const ListName = z.string().regex(/^[A-Za-z0-9 ._:-]{1,48}$/, 'must be 1-48 letters, digits, spaces or . _ : -');
 const CredentialListSid = z.string().regex(/^CL[0-9a-f]{32}$/, 'must be a credential list SID (CL…)');

@@ -50,6 +50,8 @@ it('documents every endpoint in the OpenAPI spec, with bearer auth', async () =>
   const trunk = spec.paths['/v1/sip/trunks'].post;
   expect(Object.keys(trunk.responses)).toEqual(expect.arrayContaining(['202', '400', '409']));
   expect(trunk.requestBody.content['application/json'].schema.properties.secure.default).toBe(true);
+  // SIP passwords are declared write-only in the contract.
+  expect(JSON.stringify(trunk.requestBody.content['application/json'].schema)).toMatch(/"password":\{[^}]*"writeOnly":true/);
   // Every operation says what it does.
   for (const [path, ops] of Object.entries(spec.paths as Record<string, Record<string, { summary?: string }>>)) {
     for (const [method, op] of Object.entries(ops)) expect(op.summary, `${method} ${path}`).toBeTruthy();
