@@ -1,8 +1,6 @@
 import type { Db } from '../db/pool';
 import type { ReleaseBlocker } from './numbers';
-import { failOnDefinitive, twilioErrorOf } from './twilio-errors';
-
-const goneIsDone = (err: unknown) => (twilioErrorOf(err)?.status === 404 ? null : failOnDefinitive(err));
+import { goneIsDone } from './twilio-errors';
 
 /** A trunked number is taken off its trunk before it is released (the trunk keeps working for its other numbers). */
 export function sipTrunkBlocker(db: Db): ReleaseBlocker {

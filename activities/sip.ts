@@ -16,8 +16,9 @@ import type {
 } from '../schemas/sip-workflow';
 import { describeUndo } from '../workflows/sip-describe';
 import { activityAttempt } from './attempt';
+import type { TrunkInstance } from 'twilio/lib/rest/trunking/v1/trunk';
 import type { TwilioClient } from './twilio-client';
-import { failOnDefinitive, twilioErrorOf } from './twilio-errors';
+import { failOnDefinitive, goneIsDone, isTwilioNotFound as notFound, twilioErrorOf } from './twilio-errors';
 
 export interface SipActivityDeps {
   db: Db;
@@ -35,14 +36,8 @@ const LIST_IN_USE = new Set([21241, 21236]);
 /** Trunking lists have no filters and no tags: what the service creates carries its trunk in the name. */
 export const twilioListName = (trunkId: string, friendlyName: string) => `tp-${trunkId.replaceAll('-', '').slice(0, 12)}-${friendlyName}`;
 
-const notFound = (err: unknown) => twilioErrorOf(err)?.status === 404;
-/** Deleting what is already gone is done. */
-const goneIsDone = (err: unknown) => {
-  if (notFound(err)) return null;
-  return failOnDefinitive(err);
-};
 
-export const settingsOfSpec = (s: TrunkSpec): TrunkSettings => ({
+const settingsOfSpec = (s: TrunkSpec): TrunkSettings => ({
   friendlyName: s.friendlyName,
   domainName: s.domainName,
   secure: s.secure,
@@ -53,20 +48,7 @@ export const settingsOfSpec = (s: TrunkSpec): TrunkSettings => ({
   disasterRecoveryMethod: s.disasterRecovery ? s.disasterRecovery.method : null,
 });
 
-interface TwilioTrunk {
-  sid: string;
-  friendlyName: string;
-  domainName: string;
-  secure: boolean;
-  cnamLookupEnabled: boolean;
-  transferMode: string;
-  transferCallerId: string;
-  disasterRecoveryUrl: string | null;
-  disasterRecoveryMethod: string | null;
-  authTypeSet: string[] | null;
-}
-
-const settingsOfTrunk = (t: TwilioTrunk): TrunkSettings => ({
+const settingsOfTrunk = (t: TrunkInstance): TrunkSettings => ({
   friendlyName: t.friendlyName,
   domainName: t.domainName,
   secure: t.secure,
@@ -192,7 +174,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
 
   /** Reads a trunk and everything on it; null when Twilio no longer has it. */
   async function readTrunk(trunkSid: string): Promise<Omit<TrunkSnapshot, 'drift'> | null> {
-    const trunk = (await trunking.trunks(trunkSid).fetch().catch((err) => (notFound(err) ? null : Promise.reject(err)))) as TwilioTrunk | null;
+    const trunk = await trunking.trunks(trunkSid).fetch().catch((err) => (notFound(err) ? null : Promise.reject(err)));
     if (!trunk) return null;
     const t = trunking.trunks(trunkSid);
     // One after another: a worker's activity slots are sized to Twilio's per-account concurrency.

@@ -37,3 +37,12 @@ export function failOnDefinitive(err: unknown): never {
   }
   throw err;
 }
+
+/** A 404 from Twilio: the resource is not (or no longer) there. */
+export const isTwilioNotFound = (err: unknown) => twilioErrorOf(err)?.status === 404;
+
+/** For deletes and detaches: what is already gone counts as done; any other definitive answer fails. */
+export function goneIsDone(err: unknown): null {
+  if (isTwilioNotFound(err)) return null;
+  return failOnDefinitive(err);
+}

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { twilioListName } from '../../activities/sip';
 import { stack, twilioSdk, waitFor } from './stack';
 
 /** A trunk as the API shows it (the fields tests read). */
@@ -59,7 +60,7 @@ export async function atTwilio(domainName: string) {
 
 /** The account's 2010 SIP lists whose names carry a trunk id prefix (what the service created for it). */
 export async function listsFor(trunkId: string) {
-  const prefix = `tp-${trunkId.replaceAll('-', '').slice(0, 12)}-`;
+  const prefix = twilioListName(trunkId, '');
   const account = twilioSdk().api.v2010.accounts(stack.accountSid);
   return {
     credentialLists: (await account.sip.credentialLists.list()).filter((l) => l.friendlyName.startsWith(prefix)),
