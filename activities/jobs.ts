@@ -12,10 +12,10 @@ export function createJobActivities({ db }: { db: Db }) {
       await jobs.finishJob(db, input.jobId, input.status, input.outcome);
     },
     /** How a cancelled group of a job ended, item by item, as recorded (the group itself returns nothing then). */
-    async countJobItems(input: { jobId: string; phoneNumbers: string[] }): Promise<{ succeeded: number; failed: number; skipped: number; attempted: number }> {
+    async countJobItems(input: { jobId: string; phoneNumbers?: string[] }): Promise<{ succeeded: number; failed: number; skipped: number; attempted: number }> {
       const { rows } = await db.query<{ status: string; n: number }>(
-        `SELECT status, count(*)::int AS n FROM job_items WHERE job_id = $1 AND item_key = ANY($2) GROUP BY status`,
-        [input.jobId, input.phoneNumbers],
+        `SELECT status, count(*)::int AS n FROM job_items WHERE job_id = $1 AND ($2::text[] IS NULL OR item_key = ANY($2)) GROUP BY status`,
+        [input.jobId, input.phoneNumbers ?? null],
       );
       const n = (s: string) => rows.find((r) => r.status === s)?.n ?? 0;
       return { succeeded: n('succeeded'), failed: n('failed'), skipped: n('skipped'), attempted: n('succeeded') + n('failed') + n('skipped') };

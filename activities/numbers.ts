@@ -11,6 +11,8 @@ import type {
   PurchaseGroupResult,
   PurchaseInput,
   PurchaseOutcome,
+  PurchaseStreamInput,
+  PurchaseStreamResult,
   ReleaseBatchResult,
   ReleaseGroupInput,
   ReleaseNumberInput,
@@ -237,6 +239,122 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
       return { purchased: statuses.filter((x) => x === 'purchased').length, attempted: statuses.length, rejectedInARow, lastError };
     },
 
+    /**
+     * A bulk buy's batch as one stream: searches ahead while it buys, so Twilio's slots never idle between
+     * a search and the purchases it feeds. Exactly-N holds because a purchase starts only while the job's
+     * bought numbers plus purchases in flight are short of `boughtBefore + want`. Each purchase is the
+     * exactly-once one above. A retried stream (timeout, killed worker) resumes from PostgreSQL: what
+     * succeeded counts, nothing the job tried is tried again, and an unfinished purchase is reconciled with
+     * Twilio before anything new is bought. A cancelled job stops starting purchases; those in flight finish.
+     */
+    async purchaseNumbersFromSearch(input: PurchaseStreamInput): Promise<PurchaseStreamResult> {
+      const ctx = Context.current();
+      const start = await numbers.purchaseProgress(db, input.jobId);
+      const attempted = new Set(start.attempted);
+      const queue = [...start.inFlight]; // an earlier attempt's unfinished purchases go first
+      let purchased = start.succeeded - input.boughtBefore;
+      let inFlight = 0;
+      let triedHere = 0;
+      let rejectedInARow = 0;
+      let lastError: PurchaseStreamResult['lastError'];
+      let exhausted = false;
+      let failure: unknown;
+      let searching: Promise<void> | undefined;
+      const missing = () => input.want - purchased - inFlight;
+      const lanes = Math.max(1, Math.min(input.concurrency ?? 2 * twilioConcurrency, 2 * twilioConcurrency, input.want));
+
+      // Lanes that can't start a purchase wait for something to change: a purchase ended, a search returned.
+      let wake!: () => void;
+      let changed = new Promise<void>((r) => (wake = r));
+      const signal = () => {
+        const w = wake;
+        changed = new Promise<void>((r) => (wake = r));
+        w();
+      };
+      ctx.cancellationSignal.addEventListener('abort', signal);
+      const beat = () => ctx.heartbeat({ purchased, attempted: triedHere });
+      const timer = setInterval(beat, 1_000);
+
+      const search = async () => {
+        // Twilio may list numbers we are buying right now (they are still available): ask for enough to see past them.
+        const limit = Math.min(1000, inFlight + queue.length + 2 * Math.max(1, missing()));
+        const found = await withItemRetries(ctx, () =>
+          activities.searchAvailableNumbers({
+            type: 'local', areaCode: input.areaCode, contains: input.contains, voiceEnabled: input.capabilities?.voice,
+            smsEnabled: input.capabilities?.sms, mmsEnabled: input.capabilities?.mms, limit,
+          }),
+        );
+        const fresh = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n));
+        // Nothing new on a short page is the end of the area code's inventory; on a full page, numbers in
+        // flight may be hiding the rest, unless nothing is in flight.
+        if (fresh.length === 0 && (found.length < limit || inFlight === 0)) exhausted = true;
+        for (const n of fresh.slice(0, Math.max(0, missing() - queue.length))) {
+          attempted.add(n);
+          queue.push(n);
+        }
+      };
+      const refill = () => {
+        searching ??= search()
+          .catch((err) => void (failure = err))
+          .finally(() => {
+            searching = undefined;
+            signal();
+          });
+      };
+
+      const lane = async () => {
+        for (;;) {
+          if (failure) throw failure;
+          if (ctx.cancellationSignal.aborted || rejectedInARow >= input.maxRejectionsInARow || purchased >= input.want) return;
+          if (missing() <= 0) {
+            await changed; // every missing number has a purchase in flight; one may yet fail and need replacing
+            continue;
+          }
+          if (!exhausted && queue.length < Math.min(lanes, missing())) refill();
+          const phoneNumber = queue.shift();
+          if (phoneNumber === undefined) {
+            if (exhausted) return;
+            await changed;
+            continue;
+          }
+          inFlight += 1;
+          triedHere += 1;
+          let outcome: PurchaseOutcome;
+          try {
+            outcome = await withItemRetries(ctx, () =>
+              activities.purchaseNumber({
+                tenantId: input.tenantId, jobId: input.jobId, purchaseKey: `job-${input.jobId}:${phoneNumber}`, phoneNumber, config: input.config,
+              }),
+            );
+          } finally {
+            inFlight -= 1;
+            signal();
+          }
+          if (outcome.status === 'purchased') {
+            purchased += 1;
+            rejectedInARow = 0;
+          } else if (outcome.status === 'rejected') {
+            rejectedInARow += 1;
+            lastError = outcome.error;
+          }
+          beat();
+        }
+      };
+      try {
+        await Promise.all(Array.from({ length: lanes }, lane));
+        await searching;
+        if (failure) throw failure;
+      } finally {
+        clearInterval(timer);
+        ctx.cancellationSignal.removeEventListener('abort', signal);
+      }
+      if (purchased >= input.want) return { purchased, attempted: triedHere, stopReason: 'completed' };
+      // What finished is recorded; the workflow learns the count from PostgreSQL.
+      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
+      if (rejectedInARow >= input.maxRejectionsInARow) return { purchased, attempted: triedHere, stopReason: 'rejected', lastError };
+      return { purchased, attempted: triedHere, stopReason: 'inventory_exhausted', lastError };
+    },
+
     /** A bulk release's numbers, many per activity, the same way. */
     async releaseNumbers(input: ReleaseGroupInput): Promise<ReleaseBatchResult> {
       const done: Record<string, ReleaseOutcome['status']> = { ...((Context.current().info.heartbeatDetails as Record<string, ReleaseOutcome['status']> | undefined) ?? {}) };
@@ -277,17 +395,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
         Array.from({ length: lanes }, async () => {
           while (next < items.length && !ctx.cancellationSignal.aborted) {
             const item = items[next++]!;
-            // A blip (5xx, lost response) is retried here, reconciled by the item's own logic, rather than
-            // failing the whole group; only an item that keeps failing fails it (and Temporal retries it).
-            for (let attempt = 1; ; attempt++) {
-              try {
-                await fn(item);
-                break;
-              } catch (err) {
-                if (attempt >= ITEM_ATTEMPTS || ctx.cancellationSignal.aborted) throw err;
-                await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
-              }
-            }
+            await withItemRetries(ctx, () => fn(item));
             beat();
           }
         }),
@@ -297,5 +405,20 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     }
     // What finished is recorded; the workflow learns the counts from PostgreSQL.
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
+  }
+}
+
+/**
+ * One item of a group: a blip (5xx, lost response) is retried here, reconciled by the item's own logic,
+ * rather than failing the whole group; only an item that keeps failing fails it (and Temporal retries it).
+ */
+async function withItemRetries<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= ITEM_ATTEMPTS || ctx.cancellationSignal.aborted) throw err;
+      await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+    }
   }
 }

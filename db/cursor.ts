@@ -7,7 +7,20 @@ export interface Cursor {
   id: string;
 }
 
-const tsPattern = /^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?([+-]\d\d(:?\d\d)?|Z)$/;
+const tsPattern = /^(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d):(\d\d)(\.\d{1,6})?(?:([+-])(\d\d)(?::?(\d\d))?|Z)$/;
+
+/**
+ * Our own cursors carry PostgreSQL's text form of a real instant. A forged one shaped right but naming
+ * an impossible one (February 30th, hour 25) must be refused here: PostgreSQL would fail the query.
+ */
+function isRealTimestamp(ts: string): boolean {
+  const m = tsPattern.exec(ts);
+  if (!m) return false;
+  const [year, month, day, hour, minute, second, , , offH, offM] = m.slice(1).map((x) => (x === undefined ? 0 : Number(x)));
+  const date = new Date(Date.UTC(year!, month! - 1, day!));
+  const dayExists = date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day;
+  return year! >= 1 && dayExists && hour! < 24 && minute! < 60 && second! < 60 && offH! <= 15 && offM! < 60;
+}
 const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class InvalidCursorError extends Error {
@@ -21,7 +34,7 @@ export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.ts, c.i
 export function decodeCursor(raw: string): Cursor {
   try {
     const [ts, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ts === 'string' && typeof id === 'string' && tsPattern.test(ts) && uuidPattern.test(id)) return { ts, id };
+    if (typeof ts === 'string' && typeof id === 'string' && isRealTimestamp(ts) && uuidPattern.test(id)) return { ts, id };
   } catch {
     /* fall through */
   }

@@ -200,3 +200,23 @@ export async function markReleased(db: Db, id: string, job: { jobId: string } | 
     return toPhoneNumber(row);
   });
 }
+
+/**
+ * Where a bulk buy's purchases stand, from PostgreSQL alone: how many succeeded, every number the job has
+ * tried (never to be tried again), and the purchases whose outcome is not known yet (an attempt died
+ * mid-call): those are reconciled with Twilio before anything new is bought.
+ */
+export async function purchaseProgress(db: Db, jobId: string): Promise<{ succeeded: number; attempted: string[]; inFlight: string[] }> {
+  const { rows } = await db.query<{ phone_number: string; state: 'succeeded' | 'ended' | 'in_flight' }>(
+    `SELECT item_key AS phone_number, CASE WHEN status = 'succeeded' THEN 'succeeded' ELSE 'ended' END AS state
+       FROM job_items WHERE job_id = $1
+     UNION ALL
+     SELECT phone_number, 'in_flight' FROM phone_numbers WHERE job_id = $1 AND status = 'purchasing'`,
+    [jobId],
+  );
+  return {
+    succeeded: rows.filter((r) => r.state === 'succeeded').length,
+    attempted: [...new Set(rows.map((r) => r.phone_number))],
+    inFlight: rows.filter((r) => r.state === 'in_flight').map((r) => r.phone_number),
+  };
+}

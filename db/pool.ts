@@ -2,8 +2,8 @@ import pg from 'pg';
 
 export type Db = pg.Pool;
 
-export function createPool(connectionString: string, max = 10): Db {
-  const pool = new pg.Pool({ connectionString, max });
+export function createPool(connectionString: string, max = 10, opts: { idleTimeoutMillis?: number } = {}): Db {
+  const pool = new pg.Pool({ connectionString, max, ...opts });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   return pool;
@@ -23,4 +23,14 @@ export async function inTransaction<T>(db: Db, fn: (c: pg.PoolClient) => Promise
   } finally {
     client.release();
   }
+}
+
+/**
+ * Opens the pool's connections up front. A bulk job's first wave is hundreds of purchases recorded at once:
+ * opening a PostgreSQL connection (a backend process each) for every one of them then would stall that wave.
+ */
+export async function warmPool(db: Db, connections: number): Promise<void> {
+  // Best effort: a server short of connections slots is the pool's concern later, not a reason not to start.
+  const clients = await Promise.allSettled(Array.from({ length: connections }, () => db.connect()));
+  for (const c of clients) if (c.status === 'fulfilled') c.value.release();
 }

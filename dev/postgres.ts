@@ -21,6 +21,8 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     persistent: opts.persistent,
     // PostgreSQL refuses to run as root; the package then runs it as a dedicated user.
     createPostgresUser: true,
+    // A worker keeps TWILIO_MAX_CONCURRENCY + 10 connections; tests and benchmarks run several at once.
+    postgresFlags: ['-c', 'max_connections=400'],
     onLog: () => undefined,
     onError: (e: unknown) => process.stderr.write(`[postgres] ${String(e)}\n`),
   });

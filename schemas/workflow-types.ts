@@ -74,6 +74,8 @@ export interface BuyBatchInput {
   config: NumberConfig;
   /** An optional lower limit than the account's TWILIO_MAX_CONCURRENCY. */
   concurrency?: number;
+  /** Numbers the job had bought before this batch (streamed purchases count the job's items against it). */
+  boughtBefore?: number;
 }
 
 /** One group of purchases made by one activity, concurrently (the account-wide limiter bounds Twilio). */
@@ -91,6 +93,31 @@ export interface PurchaseGroupResult {
   purchased: number;
   attempted: number;
   rejectedInARow: number;
+  lastError?: TwilioErrorInfo;
+}
+
+/**
+ * A batch's purchases as one stream: the activity searches (ahead, while it buys) and buys until the job
+ * has `boughtBefore + want` numbers, never with more purchases in flight than are still missing.
+ */
+export interface PurchaseStreamInput {
+  tenantId: string;
+  jobId: string;
+  areaCode: string;
+  contains?: string;
+  capabilities?: BulkBuyRequest['capabilities'];
+  config: NumberConfig;
+  /** Numbers the job had bought when this batch started (the job's succeeded items). */
+  boughtBefore: number;
+  want: number;
+  concurrency?: number;
+  maxRejectionsInARow: number;
+}
+
+export interface PurchaseStreamResult {
+  purchased: number;
+  attempted: number;
+  stopReason: StopReason;
   lastError?: TwilioErrorInfo;
 }
 

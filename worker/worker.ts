@@ -6,7 +6,7 @@ import { checkA2pSetup } from '../activities/a2p-setup';
 import { createTwilioClient } from '../activities/twilio-client';
 import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
+import { createPool, warmPool } from '../db/pool';
 import { SecretBox } from '../db/secrets';
 import { PgTwilioLimiter } from '../activities/twilio-limiter';
 
@@ -29,8 +29,10 @@ const quietBundlerLogger = {
 
 /** Creates the worker with real dependencies: PostgreSQL, the Twilio SDK (sandbox or real) and Temporal. */
 export async function createWorker(config: Config) {
-  const db = createPool(config.DATABASE_URL, config.TWILIO_MAX_CONCURRENCY + 10);
+  // Connections stay open while the worker is busy at all (a minute idle), and are opened before work arrives.
+  const db = createPool(config.DATABASE_URL, config.TWILIO_MAX_CONCURRENCY + 10, { idleTimeoutMillis: 60_000 });
   await migrate(db);
+  await warmPool(db, config.TWILIO_MAX_CONCURRENCY + 10);
   // TWILIO_MAX_CONCURRENCY is the account's: every worker process draws from the same slots.
   const limiter = await PgTwilioLimiter.start(db, config.DATABASE_URL, { accountSid: config.TWILIO_ACCOUNT_SID, slots: config.TWILIO_MAX_CONCURRENCY });
   const twilio = createTwilioClient({

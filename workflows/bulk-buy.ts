@@ -9,11 +9,18 @@ import { cancelJobSignal } from './definitions';
 export const BUY_BATCH_SIZE = 100;
 /** With purchases grouped into activities a batch's history stays small, so batches are larger. */
 export const GROUPED_BATCH_SIZE = 1000;
+/** A streamed batch is one activity whatever its size: batches only bound how much one retry may redo. */
+export const STREAMED_BATCH_SIZE = 5000;
 /**
  * Version marker: purchases made by group activities (many numbers per activity, progress in heartbeats)
  * instead of one activity per number. Jobs started before it replay the old way.
  */
 export const GROUPED_PURCHASES = 'grouped-purchases';
+/**
+ * Version marker: a batch is one activity that searches ahead while it buys (no idle Twilio slots between
+ * rounds), counting the job's items against its target. Jobs started before it replay the grouped way.
+ */
+export const STREAMED_PURCHASES = 'streamed-purchases';
 /** Definitive rejections in a row (auth, account limits, ...) that stop a batch instead of trying every candidate. */
 const MAX_REJECTIONS_IN_A_ROW = 5;
 
@@ -45,7 +52,8 @@ export async function bulkBuyNumbers(input: BulkBuyInput): Promise<JobOutcome> {
           tenantId,
           jobId,
           areaCode,
-          want: Math.min(patched(GROUPED_PURCHASES) ? GROUPED_BATCH_SIZE : BUY_BATCH_SIZE, request.quantity - progress.bought),
+          want: Math.min(batchSize(), request.quantity - progress.bought),
+          boughtBefore: progress.bought,
           contains: request.contains,
           capabilities: request.capabilities,
           config: request.config,
@@ -74,6 +82,12 @@ export async function bulkBuyNumbers(input: BulkBuyInput): Promise<JobOutcome> {
   const outcome = describeOutcome(input, progress, cancelRequested, rejection);
   await db.finishJob({ jobId, status: outcome.status, outcome: outcome.outcome });
   return outcome.outcome;
+}
+
+/** Numbers per child batch, by the version of the purchase logic this job runs. */
+function batchSize(): number {
+  if (patched(STREAMED_PURCHASES)) return STREAMED_BATCH_SIZE;
+  return patched(GROUPED_PURCHASES) ? GROUPED_BATCH_SIZE : BUY_BATCH_SIZE;
 }
 
 function describeOutcome(
@@ -130,6 +144,26 @@ export async function buyNumbersBatch(input: BuyBatchInput): Promise<BuyBatchRes
   let bought = 0;
   let rejectedInARow = 0;
   let lastError: BuyBatchResult['lastError'];
+
+  if (patched(STREAMED_PURCHASES)) {
+    if (cancelled) return { bought, attempted: 0, stopReason: 'cancelled' };
+    const boughtBefore = input.boughtBefore ?? 0;
+    group = new CancellationScope();
+    try {
+      const result = await group.run(() =>
+        groups.purchaseNumbersFromSearch({
+          tenantId: input.tenantId, jobId: input.jobId, areaCode: input.areaCode, contains: input.contains, capabilities: input.capabilities,
+          config: input.config, boughtBefore, want: input.want, concurrency: input.concurrency, maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
+        }),
+      );
+      return { bought: result.purchased, attempted: result.attempted, stopReason: result.stopReason, lastError: result.lastError };
+    } catch (err) {
+      if (!isCancellation(err)) throw err;
+      // The stream stopped starting purchases and finished those in flight: count what the job has.
+      const counted = await db.countJobItems({ jobId: input.jobId });
+      return { bought: counted.succeeded - boughtBefore, attempted: counted.attempted, stopReason: 'cancelled' };
+    }
+  }
 
   while (bought < input.want && !cancelled) {
     const need = input.want - bought;

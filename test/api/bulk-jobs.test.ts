@@ -46,6 +46,13 @@ describe('bulk buy', () => {
     expect(JSON.stringify(stats)).toMatch(/droppedAfterCommit/);
     expect(await ownedInSandbox('+1209')).toHaveLength(200);
     expect(await liveRowsOfJob(job.id)).toBe(200);
+    // The job's counts (kept by a trigger) agree with its per-item rows, failed candidates included.
+    const { rows } = await api.db.query(
+      `SELECT count(*) FILTER (WHERE status = 'succeeded')::int AS succeeded, count(*) FILTER (WHERE status = 'failed')::int AS failed
+         FROM job_items WHERE job_id = $1`,
+      [job.id],
+    );
+    expect(job.counts).toMatchObject(rows[0]);
   });
 
   it('reports inventory exhaustion instead of hanging, and uses fallback area codes', async () => {

@@ -5,6 +5,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
 import type { JobOutcome } from '../../schemas/jobs';
+import type { TwilioErrorInfo } from '../../schemas/common';
 import type { PurchaseInput, PurchaseOutcome } from '../../schemas/workflow-types';
 import { bulkBuyNumbers } from '../../workflows';
 import { stack } from '../helpers/stack';
@@ -35,7 +36,20 @@ function fakeTwilio(opts: { inventory: number; outcome: (n: string, i: number) =
   const bought = new Map<string, number>();
   const purchaseKeys = new Set<string>();
   let calls = 0;
+  const triedByJob = new Set<string>();
   let finished: { status: string; outcome: JobOutcome } | undefined;
+  /** One purchase through the fake, counted the way the real group activities count. */
+  const buyInto = async (t: Tally, input: { tenantId: string; jobId: string; config: PurchaseInput['config'] }, phoneNumber: string) => {
+    t.attempted += 1;
+    const o = await activities.purchaseNumber!({ tenantId: input.tenantId, jobId: input.jobId, purchaseKey: `job-${input.jobId}:${phoneNumber}`, phoneNumber, config: input.config });
+    if (o.status === 'purchased') {
+      t.purchased += 1;
+      t.rejectedInARow = 0;
+    } else if (o.status === 'rejected') {
+      t.rejectedInARow += 1;
+      t.lastError = o.error;
+    }
+  };
   const activities: Partial<Activities> = {
     async searchAvailableNumbers(q) {
       return [...available].slice(0, q.limit).map((phoneNumber) => ({
@@ -60,29 +74,35 @@ function fakeTwilio(opts: { inventory: number; outcome: (n: string, i: number) =
     async finishJob(input) {
       finished = input;
     },
-    // The group activity, as the real one does it: each candidate bought once, stopping on rejections in a row.
-    async purchaseNumbers(input) {
-      let purchased = 0;
-      let rejectedInARow = 0;
-      let attempted = 0;
-      let lastError;
-      for (const phoneNumber of input.candidates) {
-        if (rejectedInARow >= input.maxRejectionsInARow) break;
-        attempted += 1;
-        const o = await activities.purchaseNumber!({ tenantId: input.tenantId, jobId: input.jobId, purchaseKey: `job-${input.jobId}:${phoneNumber}`, phoneNumber, config: input.config });
-        if (o.status === 'purchased') {
-          purchased += 1;
-          rejectedInARow = 0;
-        } else if (o.status === 'rejected') {
-          rejectedInARow += 1;
-          lastError = o.error;
-        }
+    // The streamed batch, as the real one does it (one purchase at a time here): the job's numbers are
+    // never tried twice, purchases stop at `want`, on rejections in a row, or when the search finds nothing new.
+    async purchaseNumbersFromSearch(input) {
+      const t = newTally();
+      while (t.purchased < input.want) {
+        if (t.rejectedInARow >= input.maxRejectionsInARow) return { ...t, stopReason: 'rejected' };
+        const found = await activities.searchAvailableNumbers!({ type: 'local', areaCode: input.areaCode, limit: 1000 });
+        const phoneNumber = found.map((n) => n.phoneNumber).find((n) => !triedByJob.has(n));
+        if (!phoneNumber) return { ...t, stopReason: 'inventory_exhausted' };
+        triedByJob.add(phoneNumber);
+        await buyInto(t, input, phoneNumber);
       }
-      return { purchased, attempted, rejectedInARow, lastError };
+      return { ...t, stopReason: 'completed' };
+    },
+    // The group activity of jobs started before streamed purchases: each candidate bought once, stopping on rejections in a row.
+    async purchaseNumbers(input) {
+      const t = newTally();
+      for (const phoneNumber of input.candidates) {
+        if (t.rejectedInARow >= input.maxRejectionsInARow) break;
+        await buyInto(t, input, phoneNumber);
+      }
+      return t;
     },
   };
   return { activities, bought, finished: () => finished };
 }
+
+type Tally = { purchased: number; attempted: number; rejectedInARow: number; lastError?: TwilioErrorInfo };
+const newTally = (): Tally => ({ purchased: 0, attempted: 0, rejectedInARow: 0 });
 
 async function run(fake: ReturnType<typeof fakeTwilio>, request: Record<string, unknown>) {
   const taskQueue = `wf-test-${randomUUID()}`;
@@ -93,7 +113,7 @@ async function run(fake: ReturnType<typeof fakeTwilio>, request: Record<string, 
     args: [{ tenantId: 't', jobId: randomUUID(), request: { fallbackAreaCodes: [], config: {}, concurrency: 8, ...request } as never }],
   });
   const outcome = await worker.runUntil(handle.result());
-  await recordHistory(`bulk-buy-grouped-${String(request.areaCode)}-${String(request.quantity)}`, handle);
+  await recordHistory(`bulk-buy-streamed-${String(request.areaCode)}-${String(request.quantity)}`, handle);
   return outcome;
 }
 
