@@ -1,4 +1,4 @@
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -8,6 +8,7 @@ import { redactPaths } from '../config/logger';
 import type { Db } from '../db/pool';
 import { errorHandler } from './errors';
 import { registerAuth } from './plugins/auth';
+import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
 import { a2pActionRoutes } from './routes/a2p-actions';
 import { a2pRoutes } from './routes/a2p';
 import { availableNumbersRoutes } from './routes/available-numbers';
@@ -32,10 +33,17 @@ export async function buildApp(
 ) {
   const app = Fastify({
     logger: opts.logger ?? { level: deps.config.LOG_LEVEL, redact: { paths: redactPaths, censor: '[redacted]' } },
+    clientErrorHandler,
+    // A malformed URL escape, a path parameter over maxParamLength: the API's shape, not Fastify's.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode ?? 400;
+      return (reply as unknown as FastifyReply).code(status).send({ error: { code: codeForStatus[status] ?? 'invalid_request', message: err.message } });
+    },
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  registerErrorShapes(app);
 
   await app.register(swagger, {
     openapi: {
@@ -54,7 +62,7 @@ export async function buildApp(
 
   const full: ApiDeps = {
     ...deps,
-    runner: { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, syncTimeoutMs: deps.config.API_SYNC_TIMEOUT_MS },
+    runner: { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, syncTimeoutMs: deps.config.API_SYNC_TIMEOUT_MS, temporalTimeoutMs: deps.config.API_TEMPORAL_TIMEOUT_MS },
   };
   await app.register(healthRoutes, full);
   await app.register(webhookRoutes, full);

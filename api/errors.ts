@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { InvalidCursorError } from '../db/cursor';
+import { codeForStatus } from './plugins/error-shapes';
+import { TemporalUnavailableError } from './temporal-calls';
 import type { TwilioErrorInfo } from '../schemas/common';
 
 /** An error the API answers with its own status and code. */
@@ -47,13 +49,34 @@ export function errorHandler(err: FastifyError, req: FastifyRequest, reply: Fast
     return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message, ...err.extra } });
   }
   if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-    return reply.code(err.statusCode).send({ error: { code: (err.code ?? 'bad_request').toLowerCase(), message: err.message } });
+    // Fastify's own refusals (body too large, media type, bad URL escape, ...): the API's codes, not FST_ERR_*.
+    return reply.code(err.statusCode).send({ error: { code: codeForStatus[err.statusCode] ?? 'invalid_request', message: err.message } });
+  }
+  const unavailable = unavailableService(err);
+  if (unavailable) {
+    req.log.warn({ err }, `${unavailable} unavailable`);
+    return reply
+      .code(503)
+      .header('retry-after', String(RETRY_AFTER_SECONDS))
+      .send({ error: { code: 'service_unavailable', message: `${unavailable} is unavailable; retry in a few seconds` } });
   }
   req.log.error({ err }, 'request failed');
-  const unavailable = /UNAVAILABLE|ECONNREFUSED|DEADLINE_EXCEEDED|Connection/i.test(String(err.message));
-  return reply.code(unavailable ? 503 : 500).send({
-    error: unavailable
-      ? { code: 'service_unavailable', message: 'a backing service is unavailable; retry shortly' }
-      : { code: 'internal_error', message: 'internal error' },
-  });
+  return reply.code(500).send({ error: { code: 'internal_error', message: 'internal error' } });
+}
+
+const RETRY_AFTER_SECONDS = 5;
+
+/**
+ * Which backing service an error says is away, if any: PostgreSQL starting up, shutting down or in
+ * recovery (SQLSTATE class 57P0x), a lost or refused connection (class 08, socket errors), or Temporal
+ * not answering in time. Those are a 503 with Retry-After, never a 500.
+ */
+function unavailableService(err: unknown): 'PostgreSQL' | 'Temporal' | 'a backing service' | null {
+  if (err instanceof TemporalUnavailableError) return 'Temporal';
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (/^57P0\d$/.test(code) || /^08/.test(code)) return 'PostgreSQL';
+  const message = String((err as Error)?.message ?? '');
+  if (/ECONNREFUSED|ECONNRESET|Connection terminated|timeout exceeded when trying to connect|the database system is/i.test(message)) return 'PostgreSQL';
+  if (/UNAVAILABLE|DEADLINE_EXCEEDED/.test(message)) return 'a backing service';
+  return null;
 }

@@ -10,12 +10,15 @@ import type { TwilioErrorInfo } from '../schemas/common';
 import type { BulkBuyRequest, BulkReleaseRequest, JobKind } from '../schemas/jobs';
 import { bulkBuyNumbers, bulkReleaseNumbers } from '../workflows';
 import { HttpError } from './errors';
+import { boundedTemporalCall } from './temporal-calls';
 
 export const PENDING = Symbol('pending');
 
 export interface RunnerSettings {
   taskQueue: string;
   syncTimeoutMs: number;
+  /** How long a start or signal waits for Temporal before the request answers without it. */
+  temporalTimeoutMs: number;
 }
 
 /** Finds Twilio's code and message in a failed workflow's cause chain. */
@@ -54,7 +57,7 @@ export async function runShortWorkflow<W extends Workflow>(
   args: Parameters<W>,
 ): Promise<Awaited<ReturnType<W>> | typeof PENDING> {
   const options = { taskQueue: s.taskQueue, workflowId, args, workflowIdConflictPolicy: 'USE_EXISTING' as const };
-  const handle = await client.workflow.start(workflow, options as unknown as WorkflowStartOptions<W>);
+  const handle = await boundedTemporalCall(client, s.temporalTimeoutMs, () => client.workflow.start(workflow, options as unknown as WorkflowStartOptions<W>));
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<typeof PENDING>((resolve) => {
     timer = setTimeout(() => resolve(PENDING), s.syncTimeoutMs);

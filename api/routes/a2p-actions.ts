@@ -27,12 +27,13 @@ import {
   a2pSubmitBusinessProfile,
 } from '../../workflows';
 import type { ApiDeps } from '../app';
+import { idempotencyKeyOf } from '../idempotency';
 import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
 const Pending = z.object({ status: z.literal('pending'), message: z.string() });
 const Headers = z.object({ 'idempotency-key': IdempotencyKey.optional() });
-const errors = { 400: ErrorBody, 404: ErrorBody };
+const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 
 /**
  * The seed's single A2P actions, each a short workflow over the registration's activities, for teams
@@ -63,7 +64,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       },
     },
     async (req, reply) => {
-      const key = req.headers['idempotency-key'] ?? randomUUID();
+      const key = await idempotencyKeyOf(deps.db, req, 'a2p.business-profiles');
       const b = req.body;
       if (b.kind === 'a2p_trust_product') {
         const profile = await owned('profiles', req.tenant.id, b.customerProfileSid, 'customer profile');
@@ -135,7 +136,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       },
     },
     async (req, reply) => {
-      const key = req.headers['idempotency-key'] ?? randomUUID();
+      const key = await idempotencyKeyOf(deps.db, req, 'a2p.brands');
       const profile = await owned('profiles', req.tenant.id, req.body.customerProfileSid, 'customer profile');
       const product = await owned('profiles', req.tenant.id, req.body.trustProductSid, 'trust product');
       if (profile.kind !== 'customer_profile' || product.kind !== 'trust_product') {
@@ -181,7 +182,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
       },
     },
     async (req, reply) => {
-      const key = req.headers['idempotency-key'] ?? randomUUID();
+      const key = await idempotencyKeyOf(deps.db, req, 'a2p.campaigns');
       await owned('brands', req.tenant.id, req.body.brandSid, 'brand');
       const result = await run(a2pCreateCampaignAction, actionId(req.tenant.id, 'campaign', key), [
         { tenantId: req.tenant.id, key, brandSid: req.body.brandSid, friendlyName: req.body.friendlyName, campaign: req.body.campaign },

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
@@ -12,6 +13,7 @@ import { tenantPrefix } from '../../schemas/workflow-ids';
 import { a2pCorrectionsUpdate } from '../../workflows/a2p-registration';
 import { startRegistrationWorkflow } from '../registration-runner';
 import type { ApiDeps } from '../app';
+import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 
 const RegistrationParams = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
@@ -43,7 +45,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'Start a registration (runs preflight first; refuses a draft that fails it)',
         headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
         body: z.record(z.string(), z.unknown()).describe('A registration draft (see RegistrationDraft)'),
-        response: { 202: RegistrationView, 400: z.unknown() },
+        response: { 202: RegistrationView, 400: z.unknown(), 409: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -73,8 +75,13 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         idempotencyKey: req.headers['idempotency-key'] ?? null,
         workflowId: `${tenantPrefix(req.tenant.id)}/a2p-${id}`,
       });
+      if (created.view.id !== id && !isDeepStrictEqual(created.draft, JSON.parse(JSON.stringify(draft)))) {
+        throw new HttpError(409, 'idempotency_conflict', 'Idempotency-Key was already used for a different registration');
+      }
       if (created.view.status === 'queued') {
-        await startRegistrationWorkflow(deps.temporal, deps.config, { id: created.view.id, tenantId: req.tenant.id, draft: created.draft as RegistrationDraft, workflowId: created.workflowId });
+        await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'registration', id: created.view.id }, () =>
+          startRegistrationWorkflow(deps.temporal, deps.config, { id: created.view.id, tenantId: req.tenant.id, draft: created.draft as RegistrationDraft, workflowId: created.workflowId }),
+        );
       }
       return reply.code(202).header('location', `/v1/a2p/registrations/${created.view.id}`).send(created.view);
     },
@@ -126,7 +133,10 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
       if (!found) throw notFound('registration');
       try {
-        await deps.temporal.workflow.getHandle(found.workflowId).executeUpdate(a2pCorrectionsUpdate, { args: [req.body] });
+        // The update waits for the workflow to take it: bounded like a short call.
+        await boundedTemporalCall(deps.temporal, deps.runner.syncTimeoutMs, () =>
+          deps.temporal.workflow.getHandle(found.workflowId).executeUpdate(a2pCorrectionsUpdate, { args: [req.body] }),
+        );
       } catch (err) {
         if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'corrections_refused', (err.cause as Error | undefined)?.message ?? err.message);
         if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'registration_finished', 'the registration is no longer running');
@@ -147,7 +157,9 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       if (found.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${found.view.status}`);
       // Signal-with-start: a registration whose workflow never started (the API died) is cancelled through it too.
       try {
-        await startRegistrationWorkflow(deps.temporal, deps.config, { id: found.view.id, tenantId: req.tenant.id, draft: found.draft as RegistrationDraft, workflowId: found.workflowId }, { cancel: true });
+        await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () =>
+          startRegistrationWorkflow(deps.temporal, deps.config, { id: found.view.id, tenantId: req.tenant.id, draft: found.draft as RegistrationDraft, workflowId: found.workflowId }, { cancel: true }),
+        );
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'registration_finished', 'the registration has just finished');
         throw err;

@@ -19,6 +19,7 @@ import {
 import { jobWorkflowId } from '../../schemas/workflow-ids';
 import { cancelJobSignal } from '../../workflows/definitions';
 import type { ApiDeps } from '../app';
+import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 import { startJobWorkflow } from '../workflow-runner';
 
@@ -50,7 +51,9 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       throw new HttpError(409, 'idempotency_conflict', 'idempotencyKey was already used for a different request');
     }
     if (job.status === 'queued') {
-      await startJobWorkflow(deps.temporal, deps.runner.taskQueue, { id: job.id, tenantId, kind, params, workflowId });
+      await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'job', id: job.id }, () =>
+        startJobWorkflow(deps.temporal, deps.runner.taskQueue, { id: job.id, tenantId, kind, params, workflowId }),
+      );
     }
     return reply
       .code(202)
@@ -154,7 +157,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       if (isFinished(job.status)) throw new HttpError(409, 'job_finished', `job already ${job.status}`);
       await markJobCancelling(deps.db, req.tenant.id, job.id);
       try {
-        await deps.temporal.workflow.getHandle(job.workflowId).signal(cancelJobSignal);
+        await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () => deps.temporal.workflow.getHandle(job.workflowId).signal(cancelJobSignal));
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
         // Never started (queued): nothing ran, so the job simply ends here.

@@ -8,6 +8,7 @@ import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNu
 import { numberOpWorkflowId } from '../../schemas/workflow-ids';
 import { buyNumber, configureNumber, releaseNumber } from '../../workflows';
 import type { ApiDeps } from '../app';
+import { idempotencyKeyOf } from '../idempotency';
 import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
@@ -70,7 +71,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     },
     async (req, reply) => {
       const { phoneNumber, ...config } = req.body;
-      const requestId = req.headers['idempotency-key'] ?? randomUUID();
+      const requestId = await idempotencyKeyOf(deps.db, req, 'numbers.buy');
       const result = await runShortWorkflow(
         deps.temporal,
         deps.runner,

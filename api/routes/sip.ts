@@ -32,6 +32,8 @@ import {
 import type { DesiredNumber, SipOperationInput } from '../../schemas/sip-workflow';
 import { sipInspectTrunk } from '../../workflows';
 import type { ApiDeps } from '../app';
+import { startOrLeaveQueued } from '../temporal-calls';
+import { claimIdempotencyKey } from '../../db/idempotency';
 import { HttpError, notFound } from '../errors';
 import {
   checkDomain,
@@ -80,7 +82,9 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       if (err instanceof TrunkBusyError) throw new HttpError(409, 'trunk_busy', `${err.message}; retry when its operation has finished`);
       throw err;
     }
-    await startOperationWorkflow(deps.temporal, taskQueue, workflowId, input);
+    await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'operation', id: operationId }, () =>
+      startOperationWorkflow(deps.temporal, taskQueue, workflowId, input),
+    );
     return reply.code(202).send(await trunkView(deps.db, row));
   }
 
@@ -102,6 +106,11 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (req, reply) => {
       const tenantId = req.tenant.id;
       const key = req.headers['idempotency-key'] ?? null;
+      // Passwords are left out of what the key is compared with: their hash would be kept.
+      const comparable = JSON.parse(JSON.stringify(req.body, (k, v) => (k === 'password' ? undefined : v))) as unknown;
+      if (key && !(await claimIdempotencyKey(deps.db, { tenantId, scope: 'sip.trunks', key, request: comparable }))) {
+        throw new HttpError(409, 'idempotency_conflict', 'Idempotency-Key was already used for a different request');
+      }
       if (key) {
         const { rows } = await deps.db.query<{ id: string }>('SELECT id FROM sip_trunks WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, key]);
         const earlier = rows[0] ? await findTrunk(deps.db, tenantId, rows[0].id) : null;
@@ -128,7 +137,11 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         if ((err as { code?: string }).code === '23505') await checkDomain(deps.db, spec.domainName);
         throw err;
       }
-      if (created.created) await startOperationWorkflow(deps.temporal, taskQueue, workflowId, input);
+      if (created.created) {
+        await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'operation', id: created.trunk.id }, () =>
+          startOperationWorkflow(deps.temporal, taskQueue, workflowId, input),
+        );
+      }
       return reply.code(202).header('location', `/v1/sip/trunks/${created.trunk.id}`).send(await trunkView(deps.db, created.trunk));
     },
   );

@@ -6,6 +6,7 @@ import type { A2pStatusEvent } from '../../schemas/a2p-workflow';
 import { a2pStatusSignal } from '../../workflows/a2p-registration';
 import type { ApiDeps } from '../app';
 import { HttpError } from '../errors';
+import { boundedTemporalCall, TemporalUnavailableError } from '../temporal-calls';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -75,27 +76,41 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       [target.registrationId, `${via}: ${event.kind.replaceAll('_', ' ')} ${event.sid} ${event.status}`, JSON.stringify(event)],
     );
     try {
-      await deps.temporal.workflow.getHandle(target.workflowId).signal(a2pStatusSignal, event);
+      await boundedTemporalCall(deps.temporal, deps.config.API_TEMPORAL_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(target.workflowId).signal(a2pStatusSignal, event));
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false; // finished or never started: nothing to wake
+      if (err instanceof TemporalUnavailableError) return false; // the workflow's own polling picks the change up
       throw err;
     }
   }
 
+  /** Refuses a body of another media type than the webhook's own, before anything reads it. */
+  function requireMediaType(req: FastifyRequest, type: string) {
+    const sent = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (sent !== type) throw new HttpError(415, 'unsupported_media_type', `this webhook accepts ${type} bodies only`);
+  }
+
   app.post('/webhooks/twilio/status-callback', { schema: { hide: true } }, async (req) => {
-    const params = (req.body ?? {}) as Record<string, string>;
+    // Twilio posts status callbacks form-encoded: fields are strings (a repeated field, a list of them).
+    requireMediaType(req, 'application/x-www-form-urlencoded');
+    const params = (req.body ?? {}) as Record<string, string | string[]>;
+    const field = Object.entries(params).find(([, v]) => typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string')));
+    if (field) throw new HttpError(400, 'invalid_request', `${field[0]}: is not a form field value`, { fields: [{ field: field[0], message: 'is not a form field value' }] });
     verify(req, (sig) => twilio.validateRequest(token, sig, publicUrl(req), params));
-    const sid = params.BundleSid ?? '';
-    const key = `callback:${req.headers['i-twilio-idempotency-token'] ?? `${sid}:${params.Status}`}`;
-    if (!(await firstTime(key, 'status-callback', sid, params.Status ?? null))) return { accepted: true, duplicate: true, signalled: false };
+    const value = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+    const sid = value('BundleSid') ?? '';
+    const status = value('Status');
+    const key = `callback:${req.headers['i-twilio-idempotency-token'] ?? `${sid}:${status}`}`;
+    if (!(await firstTime(key, 'status-callback', sid, status ?? null))) return { accepted: true, duplicate: true, signalled: false };
     const target = await targetOf('SELECT registration_id FROM a2p_profiles WHERE profile_sid = $1', sid);
     const { rows } = await deps.db.query('SELECT kind FROM a2p_profiles WHERE profile_sid = $1', [sid]);
-    const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: params.Status ?? '' }, 'Trust Hub status callback');
+    const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: status ?? '' }, 'Trust Hub status callback');
     return { accepted: true, duplicate: false, signalled, registrationId: target?.registrationId ?? null };
   });
 
   app.post('/webhooks/twilio/events', { schema: { hide: true } }, async (req) => {
+    requireMediaType(req, 'application/json');
     verify(req, (sig) => twilio.validateRequestWithBody(token, sig, publicUrl(req), req.rawBody ?? ''));
     const events = Array.isArray(req.body) ? (req.body as { id?: string; type?: string; data?: Record<string, string> }[]) : [];
     let signalled = 0;

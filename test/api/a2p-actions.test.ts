@@ -36,6 +36,10 @@ it('create_business_profile → submit → register_brand → get_brand_status �
   // Same key, same bundle: nothing new at Twilio.
   const again = await call('POST', '/v1/a2p/business-profiles', { ...alice.headers, 'idempotency-key': 'profile-1' }, profileBody);
   expect(again.json().sid).toBe(profile.sid);
+  // Same key, another request: refused like a job's, never answered with the first bundle.
+  const conflicting = await call('POST', '/v1/a2p/business-profiles', { ...alice.headers, 'idempotency-key': 'profile-1' }, { ...profileBody, business: { ...d.business, name: 'Other Name LLC' } });
+  expect(conflicting.statusCode).toBe(409);
+  expect(conflicting.json().error.code).toBe('idempotency_conflict');
   const named = await twilioSdk().trusthub.v1.customerProfiles.list({ friendlyName: 'tp:profile-1' });
   expect(named.map((p) => p.sid)).toEqual([profile.sid]);
 
