@@ -9,6 +9,8 @@ import type { Db } from '../db/pool';
 import { errorHandler } from './errors';
 import { registerAuth } from './plugins/auth';
 import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
+import { declareCommonErrors } from './plugins/openapi-errors';
+import { refuseUnstorableText } from './plugins/text-guard';
 import { a2pActionRoutes } from './routes/a2p-actions';
 import { a2pRoutes } from './routes/a2p';
 import { availableNumbersRoutes } from './routes/available-numbers';
@@ -44,6 +46,7 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   registerErrorShapes(app);
+  declareCommonErrors(app);
 
   await app.register(swagger, {
     openapi: {
@@ -69,6 +72,7 @@ export async function buildApp(
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db);
+      refuseUnstorableText(v1);
       await v1.register(availableNumbersRoutes, full);
       await v1.register(numbersRoutes, full);
       await v1.register(jobsRoutes, full);

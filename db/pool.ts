@@ -3,7 +3,8 @@ import pg from 'pg';
 export type Db = pg.Pool;
 
 export function createPool(connectionString: string, max = 10, opts: { idleTimeoutMillis?: number } = {}): Db {
-  const pool = new pg.Pool({ connectionString, max, ...opts });
+  // With PostgreSQL away, a request must fail (503) rather than wait forever for a connection.
+  const pool = new pg.Pool({ connectionString, max, connectionTimeoutMillis: 5_000, ...opts });
   // An idle client losing its connection (database restart) must not crash the process.
   pool.on('error', () => undefined);
   return pool;

@@ -34,6 +34,20 @@ describe('pagination', () => {
   });
 });
 
+describe('text PostgreSQL cannot store', () => {
+  it('a NUL or an unpaired surrogate in any field is a 400 naming it, not a 500 from the database', async () => {
+    const res = await api.app.inject({
+      method: 'POST', url: '/v1/sip/trunks', headers: tenant.headers,
+      payload: { friendlyName: 'a\u0000b', originationUris: [{ sipUrl: 'sip:pbx.example.com', friendlyName: 'x\ud83c' }], termination: {} },
+    });
+    expect(res.statusCode).toBe(errorShape(res, 400, 'invalid_request'));
+    expect(res.json().error.fields.map((f: { field: string }) => f.field)).toEqual(['friendlyName', 'originationUris.0.friendlyName']);
+    const query = await api.app.inject({ method: 'GET', url: '/v1/numbers?cursor=%00', headers: tenant.headers });
+    expect(query.statusCode).toBe(400);
+    expect(query.json().error.fields[0].field).toBe('cursor');
+  });
+});
+
 describe('webhooks', () => {
   it('a status callback that is not form-encoded is refused before anything reads it', async () => {
     const res = await api.app.inject({
@@ -129,6 +143,7 @@ describe('backing services away', () => {
         // Nothing was half-started: the job row waits, whole, for its workflow.
         const row = await db.query('SELECT status FROM jobs WHERE id = $1', [job.json().id]);
         expect(row.rows[0].status).toBe('queued');
+        await db.query('DELETE FROM jobs WHERE id = $1', [job.json().id]); // not left for another test's sweep
       } finally {
         await app.close();
         await db.end();

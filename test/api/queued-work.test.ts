@@ -45,7 +45,9 @@ it('a job whose API died before starting its workflow is started by the sweep, o
   });
   await api.db.query("UPDATE jobs SET created_at = now() - interval '1 minute' WHERE id = $1", [id]);
   const logs: string[] = [];
-  const log = { info: (o: object, m: string) => logs.push(m), warn: (o: object, m: string) => logs.push(m) } as never;
+  // Only this job's lines: other tests may leave queued rows the sweep also starts.
+  const mine = (o: { jobId?: string }, m: string) => void (o.jobId === id && logs.push(m));
+  const log = { info: mine, warn: mine } as never;
   // Two sweeps at once, as two API replicas would run them: the workflow still starts once.
   const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
   try {
@@ -62,7 +64,9 @@ it('a registration whose API died before starting its workflow is started by the
   const tenant = await newTenant(api.db, 'sweep-a2p');
   const id = await orphanRegistration(tenant.tenantId);
   const logs: string[] = [];
-  const log = { info: (o: object, m: string) => logs.push(m), warn: (o: object, m: string) => logs.push(m) } as never;
+  // Only this registration's lines: other tests may leave queued rows the sweep also starts.
+  const mine = (o: { registrationId?: string }, m: string) => void (o.registrationId === id && logs.push(m));
+  const log = { info: mine, warn: mine } as never;
   const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
   try {
     const done = await waitFor(async () => {
@@ -104,7 +108,9 @@ it('a trunk whose API died before starting its operation is provisioned by the s
   await createTrunkWithOperation(api.db, { id: trunkId, tenantId: tenant.tenantId, spec, idempotencyKey: null, operation: { id: operationId, workflowId, input } });
   await api.db.query("UPDATE sip_operations SET created_at = now() - interval '1 minute' WHERE id = $1", [operationId]);
   const logs: string[] = [];
-  const log = { info: (o: object, m: string) => logs.push(m), warn: (o: object, m: string) => logs.push(m) } as never;
+  // Only this operation's lines: other tests may leave queued rows the sweep also starts.
+  const mine = (o: { operationId?: string }, m: string) => void (o.operationId === operationId && logs.push(m));
+  const log = { info: mine, warn: mine } as never;
   const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
   try {
     const done = await waitForTrunk(api.app, tenant.headers, trunkId);
