@@ -2,6 +2,7 @@ import type { Db } from '../db/pool';
 import type { SecretBox } from '../db/secrets';
 import { createA2pActivities, type A2pPolicies } from './a2p';
 import { createJobActivities } from './jobs';
+import { keptAlive } from './keepalive';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
 import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
 import { createSipActivities } from './sip';
@@ -22,7 +23,7 @@ export interface ActivityDeps {
 
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  return keptAlive({
     ...createNumberActivities({
       db: deps.db,
       twilio: deps.twilio,
@@ -32,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJobActivities({ db: deps.db }),
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
-  };
+  });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
+import type { PoolClient } from 'pg';
 import type { Db } from '../db/pool';
 import * as numbers from '../db/numbers';
 import { recordJobItem } from '../db/jobs';
@@ -249,110 +250,22 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
      */
     async purchaseNumbersFromSearch(input: PurchaseStreamInput): Promise<PurchaseStreamResult> {
       const ctx = Context.current();
-      const start = await numbers.purchaseProgress(db, input.jobId);
-      const attempted = new Set(start.attempted);
-      const queue = [...start.inFlight]; // an earlier attempt's unfinished purchases go first
-      let purchased = start.succeeded - input.boughtBefore;
-      let inFlight = 0;
-      let triedHere = 0;
-      let rejectedInARow = 0;
-      let lastError: PurchaseStreamResult['lastError'];
-      let exhausted = false;
-      let failure: unknown;
-      let searching: Promise<void> | undefined;
-      const missing = () => input.want - purchased - inFlight;
-      const lanes = Math.max(1, Math.min(input.concurrency ?? 2 * twilioConcurrency, 2 * twilioConcurrency, input.want));
-
-      // Lanes that can't start a purchase wait for something to change: a purchase ended, a search returned.
-      let wake!: () => void;
-      let changed = new Promise<void>((r) => (wake = r));
-      const signal = () => {
-        const w = wake;
-        changed = new Promise<void>((r) => (wake = r));
-        w();
-      };
-      ctx.cancellationSignal.addEventListener('abort', signal);
-      const beat = () => ctx.heartbeat({ purchased, attempted: triedHere });
-      const timer = setInterval(beat, 1_000);
-
-      const search = async () => {
-        // Twilio may list numbers we are buying right now (they are still available): ask for enough to see past them.
-        const limit = Math.min(1000, inFlight + queue.length + 2 * Math.max(1, missing()));
-        const found = await withItemRetries(ctx, () =>
-          activities.searchAvailableNumbers({
-            type: 'local', areaCode: input.areaCode, contains: input.contains, voiceEnabled: input.capabilities?.voice,
-            smsEnabled: input.capabilities?.sms, mmsEnabled: input.capabilities?.mms, limit,
-          }),
-        );
-        const fresh = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n));
-        // Nothing new on a short page is the end of the area code's inventory; on a full page, numbers in
-        // flight may be hiding the rest, unless nothing is in flight.
-        if (fresh.length === 0 && (found.length < limit || inFlight === 0)) exhausted = true;
-        for (const n of fresh.slice(0, Math.max(0, missing() - queue.length))) {
-          attempted.add(n);
-          queue.push(n);
-        }
-      };
-      const refill = () => {
-        searching ??= search()
-          .catch((err) => void (failure = err))
-          .finally(() => {
-            searching = undefined;
-            signal();
-          });
-      };
-
-      const lane = async () => {
-        for (;;) {
-          if (failure) throw failure;
-          if (ctx.cancellationSignal.aborted || rejectedInARow >= input.maxRejectionsInARow || purchased >= input.want) return;
-          if (missing() <= 0) {
-            await changed; // every missing number has a purchase in flight; one may yet fail and need replacing
-            continue;
-          }
-          if (!exhausted && queue.length < Math.min(lanes, missing())) refill();
-          const phoneNumber = queue.shift();
-          if (phoneNumber === undefined) {
-            if (exhausted) return;
-            await changed;
-            continue;
-          }
-          inFlight += 1;
-          triedHere += 1;
-          let outcome: PurchaseOutcome;
-          try {
-            outcome = await withItemRetries(ctx, () =>
-              activities.purchaseNumber({
-                tenantId: input.tenantId, jobId: input.jobId, purchaseKey: `job-${input.jobId}:${phoneNumber}`, phoneNumber, config: input.config,
-              }),
-            );
-          } finally {
-            inFlight -= 1;
-            signal();
-          }
-          if (outcome.status === 'purchased') {
-            purchased += 1;
-            rejectedInARow = 0;
-          } else if (outcome.status === 'rejected') {
-            rejectedInARow += 1;
-            lastError = outcome.error;
-          }
-          beat();
-        }
-      };
+      // One attempt of a job's stream at a time. An attempt Temporal has given up on (its heartbeats
+      // couldn't reach a restarting server) may still be finishing its purchases on a live worker: the
+      // next one waits for it, so it counts them. A dead worker's lock goes with its connection.
+      const lock = await db.connect();
+      // Losing the lock's connection (PostgreSQL restarting) loses the lock: stop starting purchases.
+      const held = { lost: null as Error | null };
+      const onLost = (err: Error) => void (held.lost ??= err);
+      lock.on('error', onLost);
       try {
-        await Promise.all(Array.from({ length: lanes }, lane));
-        await searching;
-        if (failure) throw failure;
+        await takeStreamLock(lock, input.jobId, ctx);
+        return await stream(input, ctx, held);
       } finally {
-        clearInterval(timer);
-        ctx.cancellationSignal.removeEventListener('abort', signal);
+        await lock.query('SELECT pg_advisory_unlock_all()').catch(() => undefined);
+        lock.removeListener('error', onLost);
+        lock.release(held.lost ?? undefined); // a broken connection is discarded, not pooled
       }
-      if (purchased >= input.want) return { purchased, attempted: triedHere, stopReason: 'completed' };
-      // What finished is recorded; the workflow learns the count from PostgreSQL.
-      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
-      if (rejectedInARow >= input.maxRejectionsInARow) return { purchased, attempted: triedHere, stopReason: 'rejected', lastError };
-      return { purchased, attempted: triedHere, stopReason: 'inventory_exhausted', lastError };
     },
 
     /** A bulk release's numbers, many per activity, the same way. */
@@ -377,6 +290,123 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     },
   };
 
+  /** The stream itself (see purchaseNumbersFromSearch), run while the job's stream lock is held. */
+  async function stream(input: PurchaseStreamInput, ctx: Context, held: { lost: Error | null }): Promise<PurchaseStreamResult> {
+    const start = await numbers.purchaseProgress(db, input.jobId);
+    const attempted = new Set(start.attempted);
+    const queue = [...start.inFlight]; // an earlier attempt's unfinished purchases go first
+    let purchased = start.succeeded - input.boughtBefore;
+    let inFlight = 0;
+    let triedHere = 0;
+    let rejectedInARow = 0;
+    let lastError: PurchaseStreamResult['lastError'];
+    let exhausted = false;
+    let failure: unknown;
+    let searching: Promise<void> | undefined;
+    const missing = () => input.want - purchased - inFlight;
+    const lanes = Math.max(1, Math.min(input.concurrency ?? 2 * twilioConcurrency, 2 * twilioConcurrency, input.want));
+
+    // Lanes that can't start a purchase wait for something to change: a purchase ended, a search returned.
+    let wake!: () => void;
+    let changed = new Promise<void>((r) => (wake = r));
+    const signal = () => {
+      const w = wake;
+      changed = new Promise<void>((r) => (wake = r));
+      w();
+    };
+    ctx.cancellationSignal.addEventListener('abort', signal);
+    const beat = () => ctx.heartbeat({ purchased, attempted: triedHere });
+    const timer = setInterval(beat, 1_000);
+
+    const search = async () => {
+      // Twilio may list numbers we are buying right now (they are still available): ask for enough to see past them.
+      const limit = Math.min(1000, inFlight + queue.length + 2 * Math.max(1, missing()));
+      const found = await withItemRetries(ctx, () =>
+        activities.searchAvailableNumbers({
+          type: 'local', areaCode: input.areaCode, contains: input.contains, voiceEnabled: input.capabilities?.voice,
+          smsEnabled: input.capabilities?.sms, mmsEnabled: input.capabilities?.mms, limit,
+        }),
+      );
+      const fresh = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n));
+      // Nothing new on a short page is the end of the area code's inventory; on a full page, numbers in
+      // flight may be hiding the rest, unless nothing is in flight.
+      if (fresh.length === 0 && (found.length < limit || inFlight === 0)) exhausted = true;
+      for (const n of fresh.slice(0, Math.max(0, missing() - queue.length))) {
+        attempted.add(n);
+        queue.push(n);
+      }
+    };
+    const refill = () => {
+      searching ??= search()
+        .catch((err) => void (failure = err))
+        .finally(() => {
+          searching = undefined;
+          signal();
+        });
+    };
+
+    const lane = async () => {
+      for (;;) {
+        failure ??= held.lost ?? undefined;
+        if (failure || ctx.cancellationSignal.aborted || rejectedInARow >= input.maxRejectionsInARow || purchased >= input.want) return;
+        if (missing() <= 0) {
+          await changed; // every missing number has a purchase in flight; one may yet fail and need replacing
+          continue;
+        }
+        if (!exhausted && queue.length < Math.min(lanes, missing())) refill();
+        const phoneNumber = queue.shift();
+        if (phoneNumber === undefined) {
+          if (exhausted) return;
+          await changed;
+          continue;
+        }
+        inFlight += 1;
+        triedHere += 1;
+        let outcome: PurchaseOutcome;
+        try {
+          outcome = await withItemRetries(ctx, () =>
+            activities.purchaseNumber({
+              tenantId: input.tenantId, jobId: input.jobId, purchaseKey: `job-${input.jobId}:${phoneNumber}`, phoneNumber, config: input.config,
+            }),
+          );
+        } finally {
+          inFlight -= 1;
+          signal();
+        }
+        if (outcome.status === 'purchased') {
+          purchased += 1;
+          rejectedInARow = 0;
+        } else if (outcome.status === 'rejected') {
+          rejectedInARow += 1;
+          lastError = outcome.error;
+        }
+        beat();
+      }
+    };
+    try {
+      // A lane that fails stops every lane from starting purchases, and the activity fails only once
+      // those in flight have ended: a retry must never run next to purchases of the attempt it replaces.
+      await Promise.all(
+        Array.from({ length: lanes }, () =>
+          lane().catch((err) => {
+            failure ??= err;
+            signal();
+          }),
+        ),
+      );
+      await searching;
+      if (failure) throw failure;
+    } finally {
+      clearInterval(timer);
+      ctx.cancellationSignal.removeEventListener('abort', signal);
+    }
+    if (purchased >= input.want) return { purchased, attempted: triedHere, stopReason: 'completed' };
+    // What finished is recorded; the workflow learns the count from PostgreSQL.
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
+    if (rejectedInARow >= input.maxRejectionsInARow) return { purchased, attempted: triedHere, stopReason: 'rejected', lastError };
+    return { purchased, attempted: triedHere, stopReason: 'inventory_exhausted', lastError };
+  }
+
   /**
    * Runs `fn` over items, `concurrency` (at most the account's) at a time, heartbeating `progress` as
    * items finish and every few seconds while they wait; stops starting items once the activity is cancelled.
@@ -390,12 +420,20 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     // Twilio at the account's concurrency; a job's own `concurrency` can only lower this.
     const lanes = Math.max(1, Math.min(concurrency ?? 2 * twilioConcurrency, 2 * twilioConcurrency, items.length));
     let next = 0;
+    let failure: unknown;
     try {
+      // As in a stream: the first item that keeps failing stops every lane from starting items, and the
+      // group fails once the items in flight have ended, never leaving them running beside its retry.
       await Promise.all(
         Array.from({ length: lanes }, async () => {
-          while (next < items.length && !ctx.cancellationSignal.aborted) {
+          while (next < items.length && !ctx.cancellationSignal.aborted && failure === undefined) {
             const item = items[next++]!;
-            await withItemRetries(ctx, () => fn(item));
+            try {
+              await withItemRetries(ctx, () => fn(item));
+            } catch (err) {
+              failure ??= err;
+              return;
+            }
             beat();
           }
         }),
@@ -403,6 +441,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     } finally {
       clearInterval(timer);
     }
+    if (failure !== undefined) throw failure;
     // What finished is recorded; the workflow learns the counts from PostgreSQL.
     if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
   }
@@ -420,5 +459,16 @@ async function withItemRetries<T>(ctx: Context, fn: () => Promise<T>): Promise<T
       if (attempt >= ITEM_ATTEMPTS || ctx.cancellationSignal.aborted) throw err;
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
+  }
+}
+
+/** Waits, heartbeating, for the job's stream lock (a session advisory lock on `client`); a cancel stops the wait. */
+async function takeStreamLock(client: PoolClient, jobId: string, ctx: Context): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(hashtextextended('purchase-stream:' || $1, 0)) AS ok`, [jobId]);
+    if (rows[0]!.ok) return;
+    ctx.heartbeat();
+    if (ctx.cancellationSignal.aborted) throw new CancelledFailure('the job was cancelled');
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

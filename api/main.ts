@@ -17,7 +17,8 @@ try {
 }
 const db = createPool(config.DATABASE_URL);
 await migrate(db);
-const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+// Lazy: the API starts and serves reads from PostgreSQL even while Temporal is away (calls to it are bounded).
+const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
 const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 const app = await buildApp({ config, db, temporal });
 const stopSweep = startQueuedWorkSweep({ db, temporal, config, log: app.log });

@@ -78,5 +78,5 @@ export async function startPostgresProcess(opts: { dataDir: string; port: number
   );
   child.stderr?.on('data', (d) => process.stderr.write(`[postgres] ${d}`));
   const line = await waitForLine(child, /postgres\.ready/, 120_000);
-  return { url: (JSON.parse(line) as { url: string }).url, stop: () => stopChild(child, 30_000) };
+  return { url: (JSON.parse(line) as { url: string }).url, stop: () => stopChild(child, 30_000), child };
 }

@@ -52,6 +52,8 @@ export interface RunningTemporal {
   address: string;
   uiUrl: string | null;
   stop(): Promise<void>;
+  /** The server process (absent when the SDK's own download runs it). */
+  child?: ChildProcess;
 }
 
 /** Waits until the frontend answers; the SDK's own 5 s wait is too short on 2 busy cores. */
@@ -115,6 +117,7 @@ export async function startTemporalDevServer(opts: {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
     stop: () => stopChild(child),
+    child,
   };
 }
 

@@ -136,7 +136,8 @@ export const A2pCorrectionsBody = z
     approveCampaignResubmissionFee: z.boolean().optional(),
   })
   .strict()
-  .refine((c) => c.business || c.campaign, 'must correct "business" or "campaign"');
+  .refine((c) => c.business || c.campaign, 'must correct "business" or "campaign"')
+  .meta({ minProperties: 1 });
 
 const FailureReason = z.object({ code: z.number().nullable(), message: z.string(), fields: z.array(z.string()) });
 const Resource = z.record(z.string(), z.unknown());

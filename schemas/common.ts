@@ -40,7 +40,7 @@ export const ErrorBody = z.object({
 export const PageQuery = z
   .object({
     limit: z.coerce.number().int().min(1).max(200).default(50),
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(200).optional().describe('opaque: the nextCursor of the previous page, passed back unchanged'),
   })
   .strict();
 export const pageOf = <T extends z.ZodTypeAny>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });

@@ -39,7 +39,8 @@ export function bulkReleaseRequestSchema(maxQuantity: number) {
         .array(E164)
         .min(1)
         .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
-        .refine((a) => new Set(a).size === a.length, 'must not contain duplicates'),
+        .refine((a) => new Set(a).size === a.length, 'must not contain duplicates')
+        .meta({ uniqueItems: true }),
       /** An optional lower limit on releases in flight; by default the job uses the account's TWILIO_MAX_CONCURRENCY. */
       concurrency: z.number().int().min(1).max(1000).optional(),
       idempotencyKey: IdempotencyKey.optional(),

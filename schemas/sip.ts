@@ -68,7 +68,7 @@ export const NewCredentialList = z
       .array(z.object({ username: SipUsername, password: SipPassword }).strict())
       .min(1)
       .max(MAX_CREDENTIALS_PER_LIST)
-      .superRefine(uniqueBy((c) => c.username, 'username')),
+      .superRefine(uniqueBy((c) => c.username, 'username')).meta({ uniqueItems: true }),
   })
   .strict();
 export const NewIpAcl = z
@@ -78,7 +78,7 @@ export const NewIpAcl = z
       .array(z.object({ ip: IPv4, cidrPrefixLength: z.number().int().min(8).max(32).default(32) }).strict())
       .min(1)
       .max(MAX_IPS_PER_ACL)
-      .superRefine(uniqueBy((a) => `${a.ip}/${a.cidrPrefixLength}`, 'address')),
+      .superRefine(uniqueBy((a) => `${a.ip}/${a.cidrPrefixLength}`, 'address')).meta({ uniqueItems: true }),
   })
   .strict();
 const ExistingCredentialList = z.object({ sid: CredentialListSid }).strict();
@@ -88,8 +88,8 @@ const listKey = (l: { sid: string } | { friendlyName: string }) => ('sid' in l ?
 
 export const Termination = z
   .object({
-    credentialLists: z.array(z.union([NewCredentialList, ExistingCredentialList])).max(10).default([]).superRefine(uniqueBy(listKey, 'credential list')),
-    ipAccessControlLists: z.array(z.union([NewIpAcl, ExistingIpAcl])).max(10).default([]).superRefine(uniqueBy(listKey, 'IP access control list')),
+    credentialLists: z.array(z.union([NewCredentialList, ExistingCredentialList])).max(10).default([]).superRefine(uniqueBy(listKey, 'credential list')).meta({ uniqueItems: true }),
+    ipAccessControlLists: z.array(z.union([NewIpAcl, ExistingIpAcl])).max(10).default([]).superRefine(uniqueBy(listKey, 'IP access control list')).meta({ uniqueItems: true }),
   })
   .strict();
 
@@ -102,8 +102,8 @@ export const RecordingTrim = z.enum(['trim-silence', 'do-not-trim']);
 export const NumberRef = z.union([E164, z.string().regex(/^PN[0-9a-f]{32}$/, 'must be an E.164 number or a PN SID')]);
 
 // Lists without defaults: PATCH must tell "not given" (keep) from "given empty" (remove all).
-const OriginationUris = z.array(OriginationUri).max(MAX_ORIGINATION_URIS).superRefine(uniqueBy((u) => u.sipUrl.toLowerCase(), 'sipUrl'));
-const NumberRefs = z.array(NumberRef).max(1000).superRefine(uniqueBy((n) => n, 'number'));
+const OriginationUris = z.array(OriginationUri).max(MAX_ORIGINATION_URIS).superRefine(uniqueBy((u) => u.sipUrl.toLowerCase(), 'sipUrl')).meta({ uniqueItems: true });
+const NumberRefs = z.array(NumberRef).max(1000).superRefine(uniqueBy((n) => n, 'number')).meta({ uniqueItems: true });
 const DisasterRecovery = z.object({ url: WebhookUrl, method: HttpMethod.default('POST') }).strict();
 
 const specFields = {
@@ -137,8 +137,8 @@ export const PatchTrunkRequest = z
     originationUris: OriginationUris.optional(),
     termination: z
       .object({
-        credentialLists: z.array(z.union([NewCredentialList, ExistingCredentialList])).max(10).superRefine(uniqueBy(listKey, 'credential list')).optional(),
-        ipAccessControlLists: z.array(z.union([NewIpAcl, ExistingIpAcl])).max(10).superRefine(uniqueBy(listKey, 'IP access control list')).optional(),
+        credentialLists: z.array(z.union([NewCredentialList, ExistingCredentialList])).max(10).superRefine(uniqueBy(listKey, 'credential list')).meta({ uniqueItems: true }).optional(),
+        ipAccessControlLists: z.array(z.union([NewIpAcl, ExistingIpAcl])).max(10).superRefine(uniqueBy(listKey, 'IP access control list')).meta({ uniqueItems: true }).optional(),
       })
       .strict()
       .optional(),
@@ -146,13 +146,14 @@ export const PatchTrunkRequest = z
     move: z.boolean().optional(),
   })
   .strict()
-  .refine((p) => Object.entries(p).some(([k, v]) => k !== 'move' && v !== undefined), 'must change at least one field');
+  .refine((p) => Object.entries(p).some(([k, v]) => k !== 'move' && v !== undefined), 'must change at least one field')
+  .meta({ minProperties: 1 });
 export type PatchTrunkRequest = z.output<typeof PatchTrunkRequest>;
 
 export const AddOriginationUriRequest = OriginationUri;
 export const AddPhoneNumbersRequest = z
   .object({
-    phoneNumbers: z.array(NumberRef).min(1).max(1000).superRefine(uniqueBy((n) => n, 'number')),
+    phoneNumbers: z.array(NumberRef).min(1).max(1000).superRefine(uniqueBy((n) => n, 'number')).meta({ uniqueItems: true }),
     move: z.boolean().default(false),
   })
   .strict();

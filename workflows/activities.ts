@@ -10,6 +10,8 @@ import type { SipActivities } from '../schemas/sip-workflow';
  */
 export const twilio = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
+  // Activities heartbeat every second (activities/keepalive.ts): a dead worker is noticed in 5 s.
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
@@ -39,6 +41,7 @@ export const db = proxyActivities<Activities>({
  */
 export const a2p = proxyActivities<A2pActivities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s' },
 });
 
@@ -48,11 +51,13 @@ export const a2p = proxyActivities<A2pActivities>({
  */
 export const sip = proxyActivities<SipActivities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '20s' },
 });
 
 /** Compensations are retried a bounded number of times, then reported by name in the rollback list. */
 export const sipCompensation = proxyActivities<SipActivities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6 },
 });

@@ -1,8 +1,8 @@
 import { isDeepStrictEqual } from 'node:util';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { FastifyPluginAsync } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
@@ -19,6 +19,21 @@ import { HttpError, notFound } from '../errors';
 const RegistrationParams = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
 
 /** US A2P 10DLC: preflight, and registrations as durable workflows. */
+/** A refused start: the error, plus preflight's whole report when the draft was what failed. */
+const PreflightFailed = ErrorBody.extend(PreflightResult.partial().shape);
+
+/**
+ * The draft's schema is what the document shows, but preflight checks the draft itself (every problem at
+ * once, with reasons and TCR's rejection causes), so Fastify only makes sure the body is an object.
+ */
+const draftCheckedByHandler: FastifySchemaCompiler<unknown> = (route) => {
+  if (route.httpPart !== 'body') return validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+  return (data: unknown) =>
+    data && typeof data === 'object' && !Array.isArray(data)
+      ? { value: data }
+      : { error: new Error('body: must be a registration draft (an object)') };
+};
+
 export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const fees = feesFromConfig(deps.config);
   const r = app.withTypeProvider<ZodTypeProvider>();
@@ -30,9 +45,10 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'Check a registration draft before any fee is spent',
         description:
           'Returns every missing or invalid field (with its path and a reason), the common TCR rejection causes found in the draft, and the cost estimate. Touches nothing at Twilio.',
-        body: z.record(z.string(), z.unknown()).describe('A registration draft (see RegistrationDraft)'),
+        body: RegistrationDraft.describe('A registration draft; preflight also takes an incomplete one and lists what is missing'),
         response: { 200: PreflightResult },
       },
+      validatorCompiler: draftCheckedByHandler,
     },
     async (req) => preflight(req.body, fees),
   );
@@ -44,9 +60,10 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         tags: ['a2p'],
         summary: 'Start a registration (runs preflight first; refuses a draft that fails it)',
         headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
-        body: z.record(z.string(), z.unknown()).describe('A registration draft (see RegistrationDraft)'),
-        response: { 202: RegistrationView, 400: z.unknown(), 409: ErrorBody },
+        body: RegistrationDraft,
+        response: { 202: RegistrationView, 400: PreflightFailed, 409: ErrorBody },
       },
+      validatorCompiler: draftCheckedByHandler,
     },
     async (req, reply) => {
       const check = preflight(req.body, fees);

@@ -15,7 +15,8 @@ import { PENDING, runShortWorkflow } from '../workflow-runner';
 const Pending = z.object({ status: z.literal('pending'), message: z.string() });
 const ConfigureNumberRequest = NumberConfig.extend({ detachFromTrunk: z.boolean().optional().describe('Take the number off its SIP trunk first') })
   .strict()
-  .refine((c) => Object.keys(c).some((k) => k !== 'detachFromTrunk'), 'must set at least one field');
+  .refine((c) => Object.keys(c).some((k) => k !== 'detachFromTrunk'), 'must set at least one field')
+  .meta({ minProperties: 1 });
 const IdempotencyHeaders = z.object({ 'idempotency-key': IdempotencyKey.optional() });
 
 /** Seed actions buy_number, configure_number, release_number, and the tenant's inventory. */
