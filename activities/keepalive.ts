@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { auditScope, scopeOf } from './audit';
 
 /** Activities that heartbeat their own progress (details a retry resumes from): never overwritten here. */
 const HEARTBEAT_THEIR_OWN = new Set(['purchaseNumbers', 'releaseNumbers', 'purchaseNumbersFromSearch']);
@@ -16,7 +17,7 @@ function withKeepalive<A extends unknown[], R>(fn: (...args: A) => Promise<R>): 
     } catch {
       return fn(...args);
     }
-    ctx.heartbeat();
+    // Nothing for an activity done within the second (most are): no extra call to Temporal.
     const timer = setInterval(() => ctx.heartbeat(), 1_000);
     try {
       return await fn(...args);
@@ -26,12 +27,23 @@ function withKeepalive<A extends unknown[], R>(fn: (...args: A) => Promise<R>): 
   };
 }
 
-/** Every activity with a keepalive heartbeat, except those that heartbeat their own progress. */
+/** Runs the activity in its audit scope (whose work its Twilio writes are), taken from its input. */
+function withAuditScope<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return (...args: A) => {
+    return auditScope.run(scopeOf(name, args[0]), () => fn(...args));
+  };
+}
+
+/**
+ * Every activity in its audit scope, and with a keepalive heartbeat except those that heartbeat their
+ * own progress.
+ */
 export function keptAlive<T extends Record<string, unknown>>(activities: T): T {
   return Object.fromEntries(
-    Object.entries(activities).map(([name, fn]) => [
-      name,
-      typeof fn === 'function' && !HEARTBEAT_THEIR_OWN.has(name) ? withKeepalive(fn as (...a: unknown[]) => Promise<unknown>) : fn,
-    ]),
+    Object.entries(activities).map(([name, fn]) => {
+      if (typeof fn !== 'function') return [name, fn];
+      const scoped = withAuditScope(name, fn as (...a: unknown[]) => Promise<unknown>);
+      return [name, HEARTBEAT_THEIR_OWN.has(name) ? scoped : withKeepalive(scoped)];
+    }),
   ) as T;
 }

@@ -1,4 +1,5 @@
 import twilio from 'twilio';
+import type { TwilioWrite } from './audit';
 import type { TwilioLimiter } from './twilio-limiter';
 
 export type TwilioClient = ReturnType<typeof twilio>;
@@ -11,6 +12,8 @@ export interface TwilioSettings {
   timeoutMs: number;
   /** The account-wide limiter every request goes through (workers); none for tests' and benches' own clients. */
   limiter?: TwilioLimiter;
+  /** Where accepted writes are recorded (the audit trail); none for tests' and benches' own clients. */
+  audit?: (w: TwilioWrite) => Promise<void>;
   /** The account's concurrency (TWILIO_MAX_CONCURRENCY): sizes the SDK's connection pool. */
   concurrency?: number;
 }
@@ -44,6 +47,7 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
   constructor(
     opts: ConstructorParameters<typeof twilio.RequestClient>[0],
     private readonly limiter?: TwilioLimiter,
+    private readonly audit?: (w: TwilioWrite) => Promise<void>,
   ) {
     super(opts);
   }
@@ -60,6 +64,7 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
       const canRetry = isRead && attempt < READ_RETRIES;
       try {
         const res = await this.send<T>(opts);
+        if (!isRead && this.audit && res.statusCode < 400) await this.audit({ method: opts.method ?? 'POST', url: opts.uri, status: res.statusCode, params: opts.data as Record<string, unknown> | undefined, body: parseBody(res.body) });
         if (!(canRetry && res.statusCode >= 500)) return res;
       } catch (err) {
         if (!canRetry) {
@@ -84,6 +89,7 @@ export function createTwilioClient(s: TwilioSettings): TwilioClient {
   const httpClient = new CredentialSafeRequestClient(
     { autoRetry: true, maxRetries: 8, maxRetryDelay: 2000, timeout: s.timeoutMs, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets * 4 },
     s.limiter,
+    s.audit,
   );
   const client = twilio(s.accountSid, s.authToken, { httpClient });
   if (s.baseUrl) {
@@ -91,4 +97,14 @@ export function createTwilioClient(s: TwilioSettings): TwilioClient {
     for (const d of domains) (client[d] as unknown as { baseUrl: string }).baseUrl = base;
   }
   return client;
+}
+
+/** A response body as the audit wants it (for the resource's SID): parsed JSON, or nothing. */
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return null;
+  }
 }

@@ -11,7 +11,10 @@ import { registerAuth } from './plugins/auth';
 import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
 import { declareCommonErrors } from './plugins/openapi-errors';
 import { refuseUnstorableText } from './plugins/text-guard';
+import { registerRateLimit } from './plugins/rate-limit';
 import { a2pActionRoutes } from './routes/a2p-actions';
+import { apiKeyRoutes } from './routes/api-keys';
+import { auditRoutes } from './routes/audit';
 import { a2pRoutes } from './routes/a2p';
 import { availableNumbersRoutes } from './routes/available-numbers';
 import { healthRoutes } from './routes/health';
@@ -72,6 +75,7 @@ export async function buildApp(
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db);
+      registerRateLimit(v1, deps.db, { perSecond: deps.config.API_RATE_LIMIT_PER_SECOND, burst: deps.config.API_RATE_LIMIT_BURST });
       refuseUnstorableText(v1);
       await v1.register(availableNumbersRoutes, full);
       await v1.register(numbersRoutes, full);
@@ -79,6 +83,8 @@ export async function buildApp(
       await v1.register(a2pRoutes, full);
       await v1.register(a2pActionRoutes, full);
       await v1.register(sipRoutes, full);
+      await v1.register(apiKeyRoutes, full);
+      await v1.register(auditRoutes, full);
     },
     { prefix: '/v1' },
   );

@@ -28,6 +28,9 @@ export const ConfigSchema = z.object({
   API_SYNC_TIMEOUT_MS: intFrom(30_000),
   /** How long a request waits for Temporal to accept a start or a signal before answering without it. */
   API_TEMPORAL_TIMEOUT_MS: intFrom(3_000),
+  /** Requests a second each tenant may make to the API (all API processes together), and the burst above it. */
+  API_RATE_LIMIT_PER_SECOND: intFrom(100),
+  API_RATE_LIMIT_BURST: intFrom(200),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // A2P 10DLC fees (USD) used by preflight's cost estimate; defaults are Twilio's published prices.
   A2P_FEE_BRAND_USD: z.coerce.number().min(0).default(4.5),

@@ -19,7 +19,8 @@ export async function createTenant(db: Db, name: string): Promise<{ tenant: Tena
       [name],
     );
     const tenant = rows[0]!;
-    await client.query('INSERT INTO api_keys (tenant_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [
+    // The tenant's first key may manage keys (the admin scope).
+    await client.query(`INSERT INTO api_keys (tenant_id, key_hash, key_prefix, name, scopes) VALUES ($1, $2, $3, 'initial', '{admin}')`, [
       tenant.id,
       hashApiKey(apiKey),
       apiKey.slice(0, 7),
@@ -34,13 +35,20 @@ export async function createTenant(db: Db, name: string): Promise<{ tenant: Tena
   }
 }
 
-export async function findTenantByApiKey(db: Db, apiKey: string): Promise<Tenant | null> {
-  const { rows } = await db.query<Tenant>(
-    `SELECT t.id, t.name FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
+/** The key's tenant and the key itself (id, scopes), when the key exists and is not revoked. */
+export async function findTenantByApiKey(db: Db, apiKey: string): Promise<(Tenant & { key: { id: string; scopes: string[] } }) | null> {
+  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; stale: boolean }>(
+    `SELECT t.id, t.name, k.id AS key_id, k.scopes,
+            (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
+       FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
     [hashApiKey(apiKey)],
   );
-  return rows[0] ?? null;
+  const r = rows[0];
+  if (!r) return null;
+  // Last use to the minute, written off the request's path (one write a minute per key, not per call).
+  if (r.stale) void db.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [r.key_id]).catch(() => undefined);
+  return { id: r.id, name: r.name, key: { id: r.key_id, scopes: r.scopes } };
 }
 
 export async function findTenantByName(db: Db, name: string): Promise<Tenant | null> {
@@ -48,13 +56,92 @@ export async function findTenantByName(db: Db, name: string): Promise<Tenant | n
   return rows[0] ?? null;
 }
 
-/** Issues another API key for an existing tenant. */
-export async function addApiKey(db: Db, tenantId: string): Promise<string> {
+export interface ApiKeyView {
+  id: string;
+  name: string | null;
+  prefix: string;
+  /** Scopes are checked in the database's keeping; the only one so far is 'admin'. */
+  scopes: 'admin'[];
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string | null;
+  key_prefix: string;
+  scopes: string[];
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+const keyColumns = 'id, name, key_prefix, scopes, created_at, last_used_at, revoked_at';
+const toKeyView = (r: ApiKeyRow): ApiKeyView => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.key_prefix,
+  scopes: r.scopes.filter((x): x is 'admin' => x === 'admin'),
+  createdAt: r.created_at.toISOString(),
+  lastUsedAt: r.last_used_at?.toISOString() ?? null,
+  revokedAt: r.revoked_at?.toISOString() ?? null,
+});
+
+/** Issues another API key for a tenant; the key is returned this once, only its hash is kept. */
+export async function addApiKey(db: Db, tenantId: string, opts: { name?: string | null; scopes?: string[] } = {}): Promise<string> {
+  return (await issueApiKey(db, tenantId, opts)).apiKey;
+}
+
+export async function issueApiKey(db: Db, tenantId: string, opts: { name?: string | null; scopes?: string[] } = {}): Promise<{ apiKey: string; view: ApiKeyView }> {
   const apiKey = `tp_${randomBytes(24).toString('base64url')}`;
-  await db.query('INSERT INTO api_keys (tenant_id, key_hash, key_prefix) VALUES ($1, $2, $3)', [
-    tenantId,
-    hashApiKey(apiKey),
-    apiKey.slice(0, 7),
-  ]);
-  return apiKey;
+  const { rows } = await db.query<ApiKeyRow>(
+    `INSERT INTO api_keys (tenant_id, key_hash, key_prefix, name, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING ${keyColumns}`,
+    [tenantId, hashApiKey(apiKey), apiKey.slice(0, 7), opts.name ?? null, opts.scopes ?? ['admin']],
+  );
+  return { apiKey, view: toKeyView(rows[0]!) };
+}
+
+/** The tenant's keys, newest first: prefix, scopes and last use, never the key. */
+export async function listApiKeys(db: Db, tenantId: string): Promise<ApiKeyView[]> {
+  const { rows } = await db.query<ApiKeyRow>(`SELECT ${keyColumns} FROM api_keys WHERE tenant_id = $1 ORDER BY created_at DESC, id DESC`, [tenantId]);
+  return rows.map(toKeyView);
+}
+
+export class LastAdminKeyError extends Error {}
+
+/**
+ * Revokes one of the tenant's keys; it stops working on the next request. The tenant's last active
+ * admin key can't be revoked (nobody could manage keys any more). Null when the tenant has no such key.
+ */
+export async function revokeApiKey(db: Db, tenantId: string, keyId: string): Promise<ApiKeyView | null> {
+  const client = await db.connect();
+  try {
+    await client.query('BEGIN');
+    // Revocations of one tenant's keys queue here, so two can't each leave the other as the last admin.
+    await client.query('SELECT 1 FROM tenants WHERE id = $1 FOR UPDATE', [tenantId]);
+    const { rows } = await client.query<ApiKeyRow>(`SELECT ${keyColumns} FROM api_keys WHERE id = $1 AND tenant_id = $2`, [keyId, tenantId]);
+    const key = rows[0];
+    if (!key) {
+      await client.query('ROLLBACK');
+      return null;
+    }
+    if (!key.revoked_at && key.scopes.includes('admin')) {
+      const { rows: admins } = await client.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL AND 'admin' = ANY(scopes)`,
+        [tenantId],
+      );
+      if (admins[0]!.n <= 1) throw new LastAdminKeyError('this is the last admin key of the tenant; issue another admin key first');
+    }
+    const { rows: revoked } = await client.query<ApiKeyRow>(
+      `UPDATE api_keys SET revoked_at = COALESCE(revoked_at, now()) WHERE id = $1 RETURNING ${keyColumns}`,
+      [keyId],
+    );
+    await client.query('COMMIT');
+    return toKeyView(revoked[0]!);
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }

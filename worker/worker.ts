@@ -7,6 +7,7 @@ import { createTwilioClient } from '../activities/twilio-client';
 import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool, warmPool } from '../db/pool';
+import { createAuditSink } from '../activities/audit';
 import { SecretBox } from '../db/secrets';
 import { PgTwilioLimiter } from '../activities/twilio-limiter';
 
@@ -42,6 +43,7 @@ export async function createWorker(config: Config) {
     timeoutMs: config.TWILIO_HTTP_TIMEOUT_MS,
     limiter,
     concurrency: config.TWILIO_MAX_CONCURRENCY,
+    audit: createAuditSink(db),
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
   const a2p = await checkA2pSetup(twilio, config);

@@ -6,18 +6,22 @@ import { HttpError } from '../errors';
 declare module 'fastify' {
   interface FastifyRequest {
     tenant: Tenant;
+    /** The API key the request came with: its id and scopes. */
+    apiKey: { id: string; scopes: string[] };
   }
 }
 
 /** Every /v1 call names its tenant with `Authorization: Bearer <api key>`. */
 export function registerAuth(app: FastifyInstance, db: Db) {
   app.decorateRequest('tenant', null as unknown as Tenant);
+  app.decorateRequest('apiKey', null as unknown as { id: string; scopes: string[] });
   app.addHook('onRequest', async (req: FastifyRequest) => {
     const header = req.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new HttpError(401, 'unauthorized', 'missing Authorization: Bearer <api key> header');
     const tenant = await findTenantByApiKey(db, match[1]!);
     if (!tenant) throw new HttpError(401, 'unauthorized', 'invalid API key');
-    req.tenant = tenant;
+    req.tenant = { id: tenant.id, name: tenant.name };
+    req.apiKey = tenant.key;
   });
 }

@@ -4,8 +4,9 @@ import { ErrorBody } from '../../schemas/common';
 /**
  * Declares on every `/v1` operation the error answers any of them can give, so the OpenAPI document
  * lists every status the server really returns: 401 (the API key), 400 when the operation validates
- * parameters or a body, 404 when its path names something, 413 and 415 when it takes a body, 503 when
- * PostgreSQL or Temporal is away. Answers particular to an operation (409, 504, ...) stay in its own schema.
+ * parameters or a body, 404 when its path names something, 413 and 415 when it takes a body, 429 over
+ * the tenant's request rate, 503 when PostgreSQL or Temporal is away. Answers particular to an
+ * operation (409, 504, ...) stay in its own schema.
  */
 export function declareCommonErrors(app: FastifyInstance) {
   app.addHook('onRoute', (route) => {
@@ -22,6 +23,7 @@ export function declareCommonErrors(app: FastifyInstance) {
     declare(404, route.url.includes(':'));
     declare(413, takesBody);
     declare(415, takesBody);
+    declare(429);
     declare(503);
   });
 }
