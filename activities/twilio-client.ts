@@ -14,6 +14,8 @@ export interface TwilioSettings {
   limiter?: TwilioLimiter;
   /** Where accepted writes are recorded (the audit trail); none for tests' and benches' own clients. */
   audit?: (w: TwilioWrite) => Promise<void>;
+  /** Told of every HTTP exchange (metrics): method, URL, final status (0 when none came) and seconds. */
+  observe?: (r: { method: string; url: string; status: number; seconds: number }) => void;
   /** The account's concurrency (TWILIO_MAX_CONCURRENCY): sizes the SDK's connection pool. */
   concurrency?: number;
 }
@@ -48,13 +50,25 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
     opts: ConstructorParameters<typeof twilio.RequestClient>[0],
     private readonly limiter?: TwilioLimiter,
     private readonly audit?: (w: TwilioWrite) => Promise<void>,
+    private readonly observe?: (r: { method: string; url: string; status: number; seconds: number }) => void,
   ) {
     super(opts);
   }
 
   /** One HTTP exchange (with the SDK's own 429 retries), holding an account-wide slot while in flight. */
   private send<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
-    const send = () => super.request<T>(opts as never);
+    const send = async () => {
+      const t0 = performance.now();
+      const method = opts.method ?? 'GET';
+      try {
+        const res = await super.request<T>(opts as never);
+        this.observe?.({ method, url: opts.uri, status: res.statusCode, seconds: (performance.now() - t0) / 1000 });
+        return res;
+      } catch (err) {
+        this.observe?.({ method, url: opts.uri, status: 0, seconds: (performance.now() - t0) / 1000 });
+        throw err;
+      }
+    };
     return this.limiter ? this.limiter.run({ method: opts.method, uri: opts.uri }, send) : send();
   }
 
@@ -90,6 +104,7 @@ export function createTwilioClient(s: TwilioSettings): TwilioClient {
     { autoRetry: true, maxRetries: 8, maxRetryDelay: 2000, timeout: s.timeoutMs, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets * 4 },
     s.limiter,
     s.audit,
+    s.observe,
   );
   const client = twilio(s.accountSid, s.authToken, { httpClient });
   if (s.baseUrl) {

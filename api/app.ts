@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -7,6 +8,7 @@ import type { Config } from '../config/env';
 import { redactPaths } from '../config/logger';
 import type { Db } from '../db/pool';
 import { errorHandler } from './errors';
+import { registerMetrics } from './metrics';
 import { registerAuth } from './plugins/auth';
 import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
 import { declareCommonErrors } from './plugins/openapi-errors';
@@ -39,6 +41,10 @@ export async function buildApp(
   const app = Fastify({
     logger: opts.logger ?? { level: deps.config.LOG_LEVEL, redact: { paths: redactPaths, censor: '[redacted]' } },
     clientErrorHandler,
+    // Every request has an id: the caller's X-Request-Id when it sent a sane one, else a fresh UUID. It is
+    // in every log line of the request (reqId) and echoed back in the answer's X-Request-Id.
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
     // A malformed URL escape, a path parameter over maxParamLength: the API's shape, not Fastify's.
     frameworkErrors: (err, _req, reply) => {
       const status = err.statusCode ?? 400;
@@ -49,6 +55,10 @@ export async function buildApp(
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
   registerErrorShapes(app);
+  app.addHook('onRequest', async (req, reply) => {
+    if (!/^[\w.:-]{1,128}$/.test(req.id)) req.id = randomUUID(); // never log or echo a hostile header as is
+    reply.header('x-request-id', req.id);
+  });
   declareCommonErrors(app);
 
   await app.register(swagger, {
@@ -70,6 +80,7 @@ export async function buildApp(
     ...deps,
     runner: { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, syncTimeoutMs: deps.config.API_SYNC_TIMEOUT_MS, temporalTimeoutMs: deps.config.API_TEMPORAL_TIMEOUT_MS },
   };
+  registerMetrics(app, deps.db);
   await app.register(healthRoutes, full);
   await app.register(webhookRoutes, full);
   await app.register(

@@ -1,7 +1,6 @@
 import { parseArgs } from 'node:util';
-import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
-import { findTenantByName, issueApiKey, LastAdminKeyError, listApiKeys, revokeApiKey } from '../db/tenants';
+import { findTenantByName, issueApiKey, listApiKeys, revokeApiKey } from '../db/tenants';
+import { withCliDb } from './db';
 
 /**
  * A tenant's API keys from the command line (the operator's side of `/v1/api-keys`), as JSON:
@@ -19,28 +18,22 @@ if (!command || !['create', 'list', 'revoke'].includes(command) || !values.tenan
   console.error(usage);
   process.exit(2);
 }
-if (!process.env.DATABASE_URL) {
-  console.error('DATABASE_URL is required (the dev stack prints it on start)');
-  process.exit(2);
-}
-const db = createPool(process.env.DATABASE_URL, 1);
-try {
-  await migrate(db);
-  const tenant = await findTenantByName(db, values.tenant);
-  if (!tenant) throw new Error(`no tenant named "${values.tenant}"`);
-  if (command === 'create') {
-    const { apiKey, view } = await issueApiKey(db, tenant.id, { name: values.name ?? null, scopes: values.admin ? ['admin'] : [] });
-    console.log(JSON.stringify({ ...view, key: apiKey }));
-  } else if (command === 'list') {
-    console.log(JSON.stringify(await listApiKeys(db, tenant.id)));
-  } else {
-    const revoked = await revokeApiKey(db, tenant.id, values.id!);
-    if (!revoked) throw new Error(`tenant "${values.tenant}" has no key ${values.id}`);
-    console.log(JSON.stringify(revoked));
+await withCliDb(async (db) => {
+  try {
+    const tenant = await findTenantByName(db, values.tenant!);
+    if (!tenant) throw new Error(`no tenant named "${values.tenant}"`);
+    if (command === 'create') {
+      const { apiKey, view } = await issueApiKey(db, tenant.id, { name: values.name ?? null, scopes: values.admin ? ['admin'] : [] });
+      console.log(JSON.stringify({ ...view, key: apiKey }));
+    } else if (command === 'list') {
+      console.log(JSON.stringify(await listApiKeys(db, tenant.id)));
+    } else {
+      const revoked = await revokeApiKey(db, tenant.id, values.id!);
+      if (!revoked) throw new Error(`tenant "${values.tenant}" has no key ${values.id}`);
+      console.log(JSON.stringify(revoked));
+    }
+  } catch (err) {
+    console.error(err instanceof Error ? err.message : String(err));
+    process.exitCode = 1;
   }
-} catch (err) {
-  console.error(err instanceof LastAdminKeyError || err instanceof Error ? err.message : String(err));
-  process.exitCode = 1;
-} finally {
-  await db.end();
-}
+});

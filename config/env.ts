@@ -31,6 +31,8 @@ export const ConfigSchema = z.object({
   /** Requests a second each tenant may make to the API (all API processes together), and the burst above it. */
   API_RATE_LIMIT_PER_SECOND: intFrom(100),
   API_RATE_LIMIT_BURST: intFrom(200),
+  /** The worker's Prometheus metrics (Twilio calls) on this port; unset: not served. */
+  WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
   // A2P 10DLC fees (USD) used by preflight's cost estimate; defaults are Twilio's published prices.
   A2P_FEE_BRAND_USD: z.coerce.number().min(0).default(4.5),

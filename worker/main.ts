@@ -9,6 +9,8 @@ const levels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'error'> = 
 };
 // The SDK's own log lines go through pino too: one JSON format, one redaction list.
 Runtime.install({
+  // Temporal's own worker metrics (task slots, poll latency, schedule-to-start, ...) for Prometheus.
+  ...(process.env.TEMPORAL_METRICS_PORT ? { telemetryOptions: { metrics: { prometheus: { bindAddress: `0.0.0.0:${process.env.TEMPORAL_METRICS_PORT}` } } } } : {}),
   logger: {
     log: (level: LogLevel, message: string, meta?: LogMetadata) => log[levels[level]](meta ?? {}, message),
     trace: (message: string, meta?: LogMetadata) => log.trace(meta ?? {}, message),

@@ -8,6 +8,7 @@ import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool, warmPool } from '../db/pool';
 import { createAuditSink } from '../activities/audit';
+import { createWorkerMetrics } from './metrics';
 import { SecretBox } from '../db/secrets';
 import { PgTwilioLimiter } from '../activities/twilio-limiter';
 
@@ -34,6 +35,8 @@ export async function createWorker(config: Config) {
   const db = createPool(config.DATABASE_URL, config.TWILIO_MAX_CONCURRENCY + 10, { idleTimeoutMillis: 60_000 });
   await migrate(db);
   await warmPool(db, config.TWILIO_MAX_CONCURRENCY + 10);
+  const metrics = createWorkerMetrics();
+  const metricsServer = config.WORKER_METRICS_PORT ? await metrics.serve(config.WORKER_METRICS_PORT) : null;
   // TWILIO_MAX_CONCURRENCY is the account's: every worker process draws from the same slots.
   const limiter = await PgTwilioLimiter.start(db, config.DATABASE_URL, { accountSid: config.TWILIO_ACCOUNT_SID, slots: config.TWILIO_MAX_CONCURRENCY });
   const twilio = createTwilioClient({
@@ -44,6 +47,7 @@ export async function createWorker(config: Config) {
     limiter,
     concurrency: config.TWILIO_MAX_CONCURRENCY,
     audit: createAuditSink(db),
+    observe: metrics.observeTwilio,
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
   const a2p = await checkA2pSetup(twilio, config);
@@ -62,6 +66,7 @@ export async function createWorker(config: Config) {
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? 2 * config.TWILIO_MAX_CONCURRENCY + 10,
   });
   const close = async () => {
+    metricsServer?.close();
     await limiter.close();
     await connection.close().catch(() => undefined);
     await db.end().catch(() => undefined);
