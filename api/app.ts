@@ -9,6 +9,7 @@ import { redactPaths } from '../config/logger';
 import type { Db } from '../db/pool';
 import { errorHandler } from './errors';
 import { registerMetrics } from './metrics';
+import { registerRequestContext } from './request-context';
 import { registerAuth } from './plugins/auth';
 import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
 import { declareCommonErrors } from './plugins/openapi-errors';
@@ -59,6 +60,7 @@ export async function buildApp(
     if (!/^[\w.:-]{1,128}$/.test(req.id)) req.id = randomUUID(); // never log or echo a hostile header as is
     reply.header('x-request-id', req.id);
   });
+  registerRequestContext(app);
   declareCommonErrors(app);
 
   await app.register(swagger, {

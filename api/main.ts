@@ -3,6 +3,7 @@ import { ConfigError, describeConfig, loadConfig } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { buildApp } from './app';
+import { requestIdClientInterceptor } from './request-context';
 import { startQueuedWorkSweep } from './queued-work';
 
 let config;
@@ -19,7 +20,7 @@ const db = createPool(config.DATABASE_URL);
 await migrate(db);
 // Lazy: the API starts and serves reads from PostgreSQL even while Temporal is away (calls to it are bounded).
 const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [requestIdClientInterceptor()] } });
 const app = await buildApp({ config, db, temporal });
 const stopSweep = startQueuedWorkSweep({ db, temporal, config, log: app.log });
 const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });

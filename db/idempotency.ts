@@ -29,5 +29,9 @@ export async function claimIdempotencyKey(db: Db, p: { tenantId: string; scope: 
      LIMIT 1`,
     [p.tenantId, p.scope, p.key, hash],
   );
-  return rows[0]?.request_hash === hash;
+  // A concurrent first use of the key committed after this statement's snapshot: read it afresh.
+  const stored = rows[0]?.request_hash ?? (
+    await db.query<{ request_hash: string }>('SELECT request_hash FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3', [p.tenantId, p.scope, p.key])
+  ).rows[0]?.request_hash;
+  return stored === hash;
 }

@@ -9,14 +9,17 @@ import { migrate } from '../db/migrate';
 import { createPool, warmPool } from '../db/pool';
 import { createAuditSink } from '../activities/audit';
 import { createWorkerMetrics } from './metrics';
+import { requestIdActivityInterceptors } from '../activities/request-id';
 import { SecretBox } from '../db/secrets';
 import { PgTwilioLimiter } from '../activities/twilio-limiter';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** Carries the API request's id from workflows to their activities and children (and into their logs). */
+const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
 
 /** Bundles the workflow code (webpack); tests and `npm run build:workflows` do this once ahead of time. */
 export async function buildWorkflowBundle(): Promise<string> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietBundlerLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath, workflowInterceptorModules, logger: quietBundlerLogger });
   return code;
 }
 
@@ -60,6 +63,7 @@ export async function createWorker(config: Config) {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
+    interceptors: { workflowModules: workflowInterceptorModules, activity: [requestIdActivityInterceptors] },
     activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.

@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { buildApp } from '../../api/app';
+import { requestIdClientInterceptor } from '../../api/request-context';
 import { createTwilioClient } from '../../activities/twilio-client';
 import { loadConfig } from '../../config/env';
 import { createPool, type Db } from '../../db/pool';
@@ -32,7 +33,7 @@ export async function createTestApi(overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const db = createPool(config.DATABASE_URL, 5);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [requestIdClientInterceptor()] } });
   const app = await buildApp({ config, db, temporal }, { logger: false });
   await app.ready();
   return {
