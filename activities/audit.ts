@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import type { A2pFees } from '../compliance/fees';
 import type { Db } from '../db/pool';
+import { costOf } from './costs';
 
 /** Whose work a Twilio request is part of: set around every activity from its input. */
 export interface AuditScope {
@@ -32,22 +34,30 @@ export interface TwilioWrite {
 const SECRET_PARAM = /password|secret|token|credential(?!List)|auth/i;
 
 /**
- * Records Twilio writes (every non-GET that Twilio accepted) in `audit_events`: tenant, job, registration
+ * Records Twilio writes (every non-GET that Twilio accepted) in `audit_events`, and what they cost in
+ * `cost_ledger` (prices from configuration): tenant, job, registration
  * or trunk, the resource's SID, a summary without secrets, when. Writes made in the same turn of the
  * event loop go in one INSERT, and a write's request returns only once its record is stored.
  */
-export function createAuditSink(db: Db) {
+export function createAuditSink(db: Db, fees?: A2pFees) {
   let pending: unknown[][] = [];
+  let pendingCosts: unknown[][] = [];
   let flushing: Promise<void> | null = null;
+  const placeholders = (rows: unknown[][], width: number) =>
+    rows.map((_, i) => `(${Array.from({ length: width }, (__, j) => `$${i * width + j + 1}`).join(', ')})`).join(', ');
   const flush = async () => {
     const rows = pending;
+    const costs = pendingCosts;
     pending = [];
+    pendingCosts = [];
     flushing = null;
-    const values = rows.map((_, i) => `($${i * 9 + 1}, $${i * 9 + 2}, $${i * 9 + 3}, $${i * 9 + 4}, $${i * 9 + 5}, $${i * 9 + 6}, $${i * 9 + 7}, $${i * 9 + 8}, $${i * 9 + 9})`);
     await db.query(
-      `INSERT INTO audit_events (tenant_id, action, activity, resource_sid, job_id, registration_id, trunk_id, http_status, summary) VALUES ${values.join(', ')}`,
+      `INSERT INTO audit_events (tenant_id, action, activity, resource_sid, job_id, registration_id, trunk_id, http_status, summary) VALUES ${placeholders(rows, 9)}`,
       rows.flat(),
     );
+    if (costs.length) {
+      await db.query(`INSERT INTO cost_ledger (tenant_id, item, amount_usd, resource_sid, job_id, registration_id) VALUES ${placeholders(costs, 6)}`, costs.flat());
+    }
   };
   return async function record(w: TwilioWrite): Promise<void> {
     const scope = auditScope.getStore();
@@ -61,6 +71,10 @@ export function createAuditSink(db: Db) {
     }
     const params = Object.fromEntries(Object.entries(w.params ?? {}).map(([k, v]) => [k, SECRET_PARAM.test(k) ? '[redacted]' : v]));
     pending.push([owner.tenantId, actionOf(w.method, path), scope.activity, sid, scope.jobId ?? null, owner.registrationId, scope.trunkId ?? null, w.status, JSON.stringify({ method: w.method, path, params })]);
+    // What the write costs goes in the ledger with it.
+    for (const c of fees ? costOf(w.method, path, w.params ?? {}, fees) : []) {
+      pendingCosts.push([owner.tenantId, c.item, c.amountUsd, sid, scope.jobId ?? null, owner.registrationId]);
+    }
     flushing ??= new Promise<void>((r) => setImmediate(r)).then(flush);
     // A write Twilio accepted stands whatever happens here; a trail PostgreSQL can't take right now is
     // reported, not turned into a failed (and retried) Twilio call.

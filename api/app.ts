@@ -18,6 +18,7 @@ import { registerRateLimit } from './plugins/rate-limit';
 import { a2pActionRoutes } from './routes/a2p-actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
+import { costRoutes } from './routes/costs';
 import { a2pRoutes } from './routes/a2p';
 import { availableNumbersRoutes } from './routes/available-numbers';
 import { healthRoutes } from './routes/health';
@@ -98,6 +99,7 @@ export async function buildApp(
       await v1.register(sipRoutes, full);
       await v1.register(apiKeyRoutes, full);
       await v1.register(auditRoutes, full);
+      await v1.register(costRoutes, full);
     },
     { prefix: '/v1' },
   );

@@ -16,3 +16,11 @@ export async function idempotencyKeyOf(db: Db, req: FastifyRequest, scope: strin
   }
   return key;
 }
+
+/** Whether the request's Idempotency-Key was used on this endpoint before (a repeat joins the first request). */
+export async function isRepeat(db: Db, req: FastifyRequest, scope: string): Promise<boolean> {
+  const key = req.headers['idempotency-key'];
+  if (typeof key !== 'string' || !key) return false;
+  const { rowCount } = await db.query('SELECT 1 FROM idempotency_keys WHERE tenant_id = $1 AND scope = $2 AND key = $3', [req.tenant.id, scope, key]);
+  return Boolean(rowCount);
+}

@@ -8,6 +8,7 @@ import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool, warmPool } from '../db/pool';
 import { createAuditSink } from '../activities/audit';
+import { feesFromConfig } from '../compliance/fees';
 import { createWorkerMetrics } from './metrics';
 import { requestIdActivityInterceptors } from '../activities/request-id';
 import { SecretBox } from '../db/secrets';
@@ -49,7 +50,7 @@ export async function createWorker(config: Config) {
     timeoutMs: config.TWILIO_HTTP_TIMEOUT_MS,
     limiter,
     concurrency: config.TWILIO_MAX_CONCURRENCY,
-    audit: createAuditSink(db),
+    audit: createAuditSink(db, feesFromConfig(config)),
     observe: metrics.observeTwilio,
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.

@@ -27,7 +27,9 @@ import {
   a2pSubmitBusinessProfile,
 } from '../../workflows';
 import type { ApiDeps } from '../app';
-import { idempotencyKeyOf } from '../idempotency';
+import { idempotencyKeyOf, isRepeat } from '../idempotency';
+import { feesFromConfig } from '../../compliance/fees';
+import { checkBudget } from './costs';
 import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
@@ -41,6 +43,7 @@ const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
  */
 export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
+  const fees = feesFromConfig(deps.config);
   const run = <W extends (...a: any[]) => Promise<any>>(w: W, id: string, args: Parameters<W>) => runShortWorkflow(deps.temporal, deps.runner, w, id, args);
   const actionId = (tenantId: string, action: string, key: string) => `${tenantPrefix(tenantId)}/a2p-${action}-${key}`;
   const pending = (reply: FastifyReply, what: string, poll: string) =>
@@ -132,10 +135,14 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         description: 'Both bundles must be twilio-approved (Twilio answers 21717 otherwise). Low-volume standard = STANDARD with SkipAutomaticSecVet. Repeating the request never registers a second brand for the same profile.',
         headers: Headers,
         body: RegisterBrandBody,
-        response: { 201: BrandView, 202: Pending, ...errors },
+        response: { 201: BrandView, 202: Pending, 402: ErrorBody, ...errors },
       },
     },
     async (req, reply) => {
+      if (!(await isRepeat(deps.db, req, 'a2p.brands'))) {
+        const lowVolume = req.body.brandType === 'low_volume_standard';
+        await checkBudget(deps.db, req.tenant.id, fees.brand + (lowVolume ? 0 : fees.secondaryVetting), fees.numberMonthly, 'registering this brand');
+      }
       const key = await idempotencyKeyOf(deps.db, req, 'a2p.brands');
       const profile = await owned('profiles', req.tenant.id, req.body.customerProfileSid, 'customer profile');
       const product = await owned('profiles', req.tenant.id, req.body.trustProductSid, 'trust product');
@@ -178,10 +185,14 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         description: 'The use case is checked against what Twilio allows the brand first (400 use_case_not_allowed otherwise).',
         headers: Headers,
         body: CreateCampaignBody,
-        response: { 201: CampaignView, 202: Pending, ...errors },
+        response: { 201: CampaignView, 202: Pending, 402: ErrorBody, ...errors },
       },
     },
     async (req, reply) => {
+      if (!(await isRepeat(deps.db, req, 'a2p.campaigns'))) {
+        const monthly = req.body.campaign.usecase === 'LOW_VOLUME' ? fees.lowVolumeCampaignMonthly : fees.campaignMonthly;
+        await checkBudget(deps.db, req.tenant.id, fees.campaignVetting + monthly, fees.numberMonthly, 'registering this campaign');
+      }
       const key = await idempotencyKeyOf(deps.db, req, 'a2p.campaigns');
       await owned('brands', req.tenant.id, req.body.brandSid, 'brand');
       const result = await run(a2pCreateCampaignAction, actionId(req.tenant.id, 'campaign', key), [

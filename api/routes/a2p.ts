@@ -15,6 +15,7 @@ import { startRegistrationWorkflow } from '../registration-runner';
 import type { ApiDeps } from '../app';
 import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
+import { checkBudget } from './costs';
 
 const RegistrationParams = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
 
@@ -61,7 +62,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         summary: 'Start a registration (runs preflight first; refuses a draft that fails it)',
         headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
         body: RegistrationDraft,
-        response: { 202: RegistrationView, 400: PreflightFailed, 409: ErrorBody },
+        response: { 202: RegistrationView, 400: PreflightFailed, 402: ErrorBody, 409: ErrorBody },
       },
       validatorCompiler: draftCheckedByHandler,
     },
@@ -84,6 +85,9 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         const fields = foreign.map(({ n, i }) => ({ field: `phoneNumbers.${i}`, message: `${n} is not an active number of this tenant; buy it first` }));
         throw new HttpError(400, 'validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
       }
+      const key = req.headers['idempotency-key'];
+      const repeat = key ? (await deps.db.query('SELECT 1 FROM a2p_registrations WHERE tenant_id = $1 AND idempotency_key = $2', [req.tenant.id, key])).rowCount : 0;
+      if (!repeat) await checkBudget(deps.db, req.tenant.id, check.cost.oneTimeUsd + check.cost.monthlyUsd, fees.numberMonthly, 'this registration');
       const id = randomUUID();
       const created = await createRegistration(deps.db, {
         id,

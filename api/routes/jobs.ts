@@ -22,6 +22,7 @@ import type { ApiDeps } from '../app';
 import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 import { startJobWorkflow } from '../workflow-runner';
+import { checkBudget } from './costs';
 
 const JobPage = z.object({ data: z.array(Job), nextCursor: z.string().nullable() });
 
@@ -37,6 +38,13 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     params: Record<string, unknown> & { idempotencyKey?: string },
     requested: number,
   ) {
+    if (kind === 'bulk_buy') {
+      // A repeat of an earlier request joins its job whatever the budget says now; a new one must fit.
+      const known = params.idempotencyKey
+        ? (await deps.db.query('SELECT 1 FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, params.idempotencyKey])).rowCount
+        : 0;
+      if (!known) await checkBudget(deps.db, tenantId, requested * deps.config.NUMBER_MONTHLY_USD, deps.config.NUMBER_MONTHLY_USD, `buying ${requested} numbers`);
+    }
     const id = randomUUID();
     const { job, workflowId, created } = await createJob(deps.db, {
       id,
@@ -71,7 +79,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         description:
           'Buys exactly `quantity` numbers (never more, even under retries), replacing candidates that were taken. With `fallbackAreaCodes`, continues there when the area code runs out. Poll GET /v1/jobs/{jobId}.',
         body: bulkBuyRequestSchema(deps.config.BULK_MAX_QUANTITY),
-        response: { 202: Job, 400: ErrorBody, 409: ErrorBody },
+        response: { 202: Job, 400: ErrorBody, 402: ErrorBody, 409: ErrorBody },
       },
     },
     async (req, reply) => submit(reply, req.tenant.id, 'bulk_buy', req.body, req.body.quantity),

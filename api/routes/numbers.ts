@@ -8,7 +8,8 @@ import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNu
 import { numberOpWorkflowId } from '../../schemas/workflow-ids';
 import { buyNumber, configureNumber, releaseNumber } from '../../workflows';
 import type { ApiDeps } from '../app';
-import { idempotencyKeyOf } from '../idempotency';
+import { idempotencyKeyOf, isRepeat } from '../idempotency';
+import { checkBudget } from './costs';
 import { HttpError, notFound } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 
@@ -67,11 +68,14 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
           'Buys the number and applies the optional configuration. Repeating a request with the same Idempotency-Key header joins the first one instead of buying again.',
         headers: IdempotencyHeaders,
         body: BuyNumberRequest,
-        response: { 201: PhoneNumber, 202: Pending, 400: ErrorBody, 409: ErrorBody },
+        response: { 201: PhoneNumber, 202: Pending, 400: ErrorBody, 402: ErrorBody, 409: ErrorBody },
       },
     },
     async (req, reply) => {
       const { phoneNumber, ...config } = req.body;
+      if (!(await isRepeat(deps.db, req, 'numbers.buy'))) {
+        await checkBudget(deps.db, req.tenant.id, deps.config.NUMBER_MONTHLY_USD, deps.config.NUMBER_MONTHLY_USD, `buying ${phoneNumber}`);
+      }
       const requestId = await idempotencyKeyOf(deps.db, req, 'numbers.buy');
       const result = await runShortWorkflow(
         deps.temporal,
