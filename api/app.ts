@@ -19,6 +19,7 @@ import { a2pActionRoutes } from './routes/a2p-actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
 import { costRoutes } from './routes/costs';
+import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { a2pRoutes } from './routes/a2p';
 import { availableNumbersRoutes } from './routes/available-numbers';
 import { healthRoutes } from './routes/health';
@@ -100,6 +101,7 @@ export async function buildApp(
       await v1.register(apiKeyRoutes, full);
       await v1.register(auditRoutes, full);
       await v1.register(costRoutes, full);
+      await v1.register(webhookEndpointRoutes, full);
     },
     { prefix: '/v1' },
   );

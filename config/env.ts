@@ -31,6 +31,8 @@ export const ConfigSchema = z.object({
   /** Requests a second each tenant may make to the API (all API processes together), and the burst above it. */
   API_RATE_LIMIT_PER_SECOND: intFrom(100),
   API_RATE_LIMIT_BURST: intFrom(200),
+  /** First retry of a failed webhook delivery; each next one waits twice as long. */
+  WEBHOOK_RETRY_BASE_MS: intFrom(5_000),
   /** The worker's Prometheus metrics (Twilio calls) on this port; unset: not served. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),

@@ -53,9 +53,13 @@ function operationView(o: OperationRow): TrunkOperation {
 }
 
 /** The trunk as the API shows it: Twilio's state as last read when there is one, the desired state before. */
-async function view(db: Db | pg.PoolClient, r: TrunkRow): Promise<TrunkView> {
-  const [ops, numbers, lists] = await Promise.all([
-    db.query<OperationRow>('SELECT * FROM sip_operations WHERE trunk_id = $1 ORDER BY created_at DESC LIMIT 1', [r.id]),
+async function view(db: Db | pg.PoolClient, row: TrunkRow): Promise<TrunkView> {
+  // The operation first, then the trunk again: an operation read as finished has its trunk's settled state
+  // committed with it, so the trunk read after it can't be older (one read before it could: "succeeded"
+  // next to a trunk still "provisioning").
+  const ops = await db.query<OperationRow>('SELECT * FROM sip_operations WHERE trunk_id = $1 ORDER BY created_at DESC LIMIT 1', [row.id]);
+  const r = (await db.query<TrunkRow>(`SELECT ${columns} FROM sip_trunks WHERE id = $1`, [row.id])).rows[0] ?? row;
+  const [numbers, lists] = await Promise.all([
     db.query<{ phone_number: string; twilio_sid: string | null }>(
       `SELECT phone_number, twilio_sid FROM phone_numbers WHERE sip_trunk_id = $1 AND status IN ('active','releasing') ORDER BY phone_number`,
       [r.id],

@@ -10,6 +10,7 @@ import { createPool, warmPool } from '../db/pool';
 import { createAuditSink } from '../activities/audit';
 import { feesFromConfig } from '../compliance/fees';
 import { createWorkerMetrics } from './metrics';
+import { startWebhookDispatcher } from './webhook-dispatcher';
 import { requestIdActivityInterceptors } from '../activities/request-id';
 import { SecretBox } from '../db/secrets';
 import { PgTwilioLimiter } from '../activities/twilio-limiter';
@@ -70,7 +71,10 @@ export async function createWorker(config: Config) {
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? 2 * config.TWILIO_MAX_CONCURRENCY + 10,
   });
+  // Tenants' signed notifications, delivered from PostgreSQL's queue by every worker.
+  const stopDispatcher = startWebhookDispatcher({ db, box: SecretBox.fromConfig(config), retryBaseMs: config.WEBHOOK_RETRY_BASE_MS });
   const close = async () => {
+    await stopDispatcher();
     metricsServer?.close();
     await limiter.close();
     await connection.close().catch(() => undefined);

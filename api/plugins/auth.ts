@@ -25,3 +25,8 @@ export function registerAuth(app: FastifyInstance, db: Db) {
     req.apiKey = tenant.key;
   });
 }
+
+/** A 403 unless the request's API key has the admin scope; `what` says what needed it. */
+export function requireAdmin(req: FastifyRequest, what: string) {
+  if (!req.apiKey.scopes.includes('admin')) throw new HttpError(403, 'forbidden', `${what} needs an API key with the admin scope`);
+}

@@ -1,4 +1,5 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync } from 'fastify';
+import { requireAdmin } from '../plugins/auth';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { issueApiKey, LastAdminKeyError, listApiKeys, revokeApiKey } from '../../db/tenants';
@@ -7,10 +8,6 @@ import { ErrorBody } from '../../schemas/common';
 import type { ApiDeps } from '../app';
 import { HttpError, notFound } from '../errors';
 
-/** Managing a tenant's API keys needs a key with the admin scope. */
-function requireAdmin(req: FastifyRequest) {
-  if (!req.apiKey.scopes.includes('admin')) throw new HttpError(403, 'forbidden', 'managing API keys needs an API key with the admin scope');
-}
 
 /** The tenant's API keys: issue (shown once), list (prefix and last use only), revoke (effective at once). */
 export const apiKeyRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -27,7 +24,7 @@ export const apiKeyRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req, reply) => {
-      requireAdmin(req);
+      requireAdmin(req, 'managing API keys');
       const { apiKey, view } = await issueApiKey(deps.db, req.tenant.id, { name: req.body.name ?? null, scopes: req.body.scopes });
       return reply.code(201).send({ ...view, key: apiKey });
     },
@@ -43,7 +40,7 @@ export const apiKeyRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => {
-      requireAdmin(req);
+      requireAdmin(req, 'managing API keys');
       return { data: await listApiKeys(deps.db, req.tenant.id) };
     },
   );
@@ -60,7 +57,7 @@ export const apiKeyRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => {
-      requireAdmin(req);
+      requireAdmin(req, 'managing API keys');
       if (req.params.keyId === req.apiKey.id) throw new HttpError(409, 'own_key', 'a key cannot revoke itself; use another admin key');
       try {
         const revoked = await revokeApiKey(deps.db, req.tenant.id, req.params.keyId);

@@ -5,6 +5,7 @@ import { costsOfMonth, currentMonth, overBudget, setMonthlyBudget } from '../../
 import type { Db } from '../../db/pool';
 import { ErrorBody } from '../../schemas/common';
 import type { ApiDeps } from '../app';
+import { requireAdmin } from '../plugins/auth';
 import { HttpError } from '../errors';
 
 const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
@@ -61,7 +62,7 @@ export const costRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => {
-      if (!req.apiKey.scopes.includes('admin')) throw new HttpError(403, 'forbidden', 'setting the budget needs an API key with the admin scope');
+      requireAdmin(req, 'setting the budget');
       await setMonthlyBudget(deps.db, req.tenant.id, req.body.monthlyUsd);
       return costsOfMonth(deps.db, req.tenant.id, currentMonth());
     },

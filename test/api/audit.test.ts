@@ -27,7 +27,8 @@ it('every Twilio write is in the tenant’s audit trail, with its SID and withou
   });
   expect(trunk.statusCode).toBe(202);
   const trunkId = trunk.json().id as string;
-  expect((await waitForTrunk(api.app, tenant.headers, trunkId)).status).toBe('active');
+  const provisioned = await waitForTrunk(api.app, tenant.headers, trunkId);
+  expect(provisioned.status, JSON.stringify(provisioned.operation)).toBe('active');
   const released = await api.app.inject({ method: 'DELETE', url: `/v1/numbers/${encodeURIComponent(number)}`, headers: tenant.headers });
   expect(released.statusCode).toBe(200);
 

@@ -60,6 +60,7 @@ await withBenchStack('fuzz', { cap: 10, env: { BULK_MAX_QUANTITY: '5', API_SYNC_
     ['/v1/a2p/brands', (b) => [`/v1/a2p/brands/${b.sid}`]],
     ['/v1/a2p/campaigns', (c) => [`/v1/a2p/campaigns/${c.sid}`]],
     ['/v1/sip/trunks', (t) => [`/v1/sip/trunks/${t.id}`, `/v1/sip/trunks/${t.id}/phone-numbers`]],
+    ['/v1/webhook-endpoints', (e) => [`/v1/webhook-endpoints/${e.id}/deliveries`]],
   ];
   let tried = 0;
   for (const [list, detail] of lists) {
