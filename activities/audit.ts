@@ -64,7 +64,12 @@ export function createAuditSink(db: Db, fees?: A2pFees) {
     if (!scope) return; // not an activity's call (start-up checks, tests' own clients)
     const path = new URL(w.url).pathname;
     const sid = typeof (w.body as { sid?: unknown } | null)?.sid === 'string' ? (w.body as { sid: string }).sid : (/\/([A-Z]{2}[0-9a-f]{32})(?:\.json)?$/.exec(path)?.[1] ?? null);
-    const owner = scope.tenantId ? { tenantId: scope.tenantId, registrationId: scope.registrationId ?? null } : await ownerOf(db, scope.registrationId ?? null, path);
+    // The activity's input names the tenant and usually the job, registration or trunk; where it names only
+    // the tenant (or nothing), the registration or resource the write is about says the rest.
+    const named = !scope.tenantId || scope.registrationId || scope.jobId || scope.trunkId ? null : await ownerOf(db, null, path);
+    const owner = scope.tenantId
+      ? { tenantId: scope.tenantId, registrationId: scope.registrationId ?? (named?.tenantId === scope.tenantId ? named.registrationId : null) }
+      : await ownerOf(db, scope.registrationId ?? null, path);
     if (!owner) {
       console.warn(`audit: no tenant found for ${w.method} ${path} (${scope.activity})`);
       return;

@@ -32,6 +32,16 @@ it('the registration workflow runs the whole ISV chain against the sandbox with 
   });
   expect(result).toMatchObject({ status: 'completed', step: 'done', brandResubmissions: 0, campaignSubmissions: 1 });
 
+  // Every write of the chain is in the tenant's audit trail under the registration, and the fees are in its ledger.
+  const audit = (await api.app.inject({ method: 'GET', url: `/v1/audit?registrationId=${registrationId}&limit=200`, headers: tenant.headers })).json().data as { action: string; resourceSid: string | null }[];
+  const actions = audit.map((e) => e.action);
+  for (const a of ['POST CustomerProfiles', 'POST TrustProducts', 'POST a2p/BrandRegistrations', 'POST Services', 'POST Services/Compliance/Usa2p', 'POST Services/PhoneNumbers']) {
+    expect(actions, a).toContain(a);
+  }
+  expect(audit.find((e) => e.action === 'POST a2p/BrandRegistrations')?.resourceSid).toBe(result.sids.brand);
+  const costs = (await api.app.inject({ method: 'GET', url: '/v1/costs', headers: tenant.headers })).json() as { lines: { item: string; count: number }[] };
+  expect(costs.lines.map((l) => l.item)).toEqual(expect.arrayContaining(['brand_registration', 'campaign_vetting', 'campaign_monthly', 'number_monthly']));
+
   const sdk = twilioSdk();
   const brand = await sdk.messaging.v1.brandRegistrations(result.sids.brand!).fetch();
   expect(brand).toMatchObject({ status: 'APPROVED', customerProfileBundleSid: result.sids.customerProfile, a2pProfileBundleSid: result.sids.trustProduct });

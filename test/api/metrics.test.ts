@@ -35,7 +35,8 @@ it('the API serves Prometheus metrics: requests by route and status, jobs by sta
 
 it('the worker serves Prometheus metrics of its Twilio calls by product, method and status', async () => {
   const port = await freePort();
-  const worker = await startWorker(stack, taskQueue, { WORKER_METRICS_PORT: String(port) });
+  const temporalPort = await freePort();
+  const worker = await startWorker(stack, taskQueue, { WORKER_METRICS_PORT: String(port), TEMPORAL_METRICS_PORT: String(temporalPort) });
   try {
     const tenant = await newTenant(api().db, 'metrics-worker');
     const search = await api().app.inject({ method: 'GET', url: '/v1/available-numbers?areaCode=417&limit=2', headers: tenant.headers });
@@ -44,6 +45,9 @@ it('the worker serves Prometheus metrics of its Twilio calls by product, method 
     expect(sample(text, /^twilio_pro_twilio_requests_total\{product="api",method="GET",status="200"\}/)).toBeGreaterThanOrEqual(1);
     expect(text).toMatch(/^twilio_pro_twilio_request_duration_seconds_bucket\{le="[^"]+",product="api",method="GET"/m);
     expect(text).not.toContain(stack.authToken);
+    // Temporal's own worker metrics, from the SDK's exporter.
+    const temporal = await (await fetch(`http://127.0.0.1:${temporalPort}/metrics`)).text();
+    expect(temporal).toMatch(/^temporal_\w+/m);
   } finally {
     await stopChild(worker);
   }
