@@ -101,6 +101,15 @@ describe('errors Fastify and Node produce themselves', () => {
   });
 });
 
+describe('health', () => {
+  it('/readyz is 200 when PostgreSQL and Temporal answer; neither probe needs a key', async () => {
+    const ready = await api.app.inject({ method: 'GET', url: '/readyz' });
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({ status: 'ready', checks: { postgres: { ok: true }, temporal: { ok: true } } });
+    expect((await api.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
+
 describe('authentication', () => {
   it('accepts the Bearer scheme in any case', async () => {
     for (const scheme of ['bearer', 'BEARER', 'Bearer']) {
@@ -140,6 +149,11 @@ describe('backing services away', () => {
         expect(buy.statusCode, address).toBe(errorShape(buy, 503, 'service_unavailable'));
         expect(buy.headers['retry-after']).toBeDefined();
         expect(Date.now() - t0).toBeLessThan(10_000);
+        // Readiness says which dependency is away; liveness doesn't depend on it.
+        const ready = await app.inject({ method: 'GET', url: '/readyz' });
+        expect(ready.statusCode).toBe(503);
+        expect(ready.json()).toMatchObject({ status: 'not_ready', checks: { postgres: { ok: true }, temporal: { ok: false } } });
+        expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
         // Nothing was half-started: the job row waits, whole, for its workflow.
         const row = await db.query('SELECT status FROM jobs WHERE id = $1', [job.json().id]);
         expect(row.rows[0].status).toBe('queued');

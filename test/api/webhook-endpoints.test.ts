@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -79,4 +80,23 @@ it('a finished job is POSTed to the tenant’s endpoint, signed the Standard Web
   const bad = await api.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: tenant.headers, payload: { url: 'ftp://x' } });
   expect(bad.statusCode).toBe(400);
   expect(bad.json().error.fields[0].field).toBe('url');
+});
+
+it('registration status changes and finished trunk operations are queued for the endpoints subscribed to them, in the same transaction', async () => {
+  const tenant = await newTenant(api.db, 'hooks-events');
+  const endpoint = (await api.app.inject({ method: 'POST', url: '/v1/webhook-endpoints', headers: tenant.headers, payload: { url: `${url}?events`, eventTypes: ['registration.status_changed', 'trunk.operation_succeeded'] } })).json();
+  // A trunk provisioned through the API.
+  const trunk = await api.app.inject({ method: 'POST', url: '/v1/sip/trunks', headers: tenant.headers, payload: { friendlyName: 'Hooked', originationUris: [{ sipUrl: 'sip:hooked.example.com' }], termination: {} } });
+  expect(trunk.statusCode).toBe(202);
+  // A registration's status moving (as its workflow records it).
+  const id = randomUUID();
+  await api.db.query(`INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, workflow_id) VALUES ($1, $2, 'running', 'brand', '{}', $3)`, [id, tenant.tenantId, `wf-${id}`]);
+  await api.db.query(`UPDATE a2p_registrations SET status = 'action_required' WHERE id = $1`, [id]);
+  const events = await waitFor(async () => {
+    const page = (await api.app.inject({ method: 'GET', url: `/v1/webhook-endpoints/${endpoint.id}/deliveries?limit=10`, headers: tenant.headers })).json();
+    return page.data.length >= 2 ? (page.data as { eventType: string; payload: { data: Record<string, unknown> } }[]) : null;
+  }, 'both events', 60_000);
+  expect(events.map((e) => e.eventType).sort()).toEqual(['registration.status_changed', 'trunk.operation_succeeded']);
+  expect(events.find((e) => e.eventType === 'registration.status_changed')!.payload.data).toMatchObject({ registrationId: id, status: 'action_required', previousStatus: 'running' });
+  expect(events.find((e) => e.eventType === 'trunk.operation_succeeded')!.payload.data).toMatchObject({ trunkId: trunk.json().id, kind: 'create' });
 });
