@@ -14,7 +14,6 @@ import { registerAuth } from './plugins/auth';
 import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
 import { declareCommonErrors } from './plugins/openapi-errors';
 import { refuseUnstorableText } from './plugins/text-guard';
-import { registerRateLimit } from './plugins/rate-limit';
 import { a2pActionRoutes } from './routes/a2p-actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
@@ -89,8 +88,7 @@ export async function buildApp(
   await app.register(webhookRoutes, full);
   await app.register(
     async (v1) => {
-      registerAuth(v1, deps.db);
-      registerRateLimit(v1, deps.db, { perSecond: deps.config.API_RATE_LIMIT_PER_SECOND, burst: deps.config.API_RATE_LIMIT_BURST });
+      registerAuth(v1, deps.db, { perSecond: deps.config.API_RATE_LIMIT_PER_SECOND, burst: deps.config.API_RATE_LIMIT_BURST });
       refuseUnstorableText(v1);
       await v1.register(availableNumbersRoutes, full);
       await v1.register(numbersRoutes, full);

@@ -1,18 +1,19 @@
-import type { Db } from './pool';
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
 
 /**
- * Takes one request from the tenant's token bucket (`perSecond` refill, `burst` capacity), in one
- * statement every API process shares. Returns how many seconds to wait when the bucket is empty, else 0.
+ * Takes one request from a tenant's token bucket (`perSecond` refill, `burst` capacity): an INSERT … ON
+ * CONFLICT every API process shares. `source` gives the row (tenant id, burst - 1, now); `burst` and `rate`
+ * name the bind parameters holding them. Returns the tokens left (negative: refused).
  */
-export async function takeRequestToken(db: Db, tenantId: string, limit: { perSecond: number; burst: number }): Promise<number> {
-  const { rows } = await db.query<{ tokens: number }>(
-    `INSERT INTO api_rate_buckets AS b (tenant_id, tokens, updated_at) VALUES ($1, $2 - 1, clock_timestamp())
-     ON CONFLICT (tenant_id) DO UPDATE SET
-       tokens = GREATEST(-1, LEAST($2, b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at) * $3) - 1),
-       updated_at = clock_timestamp()
-     RETURNING tokens`,
-    [tenantId, limit.burst, limit.perSecond],
-  );
-  const tokens = rows[0]!.tokens;
-  return tokens >= 0 ? 0 : Math.max(1, Math.ceil(-tokens / limit.perSecond));
-}
+export const takeTokenSql = (source: string, burst: string, rate: string) => `
+  INSERT INTO api_rate_buckets AS b (tenant_id, tokens, updated_at) ${source}
+  ON CONFLICT (tenant_id) DO UPDATE SET
+    tokens = GREATEST(-1, LEAST(${burst}, b.tokens + extract(epoch FROM clock_timestamp() - b.updated_at) * ${rate}) - 1),
+    updated_at = clock_timestamp()
+  RETURNING tokens`;
+
+/** Seconds to wait before the bucket has a token again; 0 when this request got one. */
+export const waitFor = (tokens: number, limit: RateLimit) => (tokens >= 0 ? 0 : Math.max(1, Math.ceil(-tokens / limit.perSecond)));

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './pool';
+import { takeTokenSql, waitFor, type RateLimit } from './rate-limit';
 
 export interface Tenant {
   id: string;
@@ -35,20 +36,32 @@ export async function createTenant(db: Db, name: string): Promise<{ tenant: Tena
   }
 }
 
-/** The key's tenant and the key itself (id, scopes), when the key exists and is not revoked. */
-export async function findTenantByApiKey(db: Db, apiKey: string): Promise<(Tenant & { key: { id: string; scopes: string[] } }) | null> {
-  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; stale: boolean }>(
-    `SELECT t.id, t.name, k.id AS key_id, k.scopes,
+/**
+ * The key's tenant and the key itself (id, scopes), when the key exists and is not revoked. With a rate
+ * limit, the same statement takes a token from the tenant's bucket (one round trip for both on every
+ * request): `waitSeconds` is then how long the tenant must wait, 0 when this request may go on.
+ */
+export async function findTenantByApiKey(
+  db: Db,
+  apiKey: string,
+  limit?: RateLimit,
+): Promise<(Tenant & { key: { id: string; scopes: string[] }; waitSeconds: number }) | null> {
+  const lookup = `SELECT t.id, t.name, k.id AS key_id, k.scopes,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-      WHERE k.key_hash = $1 AND k.revoked_at IS NULL`,
-    [hashApiKey(apiKey)],
+      WHERE k.key_hash = $1 AND k.revoked_at IS NULL`;
+  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; stale: boolean; tokens: number | null }>(
+    limit
+      ? `WITH k AS (${lookup}), b AS (${takeTokenSql('SELECT id, $2 - 1, clock_timestamp() FROM k', '$2', '$3')})
+         SELECT k.*, (SELECT tokens FROM b) AS tokens FROM k`
+      : `${lookup}`,
+    limit ? [hashApiKey(apiKey), limit.burst, limit.perSecond] : [hashApiKey(apiKey)],
   );
   const r = rows[0];
   if (!r) return null;
   // Last use to the minute, written off the request's path (one write a minute per key, not per call).
   if (r.stale) void db.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [r.key_id]).catch(() => undefined);
-  return { id: r.id, name: r.name, key: { id: r.key_id, scopes: r.scopes } };
+  return { id: r.id, name: r.name, key: { id: r.key_id, scopes: r.scopes }, waitSeconds: limit && r.tokens !== null ? waitFor(r.tokens, limit) : 0 };
 }
 
 export async function findTenantByName(db: Db, name: string): Promise<Tenant | null> {
