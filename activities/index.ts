@@ -2,7 +2,7 @@ import type { Db } from '../db/pool';
 import type { SecretBox } from '../db/secrets';
 import { createA2pActivities, type A2pPolicies } from './a2p';
 import { createJobActivities } from './jobs';
-import { keptAlive } from './keepalive';
+import { wrapActivities } from './activity-wrappers';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
 import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
 import { createSipActivities } from './sip';
@@ -23,7 +23,7 @@ export interface ActivityDeps {
 
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
 export function createActivities(deps: ActivityDeps) {
-  return keptAlive({
+  return wrapActivities({
     ...createNumberActivities({
       db: deps.db,
       twilio: deps.twilio,

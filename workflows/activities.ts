@@ -10,7 +10,7 @@ import type { SipActivities } from '../schemas/sip-workflow';
  */
 export const twilio = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
-  // Activities heartbeat every second (activities/keepalive.ts): a dead worker is noticed in 5 s.
+  // Activities heartbeat every second (activities/activity-wrappers.ts): a dead worker is noticed in 5 s.
   heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });

@@ -38,7 +38,7 @@ function withAuditScope<A extends unknown[], R>(name: string, fn: (...args: A) =
  * Every activity in its audit scope, and with a keepalive heartbeat except those that heartbeat their
  * own progress.
  */
-export function keptAlive<T extends Record<string, unknown>>(activities: T): T {
+export function wrapActivities<T extends Record<string, unknown>>(activities: T): T {
   return Object.fromEntries(
     Object.entries(activities).map(([name, fn]) => {
       if (typeof fn !== 'function') return [name, fn];
