@@ -26,6 +26,7 @@ import { jobsRoutes } from './routes/jobs';
 import { numbersRoutes } from './routes/numbers';
 import { sipRoutes } from './routes/sip';
 import { webhookRoutes } from './routes/webhooks';
+import { consoleRoutes } from './routes/console';
 import type { RunnerSettings } from './workflow-runner';
 
 export interface ApiDeps {
@@ -86,6 +87,7 @@ export async function buildApp(
   registerMetrics(app, deps.db);
   await app.register(healthRoutes, full);
   await app.register(webhookRoutes, full);
+  await app.register(consoleRoutes, full);
   await app.register(
     async (v1) => {
       registerAuth(v1, deps.db, { perSecond: deps.config.API_RATE_LIMIT_PER_SECOND, burst: deps.config.API_RATE_LIMIT_BURST });

@@ -36,6 +36,10 @@ export const ConfigSchema = z.object({
   /** The worker's Prometheus metrics (Twilio calls) on this port; unset: not served. */
   WORKER_METRICS_PORT: z.coerce.number().int().min(1).max(65535).optional(),
   WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** The Temporal Web UI, if you run one: the console links each job and registration to its workflow there. */
+  TEMPORAL_UI_URL: z.url().optional(),
+  /** The built web console the API serves at /; default web/dist. */
+  WEB_DIST_DIR: z.string().optional(),
   // A2P 10DLC fees (USD) used by preflight's cost estimate; defaults are Twilio's published prices.
   A2P_FEE_BRAND_USD: z.coerce.number().min(0).default(4.5),
   A2P_FEE_SECONDARY_VETTING_USD: z.coerce.number().min(0).default(41),

@@ -44,6 +44,7 @@ async function view(db: Db, r: RegistrationRow) {
     numbers: r.state.numbers ?? null,
     cleanup: r.state.cleanup ?? null,
     idempotencyKey: r.idempotency_key,
+    workflowId: r.workflow_id,
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     finishedAt: r.finished_at?.toISOString() ?? null,

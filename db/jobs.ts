@@ -54,6 +54,7 @@ function toJob(r: JobRow): Job {
     },
     outcome: r.outcome,
     idempotencyKey: r.idempotency_key,
+    workflowId: r.workflow_id,
     createdAt: r.created_at.toISOString(),
     startedAt: r.started_at?.toISOString() ?? null,
     updatedAt: r.updated_at.toISOString(),
@@ -88,12 +89,12 @@ export async function createJob(db: Db, j: NewJob): Promise<{ job: Job; workflow
   return { job: toJob(row), workflowId: row.workflow_id, created };
 }
 
-export async function getJob(db: Db, tenantId: string, jobId: string): Promise<(Job & { workflowId: string }) | null> {
+export async function getJob(db: Db, tenantId: string, jobId: string): Promise<Job | null> {
   const { rows } = await db.query<JobRow>(`SELECT ${jobColumns} FROM jobs j ${jobCounts} WHERE j.id = $1 AND j.tenant_id = $2`, [
     jobId,
     tenantId,
   ]);
-  return rows[0] ? { ...toJob(rows[0]), workflowId: rows[0].workflow_id } : null;
+  return rows[0] ? toJob(rows[0]) : null;
 }
 
 export async function listJobs(

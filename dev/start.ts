@@ -13,6 +13,7 @@ import { createPool } from '../db/pool';
 import { addApiKey, createTenant, findTenantByName } from '../db/tenants';
 import { repoRoot, spawnEntrypoint, startPostgresProcess, stopChild, waitForLine } from './processes';
 import { startTemporalDevServer, waitForTemporal } from './temporal';
+import { buildConsoleIfStale } from './console-build';
 
 const dataDir = path.join(repoRoot, '.data');
 const say = (msg: string) => process.stdout.write(`[dev]      ${msg}\n`);
@@ -88,6 +89,7 @@ try {
     });
     stops.push({ name: 'temporal', stop: temporal.stop });
     env.TEMPORAL_ADDRESS = temporal.address;
+    if (temporal.uiUrl) env.TEMPORAL_UI_URL = temporal.uiUrl;
     say(`Temporal: dev server on ${temporal.address}, UI ${temporal.uiUrl} (history in .data/temporal.sqlite)`);
   }
 
@@ -113,6 +115,7 @@ try {
     say(`Twilio: sandbox on http://127.0.0.1:${port} (control API under /__sandbox)`);
   }
 
+  buildConsoleIfStale(say);
   const worker = spawnEntrypoint('worker/main.ts', env, 'worker');
   supervise('worker', worker);
   const api = spawnEntrypoint('api/main.ts', env, 'api');
@@ -120,7 +123,7 @@ try {
   supervise('api', api);
   await listening;
   const port = process.env.API_PORT ?? '3000';
-  say(`ready: API http://127.0.0.1:${port}  docs http://127.0.0.1:${port}/docs`);
+  say(`ready: console http://127.0.0.1:${port}/  API docs http://127.0.0.1:${port}/docs`);
   say(`try: curl -H "Authorization: Bearer $(cat .data/dev-api-key)" "http://127.0.0.1:${port}/v1/available-numbers?areaCode=415"`);
 } catch (err) {
   say(`start-up failed: ${err instanceof Error ? err.message : String(err)}`);

@@ -163,6 +163,7 @@ export const RegistrationView = z.object({
     .nullable()
     .describe('After a cancel: what was deleted at Twilio and what was kept, and why'),
   idempotencyKey: z.string().nullable(),
+  workflowId: z.string().describe('The Temporal workflow running the registration (open it in the Temporal UI)'),
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),

@@ -86,6 +86,7 @@ export const Job = z.object({
   }),
   outcome: JobOutcome.nullable(),
   idempotencyKey: z.string().nullable(),
+  workflowId: z.string().describe('The Temporal workflow running the job (open it in the Temporal UI)'),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   updatedAt: z.string(),

@@ -120,8 +120,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (req) => {
       const job = await getJob(deps.db, req.tenant.id, req.params.jobId);
       if (!job) throw notFound('job');
-      const { workflowId: _hidden, ...rest } = job;
-      return rest;
+      return job;
     },
   );
 
@@ -171,8 +170,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         // Never started (queued): nothing ran, so the job simply ends here.
         await cancelUnstartedJob(deps.db, req.tenant.id, job.id);
       }
-      const { workflowId: _hidden, ...rest } = (await getJob(deps.db, req.tenant.id, job.id))!;
-      return reply.code(202).send(rest);
+      return reply.code(202).send((await getJob(deps.db, req.tenant.id, job.id))!);
     },
   );
 };

@@ -1505,6 +1505,8 @@ export type paths = {
                                 };
                             } | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             startedAt: string | null;
                             updatedAt: string;
@@ -1779,6 +1781,8 @@ export type paths = {
                                 };
                             } | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             startedAt: string | null;
                             updatedAt: string;
@@ -2023,6 +2027,8 @@ export type paths = {
                                     };
                                 } | null;
                                 idempotencyKey: string | null;
+                                /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+                                workflowId: string;
                                 createdAt: string;
                                 startedAt: string | null;
                                 updatedAt: string;
@@ -2194,6 +2200,8 @@ export type paths = {
                                 };
                             } | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             startedAt: string | null;
                             updatedAt: string;
@@ -2567,6 +2575,8 @@ export type paths = {
                                 };
                             } | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             startedAt: string | null;
                             updatedAt: string;
@@ -3095,6 +3105,8 @@ export type paths = {
                                     reason: string;
                                 }[] | null;
                                 idempotencyKey: string | null;
+                                /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+                                workflowId: string;
                                 createdAt: string;
                                 updatedAt: string;
                                 finishedAt: string | null;
@@ -3354,6 +3366,8 @@ export type paths = {
                                 reason: string;
                             }[] | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             updatedAt: string;
                             finishedAt: string | null;
@@ -3661,6 +3675,8 @@ export type paths = {
                                 reason: string;
                             }[] | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             updatedAt: string;
                             finishedAt: string | null;
@@ -3925,6 +3941,8 @@ export type paths = {
                                 reason: string;
                             }[] | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             updatedAt: string;
                             finishedAt: string | null;
@@ -4212,6 +4230,8 @@ export type paths = {
                                 reason: string;
                             }[] | null;
                             idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+                            workflowId: string;
                             createdAt: string;
                             updatedAt: string;
                             finishedAt: string | null;

@@ -4,7 +4,7 @@ import { useTwilioProClient } from './context.js';
 import { queryKeys } from './keys.js';
 
 export interface JobProgress {
-  /** Items that reached an end (bought or released, failed, skipped). */
+  /** Of `total`, how many are no longer pending (a bulk buy replaces a failed candidate, so only purchases count). */
   done: number;
   total: number;
   /** 0–100, whole numbers; 100 only when the job finished. */
@@ -12,8 +12,8 @@ export interface JobProgress {
 }
 
 export function jobProgress(job: Job): JobProgress {
-  const { requested, succeeded, failed, skipped } = job.counts;
-  const done = succeeded + failed + skipped;
+  const { requested, pending } = job.counts;
+  const done = requested - pending;
   const finished = isJobFinished(job);
   const percent = finished ? 100 : requested > 0 ? Math.min(99, Math.floor((done / requested) * 100)) : 0;
   return { done, total: requested, percent };

@@ -1,0 +1,51 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, type Page } from '@playwright/test';
+
+const keys = JSON.parse(process.env.TENANT_KEYS ?? '{}') as Record<string, string>;
+/** Each spec file has a tenant of its own, made by run.ts. */
+export const apiKeyFor = (spec: string) => {
+  const key = keys[spec];
+  if (!key) throw new Error(`no tenant key for ${spec}: run through \`npm run test:browser\``);
+  return key;
+};
+
+export async function signIn(page: Page, spec: string) {
+  await page.goto('/');
+  await page.getByLabel('API key').fill(apiKeyFor(spec));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('tab', { name: 'Numbers' })).toBeVisible();
+}
+
+export async function openTab(page: Page, name: 'Numbers' | 'SIP' | 'A2P' | 'Automation') {
+  await page.getByRole('tab', { name, exact: true }).click();
+  await expect(page.getByRole('tab', { name, exact: true })).toHaveAttribute('aria-selected', 'true');
+}
+
+/** axe on the page as it is: no serious or critical violation. */
+export async function expectAccessible(page: Page, what: string) {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}) ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`)).toEqual([]);
+}
+
+const shots = path.resolve(import.meta.dirname, '..', '..', 'test-results', 'screenshots');
+const docs = path.resolve(import.meta.dirname, '..', '..', 'docs', 'console');
+
+/** A full-page screenshot at desktop and phone width (test-results/screenshots; docs/console too when asked). */
+export async function screenshots(page: Page, name: string, opts: { docs?: boolean } = {}) {
+  await mkdir(shots, { recursive: true });
+  const desktop = page.viewportSize() ?? { width: 1280, height: 800 };
+  await page.screenshot({ path: path.join(shots, `${name}-desktop.png`), fullPage: true });
+  if (opts.docs && process.env.UPDATE_DOCS_SCREENSHOTS) {
+    await mkdir(docs, { recursive: true });
+    await page.screenshot({ path: path.join(docs, `${name}.png`), fullPage: false });
+  }
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: path.join(shots, `${name}-phone.png`), fullPage: true });
+  // Nothing wider than the phone's screen but what scrolls on purpose (tables).
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  expect(overflow, `${name} overflows a phone-sized viewport`).toBeLessThanOrEqual(0);
+  await page.setViewportSize(desktop);
+}

@@ -1,0 +1,52 @@
+import { useRef, type KeyboardEvent, type ReactNode } from 'react';
+
+export interface TabDef {
+  id: string;
+  label: string;
+  content: () => ReactNode;
+}
+
+/**
+ * WAI-ARIA tabs: a tablist of buttons (arrow keys, Home and End move between them; only the selected one
+ * is in the tab order) and the selected panel, labelled by its tab.
+ */
+export function Tabs({ tabs, selected, onSelect, label }: { tabs: TabDef[]; selected: string; onSelect: (id: string) => void; label: string }) {
+  const refs = useRef<Record<string, HTMLButtonElement | null>>({});
+  const index = Math.max(0, tabs.findIndex((t) => t.id === selected));
+  const current = tabs[index]!;
+  const move = (e: KeyboardEvent) => {
+    const to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    if (to === undefined) return;
+    e.preventDefault();
+    const next = tabs[(to + tabs.length) % tabs.length]!;
+    onSelect(next.id);
+    refs.current[next.id]?.focus();
+  };
+  return (
+    <>
+      <div role="tablist" aria-label={label} className="tablist" onKeyDown={move}>
+        {tabs.map((t) => (
+          <button
+            key={t.id}
+            ref={(el) => {
+              refs.current[t.id] = el;
+            }}
+            role="tab"
+            type="button"
+            id={`tab-${t.id}`}
+            aria-selected={t.id === current.id}
+            aria-controls={`panel-${t.id}`}
+            tabIndex={t.id === current.id ? 0 : -1}
+            className="tab"
+            onClick={() => onSelect(t.id)}
+          >
+            {t.label}
+          </button>
+        ))}
+      </div>
+      <section role="tabpanel" id={`panel-${current.id}`} aria-labelledby={`tab-${current.id}`} className="tabpanel" tabIndex={0}>
+        {current.content()}
+      </section>
+    </>
+  );
+}
