@@ -40,7 +40,8 @@ export async function screenshots(page: Page, name: string, opts: { docs?: boole
   await page.screenshot({ path: path.join(shots, `${name}-desktop.png`), fullPage: true });
   if (opts.docs && process.env.UPDATE_DOCS_SCREENSHOTS) {
     await mkdir(docs, { recursive: true });
-    await page.screenshot({ path: path.join(docs, `${name}.png`), fullPage: false });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(docs, `${name}.png`) }); // the first screenful: what a reader sees first
   }
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: path.join(shots, `${name}-phone.png`), fullPage: true });

@@ -15,7 +15,10 @@ export function Tabs({ tabs, selected, onSelect, label }: { tabs: TabDef[]; sele
   const index = Math.max(0, tabs.findIndex((t) => t.id === selected));
   const current = tabs[index]!;
   const move = (e: KeyboardEvent) => {
-    const to = { ArrowRight: index + 1, ArrowLeft: index - 1, Home: 0, End: tabs.length - 1 }[e.key];
+    // From the tab that has focus, not the selected one: keys pressed faster than a render still move one each.
+    const from = tabs.findIndex((t) => `tab-${t.id}` === (e.target as HTMLElement).id);
+    const at = from === -1 ? index : from;
+    const to = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 }[e.key];
     if (to === undefined) return;
     e.preventDefault();
     const next = tabs[(to + tabs.length) % tabs.length]!;

@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { queryKeys, useJob, useJobItems } from '@twilio-pro/react';
 import { ErrorNote, Loading, ProgressBar, Status, when, THead } from '../components/ui';
@@ -52,6 +52,7 @@ export function JobPanel({ jobId, onClose }: { jobId: string; onClose?: () => vo
           </tbody>
         </table>
       ) : null}
+      <AllResults jobId={job.id} total={progress.total} live={!isFinished} />
       <div className="actions">
         {!isFinished ? (
           <button type="button" onClick={() => void cancel().catch(() => {})} disabled={isCancelling || job.status === 'cancelling'}>
@@ -66,5 +67,43 @@ export function JobPanel({ jobId, onClose }: { jobId: string; onClose?: () => vo
       </div>
       <ErrorNote error={cancelError} title="Could not cancel" />
     </section>
+  );
+}
+
+/** Every item's result, fetched only when opened, page by page. */
+function AllResults({ jobId, total, live }: { jobId: string; total: number; live: boolean }) {
+  const [open, setOpen] = useState(false);
+  const items = useJobItems(open ? jobId : null, { limit: 100 }, { intervalMs: open && live ? 2000 : false });
+  const rows = items.data?.pages.flatMap((p) => p.data) ?? [];
+  return (
+    <details onToggle={(e) => setOpen((e.target as HTMLDetailsElement).open)}>
+      <summary>All results ({total})</summary>
+      {items.isLoading ? (
+        <Loading label="Loading the results…" />
+      ) : items.error ? (
+        <ErrorNote error={items.error} title="Could not read the results" />
+      ) : (
+        <table>
+          <caption className="visually-hidden">Every item of the job</caption>
+          <THead cols={['Number', 'Result', 'Twilio SID or error']} />
+          <tbody>
+            {rows.map((i) => (
+              <tr key={i.itemKey}>
+                <td>{i.phoneNumber ?? i.itemKey}</td>
+                <td>
+                  <Status value={i.status} />
+                </td>
+                <td className="wrap">{i.error ? `${i.error.code ?? ''} ${i.error.message}` : (i.twilioSid ?? '—')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {items.hasNextPage ? (
+        <button type="button" onClick={() => void items.fetchNextPage()} disabled={items.isFetchingNextPage}>
+          More results
+        </button>
+      ) : null}
+    </details>
   );
 }

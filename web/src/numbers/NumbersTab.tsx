@@ -210,7 +210,8 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
                   <td>
                     <Status value={n.status} />
                   </td>
-                  <td className="actions">
+                  <td>
+                    <div className="row-actions">
                     <button type="button" aria-label={`Configure ${n.phoneNumber}`} onClick={() => setEditing(n.phoneNumber)}>
                       Configure
                     </button>
@@ -223,6 +224,7 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
                         Release
                       </button>
                     )}
+                    </div>
                   </td>
                 </tr>
               ),
