@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
 import type { A2pActivities, A2pOwner, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../schemas/a2p-workflow';
@@ -38,8 +39,28 @@ export const a2pEventTypes = [
 const tag = (key: string) => `tp:${key}`;
 const tagOf = (o: A2pOwner) => tag(o.key ?? o.registrationId ?? '');
 
+/** This activity execution's attempt (1 outside an activity, as in unit tests). */
+function activityAttempt(): number {
+  try {
+    return Context.current().info.attempt;
+  } catch {
+    return 1;
+  }
+}
+
 /** A2P activities over the official SDK: each create first looks for what an earlier attempt made. */
-export function createA2pActivities({ db, twilio, policies = defaultPolicies }: { db: Db; twilio: TwilioClient; policies?: A2pPolicies }): A2pActivities {
+export function createA2pActivities({
+  db,
+  twilio,
+  policies = defaultPolicies,
+  reconcileByListing = false,
+}: {
+  db: Db;
+  twilio: TwilioClient;
+  policies?: A2pPolicies;
+  /** The old way, kept only to measure against (bench:a2p): page through Twilio's lists before every create. */
+  reconcileByListing?: boolean;
+}): A2pActivities {
   const th = twilio.trusthub.v1;
   const msg = twilio.messaging.v1;
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
@@ -66,12 +87,38 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
     for (const sid of sids) if (!have.has(sid)) await bundle.entityAssignments({ objectSid: sid }).catch(failOnDefinitive);
   }
 
+  /**
+   * Creates an object Twilio can only find again by paging through all of its kind (end users, supporting
+   * documents, brands, Messaging Services), at most once and without that paging in the usual case: the name
+   * is claimed in PostgreSQL before the create and the SID kept as soon as Twilio answers. Only when an
+   * earlier attempt may have created it without its SID being kept (a lost answer, a crash in between, or a
+   * retry of an activity that ran before claims existed) does `find` page through Twilio's list.
+   */
+  async function createOnce(owner: A2pOwner, kind: string, name: string, find: () => Promise<string | undefined>, create: () => Promise<string>): Promise<string> {
+    if (reconcileByListing) return (await find()) ?? (await create());
+    const { rows } = await db.query<{ sid: string | null; claims: number }>(
+      `INSERT INTO twilio_objects (tenant_id, kind, name) VALUES ($1, $2, $3)
+       ON CONFLICT (kind, name) DO UPDATE SET claims = twilio_objects.claims + 1, updated_at = now()
+       RETURNING sid, claims`,
+      [await tenantOf(owner), kind, name],
+    );
+    if (rows[0]!.sid) return rows[0]!.sid;
+    const mayExist = rows[0]!.claims > 1 || activityAttempt() > 1;
+    const sid = (mayExist ? await find() : undefined) ?? (await create());
+    await db.query('UPDATE twilio_objects SET sid = $3, updated_at = now() WHERE kind = $1 AND name = $2', [kind, name, sid]);
+    return sid;
+  }
+
   async function endUser(owner: A2pOwner, type: string, attributes: Record<string, unknown>) {
     const name = `${tagOf(owner)}:${type}`;
-    // Trust Hub can't filter end users by name: page through all of them.
-    const existing = (await th.endUsers.list()).find((u) => u.friendlyName === name);
-    if (existing) return existing.sid;
-    return (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid;
+    return createOnce(
+      owner,
+      'end_user',
+      name,
+      // Trust Hub can't filter end users by name: this pages through all of them.
+      async () => (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid,
+      async () => (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid,
+    );
   }
 
   const businessAttributes = (d: BusinessProfileInput) => ({
@@ -147,13 +194,18 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
           friendlyName: name, customerName: draft.address.customerName, street: draft.address.street, streetSecondary: draft.address.streetSecondary,
           city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
         }).catch(failOnDefinitive));
-      const docs = await th.supportingDocuments.list();
-      const doc = docs.find((d) => d.friendlyName === `${name}:address`) ??
-        (await th.supportingDocuments.create({ friendlyName: `${name}:address`, type: 'customer_profile_address', attributes: { address_sids: address.sid } }).catch(failOnDefinitive));
+      const docName = `${name}:address`;
+      const docSid = await createOnce(
+        owner,
+        'supporting_document',
+        docName,
+        async () => (await th.supportingDocuments.list()).find((d) => d.friendlyName === docName)?.sid,
+        async () => (await th.supportingDocuments.create({ friendlyName: docName, type: 'customer_profile_address', attributes: { address_sids: address.sid } }).catch(failOnDefinitive)).sid,
+      );
       const p = th.customerProfiles(profile.sid);
       await assignAll(
         { entityAssignments: (o) => p.customerProfilesEntityAssignments.create(o), assigned: async () => (await p.customerProfilesEntityAssignments.list()).map((a) => a.objectSid) },
-        [info, ...reps, doc.sid, await primaryProfile()],
+        [info, ...reps, docSid, await primaryProfile()],
       );
       await recordProfile(owner, 'customer_profile', profile.sid, draft);
       return { sid: profile.sid };
@@ -223,9 +275,25 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
     },
 
     async a2pRegisterBrand({ customerProfileSid, trustProductSid, lowVolume, ...owner }) {
-      // Brands have no friendly name: a retry recognises its brand by the bundles it was made from.
-      const existing = (await msg.brandRegistrations.list()).find((b) => b.customerProfileBundleSid === customerProfileSid);
-      const brand = existing ?? (await msg.brandRegistrations.create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType: 'STANDARD', skipAutomaticSecVet: lowVolume }).catch(failOnDefinitive));
+      // Brands have no friendly name: the claim is on the profile it is made from, and so is the search.
+      let status: string | undefined;
+      const brandSid = await createOnce(
+        owner,
+        'brand',
+        customerProfileSid,
+        async () => {
+          const found = (await msg.brandRegistrations.list()).find((b) => b.customerProfileBundleSid === customerProfileSid);
+          status = found?.status;
+          return found?.sid;
+        },
+        async () => {
+          const created = await msg.brandRegistrations.create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType: 'STANDARD', skipAutomaticSecVet: lowVolume }).catch(failOnDefinitive);
+          status = created.status;
+          return created.sid;
+        },
+      );
+      // Only a SID read back from PostgreSQL needs the brand's status fetched.
+      const brand = { sid: brandSid, status: status ?? (await msg.brandRegistrations(brandSid).fetch()).status };
       await db.query(
         `INSERT INTO a2p_brands (tenant_id, registration_id, brand_sid, profile_sid, status, brand_type)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (brand_sid) DO NOTHING`,
@@ -264,8 +332,14 @@ export function createA2pActivities({ db, twilio, policies = defaultPolicies }: 
 
     async a2pEnsureMessagingService({ friendlyName, ...owner }) {
       const name = `${friendlyName.slice(0, 40)} ${tagOf(owner).slice(0, 11)}`;
-      const found = (await msg.services.list()).find((s) => s.friendlyName === name);
-      return { sid: (found ?? (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive))).sid };
+      const sid = await createOnce(
+        owner,
+        'messaging_service',
+        name,
+        async () => (await msg.services.list()).find((s) => s.friendlyName === name)?.sid,
+        async () => (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive)).sid,
+      );
+      return { sid };
     },
 
     async a2pCheckUsecase({ serviceSid, brandSid, usecase }) {

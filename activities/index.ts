@@ -19,6 +19,8 @@ export interface ActivityDeps {
   releaseBlockers?: ReleaseBlocker[];
   /** Checked against Twilio at worker start-up (checkA2pSetup); Twilio's well-known SIDs otherwise. */
   a2pPolicies?: A2pPolicies;
+  /** Benchmarks only: the pre-claims way of reconciling A2P creates (see A2P_RECONCILE_BY_LISTING). */
+  a2pReconcileByListing?: boolean;
 }
 
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
@@ -31,7 +33,7 @@ export function createActivities(deps: ActivityDeps) {
       twilioConcurrency: deps.twilioConcurrency ?? 10,
     }),
     ...createJobActivities({ db: deps.db }),
-    ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies }),
+    ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, reconcileByListing: deps.a2pReconcileByListing }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
   });
 }

@@ -3,9 +3,15 @@
  * registrations take end to end under the sandbox's concurrency cap and Twilio's 1 request/second
  * brand and campaign pacing, how many Twilio requests and workflow history events one costs.
  *
- *   npm run bench:a2p -- --registrations 20 --cap 10 --latency 100
+ * With --prior P, the account first holds what P earlier registrations left (3 end users, an address
+ * document and a Messaging Service each), and the run is made twice, side by side: reconciling every
+ * create by paging through Twilio's lists (before), and with the SIDs kept in PostgreSQL (now).
+ *
+ *   npm run bench:a2p -- --registrations 20 --cap 10 --latency 100 --prior 1000
  */
 import { parseArgs } from 'node:util';
+import pLimit from 'p-limit';
+import { createTwilioClient } from '../activities/twilio-client';
 import { goodDraft } from '../test/fixtures/a2p-draft';
 import { percentile, withBenchStack } from './harness';
 
@@ -14,14 +20,37 @@ const { values } = parseArgs({
     registrations: { type: 'string', default: '20' },
     cap: { type: 'string', default: '10' },
     latency: { type: 'string', default: '100' },
+    prior: { type: 'string', default: '0' },
   },
 });
 const N = Number(values.registrations);
 const C = Number(values.cap);
 const L = Number(values.latency);
+const P = Number(values.prior);
+const results: { label: string; lines: [string, string][] }[] = [];
 
-await withBenchStack('bench-a2p', { cap: C, env: { A2P_POLL_FIRST_MS: '500', A2P_POLL_MAX_MS: '2000' } }, async ({ app, db, temporal, headers, control }) => {
+async function run(label: string, env: Record<string, string>) {
+await withBenchStack('bench-a2p', { cap: C, env: { A2P_POLL_FIRST_MS: '500', A2P_POLL_MAX_MS: '2000', ...env } }, async ({ app, db, temporal, headers, control, stack }) => {
   await control('reviews', { preset: 'fast' });
+  if (P > 0) {
+    // What earlier registrations left in the account: Trust Hub can't filter end users, documents or services by name.
+    const sdk = createTwilioClient({ accountSid: stack.accountSid, authToken: stack.authToken, baseUrl: stack.sandboxUrl, timeoutMs: 30_000 });
+    const limit = pLimit(20);
+    const seeded = performance.now();
+    await Promise.all(
+      Array.from({ length: P }, (_, i) =>
+        limit(async () => {
+          const tag = `tp:prior-${i}`;
+          for (const type of ['customer_profile_business_information', 'authorized_representative_1', 'us_a2p_messaging_profile_information']) {
+            await sdk.trusthub.v1.endUsers.create({ friendlyName: `${tag}:${type}`, type, attributes: {} });
+          }
+          await sdk.trusthub.v1.supportingDocuments.create({ friendlyName: `${tag}:address`, type: 'customer_profile_address', attributes: {} });
+          await sdk.messaging.v1.services.create({ friendlyName: `Prior ${i} ${tag.slice(0, 11)}` });
+        }),
+      ),
+    );
+    console.log(`[${label}] seeded ${P} earlier registrations' resources in ${((performance.now() - seeded) / 1000).toFixed(1)} s`);
+  }
   await control('faults', { concurrencyLimit: C, latencyMs: L });
   await control('stats/reset', {});
 
@@ -59,13 +88,23 @@ await withBenchStack('bench-a2p', { cap: C, env: { A2P_POLL_FIRST_MS: '500', A2P
   const durations = [...finishedAt.values()].map((ms) => ms / 1000);
   const clock = await control('reviews');
 
-  const row = (name: string, v: string) => console.log(`${name.padEnd(48)} ${v}`);
-  console.log(`\nA2P benchmark: ${N} registrations started together, sandbox fast reviews ${JSON.stringify(clock.durations)} ms,`);
-  console.log(`concurrency cap C=${C}, latency L=${L} ms, brand/campaign writes paced at 1/s, polling 0.5→2 s, 2 cores\n`);
-  row('all completed in', `${wall.toFixed(1)} s (${(N / wall).toFixed(2)} registrations/s)`);
-  row('registration wall time p50/p95/max (s)', `${percentile(durations, 50).toFixed(1)} / ${percentile(durations, 95).toFixed(1)} / ${Math.max(...durations).toFixed(1)}`);
-  row('Twilio requests per registration', `${(stats.total.requests / N).toFixed(1)} (${stats.total.requests} total, ${stats.total.byStatus['429'] ?? 0} answered 429 (cap or 1/s pacing) and retried by the SDK)`);
-  row('history events per registration p50/max', `${percentile(histories, 50)} / ${Math.max(...histories)}`);
-  row('GET /v1/a2p/registrations/:id p50/p95 (ms)', `${percentile(getLatencies, 50).toFixed(1)} / ${percentile(getLatencies, 95).toFixed(1)}`);
-
+  results.push({
+    label,
+    lines: [
+      ['all completed in', `${wall.toFixed(1)} s (${(N / wall).toFixed(2)}/s)`],
+      ['registration wall time p50/p95/max (s)', `${percentile(durations, 50).toFixed(1)} / ${percentile(durations, 95).toFixed(1)} / ${Math.max(...durations).toFixed(1)}`],
+      ['Twilio requests per registration', `${(stats.total.requests / N).toFixed(1)} (${stats.total.byStatus['429'] ?? 0} × 429)`],
+      ['history events per registration p50/max', `${percentile(histories, 50)} / ${Math.max(...histories)}`],
+      ['GET /v1/a2p/registrations/:id p50/p95 (ms)', `${percentile(getLatencies, 50).toFixed(1)} / ${percentile(getLatencies, 95).toFixed(1)}`],
+    ],
+  });
+  if (label === 'now') console.log(`(sandbox fast reviews ${JSON.stringify(clock.durations)} ms)`);
 });
+}
+
+if (P > 0) await run('before: list to reconcile', { A2P_RECONCILE_BY_LISTING: 'true' });
+await run('now', {});
+console.log(`\nA2P benchmark: ${N} registrations started together${P ? `, ${P} earlier registrations' resources in the account` : ''},`);
+console.log(`concurrency cap C=${C}, latency L=${L} ms, brand/campaign writes paced at 1/s, polling 0.5→2 s, 2 cores\n`);
+console.log(`${''.padEnd(44)} ${results.map((r) => r.label.padEnd(30)).join(' ')}`);
+for (let i = 0; i < results[0]!.lines.length; i++) console.log(`${results[0]!.lines[i]![0].padEnd(44)} ${results.map((r) => r.lines[i]![1].padEnd(30)).join(' ')}`);

@@ -1,4 +1,6 @@
+import type { z } from 'zod';
 import { RegistrationDraft, type PreflightProblem, type PreflightResult } from '../schemas/a2p';
+import { containsLink, containsPhoneNumber, contentIn, isReservedHost, publicShortenerIn } from './content';
 import { estimateCost, type A2pFees } from './fees';
 
 /**
@@ -10,22 +12,46 @@ export function preflight(input: unknown, fees: A2pFees): PreflightResult {
   const problems: PreflightProblem[] = [];
   const warnings: PreflightProblem[] = [];
   const parsed = RegistrationDraft.safeParse(input);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) {
-      problems.push({ field: issue.path.join('.') || '(draft)', code: `invalid_${issue.code}`, message: issue.message });
-    }
-  }
+  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...schemaProblems(issue, input));
   // Rules read the raw draft defensively, so one bad field doesn't hide the others' problems.
   const d = (parsed.success ? parsed.data : input) as Loose;
   for (const rule of rules) rule(d ?? {}, { problem: (p) => problems.push(p), warn: (p) => warnings.push(p) });
   return { ok: problems.length === 0, problems, warnings, cost: estimateCost(parsed.success ? parsed.data : {}, fees) };
 }
 
+/**
+ * A schema issue as a person reads it: `required` for a missing field, `too_short` with the minimum, the
+ * allowed values for an enum — never the validator's internal code. Every code is in preflightCodes.
+ */
+function schemaProblems(issue: z.core.$ZodIssue, input: unknown): PreflightProblem[] {
+  const at = (path: PropertyKey[]) => path.map(String).join('.') || '(draft)';
+  const field = at(issue.path);
+  const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
+  const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; values?: unknown[]; keys?: string[]; expected?: string };
+  const unit = i.origin === 'string' ? ' characters' : i.origin === 'array' ? ' items' : '';
+  switch (issue.code) {
+    case 'invalid_type':
+      return [value === undefined ? { field, code: 'required', message: 'required' } : { field, code: 'wrong_type', message: `must be ${i.expected === 'array' ? 'a list' : `a ${i.expected}`}` }];
+    case 'too_small':
+      return [{ field, code: i.origin === 'array' ? 'too_few' : 'too_short', message: i.origin === 'array' || i.origin === 'string' ? `must have at least ${i.minimum}${unit}` : `must be at least ${i.minimum}` }];
+    case 'too_big':
+      return [{ field, code: i.origin === 'array' ? 'too_many' : 'too_long', message: i.origin === 'array' || i.origin === 'string' ? `must have at most ${i.maximum}${unit}` : `must be at most ${i.maximum}` }];
+    case 'invalid_value':
+      return [{ field, code: 'not_allowed', message: `must be one of: ${(i.values ?? []).map(String).join(', ')}` }];
+    case 'invalid_format':
+      return [{ field, code: 'invalid_format', message: /^Invalid/.test(issue.message) ? `must be a valid ${(issue as { format?: string }).format ?? 'value'}` : issue.message }];
+    case 'unrecognized_keys':
+      return (i.keys ?? []).map((k) => ({ field: at([...issue.path, k]), code: 'unknown_field', message: 'is not a field of the draft' }));
+    default:
+      return [{ field, code: 'invalid', message: issue.message }];
+  }
+}
+
 // The draft as it may arrive: any field may be missing or of the wrong type.
 type Loose = {
   brandType?: unknown;
   profile?: { friendlyName?: unknown; email?: unknown };
-  business?: { name?: unknown; type?: unknown; industry?: unknown; registrationIdentifier?: unknown; registrationNumber?: unknown; websiteUrl?: unknown };
+  business?: { name?: unknown; tradeName?: unknown; type?: unknown; industry?: unknown; registrationIdentifier?: unknown; registrationNumber?: unknown; websiteUrl?: unknown; socialMediaProfileUrls?: unknown };
   company?: { type?: unknown; stockExchange?: unknown; stockTicker?: unknown; brandContactEmail?: unknown };
   address?: { isoCountry?: unknown };
   authorizedRepresentatives?: unknown;
@@ -33,6 +59,7 @@ type Loose = {
     usecase?: unknown; description?: unknown; messageFlow?: unknown; messageSamples?: unknown;
     hasEmbeddedLinks?: unknown; hasEmbeddedPhone?: unknown; optInMessage?: unknown; optOutMessage?: unknown; helpMessage?: unknown;
     optInKeywords?: unknown; optOutKeywords?: unknown; helpKeywords?: unknown; privacyPolicyUrl?: unknown; termsAndConditionsUrl?: unknown;
+    optOutHandling?: unknown; ageGated?: unknown; directLending?: unknown;
   };
   phoneNumbers?: unknown;
 };
@@ -51,8 +78,6 @@ const postApprovalUsecases = new Set(['AGENTS_FRANCHISES', 'EMERGENCY', 'K12_EDU
 
 const consentWords = /\b(opt[- ]?in|opts in|consent|agree[sd]?|check(ed)?[- ]?box|sign(s|ed)?[- ]?up|subscribe[sd]?|text(s|ing)? [A-Z]{2,} to|keyword|web ?form|verbal(ly)?|enroll)/i;
 const optOutWords = /\b(STOP|opt[- ]?out|unsubscribe)\b/i;
-const urlPattern = /(https?:\/\/\S+|www\.\S+|\b[a-z0-9-]+\.(com|net|org|io|co|us|ly|app|info|biz)\b)/i;
-const phonePattern = /(\+?1[\s.-]?)?\(?\b\d{3}\)?[\s.-]?\d{3}[\s.-]?\d{4}\b/;
 const placeholderStyles: [string, RegExp][] = [
   ['{{name}}', /\{\{[^{}]+\}\}/],
   ['{name}', /(?<!\{)\{[^{}]+\}(?!\})/],
@@ -60,9 +85,12 @@ const placeholderStyles: [string, RegExp][] = [
   ['<name>', /<[^<>]+>/],
 ];
 
-/** The brand as subscribers see it: legal name without its suffix, and the profile's name. */
+/**
+ * The brand as subscribers may see it: the legal name (with or without its suffix) or the DBA. The profile's
+ * friendly name is an internal label, never the brand.
+ */
 function brandNames(d: Loose): string[] {
-  const names = [str(d.business?.name), str(d.profile?.friendlyName)].filter((n): n is string => Boolean(n));
+  const names = [str(d.business?.name), str(d.business?.tradeName)].filter((n): n is string => Boolean(n));
   const stripped = names.map((n) => n.replace(/[,.]?\s+(inc|llc|l\.l\.c|ltd|corp|corporation|co|company|plc|gmbh)\.?$/i, '').trim());
   return [...new Set([...names, ...stripped])].filter((n) => n.length >= 2).map((n) => n.toLowerCase());
 }
@@ -72,8 +100,10 @@ function checkUrl(field: string, value: unknown, r: Report) {
   if (!url) return;
   try {
     const host = new URL(url).hostname;
-    if (/^(localhost|127\.|10\.|192\.168\.|0\.)/.test(host) || /^\d+\.\d+\.\d+\.\d+$/.test(host) || /(^|\.)example\.(com|org|net)$/.test(host)) {
-      r.problem({ field, code: 'url_not_public', message: 'must be the business’s public website, not a local, IP or example address' });
+    if (isReservedHost(host)) {
+      r.problem({ field, code: 'reserved_domain', message: `${host} is reserved for examples and tests and reaches nobody: use the business’s real address` });
+    } else if (/^(127\.|10\.|192\.168\.|0\.)/.test(host) || /^\d+\.\d+\.\d+\.\d+$/.test(host)) {
+      r.problem({ field, code: 'url_not_public', message: 'must be the business’s public website, not a private or IP address' });
     } else if (!url.startsWith('https://')) {
       r.warn({ field, code: 'url_not_https', message: 'reviewers expect an https site' });
     }
@@ -122,6 +152,16 @@ const rules: Rule[] = [
   },
   function urls(d, r) {
     checkUrl('business.websiteUrl', d.business?.websiteUrl, r);
+    strings(d.business?.socialMediaProfileUrls).forEach((u, i) => checkUrl(`business.socialMediaProfileUrls.${i}`, u, r));
+    const emails: [string, unknown][] = [
+      ['profile.email', d.profile?.email],
+      ['company.brandContactEmail', d.company?.brandContactEmail],
+      ...(Array.isArray(d.authorizedRepresentatives) ? d.authorizedRepresentatives : []).map((rep, i): [string, unknown] => [`authorizedRepresentatives.${i}.email`, (rep as { email?: unknown })?.email]),
+    ];
+    for (const [field, email] of emails) {
+      const domain = str(email)?.split('@')[1];
+      if (domain && isReservedHost(domain)) r.problem({ field, code: 'reserved_domain', message: `${domain} is reserved for examples and tests: no one reads this inbox` });
+    }
     checkUrl('campaign.privacyPolicyUrl', d.campaign?.privacyPolicyUrl, r);
     checkUrl('campaign.termsAndConditionsUrl', d.campaign?.termsAndConditionsUrl, r);
     if (!d.campaign?.privacyPolicyUrl) r.warn({ field: 'campaign.privacyPolicyUrl', code: 'privacy_policy_missing', message: 'a privacy policy that covers SMS makes approval much likelier' });
@@ -158,11 +198,15 @@ const rules: Rule[] = [
     if (!samples.some((s) => optOutWords.test(s))) {
       r.problem({ field: 'campaign.messageSamples', code: 'samples_no_opt_out', message: 'at least one sample must say how to opt out, e.g. "Reply STOP to unsubscribe"' });
     }
-    const hasLink = samples.some((s) => urlPattern.test(s));
+    samples.forEach((s, i) => {
+      const shortener = publicShortenerIn(s);
+      if (shortener) r.problem({ field: `campaign.messageSamples.${i}`, code: 'public_url_shortener', message: `${shortener} is a public link shortener, which carriers filter: use the full link or a short domain of the brand’s own` });
+    });
+    const hasLink = samples.some(containsLink);
     if (typeof d.campaign?.hasEmbeddedLinks === 'boolean' && d.campaign.hasEmbeddedLinks !== hasLink) {
       r.problem({ field: 'campaign.hasEmbeddedLinks', code: 'embedded_links_mismatch', message: hasLink ? 'samples contain a link, so this must be true' : 'no sample contains a link, so this must be false' });
     }
-    const hasPhone = samples.some((s) => phonePattern.test(s));
+    const hasPhone = samples.some(containsPhoneNumber);
     if (typeof d.campaign?.hasEmbeddedPhone === 'boolean' && d.campaign.hasEmbeddedPhone !== hasPhone) {
       r.problem({ field: 'campaign.hasEmbeddedPhone', code: 'embedded_phone_mismatch', message: hasPhone ? 'samples contain a phone number, so this must be true' : 'no sample contains a phone number, so this must be false' });
     }
@@ -188,6 +232,37 @@ const rules: Rule[] = [
       const m = str(c[field]);
       if (m && names.length && !names.some((n) => m.toLowerCase().includes(n))) {
         r.warn({ field: `campaign.${field}`, code: 'message_missing_brand', message: 'name the brand in this message' });
+      }
+    }
+  },
+  function optOutHandling(d, r) {
+    const c = d.campaign ?? {};
+    if (str(c.optOutHandling) !== 'advanced') return; // Twilio's defaults answer STOP and HELP; the fields are optional
+    const needed: [string, unknown, string][] = [
+      ['optOutKeywords', c.optOutKeywords, 'the keywords that opt a subscriber out (at least STOP)'],
+      ['optOutMessage', c.optOutMessage, 'the reply a subscriber gets after opting out'],
+      ['helpKeywords', c.helpKeywords, 'the keywords that ask for help (at least HELP)'],
+      ['helpMessage', c.helpMessage, 'the reply to HELP: who is texting and how to reach them'],
+    ];
+    for (const [key, value, what] of needed) {
+      if (Array.isArray(value) ? value.length === 0 : !str(value)) {
+        r.problem({ field: `campaign.${key}`, code: 'advanced_opt_out_requires', message: `required when you manage opt-outs yourself (optOutHandling "advanced"): ${what}` });
+      }
+    }
+  },
+  function content(d, r) {
+    const c = d.campaign ?? {};
+    const texts: [string, string][] = [
+      ['campaign.description', str(c.description) ?? ''],
+      ...strings(c.messageSamples).map((t, i): [string, string] => [`campaign.messageSamples.${i}`, t]),
+    ];
+    for (const [field, text] of texts) {
+      for (const cat of contentIn(text)) {
+        const message = `mentions ${cat.label}: ${cat.why}`;
+        if (cat.code === 'third_party_lending' && c.directLending === true) r.warn({ field, code: 'content_direct_lending', message: `${message}; as a direct lender, say so in the description and keep offers to your own products` });
+        else if (cat.verdict === 'prohibited') r.problem({ field, code: `content_${cat.code}`, message });
+        else if (cat.verdict === 'age_gated' && c.ageGated !== true) r.problem({ field, code: 'content_needs_age_gate', message: `${message}: set campaign.ageGated to true and verify age at opt-in` });
+        else if (cat.verdict === 'restricted') r.warn({ field, code: `content_${cat.code}`, message });
       }
     }
   },

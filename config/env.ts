@@ -59,6 +59,8 @@ export const ConfigSchema = z.object({
   A2P_POLICY_TRUST_PRODUCT_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNb0d4771c2c98518d916a3d4cd70a8f8b'),
   /** The ISV's approved primary customer profile; found in Trust Hub when unset. */
   A2P_PRIMARY_PROFILE_SID: z.string().regex(/^BU[0-9a-f]{32}$/, 'must be a customer profile SID (BU…)').optional(),
+  /** Benchmarks only: reconcile A2P creates by paging through Twilio's lists every time, as before claims were kept (bench:a2p compares). */
+  A2P_RECONCILE_BY_LISTING: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Encrypts write-only secrets (SIP passwords) at rest: 32 bytes, base64. Derived from the auth token when unset. */
   SECRETS_KEY: z
     .string()

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { E164 } from './common';
-import { RegistrationDraft } from './a2p';
+import { RegistrationDraftFields, type RegistrationDraft } from './a2p';
 import type { BusinessProfileInput, ReviewKind, TrustProductInput } from './a2p-workflow';
 
 /**
@@ -13,7 +13,7 @@ export const BundleSid = sid('BU', 'Trust Hub bundle');
 export const BrandSid = sid('BN', 'brand registration');
 export const CampaignSid = sid('QE', 'campaign');
 
-const D = RegistrationDraft.shape;
+const D = RegistrationDraftFields.shape;
 export const CreateBusinessProfileBody = z.discriminatedUnion('kind', [
   z
     .object({ kind: z.literal('customer_profile'), profile: D.profile, business: D.business, address: D.address, authorizedRepresentatives: D.authorizedRepresentatives })

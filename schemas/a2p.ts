@@ -30,13 +30,14 @@ const Keyword = z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'must be letters and di
  * A customer's registration: everything the ISV chain needs, in one document.
  * Standard = STANDARD brand; low_volume_standard = STANDARD with SkipAutomaticSecVet.
  */
-export const RegistrationDraft = z
+export const RegistrationDraftFields = z
   .object({
     brandType: z.enum(['standard', 'low_volume_standard']),
     profile: z.object({ friendlyName: z.string().min(1).max(64), email: z.email() }).strict(),
     business: z
       .object({
         name: z.string().min(1).max(255),
+        tradeName: z.string().min(1).max(255).optional().describe('The doing-business-as (DBA) name, if the brand trades under one; samples may name the brand by it'),
         type: BusinessType,
         industry: BusinessIndustry,
         registrationIdentifier: z.enum(['EIN', 'CBN', 'CRN', 'DUNS', 'Other']),
@@ -51,12 +52,12 @@ export const RegistrationDraft = z
         type: CompanyType,
         stockExchange: StockExchange.optional(),
         stockTicker: z.string().max(10).optional(),
-        brandContactEmail: z.email(),
+        brandContactEmail: z.email().optional().describe('TCR and Authentication+ write here; defaults to profile.email'),
       })
       .strict(),
     address: z
       .object({
-        customerName: z.string().min(1),
+        customerName: z.string().min(1).optional().describe('Defaults to business.name'),
         street: z.string().min(1),
         streetSecondary: z.string().optional(),
         city: z.string().min(1),
@@ -88,6 +89,10 @@ export const RegistrationDraft = z
         messageSamples: z.array(z.string().min(20).max(1024)).min(2).max(5),
         hasEmbeddedLinks: z.boolean(),
         hasEmbeddedPhone: z.boolean(),
+        optOutHandling: z
+          .enum(['twilio_default', 'advanced'])
+          .default('twilio_default')
+          .describe('twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required'),
         optInMessage: z.string().min(20).max(320).optional(),
         optOutMessage: z.string().min(20).max(320).optional(),
         helpMessage: z.string().min(20).max(320).optional(),
@@ -104,6 +109,12 @@ export const RegistrationDraft = z
     phoneNumbers: z.array(E164).max(400).default([]),
   })
   .strict();
+/** The same fact is asked once: where Twilio needs the business's name or email again, the draft's are reused. */
+export const RegistrationDraft = RegistrationDraftFields.transform((d) => ({
+  ...d,
+  company: { ...d.company, brandContactEmail: d.company.brandContactEmail ?? d.profile.email },
+  address: { ...d.address, customerName: d.address.customerName ?? d.business.name },
+}));
 export type RegistrationDraft = z.output<typeof RegistrationDraft>;
 
 export const PreflightProblem = z.object({
@@ -131,8 +142,8 @@ export type PreflightResult = z.infer<typeof PreflightResult>;
 /** Corrections for a registration in action_required (sent to the workflow as a Temporal Update). */
 export const A2pCorrectionsBody = z
   .object({
-    business: RegistrationDraft.shape.business.partial().optional(),
-    campaign: RegistrationDraft.shape.campaign.partial().optional(),
+    business: RegistrationDraftFields.shape.business.partial().optional(),
+    campaign: RegistrationDraftFields.shape.campaign.partial().optional(),
     approveCampaignResubmissionFee: z.boolean().optional(),
   })
   .strict()

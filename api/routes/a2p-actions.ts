@@ -74,8 +74,8 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
         if (profile.kind !== 'customer_profile') throw new HttpError(400, 'invalid_request', 'customerProfileSid: must be a customer profile, not a trust product', { fields: [{ field: 'customerProfileSid', message: 'must be a customer profile' }] });
       }
       const input = b.kind === 'customer_profile'
-        ? { kind: b.kind, tenantId: req.tenant.id, key, draft: { profile: b.profile, business: b.business, address: b.address, authorizedRepresentatives: b.authorizedRepresentatives } }
-        : { kind: b.kind, tenantId: req.tenant.id, key, customerProfileSid: b.customerProfileSid, draft: { profile: b.profile, company: b.company } };
+        ? { kind: b.kind, tenantId: req.tenant.id, key, draft: { profile: b.profile, business: b.business, address: { ...b.address, customerName: b.address.customerName ?? b.business.name }, authorizedRepresentatives: b.authorizedRepresentatives } }
+        : { kind: b.kind, tenantId: req.tenant.id, key, customerProfileSid: b.customerProfileSid, draft: { profile: b.profile, company: { ...b.company, brandContactEmail: b.company.brandContactEmail ?? b.profile.email } } };
       const result = await run(a2pCreateBusinessProfile, actionId(req.tenant.id, 'profile', key), [input]);
       if (result === PENDING) return pending(reply, 'creating the profile', 'GET /v1/a2p/business-profiles');
       return reply.code(201).send(await owned('profiles', req.tenant.id, result.sid, 'profile'));

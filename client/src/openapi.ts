@@ -2769,6 +2769,8 @@ export type paths = {
                         };
                         business: {
                             name: string;
+                            /** @description The doing-business-as (DBA) name, if the brand trades under one; samples may name the brand by it */
+                            tradeName?: string;
                             /** @enum {string} */
                             type: "Sole Proprietorship" | "Partnership" | "Limited Liability Corporation" | "Co-operative" | "Non-profit Corporation" | "Corporation";
                             /** @enum {string} */
@@ -2787,11 +2789,15 @@ export type paths = {
                             /** @enum {string} */
                             stockExchange?: "NONE" | "NASDAQ" | "NYSE" | "AMEX" | "AMX" | "ASX" | "B3" | "BME" | "BSE" | "FRA" | "ICEX" | "JPX" | "JSE" | "KRX" | "LON" | "NSE" | "OMX" | "SEHK" | "SGX" | "SSE" | "STO" | "SWX" | "SZSE" | "TSX" | "TWSE" | "VSE" | "OTHER";
                             stockTicker?: string;
-                            /** Format: email */
-                            brandContactEmail: string;
+                            /**
+                             * Format: email
+                             * @description TCR and Authentication+ write here; defaults to profile.email
+                             */
+                            brandContactEmail?: string;
                         };
                         address: {
-                            customerName: string;
+                            /** @description Defaults to business.name */
+                            customerName?: string;
                             street: string;
                             streetSecondary?: string;
                             city: string;
@@ -2817,6 +2823,12 @@ export type paths = {
                             messageSamples: string[];
                             hasEmbeddedLinks: boolean;
                             hasEmbeddedPhone: boolean;
+                            /**
+                             * @description twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required
+                             * @default twilio_default
+                             * @enum {string}
+                             */
+                            optOutHandling?: "twilio_default" | "advanced";
                             optInMessage?: string;
                             optOutMessage?: string;
                             helpMessage?: string;
@@ -3236,6 +3248,8 @@ export type paths = {
                         };
                         business: {
                             name: string;
+                            /** @description The doing-business-as (DBA) name, if the brand trades under one; samples may name the brand by it */
+                            tradeName?: string;
                             /** @enum {string} */
                             type: "Sole Proprietorship" | "Partnership" | "Limited Liability Corporation" | "Co-operative" | "Non-profit Corporation" | "Corporation";
                             /** @enum {string} */
@@ -3254,11 +3268,15 @@ export type paths = {
                             /** @enum {string} */
                             stockExchange?: "NONE" | "NASDAQ" | "NYSE" | "AMEX" | "AMX" | "ASX" | "B3" | "BME" | "BSE" | "FRA" | "ICEX" | "JPX" | "JSE" | "KRX" | "LON" | "NSE" | "OMX" | "SEHK" | "SGX" | "SSE" | "STO" | "SWX" | "SZSE" | "TSX" | "TWSE" | "VSE" | "OTHER";
                             stockTicker?: string;
-                            /** Format: email */
-                            brandContactEmail: string;
+                            /**
+                             * Format: email
+                             * @description TCR and Authentication+ write here; defaults to profile.email
+                             */
+                            brandContactEmail?: string;
                         };
                         address: {
-                            customerName: string;
+                            /** @description Defaults to business.name */
+                            customerName?: string;
                             street: string;
                             streetSecondary?: string;
                             city: string;
@@ -3284,6 +3302,12 @@ export type paths = {
                             messageSamples: string[];
                             hasEmbeddedLinks: boolean;
                             hasEmbeddedPhone: boolean;
+                            /**
+                             * @description twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required
+                             * @default twilio_default
+                             * @enum {string}
+                             */
+                            optOutHandling?: "twilio_default" | "advanced";
                             optInMessage?: string;
                             optOutMessage?: string;
                             helpMessage?: string;
@@ -3840,6 +3864,8 @@ export type paths = {
                     "application/json": {
                         business?: {
                             name?: string;
+                            /** @description The doing-business-as (DBA) name, if the brand trades under one; samples may name the brand by it */
+                            tradeName?: string;
                             /** @enum {string} */
                             type?: "Sole Proprietorship" | "Partnership" | "Limited Liability Corporation" | "Co-operative" | "Non-profit Corporation" | "Corporation";
                             /** @enum {string} */
@@ -3860,6 +3886,12 @@ export type paths = {
                             messageSamples?: string[];
                             hasEmbeddedLinks?: boolean;
                             hasEmbeddedPhone?: boolean;
+                            /**
+                             * @description twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required
+                             * @default twilio_default
+                             * @enum {string}
+                             */
+                            optOutHandling?: "twilio_default" | "advanced";
                             optInMessage?: string;
                             optOutMessage?: string;
                             helpMessage?: string;
@@ -4564,6 +4596,8 @@ export type paths = {
                         };
                         business: {
                             name: string;
+                            /** @description The doing-business-as (DBA) name, if the brand trades under one; samples may name the brand by it */
+                            tradeName?: string;
                             /** @enum {string} */
                             type: "Sole Proprietorship" | "Partnership" | "Limited Liability Corporation" | "Co-operative" | "Non-profit Corporation" | "Corporation";
                             /** @enum {string} */
@@ -4577,7 +4611,8 @@ export type paths = {
                             socialMediaProfileUrls?: string[];
                         };
                         address: {
-                            customerName: string;
+                            /** @description Defaults to business.name */
+                            customerName?: string;
                             street: string;
                             streetSecondary?: string;
                             city: string;
@@ -4610,8 +4645,11 @@ export type paths = {
                             /** @enum {string} */
                             stockExchange?: "NONE" | "NASDAQ" | "NYSE" | "AMEX" | "AMX" | "ASX" | "B3" | "BME" | "BSE" | "FRA" | "ICEX" | "JPX" | "JSE" | "KRX" | "LON" | "NSE" | "OMX" | "SEHK" | "SGX" | "SSE" | "STO" | "SWX" | "SZSE" | "TSX" | "TWSE" | "VSE" | "OTHER";
                             stockTicker?: string;
-                            /** Format: email */
-                            brandContactEmail: string;
+                            /**
+                             * Format: email
+                             * @description TCR and Authentication+ write here; defaults to profile.email
+                             */
+                            brandContactEmail?: string;
                         };
                     };
                 };
@@ -6073,6 +6111,12 @@ export type paths = {
                             messageSamples: string[];
                             hasEmbeddedLinks: boolean;
                             hasEmbeddedPhone: boolean;
+                            /**
+                             * @description twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required
+                             * @default twilio_default
+                             * @enum {string}
+                             */
+                            optOutHandling?: "twilio_default" | "advanced";
                             optInMessage?: string;
                             optOutMessage?: string;
                             helpMessage?: string;

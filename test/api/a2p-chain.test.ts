@@ -102,4 +102,13 @@ it('under lost responses and 5xx on every kind of Twilio call, the chain still c
     .filter((s) => s.sid === result.sids.messagingService)).toHaveLength(1);
   expect(await sdk.messaging.v1.services(result.sids.messagingService!).usAppToPerson.list()).toHaveLength(1);
   expect((await sdk.messaging.v1.services(result.sids.messagingService!).phoneNumbers.list()).map((n) => n.phoneNumber)).toEqual([number]);
+
+  // Each object Twilio can only find by paging was claimed once and its SID kept, however its creates went:
+  // the next retry reads it from PostgreSQL instead of listing the whole account.
+  const { rows } = await api.db.query<{ kind: string; sid: string | null }>('SELECT kind, sid FROM twilio_objects WHERE tenant_id = $1 ORDER BY kind, name', [tenant.tenantId]);
+  expect(rows.map((r) => r.kind)).toEqual(['brand', 'end_user', 'end_user', 'end_user', 'messaging_service', 'supporting_document']);
+  expect(rows.find((r) => r.kind === 'brand')!.sid).toBe(result.sids.brand);
+  expect(rows.find((r) => r.kind === 'messaging_service')!.sid).toBe(result.sids.messagingService);
+  const endUserSids = (await sdk.trusthub.v1.endUsers.list()).filter((u) => u.friendlyName.startsWith(tag)).map((u) => u.sid).sort();
+  expect(rows.filter((r) => r.kind === 'end_user').map((r) => r.sid).sort()).toEqual(endUserSids);
 });

@@ -37,6 +37,7 @@ it('runs a registration through the API: brand rejection → corrections → app
   const number = { phoneNumber: await buyThroughApi(api.app, tenant.headers, '217') };
   const draft = { ...goodDraft(), phoneNumbers: [number.phoneNumber] };
   draft.business.name = 'Acme BRANDFAIL LLC';
+  Object.assign(draft.business, { tradeName: 'Acme Dental' }); // the samples name the brand by its DBA
   const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: { ...tenant.headers, 'idempotency-key': 'reg-1' }, payload: draft });
   expect(started.statusCode).toBe(202);
   const id = started.json().id as string;
@@ -117,6 +118,7 @@ it('cancel while a rejected campaign awaits corrections: the campaign and its se
 it('a rejected customer profile: action_required with Twilio\'s reason, corrected business information is resubmitted and approved', async () => {
   const draft = { ...goodDraft(), phoneNumbers: [] as string[] };
   draft.business.name = 'Acme REJECT Dental LLC';
+  Object.assign(draft.business, { tradeName: 'Acme Dental' });
   const started = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: draft });
   expect(started.statusCode).toBe(202);
   const id = started.json().id as string;

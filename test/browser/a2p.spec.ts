@@ -131,7 +131,8 @@ test('the wizard: a defect shown on its field as it is typed, fixed, the fees sh
 });
 
 test('a brand rejection is fixed from the console: the reasons, the corrections form, then completion', async ({ page }) => {
-  await throughTheWizard(page, { 'Legal business name': 'Acme BRANDFAIL LLC' });
+  // The samples name the brand by its DBA, which preflight accepts beside the legal name.
+  await throughTheWizard(page, { 'Legal business name': 'Acme BRANDFAIL LLC', 'Trade name (DBA)': 'Acme Dental' });
   await page.getByRole('button', { name: 'Submit registration' }).click();
   await expect(page.getByRole('button', { name: 'Fix it' })).toBeVisible({ timeout: 90_000 });
   await page.getByRole('button', { name: 'Fix it' }).click();

@@ -7,7 +7,7 @@ import { createTestApi, newTenant, ownedInSandbox, sandboxControl } from '../hel
 // A DOM for React, set up by hand: in vitest's jsdom environment the real stack's modules (which find their
 // files through import.meta.url) would not load. React DOM and TanStack Query look for `window` when they
 // load, so they are imported after it exists.
-const dom = await builtinEnvironments.jsdom.setup(globalThis, { jsdom: { url: 'http://localhost/' } });
+await builtinEnvironments.jsdom.setup(globalThis, { jsdom: { url: 'http://localhost/' } });
 const { act, cleanup, renderHook, waitFor } = await import('@testing-library/react');
 const { QueryClient } = await import('@tanstack/react-query');
 const { TwilioProProvider, useJob, useRegistration, useTwilioA2PRegistration, useTwilioAdvancedManagement, useTwilioSIPTrunking } = await import('@twilio-pro/react');
@@ -33,7 +33,8 @@ afterAll(async () => {
   cleanup();
   queryClient.clear();
   await api?.close();
-  await dom.teardown(globalThis);
+  // The DOM is left in place: React's scheduler may still run a queued render (on setImmediate) after the
+  // last test, and it needs `window`. This file runs in a process of its own (pool forks, isolated).
 });
 
 describe('the seed’s hooks on the real API', () => {
