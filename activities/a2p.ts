@@ -316,6 +316,25 @@ export function createA2pActivities({
       }
     },
 
+    async a2pImportCampaignVerifyToken({ brandSid, token }) {
+      const vettings = msg.brandRegistrations(brandSid).brandVettings;
+      // A brand has a handful of vettings at most: listing them is how a retry finds its earlier import.
+      const existing = (await vettings.list({ vettingProvider: 'campaign-verify', limit: 50 })).find((v) => v.vettingId === token);
+      let status = existing?.vettingStatus;
+      if (!existing) {
+        try {
+          status = (await vettings.create({ vettingProvider: 'campaign-verify', vettingId: token })).vettingStatus;
+        } catch (err) {
+          const info = twilioErrorOf(err);
+          // 21721: the brand can't take a token; 21722: the token is invalid or another brand's.
+          if (info && (info.code === 21721 || info.code === 21722)) return { ok: false, code: info.code, message: info.message };
+          throw err;
+        }
+      }
+      if (status === 'FAILED') return { ok: false, code: 30713, message: 'Campaign Verify did not accept the token (expired, or not issued for this organization)' };
+      return { ok: true };
+    },
+
     async a2pResubmitBrand({ sid }) {
       const b = await msg.brandRegistrations(sid).fetch();
       if (b.status !== 'FAILED') return; // an earlier attempt already resubmitted it

@@ -25,6 +25,8 @@ export const preflightCodes: Record<string, string> = {
   non_profit_business_type: 'A non-profit registers with business type "Non-profit Corporation".',
   government_industry: 'Warning: government entities use industry GOVERNMENT.',
   free_mail_contact: 'The brand contact is on a free-mail domain: refused for public companies (Authentication+, 21740), a warning otherwise.',
+  auth_plus_inbox: 'Warning: a public company passes Authentication+ by an e-mail to the brand contact, which someone must answer.',
+  auth_plus_domain_mismatch: 'Warning: the brand contact of a public company is not at the company’s own domain; Authentication+ may fail.',
   non_us_address: 'Warning: brands outside the US and Canada face extra review.',
   // URLs and e-mail addresses
   reserved_domain: 'example.com, .test, .invalid, .example, localhost and other reserved or internal names, in any URL or e-mail field.',
@@ -34,7 +36,8 @@ export const preflightCodes: Record<string, string> = {
   // Campaign
   usecase_not_for_brand: 'SOLE_PROPRIETOR is only for Sole Proprietor brands.',
   usecase_post_approval: 'The use case needs a carrier post-approval an ISV registration cannot get.',
-  usecase_needs_vetting: 'POLITICAL needs a Campaign Verify token.',
+  campaign_verify_token_required: 'A POLITICAL campaign needs its Campaign Verify token.',
+  campaign_verify_token_not_political: 'A Campaign Verify token belongs to a POLITICAL campaign only.',
   message_flow_no_consent: 'The message flow does not say how subscribers consent.',
   sample_missing_brand: 'A sample does not name the brand by its legal name or DBA (an internal label does not count).',
   placeholder_unbalanced: 'A placeholder bracket is not closed.',

@@ -59,7 +59,7 @@ type Loose = {
     usecase?: unknown; description?: unknown; messageFlow?: unknown; messageSamples?: unknown;
     hasEmbeddedLinks?: unknown; hasEmbeddedPhone?: unknown; optInMessage?: unknown; optOutMessage?: unknown; helpMessage?: unknown;
     optInKeywords?: unknown; optOutKeywords?: unknown; helpKeywords?: unknown; privacyPolicyUrl?: unknown; termsAndConditionsUrl?: unknown;
-    optOutHandling?: unknown; ageGated?: unknown; directLending?: unknown;
+    optOutHandling?: unknown; ageGated?: unknown; directLending?: unknown; campaignVerifyToken?: unknown;
   };
   phoneNumbers?: unknown;
 };
@@ -146,6 +146,25 @@ const rules: Rule[] = [
       if (str(d.company?.type) === 'public') r.problem({ ...p, message: `${p.message} (Twilio rejects free-mail domains for Authentication+, error 21740)` });
       else r.warn(p);
     }
+    // Public companies pass Authentication+: an e-mail to this address that someone must answer in time.
+    const website = str(d.business?.websiteUrl);
+    if (str(d.company?.type) === 'public' && email && website && !isFreeMail(email)) {
+      const mailDomain = email.split('@')[1]?.toLowerCase() ?? '';
+      let siteDomain = '';
+      try {
+        siteDomain = new URL(website).hostname.toLowerCase().replace(/^www\./, '');
+      } catch {
+        /* the schema reports a bad URL */
+      }
+      const sameCompany = siteDomain && (mailDomain === siteDomain || mailDomain.endsWith(`.${siteDomain}`) || siteDomain.endsWith(`.${mailDomain}`));
+      r.warn({
+        field: 'company.brandContactEmail',
+        code: sameCompany ? 'auth_plus_inbox' : 'auth_plus_domain_mismatch',
+        message: sameCompany
+          ? 'public companies pass Authentication+: Twilio e-mails this address and the brand waits until someone there confirms, so it must be a monitored inbox'
+          : `public companies pass Authentication+ by e-mail: use a monitored inbox at the company’s own domain (${siteDomain}), not ${mailDomain}`,
+      });
+    }
     if (str(d.address?.isoCountry) && !['US', 'CA'].includes(str(d.address?.isoCountry)!)) {
       r.warn({ field: 'address.isoCountry', code: 'non_us_address', message: 'non-US/CA brands face extra review' });
     }
@@ -171,7 +190,12 @@ const rules: Rule[] = [
     if (!u) return;
     if (u === 'SOLE_PROPRIETOR') r.problem({ field: 'campaign.usecase', code: 'usecase_not_for_brand', message: 'SOLE_PROPRIETOR is only for Sole Proprietor brands' });
     else if (postApprovalUsecases.has(u)) r.problem({ field: 'campaign.usecase', code: 'usecase_post_approval', message: `${u} needs carrier post-approval that an ISV registration can't obtain` });
-    else if (u === 'POLITICAL') r.problem({ field: 'campaign.usecase', code: 'usecase_needs_vetting', message: 'POLITICAL needs a Campaign Verify token, which this flow does not collect' });
+    else if (u === 'POLITICAL' && !str(d.campaign?.campaignVerifyToken)) {
+      r.problem({ field: 'campaign.campaignVerifyToken', code: 'campaign_verify_token_required', message: 'a POLITICAL campaign needs the 10DLC Campaign Verify token from campaignverify.org' });
+    }
+    if (u && u !== 'POLITICAL' && str(d.campaign?.campaignVerifyToken)) {
+      r.problem({ field: 'campaign.campaignVerifyToken', code: 'campaign_verify_token_not_political', message: 'a Campaign Verify token is only for POLITICAL campaigns' });
+    }
   },
   function consent(d, r) {
     const flow = str(d.campaign?.messageFlow);

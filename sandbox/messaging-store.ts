@@ -67,6 +67,19 @@ export interface Subscription {
   dateCreated: Date;
 }
 
+/** A brand's third-party vetting: a Campaign Verify token imported for political campaigns. */
+export interface BrandVetting {
+  sid: string;
+  accountSid: string;
+  brandSid: string;
+  provider: 'campaign-verify' | 'aegis';
+  vettingId: string | null;
+  vettingClass: string;
+  status: 'PENDING' | 'SUCCESS' | 'FAILED';
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
 export class MessagingStore {
   readonly brands = new Map<string, Brand>();
   readonly services = new Map<string, MessagingService>();
@@ -75,10 +88,11 @@ export class MessagingStore {
   readonly serviceNumbers = new Map<string, ServiceNumber>();
   readonly sinks = new Map<string, Sink>();
   readonly subscriptions = new Map<string, Subscription>();
+  readonly vettings = new Map<string, BrandVetting>();
   /** Last brand/campaign create per account: Twilio asks for 1 request/second there. */
   readonly lastPacedCall = new Map<string, number>();
 
   reset() {
-    for (const m of [this.brands, this.services, this.campaigns, this.serviceNumbers, this.sinks, this.subscriptions, this.lastPacedCall]) m.clear();
+    for (const m of [this.brands, this.services, this.campaigns, this.serviceNumbers, this.sinks, this.subscriptions, this.vettings, this.lastPacedCall]) m.clear();
   }
 }

@@ -97,6 +97,8 @@ export interface A2pActivities {
   a2pRegisterBrand(i: A2pOwner & { customerProfileSid: string; trustProductSid: string; lowVolume: boolean }): Promise<{ sid: string }>;
   a2pUpdateBusinessInformation(i: { customerProfileSid: string; business: Partial<RegistrationDraft['business']> }): Promise<void>;
   a2pResubmitBrand(i: { sid: string }): Promise<void>;
+  /** POLITICAL campaigns: import the Campaign Verify token on the brand (once); a refused or failed token is not an error. */
+  a2pImportCampaignVerifyToken(i: { brandSid: string; token: string }): Promise<{ ok: true } | { ok: false; code: number | null; message: string }>;
   a2pEnsureMessagingService(i: A2pOwner & { friendlyName: string }): Promise<{ sid: string }>;
   a2pCheckUsecase(i: { serviceSid: string; brandSid: string; usecase: string }): Promise<{ allowed: boolean; message: string }>;
   a2pCreateCampaign(i: A2pOwner & { serviceSid: string; brandSid: string; campaign: RegistrationDraft['campaign'] }): Promise<{ sid: string }>;

@@ -102,6 +102,11 @@ export const RegistrationDraftFields = z
         privacyPolicyUrl: WebhookUrl.optional(),
         termsAndConditionsUrl: WebhookUrl.optional(),
         subscriberOptIn: z.boolean().optional(),
+        campaignVerifyToken: z
+          .string()
+          .regex(/^cv\|1\.0\|tcr\|10dlc\|[\w-]+\|[\w+/=.-]+$/, 'must be the Campaign Verify token exactly as issued: cv|1.0|tcr|10dlc|<id>|<signature>')
+          .optional()
+          .describe('POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign'),
         ageGated: z.boolean().default(false),
         directLending: z.boolean().default(false),
       })

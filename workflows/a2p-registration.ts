@@ -1,4 +1,4 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, setHandler } from '@temporalio/workflow';
 import type { RegistrationDraft } from '../schemas/a2p';
 import { a2p as twilio } from './activities';
 import type {
@@ -190,6 +190,17 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       await twilio.a2pUpdateBusinessInformation({ customerProfileSid: profile.sid, business: c.business ?? {} });
       await twilio.a2pResubmitBrand({ sid: brand.sid });
       state.brandResubmissions += 1;
+    }
+
+    // 3b. A political campaign's Campaign Verify token, imported on the approved brand before the campaign.
+    while (draft.campaign.usecase === 'POLITICAL' && patched('political-campaign-verify')) {
+      const vetting = await twilio.a2pImportCampaignVerifyToken({ brandSid: brand.sid, token: draft.campaign.campaignVerifyToken ?? '' });
+      if (vetting.ok) break;
+      await awaitCorrections(
+        'campaign',
+        { outcome: 'rejected', twilioStatus: 'VETTING_FAILED', reasons: [{ code: vetting.code, message: vetting.message, fields: ['campaign.campaignVerifyToken'] }] },
+        'send a valid Campaign Verify token (campaignverify.org) for this organization',
+      );
     }
 
     // 4. Messaging Service and use-case check.

@@ -2840,6 +2840,8 @@ export type paths = {
                             /** Format: uri */
                             termsAndConditionsUrl?: string;
                             subscriberOptIn?: boolean;
+                            /** @description POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign */
+                            campaignVerifyToken?: string;
                             /** @default false */
                             ageGated?: boolean;
                             /** @default false */
@@ -3319,6 +3321,8 @@ export type paths = {
                             /** Format: uri */
                             termsAndConditionsUrl?: string;
                             subscriberOptIn?: boolean;
+                            /** @description POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign */
+                            campaignVerifyToken?: string;
                             /** @default false */
                             ageGated?: boolean;
                             /** @default false */
@@ -3903,6 +3907,8 @@ export type paths = {
                             /** Format: uri */
                             termsAndConditionsUrl?: string;
                             subscriberOptIn?: boolean;
+                            /** @description POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign */
+                            campaignVerifyToken?: string;
                             /** @default false */
                             ageGated?: boolean;
                             /** @default false */
@@ -6128,6 +6134,8 @@ export type paths = {
                             /** Format: uri */
                             termsAndConditionsUrl?: string;
                             subscriberOptIn?: boolean;
+                            /** @description POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign */
+                            campaignVerifyToken?: string;
                             /** @default false */
                             ageGated?: boolean;
                             /** @default false */

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import type { Brand, Campaign, MessagingService, MessagingStore, ServiceNumber } from '../messaging-store';
+import type { Brand, BrandVetting, Campaign, MessagingService, MessagingStore, ServiceNumber } from '../messaging-store';
 import type { ReviewClock } from '../review-clock';
 import type { SandboxState } from '../state';
 import type { TrustHubStore } from '../trusthub-store';
@@ -227,6 +227,48 @@ export const messagingProduct: FastifyPluginAsync<{
     return reply.code(202).send(brandJson(b, originOf(req)));
   });
 
+  // --- vettings: Campaign Verify tokens for political campaigns ---
+  /** Campaign Verify's token as issued: cv|1.0|tcr|10dlc|<id>|<signature>. */
+  const campaignVerifyToken = /^cv\|1\.0\|tcr\|10dlc\|[\w-]+\|[\w+/=.-]+$/;
+  const vettingJson = (v: BrandVetting, origin: string) => ({
+    account_sid: v.accountSid, brand_sid: v.brandSid, brand_vetting_sid: v.sid, vetting_provider: v.provider, vetting_id: v.vettingId,
+    vetting_class: v.vettingClass, vetting_status: v.status, date_created: iso(v.dateCreated), date_updated: iso(v.dateUpdated),
+    url: `${origin}/v1/a2p/BrandRegistrations/${v.brandSid}/Vettings/${v.sid}`,
+  });
+  app.post('/v1/a2p/BrandRegistrations/:BrandSid/Vettings', async (req, reply) => {
+    const b = ownedBrand(req, (req.params as { BrandSid: string }).BrandSid);
+    const form = (req.body ?? {}) as Form;
+    const provider = formString(form.VettingProvider);
+    if (provider !== 'campaign-verify' && provider !== 'aegis') throw new TwilioError(400, 20001, 'VettingProvider must be campaign-verify or aegis');
+    const token = formString(form.VettingId) ?? null;
+    if (b.status !== 'APPROVED' || b.brandType === 'STARTER') throw new TwilioError(400, 21721, 'Cannot import Campaign Verify token due to incompatible A2P brand');
+    if (provider === 'campaign-verify') {
+      const usedElsewhere = [...store.vettings.values()].some((v) => v.vettingId === token && v.brandSid !== b.sid);
+      if (!token || !campaignVerifyToken.test(token) || usedElsewhere) throw new TwilioError(400, 21722, 'Invalid Campaign Verify token');
+    }
+    const now = clock.now();
+    // A token Campaign Verify has let expire imports, then fails its check (the magic word EXPIRED in the token's id).
+    const v: BrandVetting = {
+      sid: newSid('VT'), accountSid: req.accountSid, brandSid: b.sid, provider, vettingId: token, vettingClass: provider === 'campaign-verify' ? 'POLITICAL' : 'STANDARD',
+      status: token?.includes('EXPIRED') ? 'FAILED' : 'SUCCESS', dateCreated: now, dateUpdated: now,
+    };
+    store.vettings.set(v.sid, v);
+    return reply.code(201).send(vettingJson(v, originOf(req)));
+  });
+  app.get('/v1/a2p/BrandRegistrations/:BrandSid/Vettings', async (req) => {
+    const b = ownedBrand(req, (req.params as { BrandSid: string }).BrandSid);
+    const provider = formString((req.query as Query).VettingProvider);
+    const list = [...store.vettings.values()].filter((v) => v.brandSid === b.sid && (!provider || v.provider === provider)).map((v) => vettingJson(v, originOf(req)));
+    return pageV1('data', list, originOf(req), `/v1/a2p/BrandRegistrations/${b.sid}/Vettings`, req.query as Query);
+  });
+  app.get('/v1/a2p/BrandRegistrations/:BrandSid/Vettings/:Sid', async (req) => {
+    const { BrandSid, Sid } = req.params as { BrandSid: string; Sid: string };
+    const b = ownedBrand(req, BrandSid);
+    const v = store.vettings.get(Sid);
+    if (!v || v.brandSid !== b.sid) throw notFound(`/v1/a2p/BrandRegistrations/${BrandSid}/Vettings/${Sid}`);
+    return vettingJson(v, originOf(req));
+  });
+
   // --- messaging services ---
   app.post('/v1/Services', async (req, reply) => {
     const form = (req.body ?? {}) as Form;
@@ -323,6 +365,9 @@ export const messagingProduct: FastifyPluginAsync<{
     if (!brand || brand.accountSid !== req.accountSid || brand.status !== 'APPROVED') throw new TwilioError(400, 21717, 'Brand is not registered (APPROVED) for this account');
     if ([...store.campaigns.values()].some((c) => c.serviceSid === s.sid)) throw new TwilioError(409, 21711, 'This Messaging Service already has a campaign');
     const fields = campaignFields(form, true);
+    if (fields.us_app_to_person_usecase === 'POLITICAL' && ![...store.vettings.values()].some((v) => v.brandSid === brand.sid && v.provider === 'campaign-verify' && v.status === 'SUCCESS')) {
+      throw new TwilioError(400, 30713, 'A POLITICAL campaign needs a valid Campaign Verify token imported on its brand (Vettings)');
+    }
     pace(req.accountSid);
     const now = clock.now();
     const c: Campaign = { sid: newSid('QE'), accountSid: req.accountSid, brandSid: brand.sid, serviceSid: s.sid, fields, status: 'IN_PROGRESS', campaignId: null, errors: [], dateCreated: now, dateUpdated: now };

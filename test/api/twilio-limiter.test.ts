@@ -95,7 +95,10 @@ describe('the account-wide Twilio limiter', () => {
     await Promise.all([...Array(5)].map(() => slow.run(req, async () => order.push('plain'))));
     order.push('plain calls done');
     await Promise.all(paced);
-    expect(order.slice(-2)).toEqual(['plain calls done', 'brand 2']);
+    // Whichever brand write won the slot went at once; the other waited out the interval, after every plain call.
+    expect(order.at(-2)).toBe('plain calls done');
+    expect(order.at(-1)).toMatch(/^brand [12]$/);
+    expect(order.filter((x) => x.startsWith('brand'))).toHaveLength(2);
     expect(isPacedWrite('POST', 'https://messaging.twilio.com/v1/a2p/BrandRegistrations/BN1')).toBe(true);
     expect(isPacedWrite('GET', 'https://messaging.twilio.com/v1/a2p/BrandRegistrations/BN1')).toBe(false);
     expect(isPacedWrite('POST', 'https://messaging.twilio.com/v1/Services/MG1/PhoneNumbers')).toBe(false);

@@ -98,6 +98,33 @@ describe('A2P messaging through the official SDK, with Event Streams deliveries'
     await expect(brands(brand.sid).update()).rejects.toMatchObject({ code: 21724 });
   });
 
+  it('political campaigns: a Campaign Verify token is imported on an approved brand, once per token, and the campaign needs it', async () => {
+    const { cp, tp } = await approvedBundles('Vote Smith');
+    const brand = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
+    const vettings = fx.sdk().messaging.v1.brandRegistrations(brand.sid).brandVettings;
+    const token = 'cv|1.0|tcr|10dlc|9975c339-d46f-49b7-a399-0123456789ab|GQ3SIGNATUREsmith';
+    await expect(vettings.create({ vettingProvider: 'campaign-verify', vettingId: token })).rejects.toMatchObject({ status: 400, code: 21721 }); // not approved yet
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    await expect(vettings.create({ vettingProvider: 'campaign-verify', vettingId: 'cv|1.0|not-a-token' })).rejects.toMatchObject({ status: 400, code: 21722 });
+
+    const service = await fx.sdk().messaging.v1.services.create({ friendlyName: 'Vote Smith' });
+    const political = {
+      brandRegistrationSid: brand.sid, description: 'Campaign updates and event invitations from the Smith for Council campaign.', messageFlow: 'Supporters opt in by texting JOIN or ticking a box on the volunteer form.',
+      messageSamples: ['Smith for Council: the town hall is Tuesday at 7pm. Reply STOP to opt out.', 'Smith for Council: polls open at 7am tomorrow. Reply HELP for help.'],
+      usAppToPersonUsecase: 'POLITICAL', hasEmbeddedLinks: false, hasEmbeddedPhone: false,
+    };
+    await expect(fx.sdk().messaging.v1.services(service.sid).usAppToPerson.create(political)).rejects.toMatchObject({ status: 400, code: 30713 });
+
+    const v = await vettings.create({ vettingProvider: 'campaign-verify', vettingId: token });
+    expect(v).toMatchObject({ vettingClass: 'POLITICAL', vettingStatus: 'SUCCESS', brandSid: brand.sid });
+    expect((await vettings.list({ vettingProvider: 'campaign-verify' })).map((x) => x.brandVettingSid)).toEqual([v.brandVettingSid]);
+    const other = await approvedBundles('Vote Jones');
+    const jones = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: other.cp, a2PProfileBundleSid: other.tp });
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    await expect(fx.sdk().messaging.v1.brandRegistrations(jones.sid).brandVettings.create({ vettingProvider: 'campaign-verify', vettingId: token })).rejects.toMatchObject({ code: 21722 }); // one brand per token
+    expect((await fx.sdk().messaging.v1.services(service.sid).usAppToPerson.create(political)).campaignStatus).toBe('IN_PROGRESS');
+  });
+
   it('campaign needs an approved brand; verified campaigns register their numbers; a number joins one service only', async () => {
     const { cp, tp } = await approvedBundles('Numbers Co');
     const brand = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });

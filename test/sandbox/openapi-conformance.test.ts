@@ -140,6 +140,14 @@ async function brand(outcome: 'approve' | 'reject' = 'approve') {
   return created;
 }
 
+let tokens = 0;
+async function vetting() {
+  const b = (await brand()).body.sid;
+  await fx.control('POST', 'clock/advance', { ms: 6 * day });
+  tokens += 1;
+  return fx.raw('POST', `/v1/a2p/BrandRegistrations/${b}/Vettings`, { VettingProvider: 'campaign-verify', VettingId: `cv|1.0|tcr|10dlc|9975c339-d46f-49b7-a399-${String(tokens).padStart(12, '0')}|GQ3SIGNATURE${tokens}` });
+}
+
 async function service() {
   return fx.raw('POST', '/v1/Services', { FriendlyName: 'Acme notifications', Usecase: 'notifications' });
 }
@@ -172,6 +180,13 @@ function messagingCases(): Case[] {
       const b = (await brand('reject')).body.sid;
       await fx.control('POST', 'clock/advance', { ms: 6 * day });
       return fx.raw('POST', `/v1/a2p/BrandRegistrations/${b}`);
+    }),
+    c('import a Campaign Verify token', 'POST', '/v1/a2p/BrandRegistrations/:BrandSid/Vettings', '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings', 201, () => vetting()),
+    c('list vettings', 'GET', '/v1/a2p/BrandRegistrations/:BrandSid/Vettings', '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings', 200, async () =>
+      fx.raw('GET', `/v1/a2p/BrandRegistrations/${(await vetting()).body.brand_sid}/Vettings?VettingProvider=campaign-verify`)),
+    c('fetch a vetting', 'GET', '/v1/a2p/BrandRegistrations/:BrandSid/Vettings/:Sid', '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings/{BrandVettingSid}', 200, async () => {
+      const v = (await vetting()).body;
+      return fx.raw('GET', `/v1/a2p/BrandRegistrations/${v.brand_sid}/Vettings/${v.brand_vetting_sid}`);
     }),
     c('create a service', 'POST', '/v1/Services', '/v1/Services', 201, service),
     c('list services', 'GET', '/v1/Services', '/v1/Services', 200, async () => (await service(), fx.raw('GET', '/v1/Services'))),

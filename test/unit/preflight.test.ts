@@ -197,6 +197,17 @@ describe('preflight: the classes reviewers reject (each failing, then passing)',
     expect(codes(check(mutate))).toContain(`${field}:reserved_domain`);
   });
 
+  it('warns a public company up front that Authentication+ e-mails the brand contact, at the company’s own domain', () => {
+    const pub = (email: string) => (d: Draft) => Object.assign(d.company, { type: 'public', stockExchange: 'NASDAQ', stockTicker: 'ACME', brandContactEmail: email });
+    const other = check(pub('owner@acme-holdings.com'));
+    expect(other.ok).toBe(true);
+    expect(other.warnings.map((w) => `${w.field}:${w.code}`)).toContain('company.brandContactEmail:auth_plus_domain_mismatch');
+    const same = check(pub('ir@acmedental.com'));
+    expect(same.warnings.map((w) => w.code)).toContain('auth_plus_inbox');
+    expect(same.warnings.map((w) => w.code)).not.toContain('auth_plus_domain_mismatch');
+    expect(check(() => {}).warnings.map((w) => w.code)).not.toContain('auth_plus_inbox'); // private: no Auth+
+  });
+
   it('the same fact is asked once: the address name and brand contact default to the business name and profile email', () => {
     const r = check((d) => {
       delete (d.address as Record<string, unknown>).customerName;
@@ -230,5 +241,15 @@ describe('preflight codes', () => {
       expect(preflightCodes[code], code).toBeTruthy();
       expect(readme, `README lists ${code}`).toContain(`\`${code}\``);
     }
+  });
+});
+
+describe('preflight: political campaigns', () => {
+  const token = 'cv|1.0|tcr|10dlc|9975c339-d46f-49b7-a399-0123456789ab|GQ3SIGNATURE';
+  it('POLITICAL needs its Campaign Verify token, in the issued format; other use cases must not carry one', () => {
+    expect(codes(check((d) => (d.campaign.usecase = 'POLITICAL')))).toContain('campaign.campaignVerifyToken:campaign_verify_token_required');
+    expect(codes(check((d) => Object.assign(d.campaign, { usecase: 'POLITICAL', campaignVerifyToken: 'abc123' })))).toContain('campaign.campaignVerifyToken:invalid_format');
+    expect(codes(check((d) => Object.assign(d.campaign, { campaignVerifyToken: token })))).toContain('campaign.campaignVerifyToken:campaign_verify_token_not_political');
+    expect(check((d) => Object.assign(d.campaign, { usecase: 'POLITICAL', campaignVerifyToken: token })).problems).toEqual([]);
   });
 });

@@ -79,6 +79,7 @@ export const campaignFields: FieldDef[] = [
   { path: 'campaign.helpKeywords', label: 'Help keywords', kind: 'list', optional: true },
   { path: 'campaign.helpMessage', label: 'Help message', kind: 'textarea', optional: true },
   { path: 'campaign.privacyPolicyUrl', label: 'Privacy policy URL', kind: 'url', optional: true },
+  { path: 'campaign.campaignVerifyToken', label: 'Campaign Verify token', optional: true, hint: 'POLITICAL campaigns only: the 10DLC token from campaignverify.org, as issued (cv|1.0|tcr|10dlc|…).' },
 ];
 
 export const allFields = [...businessFields, ...brandFields, ...campaignFields];
