@@ -78,7 +78,8 @@ test('the wizard: a defect shown on its field as it is typed, fixed, the fees sh
   await expect(page.getByText('No registrations yet')).toBeVisible();
   await page.getByRole('button', { name: 'Register a business' }).click();
   const steps = page.getByRole('navigation', { name: 'Registration steps' }).getByRole('listitem');
-  await expect(steps).toHaveText(['1. Introduction', '2. Business Profile', '3. Verification', '4. Brand Registration', '5. Campaign Setup', '6. Complete']);
+  await expect(steps).toHaveText(['Introduction', 'Business Profile', 'Verification', 'Brand Registration', 'Campaign Setup', 'Complete']);
+  await expect(page.getByRole('heading', { name: 'Introduction', exact: true })).toBeVisible(); // the current step, by its name
   await expectAccessible(page, 'wizard introduction');
   await page.getByRole('button', { name: 'Start' }).click();
 

@@ -54,12 +54,10 @@ export function A2PRegistrationWizard({ onOpenRegistration }: { onOpenRegistrati
             <li key={name} aria-current={i === step ? 'step' : undefined} className={i < step ? 'done' : i === step ? 'current' : ''}>
               {i < step && !registrationId ? (
                 <button type="button" className="link" onClick={() => setStep(i)}>
-                  {i + 1}. {name}
+                  {name}
                 </button>
               ) : (
-                <span>
-                  {i + 1}. {name}
-                </span>
+                <span>{name}</span>
               )}
             </li>
           ))}
