@@ -23,6 +23,8 @@ test('provision a trunk: inline validation first, then the saga, then its health
 
   await form.getByLabel('Trunk name').fill('Voice agents');
   await form.getByLabel('Origination URI', { exact: true }).fill('sip:agents.example.com');
+  // Allowed, but a secure trunk can't reach it: the form says so while typing, tied to the field.
+  await expect(form.getByLabel('Origination URI', { exact: true })).toHaveAccessibleDescription(/add ;transport=tls/);
   await form.getByLabel('Allowed IP addresses').fill('203.0.113.10, 203.0.113.11');
   await form.getByRole('button', { name: 'Create trunk' }).click();
 

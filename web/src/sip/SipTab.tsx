@@ -76,6 +76,12 @@ function checkTrunkForm(v: Record<string, string>): Record<string, string> {
   return e;
 }
 
+/** Not an error (Twilio takes it), but a secure trunk's calls to a URI without TLS fail: say so while typing. */
+const tlsHint = (secure: boolean, uri: string | undefined) =>
+  secure && uri && /^sip:\S+$/i.test(uri) && !/;transport=tls/i.test(uri)
+    ? 'Secure trunking is on: add ;transport=tls (TLS on port 5061), or calls to this URI fail with Twilio 32208/32209.'
+    : undefined;
+
 /** The API's field paths → this form's inputs. */
 const apiFieldToInput: [RegExp, string][] = [
   [/^friendlyName$/, 'friendlyName'],
@@ -165,12 +171,12 @@ function NewTrunkForm({ onCreated, onCancel }: { onCreated: (id: string) => void
         </fieldset>
         <fieldset>
           <legend>Origination (calls to you)</legend>
-          <Field label="Origination URI" placeholder="sip:agents.example.com" {...bind('uri1')} />
+          <Field label="Origination URI" placeholder="sip:agents.example.com" hint={tlsHint(secure, v.uri1)} {...bind('uri1')} />
           <div className="row">
             <Field label="Priority" type="number" {...bind('priority1')} />
             <Field label="Weight" type="number" {...bind('weight1')} />
           </div>
-          <Field label="Failover origination URI" placeholder="sip:backup.example.com" hint="Optional: tried when the first does not answer." {...bind('uri2')} />
+          <Field label="Failover origination URI" placeholder="sip:backup.example.com" hint={tlsHint(secure, v.uri2) ?? 'Optional: tried when the first does not answer.'} {...bind('uri2')} />
           <Field label="Disaster recovery URL" type="url" placeholder="https://example.com/fallback" {...bind('drUrl')} />
         </fieldset>
         <fieldset>
