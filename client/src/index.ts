@@ -6,7 +6,7 @@
 import createFetchClient from 'openapi-fetch';
 import type { paths } from './openapi.js';
 import { TwilioProError } from './errors.js';
-import { eachItem, type Page } from './paging.js';
+import { eachItem } from './paging.js';
 import { pollUntil, type WaitOptions } from './wait.js';
 
 export type { paths } from './openapi.js';
@@ -248,4 +248,3 @@ export { eachItem };
 export const isJobFinished = jobFinished;
 export const isRegistrationSettled = registrationSettled;
 export const isTrunkSettled = trunkSettled;
-export type ListPage<T> = Page<T>;

@@ -5,11 +5,6 @@ import type { TwilioProError } from '@twilio-pro/client';
 /** Every query and mutation key of these hooks starts with this, so an app can invalidate them all at once. */
 export const rootKey = 'twilio-pro' as const;
 
-export interface CallState {
-  isLoading: boolean;
-  error: TwilioProError | null;
-}
-
 /**
  * One of a hook's imperative calls (the seed's `searchNumbers(...)`, `createTrunk(...)`, …) as a TanStack
  * mutation: it returns a promise, and the hook reads its own pending state and error from it.

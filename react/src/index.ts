@@ -9,5 +9,5 @@ export { useJob, useJobs, useJobItems, jobProgress, type JobProgress } from './j
 export { useTwilioSIPTrunking, useTrunk, useTrunks, type OriginationUriConfig } from './sip.js';
 export { useTwilioA2PRegistration, useRegistration, useRegistrations, usePreflight } from './a2p.js';
 export { queryKeys } from './keys.js';
-export { rootKey, type CallState } from './calls.js';
+export { rootKey } from './calls.js';
 export * from '@twilio-pro/client';

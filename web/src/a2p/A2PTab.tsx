@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { RegistrationCorrections } from '@twilio-pro/client';
 import { queryKeys, useRegistration, useRegistrations, useTwilioProClient } from '@twilio-pro/react';
-import { Checkbox, Empty, ErrorNote, Field, Loading, Status, when, THead } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, Loading, Status, when, THead, ListStates } from '../components/ui';
 import { temporalLink, useConsoleConfig } from '../console-config';
 import { A2PRegistrationWizard } from './A2PRegistrationWizard';
 import { labelFor } from './fields';
@@ -24,13 +24,14 @@ function RegistrationList({ onOpen }: { onOpen: (path: string) => void }) {
           Register a business
         </button>
       </div>
-      {list.isLoading ? (
-        <Loading label="Loading registrations…" />
-      ) : list.error ? (
-        <ErrorNote error={list.error} title="Could not list registrations" />
-      ) : rows.length === 0 ? (
-        <Empty>No registrations yet. “Register a business” walks you through one.</Empty>
-      ) : (
+      <ListStates
+        loading={list.isLoading}
+        loadingLabel="Loading registrations…"
+        error={list.error}
+        errorTitle="Could not list registrations"
+        empty={rows.length === 0}
+        emptyText="No registrations yet. “Register a business” walks you through one."
+      >
         <table>
           <caption className="visually-hidden">Registrations</caption>
           <THead cols={['Started', 'Status', 'Step', 'Brand', { hidden: 'Actions' }]} />
@@ -52,7 +53,7 @@ function RegistrationList({ onOpen }: { onOpen: (path: string) => void }) {
             ))}
           </tbody>
         </table>
-      )}
+      </ListStates>
     </section>
   );
 }

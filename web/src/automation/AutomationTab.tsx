@@ -1,5 +1,5 @@
 import { useJobs, useRegistrations } from '@twilio-pro/react';
-import { Empty, ErrorNote, Loading, Status, when, THead } from '../components/ui';
+import { Status, when, THead, ListStates } from '../components/ui';
 import { temporalLink, useConsoleConfig } from '../console-config';
 import { JobPanel } from '../numbers/JobPanel';
 import { useState } from 'react';
@@ -36,13 +36,14 @@ export function AutomationTab() {
       {open ? <JobPanel key={open} jobId={open} onClose={() => setOpen(null)} /> : null}
       <section className="card" aria-labelledby="automation-heading">
         <h2 id="automation-heading">Running and recent work</h2>
-        {jobs.isLoading || registrations.isLoading ? (
-          <Loading label="Loading jobs…" />
-        ) : jobs.error || registrations.error ? (
-          <ErrorNote error={jobs.error ?? registrations.error} title="Could not list the work" />
-        ) : rows.length === 0 ? (
-          <Empty>Nothing has run yet. Bulk buys, bulk releases and registrations show up here.</Empty>
-        ) : (
+        <ListStates
+          loading={jobs.isLoading || registrations.isLoading}
+          loadingLabel="Loading jobs…"
+          error={jobs.error ?? registrations.error}
+          errorTitle="Could not list the work"
+          empty={rows.length === 0}
+          emptyText="Nothing has run yet. Bulk buys, bulk releases and registrations show up here."
+        >
           <table>
             <caption className="visually-hidden">Jobs and registrations, newest first</caption>
             <THead cols={['Kind', 'Status', 'Progress', 'Started', 'Temporal']} />
@@ -81,7 +82,7 @@ export function AutomationTab() {
               })}
             </tbody>
           </table>
-        )}
+        </ListStates>
       </section>
     </div>
   );

@@ -166,3 +166,11 @@ export const THead = ({ cols }: { cols: (string | { hidden: string })[] }) => (
     </tr>
   </thead>
 );
+
+/** A list's three other states, in the order they matter: loading, failed, empty; else the list itself. */
+export function ListStates(p: { loading: boolean; loadingLabel: string; error: unknown; errorTitle: string; empty: boolean; emptyText: string; children: ReactNode }) {
+  if (p.loading) return <Loading label={p.loadingLabel} />;
+  if (p.error) return <ErrorNote error={p.error} title={p.errorTitle} />;
+  if (p.empty) return <Empty>{p.emptyText}</Empty>;
+  return <>{p.children}</>;
+}

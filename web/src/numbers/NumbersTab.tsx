@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { AvailableNumber, PhoneNumber } from '@twilio-pro/client';
 import { queryKeys, useTwilioAdvancedManagement, useTwilioProClient } from '@twilio-pro/react';
-import { Checkbox, Empty, ErrorNote, Field, Loading, Status, fieldError, THead } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, Status, fieldError, THead, ListStates } from '../components/ui';
 import { JobPanel } from './JobPanel';
 
 export function NumbersTab() {
@@ -176,13 +176,14 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
         </button>
       </div>
       <ErrorNote error={error} />
-      {list.isLoading ? (
-        <Loading label="Loading your numbers…" />
-      ) : list.error ? (
-        <ErrorNote error={list.error} title="Could not list your numbers" />
-      ) : numbers.length === 0 ? (
-        <Empty>You have no numbers yet. Search above and buy one, or start a bulk buy.</Empty>
-      ) : (
+      <ListStates
+        loading={list.isLoading}
+        loadingLabel="Loading your numbers…"
+        error={list.error}
+        errorTitle="Could not list your numbers"
+        empty={numbers.length === 0}
+        emptyText="You have no numbers yet. Search above and buy one, or start a bulk buy."
+      >
         <table>
           <caption className="visually-hidden">Your active numbers</caption>
           <THead cols={[{ hidden: 'Select' }, 'Number', 'Name', 'Voice URL', 'Status', { hidden: 'Actions' }]} />
@@ -231,7 +232,7 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
             )}
           </tbody>
         </table>
-      )}
+      </ListStates>
       {list.hasNextPage ? (
         <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
           Load more

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { TrunkRequest } from '@twilio-pro/client';
 import { queryKeys, useTrunk, useTrunks, useTwilioProClient } from '@twilio-pro/react';
-import { Checkbox, Empty, ErrorNote, Field, Loading, Status, fieldError, when, THead } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, Loading, Status, fieldError, when, THead, ListStates } from '../components/ui';
 
 export function SipTab({ open, go }: { open: string | null; go: (path: string | null) => void }) {
   if (open === 'new') return <NewTrunkForm onCreated={(id) => go(id)} onCancel={() => go(null)} />;
@@ -21,13 +21,14 @@ function TrunkList({ onOpen }: { onOpen: (path: string) => void }) {
           New trunk
         </button>
       </div>
-      {trunks.isLoading ? (
-        <Loading label="Loading trunks…" />
-      ) : trunks.error ? (
-        <ErrorNote error={trunks.error} title="Could not list trunks" />
-      ) : rows.length === 0 ? (
-        <Empty>No trunks yet. “New trunk” provisions one for your voice agents or PBX.</Empty>
-      ) : (
+      <ListStates
+        loading={trunks.isLoading}
+        loadingLabel="Loading trunks…"
+        error={trunks.error}
+        errorTitle="Could not list trunks"
+        empty={rows.length === 0}
+        emptyText="No trunks yet. “New trunk” provisions one for your voice agents or PBX."
+      >
         <table>
           <caption className="visually-hidden">Your trunks</caption>
           <THead cols={['Name', 'Termination URI', 'Status', 'Health', { hidden: 'Actions' }]} />
@@ -49,7 +50,7 @@ function TrunkList({ onOpen }: { onOpen: (path: string) => void }) {
             ))}
           </tbody>
         </table>
-      )}
+      </ListStates>
     </section>
   );
 }
