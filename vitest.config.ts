@@ -18,6 +18,8 @@ export default defineConfig({
     // Files run one at a time: some change the sandbox's fault settings for the whole account.
     fileParallelism: false,
     pool: 'forks',
+    // The last line is a plain "N passed, N failed" that any CI reader can count.
+    reporters: ['default', './test/closing-line-reporter.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
   },

@@ -45,7 +45,10 @@ await withBenchStack('fuzz', { cap: 10, env: { BULK_MAX_QUANTITY: '5', API_SYNC_
   ]);
   const report = path.join(tmpdir(), 'twilio-pro-schemathesis.txt');
   await writeFile(report, output);
-  console.log(output.slice(Math.max(0, output.lastIndexOf('SUMMARY') - 40)));
+  // Schemathesis closes with a pytest-style rule ("=== 2 warnings in 69s ===") that CI
+  // readers take for a test run with no test in it; the summary above that rule is enough.
+  const summary = output.slice(Math.max(0, output.lastIndexOf('SUMMARY') - 40));
+  console.log(summary.split('\n').filter((line) => !/^=+ .* in [\d.]+s =+$/.test(line.trim())).join('\n'));
   console.log(`(whole report: ${report})`);
   if (code !== 0) failed = true;
 
