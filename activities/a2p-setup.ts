@@ -39,6 +39,10 @@ export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promi
   const expectations: Expectation[] = [
     { variable: 'A2P_POLICY_SECONDARY_PROFILE_SID', sid: config.A2P_POLICY_SECONDARY_PROFILE_SID, what: 'secondary customer profile', endUserType: 'customer_profile_business_information' },
     { variable: 'A2P_POLICY_TRUST_PRODUCT_SID', sid: config.A2P_POLICY_TRUST_PRODUCT_SID, what: 'A2P trust product', endUserType: 'us_a2p_messaging_profile_information' },
+    { variable: 'A2P_POLICY_STARTER_PROFILE_SID', sid: config.A2P_POLICY_STARTER_PROFILE_SID, what: 'starter customer profile (Sole Proprietor)', endUserType: 'starter_customer_profile_information' },
+    {
+      variable: 'A2P_POLICY_SOLE_PROPRIETOR_TRUST_PRODUCT_SID', sid: config.A2P_POLICY_SOLE_PROPRIETOR_TRUST_PRODUCT_SID, what: 'Sole Proprietor trust product', endUserType: 'sole_proprietor_information',
+    },
   ];
   for (const e of expectations) {
     const policy = await read(`policy ${e.sid}`, () => th.policies(e.sid).fetch()).catch((err) => {
@@ -53,7 +57,12 @@ export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promi
     }
   }
 
-  const policies: A2pPolicies = { secondaryProfile: config.A2P_POLICY_SECONDARY_PROFILE_SID, trustProduct: config.A2P_POLICY_TRUST_PRODUCT_SID };
+  const policies: A2pPolicies = {
+    secondaryProfile: config.A2P_POLICY_SECONDARY_PROFILE_SID,
+    trustProduct: config.A2P_POLICY_TRUST_PRODUCT_SID,
+    starterProfile: config.A2P_POLICY_STARTER_PROFILE_SID,
+    soleProprietorTrustProduct: config.A2P_POLICY_SOLE_PROPRIETOR_TRUST_PRODUCT_SID,
+  };
   const warnings: string[] = [];
   if (config.A2P_PRIMARY_PROFILE_SID) {
     const sid = config.A2P_PRIMARY_PROFILE_SID;

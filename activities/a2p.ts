@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
-import type { A2pActivities, A2pOwner, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../schemas/a2p-workflow';
+import type { A2pActivities, A2pOwner, BrandIdentity, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../schemas/a2p-workflow';
 import type { TwilioClient } from './twilio-client';
 import { PRIMARY_PROFILE_POLICY_SID } from './a2p-setup';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from './twilio-errors';
@@ -9,6 +9,9 @@ import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from './twil
 export interface A2pPolicies {
   secondaryProfile: string;
   trustProduct: string;
+  /** Sole Proprietors: the starter customer profile and the Sole Proprietor trust product. */
+  starterProfile: string;
+  soleProprietorTrustProduct: string;
   /** The ISV's approved primary profile; discovered from Trust Hub when not configured. */
   primaryProfileSid?: string;
 }
@@ -16,7 +19,13 @@ export interface A2pPolicies {
 export const defaultPolicies: A2pPolicies = {
   secondaryProfile: 'RNdfbf3fae0e1107f8aded0e7cead80bf5',
   trustProduct: 'RNb0d4771c2c98518d916a3d4cd70a8f8b',
+  starterProfile: 'RN806dd6cd175f314e1f96a9727ee271f4',
+  soleProprietorTrustProduct: 'RN670d5d2e282a6130ae063b234b6019c8',
 };
+
+/** Twilio's codes for a customer verification that lapsed (a resend starts it again) or failed outright. */
+const expiredVerificationCodes = new Set([30752, 21737, 21739, 21741]);
+const failedVerificationCodes = new Set([21736, 21738, 21740]);
 
 /** Twilio's field names in brand errors, mapped to the draft's. */
 const fieldMap: Record<string, string> = {
@@ -31,6 +40,7 @@ const E = 'com.twilio.messaging.compliance';
 export const a2pEventTypes = [
   `${E}.brand-registration.brand-registered`, `${E}.brand-registration.brand-failure`, `${E}.brand-registration.brand-unverified`,
   `${E}.brand-registration.brand-verified`, `${E}.brand-registration.brand-vetted-verified`,
+  `${E}.brand-registration.email-2fa-completed`, `${E}.brand-registration.email-2fa-timeout`,
   `${E}.campaign-registration.campaign-submitted`, `${E}.campaign-registration.campaign-approved`, `${E}.campaign-registration.campaign-failure`,
   `${E}.number-registration.pending`, `${E}.number-registration.successful`, `${E}.number-registration.failed`,
 ];
@@ -121,7 +131,7 @@ export function createA2pActivities({
     );
   }
 
-  const businessAttributes = (d: BusinessProfileInput) => ({
+  const businessAttributes = (d: Extract<BusinessProfileInput, { authorizedRepresentatives: unknown }>) => ({
     business_name: d.business.name, business_type: d.business.type, business_industry: d.business.industry,
     business_registration_identifier: d.business.registrationIdentifier, business_registration_number: d.business.registrationNumber,
     business_identity: 'direct_customer', business_regions_of_operation: d.business.regionsOfOperation.join(','),
@@ -180,18 +190,27 @@ export function createA2pActivities({
 
     async a2pCreateCustomerProfile({ draft, statusCallback, ...owner }) {
       const name = tagOf(owner);
+      const soleProprietor = draft.brandType === 'sole_proprietor';
       let profile = (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0];
-      profile ??= await th.customerProfiles.create({ friendlyName: name, email: draft.profile.email, policySid: policies.secondaryProfile, statusCallback }).catch(failOnDefinitive);
-      const info = await endUser(owner, 'customer_profile_business_information', businessAttributes(draft));
-      const reps = [];
-      for (const [i, r] of draft.authorizedRepresentatives.entries()) {
-        reps.push(await endUser(owner, `authorized_representative_${i + 1}`, {
-          first_name: r.firstName, last_name: r.lastName, email: r.email, phone_number: r.phoneNumber, business_title: r.businessTitle, job_position: r.jobPosition,
-        }));
+      profile ??= await th.customerProfiles
+        .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.starterProfile : policies.secondaryProfile, statusCallback })
+        .catch(failOnDefinitive);
+      const people: string[] = [];
+      if (draft.brandType === 'sole_proprietor') {
+        // A starter profile describes the person: name, e-mail and phone (the mobile the OTP goes to).
+        const p = draft.soleProprietor;
+        people.push(await endUser(owner, 'starter_customer_profile_information', { first_name: p.firstName, last_name: p.lastName, email: draft.profile.email, phone_number: p.mobilePhoneNumber }));
+      } else {
+        people.push(await endUser(owner, 'customer_profile_business_information', businessAttributes(draft)));
+        for (const [i, r] of draft.authorizedRepresentatives.entries()) {
+          people.push(await endUser(owner, `authorized_representative_${i + 1}`, {
+            first_name: r.firstName, last_name: r.lastName, email: r.email, phone_number: r.phoneNumber, business_title: r.businessTitle, job_position: r.jobPosition,
+          }));
+        }
       }
       const address = (await account().addresses.list({ friendlyName: name, limit: 1 }))[0] ??
         (await account().addresses.create({
-          friendlyName: name, customerName: draft.address.customerName, street: draft.address.street, streetSecondary: draft.address.streetSecondary,
+          friendlyName: name, customerName: draft.address.customerName ?? (draft.brandType === 'sole_proprietor' ? `${draft.soleProprietor.firstName} ${draft.soleProprietor.lastName}` : draft.business.name), street: draft.address.street, streetSecondary: draft.address.streetSecondary,
           city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
         }).catch(failOnDefinitive));
       const docName = `${name}:address`;
@@ -205,7 +224,7 @@ export function createA2pActivities({
       const p = th.customerProfiles(profile.sid);
       await assignAll(
         { entityAssignments: (o) => p.customerProfilesEntityAssignments.create(o), assigned: async () => (await p.customerProfilesEntityAssignments.list()).map((a) => a.objectSid) },
-        [info, ...reps, docSid, await primaryProfile()],
+        [...people, docSid, await primaryProfile()],
       );
       await recordProfile(owner, 'customer_profile', profile.sid, draft);
       return { sid: profile.sid };
@@ -213,12 +232,17 @@ export function createA2pActivities({
 
     async a2pCreateTrustProduct({ draft, customerProfileSid, statusCallback, ...owner }) {
       const name = tagOf(owner);
+      const soleProprietor = draft.brandType === 'sole_proprietor';
       let product = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
-      product ??= await th.trustProducts.create({ friendlyName: name, email: draft.profile.email, policySid: policies.trustProduct, statusCallback }).catch(failOnDefinitive);
-      const info = await endUser(owner, 'us_a2p_messaging_profile_information', {
-        company_type: draft.company.type, brand_contact_email: draft.company.brandContactEmail,
-        ...(draft.company.stockExchange ? { stock_exchange: draft.company.stockExchange, stock_ticker: draft.company.stockTicker } : {}),
-      });
+      product ??= await th.trustProducts
+        .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.soleProprietorTrustProduct : policies.trustProduct, statusCallback })
+        .catch(failOnDefinitive);
+      const info = draft.brandType === 'sole_proprietor'
+        ? await endUser(owner, 'sole_proprietor_information', { brand_name: draft.business.name, mobile_phone_number: draft.soleProprietor.mobilePhoneNumber, vertical: draft.business.industry })
+        : await endUser(owner, 'us_a2p_messaging_profile_information', {
+            company_type: draft.company.type, brand_contact_email: draft.company.brandContactEmail,
+            ...(draft.company.stockExchange ? { stock_exchange: draft.company.stockExchange, stock_ticker: draft.company.stockTicker } : {}),
+          });
       const p = th.trustProducts(product.sid);
       await assignAll(
         { entityAssignments: (o) => p.trustProductsEntityAssignments.create(o), assigned: async () => (await p.trustProductsEntityAssignments.list()).map((a) => a.objectSid) },
@@ -274,7 +298,8 @@ export function createA2pActivities({
       return review;
     },
 
-    async a2pRegisterBrand({ customerProfileSid, trustProductSid, lowVolume, ...owner }) {
+    async a2pRegisterBrand({ customerProfileSid, trustProductSid, lowVolume, soleProprietor = false, ...owner }) {
+      const brandType = soleProprietor ? 'SOLE_PROPRIETOR' : 'STANDARD';
       // Brands have no friendly name: the claim is on the profile it is made from, and so is the search.
       let status: string | undefined;
       const brandSid = await createOnce(
@@ -287,7 +312,9 @@ export function createA2pActivities({
           return found?.sid;
         },
         async () => {
-          const created = await msg.brandRegistrations.create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType: 'STANDARD', skipAutomaticSecVet: lowVolume }).catch(failOnDefinitive);
+          const created = await msg.brandRegistrations
+            .create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType, ...(soleProprietor ? {} : { skipAutomaticSecVet: lowVolume }) })
+            .catch(failOnDefinitive);
           status = created.status;
           return created.sid;
         },
@@ -297,7 +324,7 @@ export function createA2pActivities({
       await db.query(
         `INSERT INTO a2p_brands (tenant_id, registration_id, brand_sid, profile_sid, status, brand_type)
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (brand_sid) DO NOTHING`,
-        [await tenantOf(owner), owner.registrationId, brand.sid, customerProfileSid, brand.status, lowVolume ? 'LOW_VOLUME_STANDARD' : 'STANDARD'],
+        [await tenantOf(owner), owner.registrationId, brand.sid, customerProfileSid, brand.status, soleProprietor ? 'SOLE_PROPRIETOR' : lowVolume ? 'LOW_VOLUME_STANDARD' : 'STANDARD'],
       );
       return { sid: brand.sid };
     },
@@ -314,6 +341,29 @@ export function createA2pActivities({
         if (business.websiteUrl) patch.website_url = business.websiteUrl;
         await th.endUsers(u.sid).update({ attributes: { ...(u.attributes as object), ...patch } }).catch(failOnDefinitive);
       }
+    },
+
+    async a2pBrandIdentity({ brandSid }): Promise<BrandIdentity> {
+      const b = await msg.brandRegistrations(brandSid).fetch();
+      const kind = b.brandType === 'SOLE_PROPRIETOR' ? 'sole_proprietor_otp' : 'authentication_plus';
+      if (b.identityStatus === 'VERIFIED' || b.identityStatus === 'VETTED_VERIFIED') return { kind, state: 'verified', code: null, message: null };
+      const errors = (b.errors ?? []) as { code?: number; description?: string }[];
+      const lapsed = errors.find((e) => expiredVerificationCodes.has(e.code ?? 0));
+      if (lapsed) return { kind, state: 'expired', code: lapsed.code ?? null, message: lapsed.description ?? null };
+      const failed = errors.find((e) => failedVerificationCodes.has(e.code ?? 0));
+      if (failed) return { kind, state: 'failed', code: failed.code ?? null, message: failed.description ?? null };
+      return { kind, state: 'pending', code: null, message: null };
+    },
+
+    async a2pResendVerification({ brandSid, kind }) {
+      // Resending is idempotent for the customer: a repeat only sends the same request again.
+      if (kind === 'sole_proprietor_otp') {
+        await msg.brandRegistrations(brandSid).brandRegistrationOtps.create().catch(failOnDefinitive);
+        return;
+      }
+      // Twilio documents POST …/2fa, but its OpenAPI spec (and so the SDK) has no operation for it: the SDK's own
+      // Messaging v1 request, which answers Twilio's errors as the generated calls do.
+      await msg.create({ method: 'post', uri: `/a2p/BrandRegistrations/${brandSid}/2fa` }).catch(failOnDefinitive);
     },
 
     async a2pImportCampaignVerifyToken({ brandSid, token }) {

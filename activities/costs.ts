@@ -16,14 +16,16 @@ export function costOf(method: string, path: string, params: Record<string, unkn
   if (method.toUpperCase() !== 'POST') return [];
   if (new RegExp(`^/2010-04-01/Accounts/${SID}/IncomingPhoneNumbers(\\.json)?$`).test(path)) return [{ item: 'number_monthly', amountUsd: fees.numberMonthly }];
   if (/^\/v1\/a2p\/BrandRegistrations$/.test(path)) {
-    const skipVetting = String(params.SkipAutomaticSecVet ?? 'false') === 'true';
+    // Secondary vetting is for Standard brands that don't skip it; Sole Proprietors have none.
+    const skipVetting = String(params.SkipAutomaticSecVet ?? 'false') === 'true' || String(params.BrandType ?? '') === 'SOLE_PROPRIETOR';
     return [{ item: 'brand_registration', amountUsd: fees.brand }, ...(skipVetting ? [] : [{ item: 'secondary_vetting' as const, amountUsd: fees.secondaryVetting }])];
   }
   if (new RegExp(`^/v1/Services/${SID}/Compliance/Usa2p$`).test(path)) {
-    const lowVolume = String(params.UsAppToPersonUsecase ?? '') === 'LOW_VOLUME';
+    const usecase = String(params.UsAppToPersonUsecase ?? '');
+    const monthly = usecase === 'SOLE_PROPRIETOR' ? fees.soleProprietorCampaignMonthly : usecase === 'LOW_VOLUME' ? fees.lowVolumeCampaignMonthly : fees.campaignMonthly;
     return [
       { item: 'campaign_vetting', amountUsd: fees.campaignVetting },
-      { item: 'campaign_monthly', amountUsd: lowVolume ? fees.lowVolumeCampaignMonthly : fees.campaignMonthly },
+      { item: 'campaign_monthly', amountUsd: monthly },
     ];
   }
   if (new RegExp(`^/v1/Services/${SID}/Compliance/Usa2p/${SID}$`).test(path)) return [{ item: 'campaign_vetting', amountUsd: fees.campaignVetting }];

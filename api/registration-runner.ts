@@ -24,6 +24,7 @@ export function registrationSettings(c: Config): { timings: A2pRegistrationInput
         trust_product: hours(c.A2P_DEADLINE_PROFILE_HOURS),
         brand: hours(c.A2P_DEADLINE_BRAND_HOURS),
         campaign: hours(c.A2P_DEADLINE_CAMPAIGN_HOURS),
+        customer_verification: hours(c.A2P_DEADLINE_CUSTOMER_HOURS),
       },
     },
     webhookBaseUrl: c.PUBLIC_BASE_URL ?? null,

@@ -8,6 +8,7 @@ export interface A2pFees {
   campaignVetting: number;
   campaignMonthly: number;
   lowVolumeCampaignMonthly: number;
+  soleProprietorCampaignMonthly: number;
   numberMonthly: number;
 }
 
@@ -18,6 +19,7 @@ export const feesFromConfig = (c: Config): A2pFees => ({
   campaignVetting: c.A2P_FEE_CAMPAIGN_VETTING_USD,
   campaignMonthly: c.A2P_FEE_CAMPAIGN_MONTHLY_USD,
   lowVolumeCampaignMonthly: c.A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD,
+  soleProprietorCampaignMonthly: c.A2P_FEE_SOLE_PROPRIETOR_CAMPAIGN_MONTHLY_USD,
   numberMonthly: c.NUMBER_MONTHLY_USD,
 });
 
@@ -26,17 +28,18 @@ const cents = (n: number) => Math.round(n * 100) / 100;
 /** What a registration will cost if it goes through first time; every resubmission adds campaign vetting again. */
 export function estimateCost(draft: Partial<RegistrationDraft>, fees: A2pFees): PreflightResult['cost'] {
   const lines: PreflightResult['cost']['lines'] = [{ item: 'brand registration', amountUsd: fees.brand, when: 'one_time' }];
-  if (draft.brandType !== 'low_volume_standard') {
+  const soleProprietor = draft.brandType === 'sole_proprietor';
+  if (draft.brandType !== 'low_volume_standard' && !soleProprietor) {
     lines.push({ item: 'secondary vetting (Standard brands)', amountUsd: fees.secondaryVetting, when: 'one_time' });
   }
-  if (draft.company?.type === 'public') {
+  if (draft.brandType !== 'sole_proprietor' && 'company' in draft && draft.company?.type === 'public') {
     lines.push({ item: 'Authentication+ verification (public companies)', amountUsd: fees.authPlus, when: 'one_time' });
   }
   lines.push({ item: 'campaign vetting (charged again on every resubmission)', amountUsd: fees.campaignVetting, when: 'per_submission' });
   const lowVolume = draft.brandType === 'low_volume_standard' || draft.campaign?.usecase === 'LOW_VOLUME';
   lines.push({
-    item: lowVolume ? 'campaign fee (low volume)' : 'campaign fee',
-    amountUsd: lowVolume ? fees.lowVolumeCampaignMonthly : fees.campaignMonthly,
+    item: soleProprietor ? 'campaign fee (Sole Proprietor)' : lowVolume ? 'campaign fee (low volume)' : 'campaign fee',
+    amountUsd: soleProprietor ? fees.soleProprietorCampaignMonthly : lowVolume ? fees.lowVolumeCampaignMonthly : fees.campaignMonthly,
     when: 'monthly',
   });
   const numbers = draft.phoneNumbers?.length ?? 0;

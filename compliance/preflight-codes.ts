@@ -18,7 +18,13 @@ export const preflightCodes: Record<string, string> = {
   invalid: 'Any other invalid value; the message says why.',
   // Identity and company
   ein_format: 'An EIN is nine digits, 12-3456789.',
-  sole_proprietor_not_supported: 'A sole proprietorship without an EIN registers as a Sole Proprietor brand.',
+  sole_proprietor_not_supported: 'A sole proprietorship without an EIN registers as a Sole Proprietor brand (brandType sole_proprietor).',
+  // Sole Proprietor brands
+  sole_proprietor_tax_id: 'A Sole Proprietor has no tax ID: a draft that carries one (EIN or Canadian Business Number, which every US LLC has) registers a standard or low-volume standard brand.',
+  sole_proprietor_country: 'Sole Proprietor brands are only for the US and Canada (the address, and the OTP mobile).',
+  sole_proprietor_usecase: 'A Sole Proprietor brand has one campaign, of use case SOLE_PROPRIETOR.',
+  sole_proprietor_one_number: 'Twilio allows one number per Sole Proprietor campaign.',
+  sole_proprietor_otp: 'Warning: once the brand is approved, Twilio texts a one-time password to the owner’s mobile, who must reply YES within 24 hours (it can be resent).',
   public_needs_exchange: 'A public company must name its stock exchange.',
   public_needs_ticker: 'A public company must give its ticker.',
   exchange_for_non_public: 'Warning: only public companies list an exchange.',

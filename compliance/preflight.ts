@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { RegistrationDraft, type PreflightProblem, type PreflightResult } from '../schemas/a2p';
+import { RegistrationDraft, RegistrationDraftFields, type PreflightProblem, type PreflightResult } from '../schemas/a2p';
 import { containsLink, containsPhoneNumber, contentIn, isReservedHost, publicShortenerIn } from './content';
 import { estimateCost, type A2pFees } from './fees';
 
@@ -12,11 +12,32 @@ export function preflight(input: unknown, fees: A2pFees): PreflightResult {
   const problems: PreflightProblem[] = [];
   const warnings: PreflightProblem[] = [];
   const parsed = RegistrationDraft.safeParse(input);
-  if (!parsed.success) for (const issue of parsed.error.issues) problems.push(...schemaProblems(issue, input));
+  const soleProprietor = (input as { brandType?: unknown } | null)?.brandType === 'sole_proprietor';
+  const issues = parsed.success ? [] : [...parsed.error.issues];
+  if (issues.some((i) => i.code === 'invalid_union' && i.path.join('.') === 'brandType')) {
+    // An unknown brand type: the rest is still checked, as a standard draft, so one bad field doesn't hide the others.
+    const asStandard = RegistrationDraftFields.safeParse(input);
+    if (!asStandard.success) issues.push(...asStandard.error.issues.filter((i) => i.path[0] !== 'brandType'));
+  }
+  for (const issue of issues) problems.push(...((soleProprietor && soleProprietorLimit(issue)) || schemaProblems(issue, input)));
   // Rules read the raw draft defensively, so one bad field doesn't hide the others' problems.
   const d = (parsed.success ? parsed.data : input) as Loose;
   for (const rule of rules) rule(d ?? {}, { problem: (p) => problems.push(p), warn: (p) => warnings.push(p) });
   return { ok: problems.length === 0, problems, warnings, cost: estimateCost(parsed.success ? parsed.data : {}, fees) };
+}
+
+/** Sole Proprietor limits the schema enforces by field, said as the limit they are rather than as a bad value. */
+const soleProprietorLimits: Record<string, PreflightProblem> = {
+  'business.registrationNumber': { field: 'business.registrationNumber', code: 'sole_proprietor_tax_id', message: 'a Sole Proprietor has no tax ID: a business with an EIN or Canadian Business Number (every US LLC has one) registers a standard or low-volume standard brand' },
+  'business.registrationIdentifier': { field: 'business.registrationIdentifier', code: 'sole_proprietor_tax_id', message: 'a Sole Proprietor has no tax ID, so no registration identifier' },
+  'address.isoCountry': { field: 'address.isoCountry', code: 'sole_proprietor_country', message: 'Sole Proprietor brands are only for the US and Canada (US or CA)' },
+  'campaign.usecase': { field: 'campaign.usecase', code: 'sole_proprietor_usecase', message: 'a Sole Proprietor brand has one campaign, of use case SOLE_PROPRIETOR' },
+  phoneNumbers: { field: 'phoneNumbers', code: 'sole_proprietor_one_number', message: 'Twilio allows one number per Sole Proprietor campaign' },
+};
+function soleProprietorLimit(issue: z.core.$ZodIssue): PreflightProblem[] | null {
+  const limit = soleProprietorLimits[issue.path.map(String).join('.')];
+  // A missing field is still just `required`.
+  return limit && !(issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) ? [limit] : null;
 }
 
 /**
@@ -40,6 +61,9 @@ function schemaProblems(issue: z.core.$ZodIssue, input: unknown): PreflightProbl
       return [{ field, code: 'not_allowed', message: `must be one of: ${(i.values ?? []).map(String).join(', ')}` }];
     case 'invalid_format':
       return [{ field, code: 'invalid_format', message: /^Invalid/.test(issue.message) ? `must be a valid ${(issue as { format?: string }).format ?? 'value'}` : issue.message }];
+    case 'invalid_union':
+      // No such brand type: the draft's shape depends on it, so nothing else can be checked.
+      return [value === undefined ? { field, code: 'required', message: 'required' } : { field, code: 'not_allowed', message: `must be one of: ${((i as { options?: unknown[] }).options ?? []).map(String).join(', ')}` }];
     case 'unrecognized_keys':
       return (i.keys ?? []).map((k) => ({ field: at([...issue.path, k]), code: 'unknown_field', message: 'is not a field of the draft' }));
     default:
@@ -51,6 +75,7 @@ function schemaProblems(issue: z.core.$ZodIssue, input: unknown): PreflightProbl
 type Loose = {
   brandType?: unknown;
   profile?: { friendlyName?: unknown; email?: unknown };
+  soleProprietor?: { mobilePhoneNumber?: unknown };
   business?: { name?: unknown; tradeName?: unknown; type?: unknown; industry?: unknown; registrationIdentifier?: unknown; registrationNumber?: unknown; websiteUrl?: unknown; socialMediaProfileUrls?: unknown };
   company?: { type?: unknown; stockExchange?: unknown; stockTicker?: unknown; brandContactEmail?: unknown };
   address?: { isoCountry?: unknown };
@@ -120,7 +145,16 @@ const rules: Rule[] = [
       r.problem({ field: 'business.registrationNumber', code: 'ein_format', message: 'an EIN is 9 digits, e.g. 12-3456789, exactly as the IRS issued it' });
     }
     if (str(d.business?.type) === 'Sole Proprietorship') {
-      r.problem({ field: 'business.type', code: 'sole_proprietor_not_supported', message: 'sole proprietors without an EIN register as Sole Proprietor brands, which this flow does not cover' });
+      r.problem({ field: 'business.type', code: 'sole_proprietor_not_supported', message: 'a sole proprietor without an EIN registers a Sole Proprietor brand: set brandType to sole_proprietor' });
+    }
+  },
+  function soleProprietor(d, r) {
+    if (d.brandType !== 'sole_proprietor') return;
+    const mobile = str(d.soleProprietor?.mobilePhoneNumber);
+    if (mobile && !mobile.startsWith('+1')) {
+      r.problem({ field: 'soleProprietor.mobilePhoneNumber', code: 'sole_proprietor_country', message: 'the one-time password goes to a US or Canadian mobile (+1…)' });
+    } else if (mobile) {
+      r.warn({ field: 'soleProprietor.mobilePhoneNumber', code: 'sole_proprietor_otp', message: `once the brand is approved, Twilio texts a one-time password to ${mobile}: the owner must reply YES within 24 hours (a mobile can back at most 3 Sole Proprietor brands, across all providers)` });
     }
   },
   function publicCompany(d, r) {
@@ -188,7 +222,7 @@ const rules: Rule[] = [
   function usecase(d, r) {
     const u = str(d.campaign?.usecase);
     if (!u) return;
-    if (u === 'SOLE_PROPRIETOR') r.problem({ field: 'campaign.usecase', code: 'usecase_not_for_brand', message: 'SOLE_PROPRIETOR is only for Sole Proprietor brands' });
+    if (u === 'SOLE_PROPRIETOR' && d.brandType !== 'sole_proprietor') r.problem({ field: 'campaign.usecase', code: 'usecase_not_for_brand', message: 'SOLE_PROPRIETOR is only for Sole Proprietor brands' });
     else if (postApprovalUsecases.has(u)) r.problem({ field: 'campaign.usecase', code: 'usecase_post_approval', message: `${u} needs carrier post-approval that an ISV registration can't obtain` });
     else if (u === 'POLITICAL' && !str(d.campaign?.campaignVerifyToken)) {
       r.problem({ field: 'campaign.campaignVerifyToken', code: 'campaign_verify_token_required', message: 'a POLITICAL campaign needs the 10DLC Campaign Verify token from campaignverify.org' });

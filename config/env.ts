@@ -47,6 +47,7 @@ export const ConfigSchema = z.object({
   A2P_FEE_CAMPAIGN_VETTING_USD: z.coerce.number().min(0).default(15),
   A2P_FEE_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(10),
   A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(1.5),
+  A2P_FEE_SOLE_PROPRIETOR_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(2),
   NUMBER_MONTHLY_USD: z.coerce.number().min(0).default(1.15),
   // A2P review waits: the first poll after a submission, doubling up to the maximum, and each review's deadline.
   A2P_POLL_FIRST_MS: intFrom(5 * 60_000),
@@ -54,9 +55,12 @@ export const ConfigSchema = z.object({
   A2P_DEADLINE_PROFILE_HOURS: intFrom(5 * 24),
   A2P_DEADLINE_BRAND_HOURS: intFrom(10 * 24),
   A2P_DEADLINE_CAMPAIGN_HOURS: intFrom(30 * 24),
+  A2P_DEADLINE_CUSTOMER_HOURS: intFrom(30 * 24),
   // Trust Hub policies the ISV chain uses; the worker checks them against Twilio's Policies endpoint at start-up.
   A2P_POLICY_SECONDARY_PROFILE_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNdfbf3fae0e1107f8aded0e7cead80bf5'),
   A2P_POLICY_TRUST_PRODUCT_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNb0d4771c2c98518d916a3d4cd70a8f8b'),
+  A2P_POLICY_STARTER_PROFILE_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN806dd6cd175f314e1f96a9727ee271f4'),
+  A2P_POLICY_SOLE_PROPRIETOR_TRUST_PRODUCT_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN670d5d2e282a6130ae063b234b6019c8'),
   /** The ISV's approved primary customer profile; found in Trust Hub when unset. */
   A2P_PRIMARY_PROFILE_SID: z.string().regex(/^BU[0-9a-f]{32}$/, 'must be a customer profile SID (BU…)').optional(),
   /** Benchmarks only: reconcile A2P creates by paging through Twilio's lists every time, as before claims were kept (bench:a2p compares). */

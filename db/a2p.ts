@@ -32,6 +32,7 @@ async function view(db: Db, r: RegistrationRow) {
     status: r.status,
     step: r.step,
     actionRequired: r.state.actionRequired ?? null,
+    customerAction: r.state.customerAction ?? null,
     sids: r.state.sids ?? {},
     brandResubmissions: r.state.brandResubmissions ?? 0,
     campaignSubmissions: r.state.campaignSubmissions ?? 0,

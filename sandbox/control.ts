@@ -9,6 +9,9 @@ import type { TrustHubStore } from './trusthub-store';
 import { DeliveryMode, type Deliverer } from './deliveries';
 import { newSid } from './wire';
 import { randomBytes } from 'node:crypto';
+import type { MessagingStore } from './messaging-store';
+import type { BrandVerifications } from './brand-verification';
+import { TwilioError } from './wire';
 
 /** The control API under /__sandbox: faults, accounts, inventory, stats. Never subject to faults. */
 export const controlApi: FastifyPluginAsync<{
@@ -18,7 +21,9 @@ export const controlApi: FastifyPluginAsync<{
   trustHub: TrustHubStore;
   deliverer: Deliverer;
   configuredAccounts: Set<string>;
-}> = async (app, { state, faults, clock, trustHub, deliverer, configuredAccounts }) => {
+  messaging: MessagingStore;
+  verifications: BrandVerifications;
+}> = async (app, { state, faults, clock, trustHub, deliverer, configuredAccounts, messaging, verifications }) => {
   const bad = (reply: import('fastify').FastifyReply, error: z.ZodError) =>
     reply.code(400).send({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
 
@@ -117,6 +122,19 @@ export const controlApi: FastifyPluginAsync<{
     if (!parsed.success) return bad(reply, parsed.error);
     trustHub.forcedOutcomes.set(parsed.data.sid, { outcome: parsed.data.outcome, reason: parsed.data.reason });
     return parsed.data;
+  });
+
+  // The customer's side of a brand verification: the owner replies YES to the OTP, or the contact completes Authentication+.
+  app.post('/brands/:sid/confirm-verification', async (req, reply) => {
+    const brand = messaging.brands.get((req.params as { sid: string }).sid);
+    if (!brand) return reply.code(404).send({ error: 'no such brand' });
+    try {
+      verifications.confirm(brand);
+    } catch (err) {
+      if (err instanceof TwilioError) return reply.code(err.status).send({ error: err.message, code: err.code });
+      throw err;
+    }
+    return { sid: brand.sid, identityStatus: brand.identityStatus };
   });
 
   // Webhook deliveries (status callbacks and Event Streams): normal, drop, duplicate or reorder.

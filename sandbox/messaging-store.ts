@@ -13,6 +13,8 @@ export interface Brand {
   brandScore: number | null;
   errors: { code: number; description: string; fields: string[] }[];
   updates: number;
+  /** The customer's step after approval (Sole Proprietor OTP, public company Authentication+), while one applies. */
+  verification?: { kind: 'otp' | 'auth_plus'; sentAt: number; expiresAt: number };
   dateCreated: Date;
   dateUpdated: Date;
 }

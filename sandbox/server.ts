@@ -11,6 +11,7 @@ import { messagingProduct } from './products/messaging';
 import { sipListsProduct } from './products/sip-lists';
 import { trunkingProduct } from './products/trunking';
 import { Deliverer } from './deliveries';
+import { BrandVerifications } from './brand-verification';
 import { MessagingStore } from './messaging-store';
 import { fastDurations, realisticDurations, ReviewClock } from './review-clock';
 import { SipStore } from './sip-store';
@@ -79,8 +80,12 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   app.addHook('onRoute', (r) => {
     for (const method of [r.method].flat()) if (method !== 'HEAD') routes.push({ method, url: r.url });
   });
+  const publish = createPublisher(state, messaging, clock, deliverer);
+  const verifications = new BrandVerifications(messaging, trustHub, clock, publish);
   await app.register(formbody);
   await app.register(controlApi, {
+    messaging,
+    verifications,
     prefix: '/__sandbox',
     state,
     faults,
@@ -94,8 +99,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     await twilio.register(numbersProduct, { state, trunkExists: (accountSid, trunkSid) => sip.trunks.get(trunkSid)?.accountSid === accountSid });
     await twilio.register(addressesProduct, { store: trustHub, clock });
     await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
-    const publish = createPublisher(state, messaging, clock, deliverer);
-    await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, pacingMs: () => faults.settings.a2pPacingMs });
+    await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, verifications, pacingMs: () => faults.settings.a2pPacingMs });
     await twilio.register(eventsProduct, { store: messaging, clock });
     await twilio.register(sipListsProduct, { store: sip, clock });
     await twilio.register(trunkingProduct, { state, store: sip, clock });

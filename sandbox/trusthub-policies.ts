@@ -1,5 +1,5 @@
 import type { EvaluationResult, TrustHubStore } from './trusthub-store';
-import { A2P_TRUST_PRODUCT_POLICY, PRIMARY_PROFILE_POLICY, SECONDARY_PROFILE_POLICY } from './trusthub-store';
+import { A2P_TRUST_PRODUCT_POLICY, PRIMARY_PROFILE_POLICY, SECONDARY_PROFILE_POLICY, SOLE_PROPRIETOR_TRUST_PRODUCT_POLICY, STARTER_PROFILE_POLICY } from './trusthub-store';
 
 interface Requirement {
   name: string;
@@ -36,6 +36,22 @@ export const policies: Record<string, { friendlyName: string; requirements: Requ
       { name: 'secondary_customer_profile', friendlyName: 'Secondary Customer Profile', objectType: 'customer_profile', fields: [] },
     ],
   },
+  // Sole Proprietors: a starter profile (the person, an address, the ISV's primary profile) and a Sole Proprietor trust product.
+  [STARTER_PROFILE_POLICY]: {
+    friendlyName: 'Starter Customer Profile of type Business',
+    requirements: [
+      { name: 'starter_customer_profile_information', friendlyName: 'Starter Customer Profile Information', objectType: 'end_user', type: 'starter_customer_profile_information', fields: ['first_name', 'last_name', 'email', 'phone_number'] },
+      address,
+      { name: 'primary_customer_profile', friendlyName: 'Primary Customer Profile', objectType: 'customer_profile', fields: [] },
+    ],
+  },
+  [SOLE_PROPRIETOR_TRUST_PRODUCT_POLICY]: {
+    friendlyName: 'Sole Proprietor A2P Messaging Profile',
+    requirements: [
+      { name: 'sole_proprietor_information', friendlyName: 'Sole Proprietor Information', objectType: 'end_user', type: 'sole_proprietor_information', fields: ['brand_name', 'mobile_phone_number', 'vertical'] },
+      { name: 'starter_customer_profile', friendlyName: 'Starter Customer Profile', objectType: 'customer_profile', fields: [] },
+    ],
+  },
 };
 
 /** The Policies resource's `requirements` document for a policy. */
@@ -64,7 +80,7 @@ export function evaluate(store: TrustHubStore, bundleSid: string, policySid: str
     else if (req.objectType === 'supporting_document') attributes = assigned.map((s) => store.documents.get(s)).find((d) => d?.type === req.type)?.attributes;
     else {
       const profile = assigned.map((s) => store.bundles.get(s)).find((b) => b && b.kind === 'customer_profile');
-      const ok = Boolean(profile && (req.name !== 'primary_customer_profile' || profile.policySid === PRIMARY_PROFILE_POLICY));
+      const ok = Boolean(profile && (req.name !== 'primary_customer_profile' || profile.policySid === PRIMARY_PROFILE_POLICY) && (req.name !== 'starter_customer_profile' || profile.policySid === STARTER_PROFILE_POLICY));
       return { ...base, passed: ok, failure_reason: ok ? null : `${req.friendlyName} is not assigned`, error_code: ok ? null : 22214, valid: [], invalid: [] };
     }
     if (!attributes) {

@@ -1,8 +1,9 @@
 /** The A2P registration workflow's messages, state and the activities it relies on (plain data only). */
-import type { RegistrationDraft } from './a2p';
+import type { CustomerAction, RegistrationDraft, SoleProprietorDraft, StandardDraft } from './a2p';
+export type { CustomerAction } from './a2p';
 
 export type A2pStep = 'customer_profile' | 'trust_product' | 'brand' | 'messaging_service' | 'campaign' | 'numbers' | 'done';
-export type A2pStatus = 'running' | 'waiting_for_review' | 'action_required' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
+export type A2pStatus = 'running' | 'waiting_for_review' | 'waiting_for_customer' | 'action_required' | 'needs_attention' | 'completed' | 'failed' | 'cancelled';
 export type ReviewKind = 'customer_profile' | 'trust_product' | 'brand' | 'campaign';
 export type ReviewOutcome = 'approved' | 'rejected' | 'pending' | 'terminal';
 
@@ -19,7 +20,10 @@ export interface A2pTimings {
   firstPollMs: number;
   maxPollMs: number;
   /** How long each review may take before the registration needs attention. */
-  deadlines: Record<ReviewKind, number>;
+  deadlines: Record<ReviewKind, number> & {
+    /** How long the customer has to complete the OTP or Authentication+ before the registration fails (default 30 days). */
+    customer_verification?: number;
+  };
 }
 
 export interface A2pRegistrationInput {
@@ -33,7 +37,7 @@ export interface A2pRegistrationInput {
 
 /** Corrections a tenant sends while the registration is action_required (a Temporal Update). */
 export interface A2pCorrections {
-  business?: Partial<RegistrationDraft['business']>;
+  business?: Partial<StandardDraft['business']>;
   campaign?: Partial<RegistrationDraft['campaign']>;
   /** A campaign resubmission is charged a vetting fee again: it must be approved explicitly. */
   approveCampaignResubmissionFee?: boolean;
@@ -53,6 +57,8 @@ export interface A2pState {
   actionRequired: { step: A2pStep; reasons: ReviewStatus['reasons']; hint: string } | null;
   brandResubmissions: number;
   campaignSubmissions: number;
+  /** What the customer must do while the registration is waiting_for_customer (OTP or Authentication+). */
+  customerAction?: CustomerAction | null;
   /** Set once the numbers step ran. */
   numbers?: NumbersOutcome;
   /** Set when the registration was cancelled. */
@@ -70,8 +76,25 @@ export interface A2pOwner {
   key?: string;
 }
 
-export type BusinessProfileInput = Pick<RegistrationDraft, 'profile' | 'business' | 'address' | 'authorizedRepresentatives'>;
-export type TrustProductInput = Pick<RegistrationDraft, 'profile' | 'company'>;
+/** A brand's identity check that only its customer can complete, after TCR approved it. */
+export type VerificationKind = CustomerAction['kind'];
+
+/** Where a brand's customer verification stands at Twilio. */
+export interface BrandIdentity {
+  /** Which step the brand's type calls for. */
+  kind: VerificationKind;
+  state: 'verified' | CustomerAction['state'];
+  /** Twilio's code when it expired or failed (30752 OTP expired, 21737/21739 Auth+ expired or timed out, ...). */
+  code: number | null;
+  message: string | null;
+}
+
+export type BusinessProfileInput =
+  | (Pick<StandardDraft, 'profile' | 'business' | 'address' | 'authorizedRepresentatives'> & { brandType?: StandardDraft['brandType'] })
+  | Pick<SoleProprietorDraft, 'brandType' | 'profile' | 'business' | 'address' | 'soleProprietor'>;
+export type TrustProductInput =
+  | (Pick<StandardDraft, 'profile' | 'company'> & { brandType?: StandardDraft['brandType'] })
+  | Pick<SoleProprietorDraft, 'brandType' | 'profile' | 'business' | 'soleProprietor'>;
 
 export interface NumbersOutcome {
   attached: string[];
@@ -94,8 +117,12 @@ export interface A2pActivities {
   a2pCreateTrustProduct(i: A2pOwner & { draft: TrustProductInput; customerProfileSid: string; statusCallback?: string }): Promise<{ sid: string }>;
   a2pSubmitBundle(i: { kind: 'customer_profile' | 'trust_product'; sid: string }): Promise<void>;
   a2pReviewStatus(i: { kind: ReviewKind; sid: string; serviceSid?: string }): Promise<ReviewStatus>;
-  a2pRegisterBrand(i: A2pOwner & { customerProfileSid: string; trustProductSid: string; lowVolume: boolean }): Promise<{ sid: string }>;
-  a2pUpdateBusinessInformation(i: { customerProfileSid: string; business: Partial<RegistrationDraft['business']> }): Promise<void>;
+  a2pRegisterBrand(i: A2pOwner & { customerProfileSid: string; trustProductSid: string; lowVolume: boolean; soleProprietor?: boolean }): Promise<{ sid: string }>;
+  a2pUpdateBusinessInformation(i: { customerProfileSid: string; business: Partial<StandardDraft['business']> }): Promise<void>;
+  /** The approved brand's customer verification: a Sole Proprietor's OTP, a public company's Authentication+, or none. */
+  a2pBrandIdentity(i: { brandSid: string }): Promise<BrandIdentity>;
+  /** Sends the OTP (SmsOtp) or the Authentication+ e-mail (2fa) again. */
+  a2pResendVerification(i: { brandSid: string; kind: VerificationKind }): Promise<void>;
   a2pResubmitBrand(i: { sid: string }): Promise<void>;
   /** POLITICAL campaigns: import the Campaign Verify token on the brand (once); a refused or failed token is not an error. */
   a2pImportCampaignVerifyToken(i: { brandSid: string; token: string }): Promise<{ ok: true } | { ok: false; code: number | null; message: string }>;

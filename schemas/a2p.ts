@@ -26,6 +26,49 @@ export type A2pUsecase = z.infer<typeof A2pUsecase>;
 
 const Keyword = z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'must be letters and digits only');
 
+const Campaign = z
+  .object({
+    usecase: A2pUsecase,
+    description: z.string().min(40).max(4096),
+    messageFlow: z.string().min(40).max(2048),
+    messageSamples: z.array(z.string().min(20).max(1024)).min(2).max(5),
+    hasEmbeddedLinks: z.boolean(),
+    hasEmbeddedPhone: z.boolean(),
+    optOutHandling: z
+      .enum(['twilio_default', 'advanced'])
+      .default('twilio_default')
+      .describe('twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required'),
+    optInMessage: z.string().min(20).max(320).optional(),
+    optOutMessage: z.string().min(20).max(320).optional(),
+    helpMessage: z.string().min(20).max(320).optional(),
+    optInKeywords: z.array(Keyword).optional(),
+    optOutKeywords: z.array(Keyword).optional(),
+    helpKeywords: z.array(Keyword).optional(),
+    privacyPolicyUrl: WebhookUrl.optional(),
+    termsAndConditionsUrl: WebhookUrl.optional(),
+    subscriberOptIn: z.boolean().optional(),
+    campaignVerifyToken: z
+      .string()
+      .regex(/^cv\|1\.0\|tcr\|10dlc\|[\w-]+\|[\w+/=.-]+$/, 'must be the Campaign Verify token exactly as issued: cv|1.0|tcr|10dlc|<id>|<signature>')
+      .optional()
+      .describe('POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign'),
+    ageGated: z.boolean().default(false),
+    directLending: z.boolean().default(false),
+  })
+  .strict();
+
+const Address = z
+  .object({
+    customerName: z.string().min(1).optional().describe('Defaults to business.name (Sole Proprietor: the person\'s full name)'),
+    street: z.string().min(1),
+    streetSecondary: z.string().optional(),
+    city: z.string().min(1),
+    region: z.string().min(2),
+    postalCode: z.string().min(3),
+    isoCountry: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code'),
+  })
+  .strict();
+
 /**
  * A customer's registration: everything the ISV chain needs, in one document.
  * Standard = STANDARD brand; low_volume_standard = STANDARD with SkipAutomaticSecVet.
@@ -55,17 +98,7 @@ export const RegistrationDraftFields = z
         brandContactEmail: z.email().optional().describe('TCR and Authentication+ write here; defaults to profile.email'),
       })
       .strict(),
-    address: z
-      .object({
-        customerName: z.string().min(1).optional().describe('Defaults to business.name'),
-        street: z.string().min(1),
-        streetSecondary: z.string().optional(),
-        city: z.string().min(1),
-        region: z.string().min(2),
-        postalCode: z.string().min(3),
-        isoCountry: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code'),
-      })
-      .strict(),
+    address: Address,
     authorizedRepresentatives: z
       .array(
         z
@@ -81,46 +114,60 @@ export const RegistrationDraftFields = z
       )
       .min(1)
       .max(2),
-    campaign: z
-      .object({
-        usecase: A2pUsecase,
-        description: z.string().min(40).max(4096),
-        messageFlow: z.string().min(40).max(2048),
-        messageSamples: z.array(z.string().min(20).max(1024)).min(2).max(5),
-        hasEmbeddedLinks: z.boolean(),
-        hasEmbeddedPhone: z.boolean(),
-        optOutHandling: z
-          .enum(['twilio_default', 'advanced'])
-          .default('twilio_default')
-          .describe('twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required'),
-        optInMessage: z.string().min(20).max(320).optional(),
-        optOutMessage: z.string().min(20).max(320).optional(),
-        helpMessage: z.string().min(20).max(320).optional(),
-        optInKeywords: z.array(Keyword).optional(),
-        optOutKeywords: z.array(Keyword).optional(),
-        helpKeywords: z.array(Keyword).optional(),
-        privacyPolicyUrl: WebhookUrl.optional(),
-        termsAndConditionsUrl: WebhookUrl.optional(),
-        subscriberOptIn: z.boolean().optional(),
-        campaignVerifyToken: z
-          .string()
-          .regex(/^cv\|1\.0\|tcr\|10dlc\|[\w-]+\|[\w+/=.-]+$/, 'must be the Campaign Verify token exactly as issued: cv|1.0|tcr|10dlc|<id>|<signature>')
-          .optional()
-          .describe('POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign'),
-        ageGated: z.boolean().default(false),
-        directLending: z.boolean().default(false),
-      })
-      .strict(),
+    campaign: Campaign,
     phoneNumbers: z.array(E164).max(400).default([]),
   })
   .strict();
+
+/** Refused by its schema (any value fails); preflight names why, with a code of its own. */
+const notForSoleProprietors = (what: string) =>
+  z.never().optional().describe(`Must be absent: a Sole Proprietor has no ${what}. One that has registers a standard or low-volume standard brand`);
+
+/**
+ * A Sole Proprietor (a person in the US or Canada without a tax ID): starter profile → Sole Proprietor trust
+ * product → brand, verified by a one-time password to the owner's mobile → one SOLE_PROPRIETOR campaign → one number.
+ * Twilio's limits are in the schema, so a draft past them is refused before anything is paid.
+ */
+export const SoleProprietorDraftFields = z
+  .object({
+    brandType: z.literal('sole_proprietor'),
+    profile: z.object({ friendlyName: z.string().min(1).max(64), email: z.email().describe('The owner\'s e-mail') }).strict(),
+    soleProprietor: z
+      .object({
+        firstName: z.string().min(1).max(64),
+        lastName: z.string().min(1).max(64),
+        mobilePhoneNumber: E164.describe('A US or Canadian mobile: the one-time password (OTP) goes here, and the owner replies YES within 24 hours'),
+      })
+      .strict(),
+    business: z
+      .object({
+        name: z.string().min(1).max(255).describe('The brand name subscribers see'),
+        tradeName: z.string().min(1).max(255).optional(),
+        industry: BusinessIndustry.describe('The brand\'s vertical'),
+        websiteUrl: WebhookUrl.optional(),
+        registrationIdentifier: notForSoleProprietors('tax ID'),
+        registrationNumber: notForSoleProprietors('tax ID (EIN or Canadian Business Number)'),
+      })
+      .strict(),
+    address: Address.extend({ isoCountry: z.enum(['US', 'CA']).describe('Sole Proprietor brands are only for the US and Canada') }),
+    campaign: Campaign.extend({ usecase: z.literal('SOLE_PROPRIETOR').default('SOLE_PROPRIETOR').describe('The only use case of a Sole Proprietor brand') }),
+    phoneNumbers: z.array(E164).max(1).default([]).describe('At most one: Twilio allows one number per Sole Proprietor campaign'),
+  })
+  .strict();
+
 /** The same fact is asked once: where Twilio needs the business's name or email again, the draft's are reused. */
-export const RegistrationDraft = RegistrationDraftFields.transform((d) => ({
-  ...d,
-  company: { ...d.company, brandContactEmail: d.company.brandContactEmail ?? d.profile.email },
-  address: { ...d.address, customerName: d.address.customerName ?? d.business.name },
-}));
+export const RegistrationDraft = z.discriminatedUnion('brandType', [RegistrationDraftFields, SoleProprietorDraftFields]).transform((d) =>
+  d.brandType === 'sole_proprietor'
+    ? { ...d, address: { ...d.address, customerName: d.address.customerName ?? `${d.soleProprietor.firstName} ${d.soleProprietor.lastName}` } }
+    : {
+        ...d,
+        company: { ...d.company, brandContactEmail: d.company.brandContactEmail ?? d.profile.email },
+        address: { ...d.address, customerName: d.address.customerName ?? d.business.name },
+      },
+);
 export type RegistrationDraft = z.output<typeof RegistrationDraft>;
+export type StandardDraft = Extract<RegistrationDraft, { brandType: 'standard' | 'low_volume_standard' }>;
+export type SoleProprietorDraft = Extract<RegistrationDraft, { brandType: 'sole_proprietor' }>;
 
 export const PreflightProblem = z.object({
   field: z.string(),
@@ -155,6 +202,19 @@ export const A2pCorrectionsBody = z
   .refine((c) => c.business || c.campaign, 'must correct "business" or "campaign"')
   .meta({ minProperties: 1 });
 
+/** The customer's own step on an approved brand, shown while the registration is waiting_for_customer. */
+export const CustomerAction = z.object({
+  kind: z.enum(['sole_proprietor_otp', 'authentication_plus']),
+  state: z.enum(['pending', 'expired', 'failed']).describe('expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)'),
+  instructions: z.string().describe('What the customer must do, to pass on'),
+  expiresAt: z.string().nullable().describe('When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state'),
+  deadline: z.string().describe('When the registration gives up and fails if the customer has not completed it'),
+  code: z.number().nullable().describe('Twilio’s error code when it lapsed or failed'),
+  message: z.string().nullable(),
+  resends: z.number().int().describe('Resends so far (POST …/verification/resend)'),
+});
+export type CustomerAction = z.infer<typeof CustomerAction>;
+
 const FailureReason = z.object({ code: z.number().nullable(), message: z.string(), fields: z.array(z.string()) });
 const Resource = z.record(z.string(), z.unknown());
 
@@ -163,6 +223,9 @@ export const RegistrationView = z.object({
   status: z.string(),
   step: z.string(),
   actionRequired: z.object({ step: z.string(), reasons: z.array(FailureReason), hint: z.string() }).nullable(),
+  customerAction: CustomerAction.nullable().describe(
+    'While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend',
+  ),
   sids: z.record(z.string(), z.string()),
   brandResubmissions: z.number().int(),
   campaignSubmissions: z.number().int(),

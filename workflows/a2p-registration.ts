@@ -7,20 +7,34 @@ import type {
   A2pState,
   A2pStatusEvent,
   A2pStep,
+  CustomerAction,
   ReviewKind,
   ReviewStatus,
+  VerificationKind,
 } from '../schemas/a2p-workflow';
 
 export const a2pStatusSignal = defineSignal<[A2pStatusEvent]>('a2pStatus');
 export const a2pCancelSignal = defineSignal('a2pCancel');
 export const a2pCorrectionsUpdate = defineUpdate<A2pState, [A2pCorrections]>('a2pCorrections');
 export const a2pStateQuery = defineQuery<A2pState>('a2pState');
+/** Sends the OTP or the Authentication+ e-mail again while the registration waits for its customer. */
+export const a2pResendVerificationUpdate = defineUpdate<A2pState, []>('a2pResendVerification');
 
 /** Twilio allows three brand updates; a campaign resubmission costs a vetting fee. */
 export const MAX_BRAND_RESUBMISSIONS = 3;
+const DAY = 86_400_000;
+/** A Sole Proprietor's OTP is valid for 24 hours from sending (30752 after that). */
+export const OTP_VALIDITY_MS = DAY;
+/** How long a customer has for the OTP or Authentication+ unless timings say otherwise. */
+export const CUSTOMER_VERIFICATION_DEADLINE_MS = 30 * DAY;
 
 
 class Cancelled extends Error {}
+
+/** When the current OTP stops working (24 hours after sending); Twilio states no lifetime for the Auth+ e-mail. */
+function validUntil(kind: VerificationKind, sentAt: number): string | null {
+  return kind === 'sole_proprietor_otp' ? new Date(sentAt + OTP_VALIDITY_MS).toISOString() : null;
+}
 
 /**
  * US A2P 10DLC registration for one customer, as one workflow that may run for weeks:
@@ -45,6 +59,8 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   const signalled = new Set<string>();
   let corrections: A2pCorrections | null = null;
   let cancelled = false;
+  /** Set by a resend while waiting for the customer: the wait restarts its clock and looks again at once. */
+  let resentAt: number | null = null;
 
   setHandler(a2pStateQuery, () => state);
   setHandler(a2pCancelSignal, () => {
@@ -72,6 +88,25 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
           if (state.campaignSubmissions > 0 && c.approveCampaignResubmissionFee !== true) {
             throw new Error('resubmitting a campaign is charged a vetting fee again: set approveCampaignResubmissionFee to true');
           }
+        }
+      },
+    },
+  );
+
+  setHandler(
+    a2pResendVerificationUpdate,
+    async () => {
+      const action = state.customerAction!;
+      await twilio.a2pResendVerification({ brandSid: state.sids.brand!, kind: action.kind });
+      resentAt = Date.now();
+      Object.assign(action, { state: 'pending', code: null, message: null, resends: action.resends + 1, expiresAt: validUntil(action.kind, resentAt) });
+      await record();
+      return state;
+    },
+    {
+      validator: () => {
+        if (state.status !== 'waiting_for_customer' || !state.customerAction || !state.sids.brand) {
+          throw new Error(`nothing to resend: the registration is ${state.status}, not waiting for its customer`);
         }
       },
     },
@@ -124,10 +159,67 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       ...draft,
       business: { ...draft.business, ...c.business },
       campaign: { ...draft.campaign, ...c.campaign },
-    };
+    } as RegistrationDraft;
     state.status = 'running';
     await record();
     return c;
+  }
+
+  /**
+   * Waits for the customer's own step on an approved brand (the OTP reply, or the Authentication+ e-mail),
+   * visibly: status waiting_for_customer with what to do and until when. A brand status event wakes it; a
+   * lapsed OTP or e-mail is a state whose fix is a resend, not a failure. Returns the reason when the
+   * registration's deadline passes first.
+   */
+  async function awaitCustomerVerification(kind: VerificationKind, brandSid: string): Promise<ReviewStatus | null> {
+    const startedAt = Date.now();
+    const deadline = startedAt + (timings.deadlines.customer_verification ?? CUSTOMER_VERIFICATION_DEADLINE_MS);
+    let sentAt = startedAt;
+    let interval = timings.firstPollMs;
+    for (;;) {
+      if (resentAt !== null) {
+        sentAt = resentAt;
+        resentAt = null;
+        interval = timings.firstPollMs;
+      }
+      const identity = await twilio.a2pBrandIdentity({ brandSid });
+      if (identity.state === 'verified') {
+        state.customerAction = null;
+        return null;
+      }
+      const action: CustomerAction = {
+        kind,
+        state: identity.state,
+        instructions: instructionsFor(kind),
+        expiresAt: validUntil(kind, sentAt),
+        deadline: new Date(deadline).toISOString(),
+        code: identity.code,
+        message: identity.message,
+        resends: state.customerAction?.resends ?? 0,
+      };
+      if (state.status !== 'waiting_for_customer' || JSON.stringify(action) !== JSON.stringify(state.customerAction)) {
+        state.status = 'waiting_for_customer';
+        state.customerAction = action;
+        await record();
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const what = kind === 'sole_proprietor_otp' ? 'confirm the one-time password' : 'complete Authentication+';
+        return { outcome: 'terminal', twilioStatus: 'CUSTOMER_VERIFICATION_EXPIRED', reasons: [{ code: identity.code, message: `the customer did not ${what} in time`, fields: [] }] };
+      }
+      await condition(() => signalled.has(brandSid) || cancelled || resentAt !== null, Math.min(interval, left));
+      if (cancelled) throw new Cancelled();
+      signalled.delete(brandSid);
+      interval = Math.min(interval * 2, timings.maxPollMs);
+    }
+  }
+
+  function instructionsFor(kind: VerificationKind): string {
+    if (draft.brandType === 'sole_proprietor') {
+      return `Twilio texts a one-time password to ${draft.soleProprietor.mobilePhoneNumber}: the owner replies YES within 24 hours. If it lapsed or never arrived, resend it.`;
+    }
+    const contact = kind === 'authentication_plus' && 'company' in draft ? draft.company.brandContactEmail : 'the brand contact';
+    return `Twilio e-mails ${contact} (Authentication+): someone there opens the link, signs in and confirms the brand. If the e-mail lapsed or never arrived, resend it.`;
   }
 
   const fail = async (review: ReviewStatus, why: string) => {
@@ -178,6 +270,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       customerProfileSid: profile.sid,
       trustProductSid: product.sid,
       lowVolume: draft.brandType === 'low_volume_standard',
+      soleProprietor: draft.brandType === 'sole_proprietor',
     });
     state.sids.brand = brand.sid;
     for (;;) {
@@ -190,6 +283,14 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       await twilio.a2pUpdateBusinessInformation({ customerProfileSid: profile.sid, business: c.business ?? {} });
       await twilio.a2pResubmitBrand({ sid: brand.sid });
       state.brandResubmissions += 1;
+    }
+
+    // 3a. The customer's own step on the approved brand: a Sole Proprietor's OTP, a public company's Authentication+.
+    const verification: VerificationKind | null =
+      draft.brandType === 'sole_proprietor' ? 'sole_proprietor_otp' : draft.company.type === 'public' ? 'authentication_plus' : null;
+    if (verification && patched('brand-customer-verification')) {
+      const lapsed = await awaitCustomerVerification(verification, brand.sid);
+      if (lapsed) return await fail(lapsed, 'the customer verification deadline passed; start a new registration when the customer is ready');
     }
 
     // 3b. A political campaign's Campaign Verify token, imported on the approved brand before the campaign.

@@ -3,14 +3,15 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import type { TwilioErrorInfo } from '../../schemas/common';
 import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
 import { createRegistration, foreignNumbers, getRegistration, listRegistrations } from '../../db/a2p';
 import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p';
 import { ErrorBody, IdempotencyKey, PageQuery, pageOf } from '../../schemas/common';
 import { tenantPrefix } from '../../schemas/workflow-ids';
-import { a2pCorrectionsUpdate } from '../../workflows/a2p-registration';
+import { a2pCorrectionsUpdate, a2pResendVerificationUpdate } from '../../workflows/a2p-registration';
 import { startRegistrationWorkflow } from '../registration-runner';
 import type { ApiDeps } from '../app';
 import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
@@ -164,6 +165,43 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         throw err;
       }
       return reply.code(202).send((await getRegistration(deps.db, req.tenant.id, found.view.id))!.view);
+    },
+  );
+
+  r.post(
+    '/a2p/registrations/:registrationId/verification/resend',
+    {
+      schema: {
+        tags: ['a2p'],
+        summary: 'Send the customer’s OTP or Authentication+ e-mail again while the registration is waiting_for_customer',
+        description:
+          'A Sole Proprietor’s one-time password (Twilio’s SmsOtp) or a public company’s Authentication+ e-mail (Twilio’s 2fa), sent again; the OTP is valid 24 hours from then. ' +
+          '409 not_waiting_for_customer when the registration waits for no customer action; Twilio’s refusal comes back as 409 twilio_error with Twilio’s code.',
+        params: RegistrationParams,
+        response: { 200: RegistrationView, 404: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req) => {
+      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
+      if (!found) throw notFound('registration');
+      if (found.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${found.view.status}`);
+      try {
+        await boundedTemporalCall(deps.temporal, deps.runner.syncTimeoutMs, () =>
+          deps.temporal.workflow.getHandle(found.workflowId).executeUpdate(a2pResendVerificationUpdate, { args: [] }),
+        );
+      } catch (err) {
+        if (err instanceof WorkflowUpdateFailedError) {
+          const refusal = err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
+          if (refusal instanceof ApplicationFailure && refusal.type === 'TwilioError') {
+            const twilio = refusal.details?.[0] as TwilioErrorInfo | undefined;
+            throw new HttpError(409, 'twilio_error', `Twilio refused the resend: ${refusal.message}`, twilio ? { twilio } : {});
+          }
+          throw new HttpError(409, 'not_waiting_for_customer', (err.cause as Error | undefined)?.message ?? err.message);
+        }
+        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'registration_finished', 'the registration is no longer running');
+        throw err;
+      }
+      return (await getRegistration(deps.db, req.tenant.id, found.view.id))!.view;
     },
   );
 

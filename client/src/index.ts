@@ -57,8 +57,8 @@ export interface CallOptions {
 }
 
 const jobFinished = (j: Job) => ['succeeded', 'partial', 'cancelled', 'failed'].includes(j.status);
-/** A registration stops moving on its own when it ends, or when it waits for the user (corrections, a fee approval). */
-const registrationSettled = (r: Registration) => ['completed', 'failed', 'cancelled', 'action_required', 'needs_attention'].includes(r.status);
+/** A registration stops moving on its own when it ends, or when it waits for someone (corrections, a fee approval, the customer's OTP or Authentication+). */
+const registrationSettled = (r: Registration) => ['completed', 'failed', 'cancelled', 'action_required', 'needs_attention', 'waiting_for_customer'].includes(r.status);
 const trunkSettled = (t: Trunk) => ['active', 'deleted', 'failed'].includes(t.status) && !['queued', 'running', 'rolling_back'].includes(t.operation?.status ?? '');
 
 export type TwilioProClient = ReturnType<typeof createTwilioProClient>;
@@ -145,6 +145,9 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
       unwrap(raw.GET('/v1/a2p/registrations/{registrationId}', { params: { path: { registrationId } }, signal: o?.signal })),
     correct: (registrationId: string, body: RegistrationCorrections, o?: CallOptions) =>
       unwrap(raw.POST('/v1/a2p/registrations/{registrationId}/corrections', { params: { path: { registrationId } }, body, signal: o?.signal })),
+    /** While waiting_for_customer: the Sole Proprietor's OTP or the Authentication+ e-mail, sent again. */
+    resendVerification: (registrationId: string, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/a2p/registrations/{registrationId}/verification/resend', { params: { path: { registrationId } }, signal: o?.signal })),
     cancel: (registrationId: string, o?: CallOptions) =>
       unwrap(raw.POST('/v1/a2p/registrations/{registrationId}/cancel', { params: { path: { registrationId } }, signal: o?.signal })),
   };

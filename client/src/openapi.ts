@@ -2796,7 +2796,7 @@ export type paths = {
                             brandContactEmail?: string;
                         };
                         address: {
-                            /** @description Defaults to business.name */
+                            /** @description Defaults to business.name (Sole Proprietor: the person's full name) */
                             customerName?: string;
                             street: string;
                             streetSecondary?: string;
@@ -2848,6 +2848,94 @@ export type paths = {
                             directLending?: boolean;
                         };
                         /** @default [] */
+                        phoneNumbers?: string[];
+                    } | {
+                        /** @enum {string} */
+                        brandType: "sole_proprietor";
+                        profile: {
+                            friendlyName: string;
+                            /**
+                             * Format: email
+                             * @description The owner's e-mail
+                             */
+                            email: string;
+                        };
+                        soleProprietor: {
+                            firstName: string;
+                            lastName: string;
+                            /** @description A US or Canadian mobile: the one-time password (OTP) goes here, and the owner replies YES within 24 hours */
+                            mobilePhoneNumber: string;
+                        };
+                        business: {
+                            /** @description The brand name subscribers see */
+                            name: string;
+                            tradeName?: string;
+                            /**
+                             * @description The brand's vertical
+                             * @enum {string}
+                             */
+                            industry: "AGRICULTURE" | "AUTOMOTIVE" | "BANKING" | "CONSTRUCTION" | "CONSUMER" | "EDUCATION" | "ENGINEERING" | "ENERGY" | "OIL_AND_GAS" | "FAST_MOVING_CONSUMER_GOODS" | "FINANCIAL" | "FINTECH" | "FOOD_AND_BEVERAGE" | "GOVERNMENT" | "HEALTHCARE" | "HOSPITALITY" | "INSURANCE" | "LEGAL" | "MANUFACTURING" | "MEDIA" | "ONLINE" | "PROFESSIONAL_SERVICES" | "RAW_MATERIALS" | "REAL_ESTATE" | "RELIGION" | "RETAIL" | "JEWELRY" | "TECHNOLOGY" | "TELECOMMUNICATIONS" | "TRANSPORTATION" | "TRAVEL" | "NOT_FOR_PROFIT";
+                            /** Format: uri */
+                            websiteUrl?: string;
+                            /** @description Must be absent: a Sole Proprietor has no tax ID. One that has registers a standard or low-volume standard brand */
+                            registrationIdentifier?: unknown;
+                            /** @description Must be absent: a Sole Proprietor has no tax ID (EIN or Canadian Business Number). One that has registers a standard or low-volume standard brand */
+                            registrationNumber?: unknown;
+                        };
+                        address: {
+                            /** @description Defaults to business.name (Sole Proprietor: the person's full name) */
+                            customerName?: string;
+                            street: string;
+                            streetSecondary?: string;
+                            city: string;
+                            region: string;
+                            postalCode: string;
+                            /**
+                             * @description Sole Proprietor brands are only for the US and Canada
+                             * @enum {string}
+                             */
+                            isoCountry: "US" | "CA";
+                        };
+                        campaign: {
+                            /**
+                             * @description The only use case of a Sole Proprietor brand
+                             * @default SOLE_PROPRIETOR
+                             * @enum {string}
+                             */
+                            usecase?: "SOLE_PROPRIETOR";
+                            description: string;
+                            messageFlow: string;
+                            messageSamples: string[];
+                            hasEmbeddedLinks: boolean;
+                            hasEmbeddedPhone: boolean;
+                            /**
+                             * @description twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required
+                             * @default twilio_default
+                             * @enum {string}
+                             */
+                            optOutHandling?: "twilio_default" | "advanced";
+                            optInMessage?: string;
+                            optOutMessage?: string;
+                            helpMessage?: string;
+                            optInKeywords?: string[];
+                            optOutKeywords?: string[];
+                            helpKeywords?: string[];
+                            /** Format: uri */
+                            privacyPolicyUrl?: string;
+                            /** Format: uri */
+                            termsAndConditionsUrl?: string;
+                            subscriberOptIn?: boolean;
+                            /** @description POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign */
+                            campaignVerifyToken?: string;
+                            /** @default false */
+                            ageGated?: boolean;
+                            /** @default false */
+                            directLending?: boolean;
+                        };
+                        /**
+                         * @description At most one: Twilio allows one number per Sole Proprietor campaign
+                         * @default []
+                         */
                         phoneNumbers?: string[];
                     };
                 };
@@ -3078,6 +3166,27 @@ export type paths = {
                                     }[];
                                     hint: string;
                                 } | null;
+                                /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+                                customerAction: {
+                                    /** @enum {string} */
+                                    kind: "sole_proprietor_otp" | "authentication_plus";
+                                    /**
+                                     * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                                     * @enum {string}
+                                     */
+                                    state: "pending" | "expired" | "failed";
+                                    /** @description What the customer must do, to pass on */
+                                    instructions: string;
+                                    /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                                    expiresAt: string | null;
+                                    /** @description When the registration gives up and fails if the customer has not completed it */
+                                    deadline: string;
+                                    /** @description Twilio’s error code when it lapsed or failed */
+                                    code: number | null;
+                                    message: string | null;
+                                    /** @description Resends so far (POST …/verification/resend) */
+                                    resends: number;
+                                } | null;
                                 sids: {
                                     [key: string]: string;
                                 };
@@ -3277,7 +3386,7 @@ export type paths = {
                             brandContactEmail?: string;
                         };
                         address: {
-                            /** @description Defaults to business.name */
+                            /** @description Defaults to business.name (Sole Proprietor: the person's full name) */
                             customerName?: string;
                             street: string;
                             streetSecondary?: string;
@@ -3330,6 +3439,94 @@ export type paths = {
                         };
                         /** @default [] */
                         phoneNumbers?: string[];
+                    } | {
+                        /** @enum {string} */
+                        brandType: "sole_proprietor";
+                        profile: {
+                            friendlyName: string;
+                            /**
+                             * Format: email
+                             * @description The owner's e-mail
+                             */
+                            email: string;
+                        };
+                        soleProprietor: {
+                            firstName: string;
+                            lastName: string;
+                            /** @description A US or Canadian mobile: the one-time password (OTP) goes here, and the owner replies YES within 24 hours */
+                            mobilePhoneNumber: string;
+                        };
+                        business: {
+                            /** @description The brand name subscribers see */
+                            name: string;
+                            tradeName?: string;
+                            /**
+                             * @description The brand's vertical
+                             * @enum {string}
+                             */
+                            industry: "AGRICULTURE" | "AUTOMOTIVE" | "BANKING" | "CONSTRUCTION" | "CONSUMER" | "EDUCATION" | "ENGINEERING" | "ENERGY" | "OIL_AND_GAS" | "FAST_MOVING_CONSUMER_GOODS" | "FINANCIAL" | "FINTECH" | "FOOD_AND_BEVERAGE" | "GOVERNMENT" | "HEALTHCARE" | "HOSPITALITY" | "INSURANCE" | "LEGAL" | "MANUFACTURING" | "MEDIA" | "ONLINE" | "PROFESSIONAL_SERVICES" | "RAW_MATERIALS" | "REAL_ESTATE" | "RELIGION" | "RETAIL" | "JEWELRY" | "TECHNOLOGY" | "TELECOMMUNICATIONS" | "TRANSPORTATION" | "TRAVEL" | "NOT_FOR_PROFIT";
+                            /** Format: uri */
+                            websiteUrl?: string;
+                            /** @description Must be absent: a Sole Proprietor has no tax ID. One that has registers a standard or low-volume standard brand */
+                            registrationIdentifier?: unknown;
+                            /** @description Must be absent: a Sole Proprietor has no tax ID (EIN or Canadian Business Number). One that has registers a standard or low-volume standard brand */
+                            registrationNumber?: unknown;
+                        };
+                        address: {
+                            /** @description Defaults to business.name (Sole Proprietor: the person's full name) */
+                            customerName?: string;
+                            street: string;
+                            streetSecondary?: string;
+                            city: string;
+                            region: string;
+                            postalCode: string;
+                            /**
+                             * @description Sole Proprietor brands are only for the US and Canada
+                             * @enum {string}
+                             */
+                            isoCountry: "US" | "CA";
+                        };
+                        campaign: {
+                            /**
+                             * @description The only use case of a Sole Proprietor brand
+                             * @default SOLE_PROPRIETOR
+                             * @enum {string}
+                             */
+                            usecase?: "SOLE_PROPRIETOR";
+                            description: string;
+                            messageFlow: string;
+                            messageSamples: string[];
+                            hasEmbeddedLinks: boolean;
+                            hasEmbeddedPhone: boolean;
+                            /**
+                             * @description twilio_default: Twilio answers STOP/HELP with its default replies; advanced: you manage your own keywords and replies (Advanced Opt-Out), so they are required
+                             * @default twilio_default
+                             * @enum {string}
+                             */
+                            optOutHandling?: "twilio_default" | "advanced";
+                            optInMessage?: string;
+                            optOutMessage?: string;
+                            helpMessage?: string;
+                            optInKeywords?: string[];
+                            optOutKeywords?: string[];
+                            helpKeywords?: string[];
+                            /** Format: uri */
+                            privacyPolicyUrl?: string;
+                            /** Format: uri */
+                            termsAndConditionsUrl?: string;
+                            subscriberOptIn?: boolean;
+                            /** @description POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign */
+                            campaignVerifyToken?: string;
+                            /** @default false */
+                            ageGated?: boolean;
+                            /** @default false */
+                            directLending?: boolean;
+                        };
+                        /**
+                         * @description At most one: Twilio allows one number per Sole Proprietor campaign
+                         * @default []
+                         */
+                        phoneNumbers?: string[];
                     };
                 };
             };
@@ -3352,6 +3549,27 @@ export type paths = {
                                     fields: string[];
                                 }[];
                                 hint: string;
+                            } | null;
+                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+                            customerAction: {
+                                /** @enum {string} */
+                                kind: "sole_proprietor_otp" | "authentication_plus";
+                                /**
+                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "expired" | "failed";
+                                /** @description What the customer must do, to pass on */
+                                instructions: string;
+                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                                expiresAt: string | null;
+                                /** @description When the registration gives up and fails if the customer has not completed it */
+                                deadline: string;
+                                /** @description Twilio’s error code when it lapsed or failed */
+                                code: number | null;
+                                message: string | null;
+                                /** @description Resends so far (POST …/verification/resend) */
+                                resends: number;
                             } | null;
                             sids: {
                                 [key: string]: string;
@@ -3662,6 +3880,27 @@ export type paths = {
                                 }[];
                                 hint: string;
                             } | null;
+                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+                            customerAction: {
+                                /** @enum {string} */
+                                kind: "sole_proprietor_otp" | "authentication_plus";
+                                /**
+                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "expired" | "failed";
+                                /** @description What the customer must do, to pass on */
+                                instructions: string;
+                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                                expiresAt: string | null;
+                                /** @description When the registration gives up and fails if the customer has not completed it */
+                                deadline: string;
+                                /** @description Twilio’s error code when it lapsed or failed */
+                                code: number | null;
+                                message: string | null;
+                                /** @description Resends so far (POST …/verification/resend) */
+                                resends: number;
+                            } | null;
                             sids: {
                                 [key: string]: string;
                             };
@@ -3938,6 +4177,27 @@ export type paths = {
                                 }[];
                                 hint: string;
                             } | null;
+                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+                            customerAction: {
+                                /** @enum {string} */
+                                kind: "sole_proprietor_otp" | "authentication_plus";
+                                /**
+                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "expired" | "failed";
+                                /** @description What the customer must do, to pass on */
+                                instructions: string;
+                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                                expiresAt: string | null;
+                                /** @description When the registration gives up and fails if the customer has not completed it */
+                                deadline: string;
+                                /** @description Twilio’s error code when it lapsed or failed */
+                                code: number | null;
+                                message: string | null;
+                                /** @description Resends so far (POST …/verification/resend) */
+                                resends: number;
+                            } | null;
                             sids: {
                                 [key: string]: string;
                             };
@@ -4187,6 +4447,271 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/a2p/registrations/{registrationId}/verification/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Send the customer’s OTP or Authentication+ e-mail again while the registration is waiting_for_customer
+         * @description A Sole Proprietor’s one-time password (Twilio’s SmsOtp) or a public company’s Authentication+ e-mail (Twilio’s 2fa), sent again; the OTP is valid 24 hours from then. 409 not_waiting_for_customer when the registration waits for no customer action; Twilio’s refusal comes back as 409 twilio_error with Twilio’s code.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    registrationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            status: string;
+                            step: string;
+                            actionRequired: {
+                                step: string;
+                                reasons: {
+                                    code: number | null;
+                                    message: string;
+                                    fields: string[];
+                                }[];
+                                hint: string;
+                            } | null;
+                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+                            customerAction: {
+                                /** @enum {string} */
+                                kind: "sole_proprietor_otp" | "authentication_plus";
+                                /**
+                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "expired" | "failed";
+                                /** @description What the customer must do, to pass on */
+                                instructions: string;
+                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                                expiresAt: string | null;
+                                /** @description When the registration gives up and fails if the customer has not completed it */
+                                deadline: string;
+                                /** @description Twilio’s error code when it lapsed or failed */
+                                code: number | null;
+                                message: string | null;
+                                /** @description Resends so far (POST …/verification/resend) */
+                                resends: number;
+                            } | null;
+                            sids: {
+                                [key: string]: string;
+                            };
+                            brandResubmissions: number;
+                            campaignSubmissions: number;
+                            resources: {
+                                profiles: {
+                                    [key: string]: unknown;
+                                }[];
+                                brands: {
+                                    [key: string]: unknown;
+                                }[];
+                                campaigns: {
+                                    [key: string]: unknown;
+                                }[];
+                            };
+                            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
+                            timeline: {
+                                at: string;
+                                /** @enum {string} */
+                                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
+                                message: string;
+                            }[];
+                            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
+                            numbers: {
+                                attached: string[];
+                                refused: {
+                                    phoneNumber: string;
+                                    reason: string;
+                                    code: number | null;
+                                }[];
+                            } | null;
+                            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
+                            cleanup: {
+                                kind: string;
+                                sid: string;
+                                /** @enum {string} */
+                                action: "deleted" | "kept";
+                                reason: string;
+                            }[] | null;
+                            idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+                            workflowId: string;
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/a2p/registrations/{registrationId}/cancel": {
         parameters: {
             query?: never;
@@ -4226,6 +4751,27 @@ export type paths = {
                                     fields: string[];
                                 }[];
                                 hint: string;
+                            } | null;
+                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+                            customerAction: {
+                                /** @enum {string} */
+                                kind: "sole_proprietor_otp" | "authentication_plus";
+                                /**
+                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                                 * @enum {string}
+                                 */
+                                state: "pending" | "expired" | "failed";
+                                /** @description What the customer must do, to pass on */
+                                instructions: string;
+                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                                expiresAt: string | null;
+                                /** @description When the registration gives up and fails if the customer has not completed it */
+                                deadline: string;
+                                /** @description Twilio’s error code when it lapsed or failed */
+                                code: number | null;
+                                message: string | null;
+                                /** @description Resends so far (POST …/verification/resend) */
+                                resends: number;
                             } | null;
                             sids: {
                                 [key: string]: string;
@@ -4617,7 +5163,7 @@ export type paths = {
                             socialMediaProfileUrls?: string[];
                         };
                         address: {
-                            /** @description Defaults to business.name */
+                            /** @description Defaults to business.name (Sole Proprietor: the person's full name) */
                             customerName?: string;
                             street: string;
                             streetSecondary?: string;

@@ -113,7 +113,13 @@ export function useRegistration(registrationId: string | null | undefined, opts:
     queryKey: key,
     queryFn: ({ signal }) => client.registrations.get(registrationId!, { signal }),
     enabled: !!registrationId,
-    refetchInterval: (query) => (query.state.data && isRegistrationSettled(query.state.data) ? false : (opts.intervalMs ?? 2000)),
+    // Waiting for the customer (OTP, Authentication+) moves on without us: keep reading, so the page sees it.
+    refetchInterval: (query) =>
+      query.state.data && isRegistrationSettled(query.state.data) && query.state.data.status !== 'waiting_for_customer' ? false : (opts.intervalMs ?? 2000),
+  });
+  const resend = useMutation<unknown, TwilioProError, void>({
+    mutationFn: () => client.registrations.resendVerification(registrationId!),
+    onSuccess: () => qc.invalidateQueries({ queryKey: key }),
   });
   const correct = useMutation<unknown, TwilioProError, RegistrationCorrections>({
     mutationFn: (c) => client.registrations.correct(registrationId!, c),
@@ -127,6 +133,8 @@ export function useRegistration(registrationId: string | null | undefined, opts:
     registration: q.data ?? null,
     timeline: q.data?.timeline ?? [],
     actionRequired: q.data?.actionRequired ?? null,
+    /** While waiting_for_customer: what the customer must do (the OTP reply, the Authentication+ e-mail) and until when. */
+    customerAction: q.data?.customerAction ?? null,
     isSettled: q.data ? isRegistrationSettled(q.data) : false,
     isLoading: q.isLoading,
     error: q.error ?? null,
@@ -135,6 +143,10 @@ export function useRegistration(registrationId: string | null | undefined, opts:
     isCorrecting: correct.isPending,
     cancel: () => cancel.mutateAsync(),
     cancelError: cancel.error ?? null,
+    /** Sends the OTP or the Authentication+ e-mail again. */
+    resendVerification: () => resend.mutateAsync(),
+    resendError: resend.error ?? null,
+    isResending: resend.isPending,
   };
 }
 

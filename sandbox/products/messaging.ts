@@ -5,6 +5,7 @@ import type { SandboxState } from '../state';
 import type { TrustHubStore } from '../trusthub-store';
 import { formBool, formString, iso, newSid, originOf, pageV1, TwilioError } from '../wire';
 import type { Publish } from './events';
+import type { BrandVerifications } from '../brand-verification';
 
 type Form = Record<string, unknown>;
 type Query = Record<string, string | undefined>;
@@ -34,8 +35,9 @@ export const messagingProduct: FastifyPluginAsync<{
   trustHub: TrustHubStore;
   clock: ReviewClock;
   publish: Publish;
+  verifications: BrandVerifications;
   pacingMs: () => number;
-}> = async (app, { state, store, trustHub, clock, publish, pacingMs }) => {
+}> = async (app, { state, store, trustHub, clock, publish, verifications, pacingMs }) => {
   const code = () => Math.random().toString(36).slice(2, 9).toUpperCase();
 
   /** Twilio asks ISVs for 1 request/second on brand and campaign writes; faster ones get 429. */
@@ -76,13 +78,24 @@ export const messagingProduct: FastifyPluginAsync<{
           brandregistrationerrors: b.errors.map((e) => ({ registrationerrorcode: e.code, registrationerrordescription: e.description, registrationerrorfields: e.fields })),
         });
       } else {
-        b.status = 'APPROVED';
-        b.identityStatus = 'VERIFIED';
-        b.errors = [];
         b.tcrId = b.tcrId ?? `B${code()}`;
-        b.brandScore = b.skipAutomaticSecVet ? null : 75;
+        b.brandScore = b.skipAutomaticSecVet || b.brandType === 'SOLE_PROPRIETOR' ? null : 75;
+        // A Sole Proprietor's OTP or a public company's Authentication+ keeps the brand UNVERIFIED for now.
+        const outcome = verifications.onApproved(b);
+        if (outcome === 'failed') {
+          publish(b.accountSid, `${E}.brand-registration.brand-failure`, `/v1/a2p/BrandRegistrations/${b.sid}`, {
+            brandsid: b.sid, brandstatus: 'registration_failed', identitystatus: 'UNVERIFIED',
+            brandregistrationerrors: b.errors.map((e) => ({ registrationerrorcode: e.code, registrationerrordescription: e.description, registrationerrorfields: e.fields })),
+          });
+          return;
+        }
+        if (outcome === 'verified') {
+          b.status = 'APPROVED';
+          b.identityStatus = 'VERIFIED';
+          b.errors = [];
+        }
         publish(b.accountSid, `${E}.brand-registration.brand-registered`, `/v1/a2p/BrandRegistrations/${b.sid}`, {
-          brandsid: b.sid, brandstatus: 'registered', identitystatus: 'VERIFIED', tcrbrandid: b.tcrId,
+          brandsid: b.sid, brandstatus: 'registered', identitystatus: b.identityStatus, tcrbrandid: b.tcrId,
         });
       }
     });
@@ -227,6 +240,19 @@ export const messagingProduct: FastifyPluginAsync<{
     return reply.code(202).send(brandJson(b, originOf(req)));
   });
 
+  // --- the customer's step: a Sole Proprietor's OTP, a public company's Authentication+ e-mail ---
+  app.post('/v1/a2p/BrandRegistrations/:BrandRegistrationSid/SmsOtp', async (req, reply) => {
+    const b = ownedBrand(req, (req.params as { BrandRegistrationSid: string }).BrandRegistrationSid);
+    verifications.resendOtp(b);
+    return reply.code(201).send({ account_sid: b.accountSid, brand_registration_sid: b.sid });
+  });
+  /** Twilio documents this retrigger; its OpenAPI spec declares the path with no operation, so the answer mirrors SmsOtp's. */
+  app.post('/v1/a2p/BrandRegistrations/:BrandRegistrationSid/2fa', async (req, reply) => {
+    const b = ownedBrand(req, (req.params as { BrandRegistrationSid: string }).BrandRegistrationSid);
+    verifications.resendAuthPlus(b);
+    return reply.code(201).send({ account_sid: b.accountSid, brand_registration_sid: b.sid });
+  });
+
   // --- vettings: Campaign Verify tokens for political campaigns ---
   /** Campaign Verify's token as issued: cv|1.0|tcr|10dlc|<id>|<signature>. */
   const campaignVerifyToken = /^cv\|1\.0\|tcr\|10dlc\|[\w-]+\|[\w+/=.-]+$/;
@@ -315,6 +341,11 @@ export const messagingProduct: FastifyPluginAsync<{
     const existing = store.serviceNumbers.get(pn);
     if (existing && existing.serviceSid !== s.sid) throw new TwilioError(409, 21712, 'This phone number is already associated with another Messaging Service');
     if (existing) return reply.code(200).send(numberJson(existing, originOf(req)));
+    // A Sole Proprietor campaign sends from one number only.
+    const campaign = [...store.campaigns.values()].find((c) => c.serviceSid === s.sid);
+    if (campaign && store.brands.get(campaign.brandSid)?.brandType === 'SOLE_PROPRIETOR' && [...store.serviceNumbers.values()].some((x) => x.serviceSid === s.sid)) {
+      throw new TwilioError(400, 21717, 'A Sole Proprietor campaign can use only one phone number');
+    }
     const n: ServiceNumber = { sid: pn, accountSid: req.accountSid, serviceSid: s.sid, phoneNumber: owned.inventory.phoneNumber, registration: null, dateCreated: clock.now() };
     store.serviceNumbers.set(n.sid, n);
     registerNumber(n);
@@ -363,8 +394,17 @@ export const messagingProduct: FastifyPluginAsync<{
     const brandSid = formString(form.BrandRegistrationSid);
     const brand = brandSid ? store.brands.get(brandSid) : undefined;
     if (!brand || brand.accountSid !== req.accountSid || brand.status !== 'APPROVED') throw new TwilioError(400, 21717, 'Brand is not registered (APPROVED) for this account');
+    const blocker = verifications.campaignBlocker(brand);
+    if (blocker) throw blocker;
     if ([...store.campaigns.values()].some((c) => c.serviceSid === s.sid)) throw new TwilioError(409, 21711, 'This Messaging Service already has a campaign');
     const fields = campaignFields(form, true);
+    const soleProprietor = brand.brandType === 'SOLE_PROPRIETOR';
+    if (soleProprietor !== (fields.us_app_to_person_usecase === 'SOLE_PROPRIETOR')) {
+      throw new TwilioError(400, 21717, soleProprietor ? 'A Sole Proprietor brand registers only SOLE_PROPRIETOR campaigns' : 'SOLE_PROPRIETOR campaigns are only for Sole Proprietor brands');
+    }
+    if (soleProprietor && [...store.campaigns.values()].some((c) => c.brandSid === brand.sid)) {
+      throw new TwilioError(400, 21717, 'A Sole Proprietor brand can have only one campaign');
+    }
     if (fields.us_app_to_person_usecase === 'POLITICAL' && ![...store.vettings.values()].some((v) => v.brandSid === brand.sid && v.provider === 'campaign-verify' && v.status === 'SUCCESS')) {
       throw new TwilioError(400, 30713, 'A POLITICAL campaign needs a valid Campaign Verify token imported on its brand (Vettings)');
     }
@@ -382,7 +422,11 @@ export const messagingProduct: FastifyPluginAsync<{
   });
   app.get(`${usa2p}/Usecases`, async (req) => {
     ownedService(req, (req.params as { MessagingServiceSid: string }).MessagingServiceSid);
-    return { us_app_to_person_usecases: usecases.map(([c, name, post]) => ({ code: c, name, description: name, post_approval_required: post })) };
+    const brandSid = formString((req.query as Query).BrandRegistrationSid);
+    const brand = brandSid ? store.brands.get(brandSid) : undefined;
+    // A Sole Proprietor brand has exactly one use case, its own.
+    const list: typeof usecases = brand?.accountSid === req.accountSid && brand.brandType === 'SOLE_PROPRIETOR' ? [['SOLE_PROPRIETOR', 'Sole Proprietor', false]] : usecases;
+    return { us_app_to_person_usecases: list.map(([c, name, post]) => ({ code: c, name, description: name, post_approval_required: post })) };
   });
   const ownedCampaign = (req: FastifyRequest) => {
     const p = req.params as { MessagingServiceSid: string; Sid: string };

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { a2pRegistration } from '../../workflows';
+import { a2pResendVerificationUpdate, a2pStateQuery } from '../../workflows/a2p-registration';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk } from '../helpers/stack';
-import { goodDraft } from '../fixtures/a2p-draft';
+import { goodDraft, soleProprietorDraft } from '../fixtures/a2p-draft';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
 beforeAll(async () => {
@@ -111,4 +112,57 @@ it('under lost responses and 5xx on every kind of Twilio call, the chain still c
   expect(rows.find((r) => r.kind === 'messaging_service')!.sid).toBe(result.sids.messagingService);
   const endUserSids = (await sdk.trusthub.v1.endUsers.list()).filter((u) => u.friendlyName.startsWith(tag)).map((u) => u.sid).sort();
   expect(rows.filter((r) => r.kind === 'end_user').map((r) => r.sid).sort()).toEqual(endUserSids);
+});
+
+it('a Sole Proprietor under lost responses and 5xx: starter profile, SP trust product, brand, OTP resend, campaign and its number, each exactly once', async () => {
+  const tenant = await newTenant(api.db, 'a2p-sp-faults');
+  const number = await buyThroughApi(api.app, tenant.headers, '217');
+  const draft = { ...soleProprietorDraft(), phoneNumbers: [number] };
+  const registrationId = randomUUID();
+  const workflowId = `tenant-${tenant.tenantId}/a2p-${registrationId}`;
+  await api.db.query(
+    `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, workflow_id) VALUES ($1, $2, 'running', 'customer_profile', $3, $4)`,
+    [registrationId, tenant.tenantId, JSON.stringify(draft), workflowId],
+  );
+  const stats = async () => ((await sandboxControl('GET', 'stats')) as { total: { droppedAfterCommit: number } }).total;
+  const before = await stats();
+  await sandboxControl('POST', 'faults', { timeoutAfterCommitRate: 0.35, timeoutMode: 'drop', errorRate5xx: 0.1, seed: 17 });
+  let result;
+  try {
+    const handle = await api.temporal.workflow.start(a2pRegistration, {
+      taskQueue: stack.taskQueue,
+      workflowId,
+      args: [{ tenantId: tenant.tenantId, registrationId, draft: draft as never, timings: { firstPollMs: 500, maxPollMs: 2000, deadlines: { customer_profile: 600_000, trust_product: 600_000, brand: 600_000, campaign: 600_000 } } }],
+    });
+    let state = await handle.query(a2pStateQuery);
+    for (let i = 0; i < 600 && state.status !== 'waiting_for_customer' && !['completed', 'failed'].includes(state.status); i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      state = await handle.query(a2pStateQuery);
+    }
+    expect(state.status, JSON.stringify((await handle.describe()).raw.pendingActivities?.map((a) => [a.activityType?.name, a.attempt, a.lastFailure?.message]))).toBe('waiting_for_customer');
+    // A resend whose answer may be lost is sent again: at worst a second OTP, never a second brand.
+    expect((await handle.executeUpdate(a2pResendVerificationUpdate)).customerAction?.resends).toBe(1);
+    await sandboxControl('POST', `brands/${state.sids.brand}/confirm-verification`);
+    result = await handle.result();
+  } finally {
+    await sandboxControl('DELETE', 'faults');
+  }
+  expect((await stats()).droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThan(3);
+  expect(result).toMatchObject({ status: 'completed', numbers: { attached: [number], refused: [] } });
+
+  const sdk = twilioSdk();
+  const tag = `tp:${registrationId}`;
+  const profiles = await sdk.trusthub.v1.customerProfiles.list({ friendlyName: tag });
+  expect(profiles.map((p) => [p.sid, p.policySid])).toEqual([[result.sids.customerProfile, 'RN806dd6cd175f314e1f96a9727ee271f4']]);
+  const products = await sdk.trusthub.v1.trustProducts.list({ friendlyName: tag });
+  expect(products.map((p) => [p.sid, p.policySid])).toEqual([[result.sids.trustProduct, 'RN670d5d2e282a6130ae063b234b6019c8']]);
+  const endUsers = (await sdk.trusthub.v1.endUsers.list()).filter((u) => u.friendlyName.startsWith(tag)).map((u) => u.friendlyName).sort();
+  expect(endUsers).toEqual([`${tag}:sole_proprietor_information`, `${tag}:starter_customer_profile_information`]);
+  expect((await sdk.trusthub.v1.supportingDocuments.list()).filter((d) => d.friendlyName.startsWith(tag))).toHaveLength(1);
+  expect((await sdk.api.v2010.accounts(stack.accountSid).addresses.list()).filter((a) => a.friendlyName === tag)).toHaveLength(1);
+  const brands = (await sdk.messaging.v1.brandRegistrations.list()).filter((b) => b.customerProfileBundleSid === result.sids.customerProfile);
+  expect(brands.map((b) => [b.brandType, b.identityStatus])).toEqual([['SOLE_PROPRIETOR', 'VERIFIED']]);
+  const campaigns = await sdk.messaging.v1.services(result.sids.messagingService!).usAppToPerson.list();
+  expect(campaigns.map((c) => c.usAppToPersonUsecase)).toEqual(['SOLE_PROPRIETOR']);
+  expect((await sdk.messaging.v1.services(result.sids.messagingService!).phoneNumbers.list()).map((n) => n.phoneNumber)).toEqual([number]);
 });

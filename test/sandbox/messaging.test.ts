@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 /** Approved bundles straight from the store: Trust Hub's own flow is covered by trusthub.test.ts. */
-async function approvedBundles(businessName: string) {
+async function approvedBundles(businessName: string, company?: { company_type: string; brand_contact_email: string }) {
   const th = fx.sandbox.trustHub;
   const now = new Date();
   const bundle = (kind: 'customer_profile' | 'trust_product') => {
@@ -52,7 +52,12 @@ async function approvedBundles(businessName: string) {
   const cp = bundle('customer_profile');
   const info = await fx.sdk().trusthub.v1.endUsers.create({ friendlyName: 'info', type: 'customer_profile_business_information', attributes: { business_name: businessName } });
   th.assignments.set(`BV${info.sid.slice(2)}`, { sid: `BV${info.sid.slice(2)}`, bundleSid: cp, accountSid: account.sid, objectSid: info.sid, dateCreated: now });
-  return { cp, tp: bundle('trust_product'), info: info.sid };
+  const tp = bundle('trust_product');
+  if (company) {
+    const a2p = await fx.sdk().trusthub.v1.endUsers.create({ friendlyName: 'a2p', type: 'us_a2p_messaging_profile_information', attributes: company });
+    th.assignments.set(`BV${a2p.sid.slice(2)}`, { sid: `BV${a2p.sid.slice(2)}`, bundleSid: tp, accountSid: account.sid, objectSid: a2p.sid, dateCreated: now });
+  }
+  return { cp, tp, info: info.sid };
 }
 
 const waitFor = async (pred: () => boolean) => {
@@ -181,5 +186,85 @@ describe('A2P messaging through the official SDK, with Event Streams deliveries'
     expect(dup).toHaveLength(2);
     expect(dup[0]!.id).toBe(dup[1]!.id);
     await fx.control('POST', 'deliveries', { mode: 'normal' });
+  });
+});
+
+describe('the customer’s step on an approved brand: Sole Proprietor OTP and Authentication+', () => {
+  const campaignFor = (brandSid: string, usecase: string) => ({
+    brandRegistrationSid: brandSid, description: 'Lesson reminders and schedule changes sent to the families of students.', messageFlow: 'Parents opt in by ticking an unchecked box on the sign-up form.',
+    messageSamples: ['Jane Doe Tutoring: the lesson is Tuesday at 4pm. Reply STOP to opt out.', 'Jane Doe Tutoring: the lesson moved to 5pm. Reply HELP for help.'],
+    usAppToPersonUsecase: usecase, hasEmbeddedLinks: false, hasEmbeddedPhone: false,
+  });
+
+  it('Sole Proprietor: UNVERIFIED until the OTP is confirmed; it lapses after 24 h (30752), SmsOtp resends it; then one campaign and one number', async () => {
+    const { cp, tp } = await approvedBundles('Jane Doe Tutoring');
+    const brands = fx.sdk().messaging.v1.brandRegistrations;
+    const brand = await brands.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp, brandType: 'SOLE_PROPRIETOR' });
+    await expect(brands(brand.sid).brandRegistrationOtps.create()).rejects.toMatchObject({ status: 400, code: 21717 }); // not approved yet
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    expect(await brands(brand.sid).fetch()).toMatchObject({ status: 'APPROVED', identityStatus: 'UNVERIFIED', brandType: 'SOLE_PROPRIETOR', errors: [] });
+
+    const service = await fx.sdk().messaging.v1.services.create({ friendlyName: 'Jane Doe Tutoring' });
+    const usa2p = fx.sdk().messaging.v1.services(service.sid).usAppToPerson;
+    await expect(usa2p.create(campaignFor(brand.sid, 'SOLE_PROPRIETOR'))).rejects.toMatchObject({ status: 400, code: 30991 });
+    const usecases = await fx.sdk().messaging.v1.services(service.sid).usAppToPersonUsecases.fetch({ brandRegistrationSid: brand.sid });
+    expect((usecases.usAppToPersonUsecases as { code: string }[]).map((u) => u.code)).toEqual(['SOLE_PROPRIETOR']);
+
+    await fx.control('POST', 'clock/advance', { ms: 25 * 3_600_000 });
+    expect((await brands(brand.sid).fetch()).errors).toEqual([expect.objectContaining({ code: 30752, fields: ['mobile_phone_number'] })]);
+    const late = await fx.control('POST', `brands/${brand.sid}/confirm-verification`);
+    expect(late).toMatchObject({ status: 409, body: { code: 30752 } });
+    expect(await brands(brand.sid).brandRegistrationOtps.create()).toMatchObject({ accountSid: account.sid, brandRegistrationSid: brand.sid });
+    expect((await brands(brand.sid).fetch()).errors).toEqual([]);
+    expect(await fx.control('POST', `brands/${brand.sid}/confirm-verification`)).toMatchObject({ status: 200, body: { identityStatus: 'VERIFIED' } });
+    await expect(brands(brand.sid).brandRegistrationOtps.create()).rejects.toMatchObject({ status: 400, code: 21717 }); // already verified
+
+    await expect(usa2p.create(campaignFor(brand.sid, 'LOW_VOLUME'))).rejects.toMatchObject({ status: 400, code: 21717 });
+    const campaign = await usa2p.create(campaignFor(brand.sid, 'SOLE_PROPRIETOR'));
+    expect(campaign.campaignStatus).toBe('IN_PROGRESS');
+    const other = await fx.sdk().messaging.v1.services.create({ friendlyName: 'Jane again' });
+    await expect(fx.sdk().messaging.v1.services(other.sid).usAppToPerson.create(campaignFor(brand.sid, 'SOLE_PROPRIETOR'))).rejects.toMatchObject({ status: 400, code: 21717 });
+
+    const [first, second] = await Promise.all([
+      fx.sdk().api.v2010.accounts(account.sid).incomingPhoneNumbers.create({ areaCode: '319' }),
+      fx.sdk().api.v2010.accounts(account.sid).incomingPhoneNumbers.create({ areaCode: '319' }),
+    ]);
+    await fx.sdk().messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: first!.sid });
+    await expect(fx.sdk().messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: second!.sid })).rejects.toMatchObject({ status: 400, code: 21717 });
+  });
+
+  it('Authentication+: a public company’s brand waits (campaign 30994), the e-mail times out (21739, FAILED), 2fa resends it, the contact completes it', async () => {
+    const { cp, tp } = await approvedBundles('Acme Public Corp', { company_type: 'public', brand_contact_email: 'ir@acmepublic.com' });
+    const brands = fx.sdk().messaging.v1.brandRegistrations;
+    const brand = await brands.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    expect(await brands(brand.sid).fetch()).toMatchObject({ status: 'APPROVED', identityStatus: 'UNVERIFIED' });
+    const service = await fx.sdk().messaging.v1.services.create({ friendlyName: 'Acme Public' });
+    await expect(fx.sdk().messaging.v1.services(service.sid).usAppToPerson.create(campaignFor(brand.sid, 'MIXED'))).rejects.toMatchObject({ status: 400, code: 30994 });
+
+    await fx.control('POST', 'clock/advance', { ms: 31 * day });
+    expect(await brands(brand.sid).fetch()).toMatchObject({ status: 'FAILED', errors: [expect.objectContaining({ code: 21739 })] });
+    const resend = await fx.raw('POST', `/v1/a2p/BrandRegistrations/${brand.sid}/2fa`);
+    expect(resend).toMatchObject({ status: 201, body: { brand_registration_sid: brand.sid } });
+    expect(await brands(brand.sid).fetch()).toMatchObject({ status: 'APPROVED', identityStatus: 'UNVERIFIED', errors: [] });
+    expect((await fx.control('POST', `brands/${brand.sid}/confirm-verification`)).status).toBe(200);
+    expect(await brands(brand.sid).fetch()).toMatchObject({ identityStatus: 'VERIFIED' });
+    expect((await fx.sdk().messaging.v1.services(service.sid).usAppToPerson.create(campaignFor(brand.sid, 'MIXED'))).campaignStatus).toBe('IN_PROGRESS');
+
+    // A private company's brand has no such step, and a 2fa for it is refused.
+    const plain = await approvedBundles('Acme Private LLC', { company_type: 'private', brand_contact_email: 'ops@acmeprivate.com' });
+    const privateBrand = await brands.create({ customerProfileBundleSid: plain.cp, a2PProfileBundleSid: plain.tp });
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    expect(await brands(privateBrand.sid).fetch()).toMatchObject({ status: 'APPROVED', identityStatus: 'VERIFIED' });
+    expect(await fx.raw('POST', `/v1/a2p/BrandRegistrations/${privateBrand.sid}/2fa`)).toMatchObject({ status: 400, body: { code: 21717 } });
+  });
+
+  it('a public company with a free-mail contact fails Authentication+ at once (21740)', async () => {
+    const { cp, tp } = await approvedBundles('Acme Gmail Corp', { company_type: 'public', brand_contact_email: 'acme.ir@gmail.com' });
+    const brand = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
+    await fx.control('POST', 'clock/advance', { ms: 5 * day });
+    expect(await fx.sdk().messaging.v1.brandRegistrations(brand.sid).fetch()).toMatchObject({
+      status: 'FAILED', errors: [expect.objectContaining({ code: 21740, fields: ['brand_contact_email'] })],
+    });
   });
 });

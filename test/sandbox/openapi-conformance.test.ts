@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OpenApiValidator } from './openapi-validator';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { OpenApiValidator, specDir } from './openapi-validator';
 import { startSandbox } from './sandbox-fixture';
 
 type Fixture = Awaited<ReturnType<typeof startSandbox>>;
@@ -133,9 +135,9 @@ async function approvedBundles() {
   return { cp, tp };
 }
 
-async function brand(outcome: 'approve' | 'reject' = 'approve') {
+async function brand(outcome: 'approve' | 'reject' = 'approve', brandType = 'STANDARD') {
   const { cp, tp } = await approvedBundles();
-  const created = await fx.raw('POST', '/v1/a2p/BrandRegistrations', { CustomerProfileBundleSid: cp, A2PProfileBundleSid: tp });
+  const created = await fx.raw('POST', '/v1/a2p/BrandRegistrations', { CustomerProfileBundleSid: cp, A2PProfileBundleSid: tp, BrandType: brandType });
   await fx.control('POST', 'outcomes', { sid: created.body.sid, outcome });
   return created;
 }
@@ -180,6 +182,11 @@ function messagingCases(): Case[] {
       const b = (await brand('reject')).body.sid;
       await fx.control('POST', 'clock/advance', { ms: 6 * day });
       return fx.raw('POST', `/v1/a2p/BrandRegistrations/${b}`);
+    }),
+    c('resend a Sole Proprietor OTP', 'POST', '/v1/a2p/BrandRegistrations/:BrandRegistrationSid/SmsOtp', '/v1/a2p/BrandRegistrations/{BrandRegistrationSid}/SmsOtp', 201, async () => {
+      const b = (await brand('approve', 'SOLE_PROPRIETOR')).body.sid;
+      await fx.control('POST', 'clock/advance', { ms: 6 * day });
+      return fx.raw('POST', `/v1/a2p/BrandRegistrations/${b}/SmsOtp`);
     }),
     c('import a Campaign Verify token', 'POST', '/v1/a2p/BrandRegistrations/:BrandSid/Vettings', '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings', 201, () => vetting()),
     c('list vettings', 'GET', '/v1/a2p/BrandRegistrations/:BrandSid/Vettings', '/v1/a2p/BrandRegistrations/{BrandSid}/Vettings', 200, async () =>
@@ -475,6 +482,24 @@ function trustHubCases(): Case[] {
   return cases;
 }
 
+/**
+ * Routes Twilio documents whose path the spec declares with no operation (so nothing to validate against):
+ * each is checked here for the answer the sandbox gives instead.
+ */
+const specWithoutOperation = new Set(['POST /v1/a2p/BrandRegistrations/:BrandRegistrationSid/2fa']);
+
+describe('routes Twilio documents but its spec declares without an operation', () => {
+  it('POST …/2fa: the path is in the spec, with no operation; the sandbox answers like SmsOtp', async () => {
+    const spec = JSON.parse(await readFile(path.join(specDir, messaging), 'utf8')) as { paths: Record<string, object> };
+    expect(Object.keys(spec.paths['/v1/a2p/BrandRegistrations/{BrandRegistrationSid}/2fa'] ?? {}).filter((k) => ['get', 'post'].includes(k))).toEqual([]);
+    const b = (await brand()).body.sid;
+    await fx.control('POST', 'clock/advance', { ms: 6 * day });
+    // A private company's brand has no Authentication+: Twilio's refusal, in Twilio's error shape.
+    const refused = await fx.raw('POST', `/v1/a2p/BrandRegistrations/${b}/2fa`);
+    expect(refused).toMatchObject({ status: 400, body: { code: 21717, status: 400, more_info: 'https://www.twilio.com/docs/errors/21717' } });
+  });
+});
+
 describe('every sandbox response validates against Twilio’s OpenAPI spec', () => {
   it.each(cases)('$name', async (c) => {
     const res = await c.call();
@@ -483,7 +508,7 @@ describe('every sandbox response validates against Twilio’s OpenAPI spec', () 
   });
 
   it('covers every Twilio route the sandbox serves', () => {
-    const served = fx.sandbox.routes.filter((r) => !r.url.startsWith('/__sandbox')).map((r) => `${r.method} ${r.url}`);
+    const served = fx.sandbox.routes.filter((r) => !r.url.startsWith('/__sandbox') && !specWithoutOperation.has(`${r.method} ${r.url}`)).map((r) => `${r.method} ${r.url}`);
     const covered = new Set(cases.map((c) => `${c.route[0]} ${c.route[1]}`));
     expect(served.filter((r) => !covered.has(r))).toEqual([]);
     expect([...covered].filter((r) => !served.includes(r))).toEqual([]);

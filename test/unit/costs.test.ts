@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { costOf } from '../../activities/costs';
 
-const fees = { brand: 4.5, secondaryVetting: 41, authPlus: 12.5, campaignVetting: 15, campaignMonthly: 10, lowVolumeCampaignMonthly: 1.5, numberMonthly: 1.15 };
+const fees = { brand: 4.5, secondaryVetting: 41, authPlus: 12.5, campaignVetting: 15, campaignMonthly: 10, lowVolumeCampaignMonthly: 1.5, soleProprietorCampaignMonthly: 2, numberMonthly: 1.15 };
 const AC = `AC${'0'.repeat(32)}`;
 const MG = `MG${'1'.repeat(32)}`;
 const QE = `QE${'2'.repeat(32)}`;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { preflight } from '../../compliance/preflight';
 import type { A2pFees } from '../../compliance/fees';
-import { goodDraft } from '../fixtures/a2p-draft';
+import { goodDraft, soleProprietorDraft } from '../fixtures/a2p-draft';
 
-const fees: A2pFees = { brand: 4.5, secondaryVetting: 41, authPlus: 12.5, campaignVetting: 15, campaignMonthly: 10, lowVolumeCampaignMonthly: 1.5, numberMonthly: 1.15 };
+const fees: A2pFees = { brand: 4.5, secondaryVetting: 41, authPlus: 12.5, campaignVetting: 15, campaignMonthly: 10, lowVolumeCampaignMonthly: 1.5, soleProprietorCampaignMonthly: 2, numberMonthly: 1.15 };
 type Draft = ReturnType<typeof goodDraft>;
 const check = (mutate: (d: Draft) => void) => {
   const d = goodDraft();
@@ -220,7 +220,7 @@ describe('preflight: the classes reviewers reject (each failing, then passing)',
     const r = preflight({ brandType: 'gold', profile: { email: 'x@acmedental.com' }, campaign: { description: 'short', messageSamples: ['Acme Dental: hi. Reply STOP.'], extra: 1 } }, fees);
     const by = (f: string) => r.problems.find((p) => p.field === f);
     expect(by('profile.friendlyName')).toEqual({ field: 'profile.friendlyName', code: 'required', message: 'required' });
-    expect(by('brandType')).toMatchObject({ code: 'not_allowed', message: 'must be one of: standard, low_volume_standard' });
+    expect(by('brandType')).toMatchObject({ code: 'not_allowed', message: 'must be one of: standard, low_volume_standard, sole_proprietor' });
     expect(by('campaign.description')).toMatchObject({ code: 'too_short', message: 'must have at least 40 characters' });
     expect(by('campaign.messageSamples')).toMatchObject({ code: 'too_few', message: 'must have at least 2 items' });
     expect(by('campaign.extra')).toMatchObject({ code: 'unknown_field' });
@@ -251,5 +251,49 @@ describe('preflight: political campaigns', () => {
     expect(codes(check((d) => Object.assign(d.campaign, { usecase: 'POLITICAL', campaignVerifyToken: 'abc123' })))).toContain('campaign.campaignVerifyToken:invalid_format');
     expect(codes(check((d) => Object.assign(d.campaign, { campaignVerifyToken: token })))).toContain('campaign.campaignVerifyToken:campaign_verify_token_not_political');
     expect(check((d) => Object.assign(d.campaign, { usecase: 'POLITICAL', campaignVerifyToken: token })).problems).toEqual([]);
+  });
+});
+
+describe('preflight: Sole Proprietor drafts', () => {
+  type SpDraft = ReturnType<typeof soleProprietorDraft> & Record<string, unknown>;
+  const sp = (mutate: (d: SpDraft) => void = () => {}) => {
+    const d = soleProprietorDraft() as SpDraft;
+    mutate(d);
+    return preflight(d, fees);
+  };
+
+  it('passes a person without a tax ID, warns about the OTP, and prices it without secondary vetting', () => {
+    const r = sp();
+    expect(r.problems).toEqual([]);
+    expect(r.warnings).toContainEqual(expect.objectContaining({ field: 'soleProprietor.mobilePhoneNumber', code: 'sole_proprietor_otp', message: expect.stringMatching(/YES within 24 hours/) }));
+    expect(r.cost).toMatchObject({ oneTimeUsd: 4.5 + 15, monthlyUsd: 2 + 1.15 });
+    expect(r.cost.lines.map((l) => l.item)).not.toContain('secondary vetting (Standard brands)');
+  });
+
+  it.each([
+    ['a tax ID', (d: SpDraft) => Object.assign(d.business, { registrationNumber: '12-3456789' }), 'business.registrationNumber:sole_proprietor_tax_id'],
+    ['a registration identifier', (d: SpDraft) => Object.assign(d.business, { registrationIdentifier: 'EIN' }), 'business.registrationIdentifier:sole_proprietor_tax_id'],
+    ['two numbers', (d: SpDraft) => (d.phoneNumbers = ['+13195550123', '+13195550124']), 'phoneNumbers:sole_proprietor_one_number'],
+    ['an address outside the US and Canada', (d: SpDraft) => (d.address.isoCountry = 'GB'), 'address.isoCountry:sole_proprietor_country'],
+    ['another use case', (d: SpDraft) => (d.campaign.usecase = 'MARKETING'), 'campaign.usecase:sole_proprietor_usecase'],
+    ['a mobile outside the US and Canada', (d: SpDraft) => (d.soleProprietor.mobilePhoneNumber = '+447700900123'), 'soleProprietor.mobilePhoneNumber:sole_proprietor_country'],
+    ['no mobile', (d: SpDraft) => delete (d.soleProprietor as Partial<SpDraft['soleProprietor']>).mobilePhoneNumber, 'soleProprietor.mobilePhoneNumber:required'],
+    ['a standard brand’s fields', (d: SpDraft) => (d.company = { type: 'private' }), 'company:unknown_field'],
+  ])('refuses %s, naming the field', (_what, mutate, expected) => {
+    const r = sp(mutate);
+    expect(r.ok).toBe(false);
+    expect(codes(r)).toContain(expected);
+  });
+
+  it('checks the same classes as any draft: samples name the brand, links agree with the flag, no reserved domains', () => {
+    expect(codes(sp((d) => (d.campaign.messageSamples = ['Your lesson is on [date] at [time]. Reply STOP to opt out.', 'The lesson moved to [time]. Reply HELP for help.'])))).toContain('campaign.messageSamples.0:sample_missing_brand');
+    expect(codes(sp((d) => (d.campaign.hasEmbeddedLinks = true)))).toContain('campaign.hasEmbeddedLinks:embedded_links_mismatch');
+    expect(codes(sp((d) => (d.profile.email = 'jane@example.com')))).toContain('profile.email:reserved_domain');
+  });
+
+  it('a standard draft may not take the SOLE_PROPRIETOR use case; an unknown brand type names the allowed ones', () => {
+    expect(codes(check((d) => (d.campaign.usecase = 'SOLE_PROPRIETOR')))).toContain('campaign.usecase:usecase_not_for_brand');
+    const r = preflight({ ...goodDraft(), brandType: 'sole_prop' }, fees);
+    expect(r.problems).toEqual([expect.objectContaining({ field: 'brandType', code: 'not_allowed', message: 'must be one of: standard, low_volume_standard, sole_proprietor' })]);
   });
 });

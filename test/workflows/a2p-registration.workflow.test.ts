@@ -6,10 +6,10 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findTestServer } from '../../dev/temporal';
-import type { A2pActivities, A2pRegistrationInput, A2pState, ReviewKind, ReviewStatus } from '../../schemas/a2p-workflow';
-import { a2pCancelSignal, a2pCorrectionsUpdate, a2pStateQuery, a2pStatusSignal } from '../../workflows/a2p-registration';
+import type { A2pActivities, A2pRegistrationInput, A2pState, BrandIdentity, ReviewKind, ReviewStatus } from '../../schemas/a2p-workflow';
+import { a2pCancelSignal, a2pCorrectionsUpdate, a2pResendVerificationUpdate, a2pStateQuery, a2pStatusSignal } from '../../workflows/a2p-registration';
 import { a2pRegistration } from '../../workflows';
-import { goodDraft } from '../fixtures/a2p-draft';
+import { goodDraft, soleProprietorDraft } from '../fixtures/a2p-draft';
 import { stack } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
 
@@ -42,6 +42,8 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectProfile?: 
   const now = async () => Number(await env.currentTimeMs());
   const submit = async (sid: string) => submittedAt.set(sid, await now());
   const kindOf: Record<string, ReviewKind> = { 'BU-profile': 'customer_profile', 'BU-product': 'trust_product', 'BN-1': 'brand', 'QE-1': 'campaign' };
+  /** The customer's side of an OTP or Authentication+: a test confirms it; an OTP lapses a day after sending (30752). */
+  const customer = { confirmed: false, sentAt: 0, validMs: day, code: 30752 };
   const activities: A2pActivities = {
     a2pEnsureEventStreams: async () => ({ sinkSid: 'DG-1' }),
     a2pCreateCustomerProfile: async () => ({ sid: 'BU-profile' }),
@@ -59,7 +61,18 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectProfile?: 
       }
       return { outcome: 'approved', twilioStatus: 'APPROVED', reasons: [] };
     },
-    a2pRegisterBrand: async () => (await submit('BN-1'), { sid: 'BN-1' }),
+    a2pRegisterBrand: async ({ soleProprietor }) => (log.push(`brand ${soleProprietor ? 'SOLE_PROPRIETOR' : 'STANDARD'}`), await submit('BN-1'), { sid: 'BN-1' }),
+    async a2pBrandIdentity(): Promise<BrandIdentity> {
+      log.push('identity');
+      customer.sentAt ||= await now(); // Twilio sends the OTP or e-mail once the brand is approved
+      if (customer.confirmed) return { kind: 'sole_proprietor_otp', state: 'verified', code: null, message: null };
+      const lapsed = (await now()) - customer.sentAt > customer.validMs;
+      return lapsed ? { kind: 'sole_proprietor_otp', state: 'expired', code: customer.code, message: 'expired' } : { kind: 'sole_proprietor_otp', state: 'pending', code: null, message: null };
+    },
+    async a2pResendVerification({ kind }) {
+      log.push(`resend ${kind}`);
+      customer.sentAt = await now();
+    },
     a2pUpdateBusinessInformation: async ({ business }) => void log.push(`fix business ${JSON.stringify(business)}`),
     a2pResubmitBrand: async () => void (log.push('resubmit brand'), await submit('BN-1')),
     async a2pImportCampaignVerifyToken({ token }) {
@@ -74,7 +87,17 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectProfile?: 
     a2pCleanUpCancelled: async ({ sids }) => (log.push(`cleanup ${Object.values(sids).join(',')}`), []),
     a2pRecordState: async ({ state }) => void records.push(JSON.parse(JSON.stringify(state))),
   };
-  return { activities, log, records };
+  return { activities, log, records, customer };
+}
+
+/** Lets virtual time pass in 6-hour steps until the registration's state matches (at most 20 days). */
+async function untilState(handle: Awaited<ReturnType<typeof start>>['handle'], match: (s: A2pState) => boolean): Promise<A2pState> {
+  for (let i = 0; i < 80; i++) {
+    const state = await handle.query(a2pStateQuery);
+    if (match(state)) return state;
+    await env.sleep(6 * hour);
+  }
+  throw new Error(`state never matched: ${JSON.stringify(await handle.query(a2pStateQuery))}`);
 }
 
 async function start(fake: ReturnType<typeof fakeTwilio>, t = timings(), draft: object = goodDraft()) {
@@ -246,5 +269,84 @@ describe('a2pRegistration on the time-skipping server', () => {
     const result = await worker.runUntil(handle.result());
     expect(result).toMatchObject({ status: 'failed', step: 'trust_product', actionRequired: { reasons: [{ message: expect.stringMatching(/noncompliant/) }] } });
     expect(fake.records.at(-1)).toMatchObject({ status: 'failed' });
+  });
+  it('a Sole Proprietor: waits for the OTP in waiting_for_customer, an expired OTP (30752) is resent, then one SOLE_PROPRIETOR campaign with its one number', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 5 } });
+    const { worker, handle } = await start(fake, timings(), soleProprietorDraft());
+    await worker.runUntil(async () => {
+      let state = await untilState(handle, (s) => s.status === 'waiting_for_customer');
+      expect(state).toMatchObject({ status: 'waiting_for_customer', step: 'brand', sids: { brand: 'BN-1' } });
+      expect(state.customerAction).toMatchObject({ kind: 'sole_proprietor_otp', state: 'pending', resends: 0, instructions: expect.stringMatching(/\+13195550142.*YES/) });
+      expect(Date.parse(state.customerAction!.expiresAt!) - Date.parse(state.customerAction!.deadline)).toBeLessThan(0);
+      // A day later the OTP has lapsed: a state with its fix (resend), not a failure.
+      state = await untilState(handle, (s) => s.customerAction?.state === 'expired');
+      expect(state).toMatchObject({ status: 'waiting_for_customer', customerAction: { state: 'expired', code: 30752 } });
+      const resent = await handle.executeUpdate(a2pResendVerificationUpdate);
+      expect(resent.customerAction).toMatchObject({ state: 'pending', code: null, resends: 1 });
+      expect(Date.parse(resent.customerAction!.expiresAt!)).toBeGreaterThan(Date.parse(state.customerAction!.expiresAt!));
+      // The owner replies YES; the brand's status event wakes the wait at once.
+      fake.customer.confirmed = true;
+      await handle.signal(a2pStatusSignal, { kind: 'brand', sid: 'BN-1', status: 'APPROVED' });
+      const result = await handle.result();
+      expect(result).toMatchObject({ status: 'completed', step: 'done', customerAction: null, numbers: { attached: ['+13195550123'] } });
+    });
+    expect(fake.log).toContain('brand SOLE_PROPRIETOR');
+    expect(fake.log.filter((l) => l.startsWith('resend'))).toEqual(['resend sole_proprietor_otp']);
+    expect(fake.log).toContain('numbers 1');
+    // Nothing after the brand ran while the customer had not confirmed.
+    const waiting = fake.records.filter((r) => r.status === 'waiting_for_customer');
+    expect(waiting.length).toBeGreaterThanOrEqual(3);
+    expect(waiting.every((r) => !r.sids.campaign && !r.sids.messagingService)).toBe(true);
+    await recordHistory('a2p-sole-proprietor-otp', handle);
+  });
+
+  it('a public company waits for Authentication+ before its campaign; a standard private one never waits', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 2 } });
+    fake.customer.validMs = 365 * day; // Twilio states no lifetime for the e-mail
+    const draft = goodDraft();
+    Object.assign(draft.company, { type: 'public', stockExchange: 'NASDAQ', stockTicker: 'ACME' });
+    const { worker, handle } = await start(fake, timings(), draft);
+    await worker.runUntil(async () => {
+      const state = await untilState(handle, (s) => s.status === 'waiting_for_customer');
+      expect(state).toMatchObject({ status: 'waiting_for_customer', customerAction: { kind: 'authentication_plus', state: 'pending', expiresAt: null } });
+      expect(state.customerAction!.instructions).toMatch(/owner@acmedental\.com/);
+      expect(state.sids.messagingService).toBeUndefined();
+      fake.customer.confirmed = true;
+      await env.sleep(2 * day); // found by polling alone, without a signal
+      expect(await handle.result()).toMatchObject({ status: 'completed', customerAction: null });
+    });
+    await recordHistory('a2p-authentication-plus', handle);
+
+    const privateFake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 1 } });
+    const other = await start(privateFake);
+    expect(await other.worker.runUntil(other.handle.result())).toMatchObject({ status: 'completed' });
+    expect(privateFake.log).not.toContain('identity');
+  });
+
+  it('the customer wait has a deadline: unconfirmed by then, the registration fails with the reason and no campaign', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 1 } });
+    const { worker, handle } = await start(fake, { ...timings(), deadlines: { ...timings().deadlines, customer_verification: 5 * day } }, soleProprietorDraft());
+    const result = await worker.runUntil(handle.result());
+    expect(result).toMatchObject({
+      status: 'failed',
+      step: 'brand',
+      actionRequired: { reasons: [{ code: 30752, message: expect.stringMatching(/did not confirm the one-time password in time/) }], hint: expect.stringMatching(/deadline/) },
+    });
+    expect(fake.log.some((l) => l.includes('campaign') || l.startsWith('numbers'))).toBe(false);
+  });
+
+  it('a cancel while waiting for the customer cleans up; a resend is refused when nothing waits', async () => {
+    const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 1 } });
+    const { worker, handle } = await start(fake, timings(), soleProprietorDraft());
+    await worker.runUntil(async () => {
+      const early = handle.executeUpdate(a2pResendVerificationUpdate);
+      await expect(early).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
+      await expect(early).rejects.toHaveProperty('cause.message', expect.stringMatching(/not waiting for its customer/));
+      await untilState(handle, (s) => s.status === 'waiting_for_customer');
+      await handle.signal(a2pCancelSignal);
+      expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'brand' });
+    });
+    expect(fake.log).toContain('cleanup BU-profile,BU-product,BN-1');
+    expect(fake.log.filter((l) => l.startsWith('resend'))).toEqual([]);
   });
 });
