@@ -6,6 +6,7 @@ import { wrapActivities } from './activity-wrappers';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
 import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
 import { createSipActivities } from './sip';
+import { createLookupActivities, type LookupPrices } from './lookups';
 import type { TwilioClient } from './twilio-client';
 
 export interface ActivityDeps {
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   releaseBlockers?: ReleaseBlocker[];
   /** Checked against Twilio at worker start-up (checkA2pSetup); Twilio's well-known SIDs otherwise. */
   a2pPolicies?: A2pPolicies;
+  /** What each Lookup v2 package costs per request (LOOKUP_PRICE_*_USD); nothing recorded when not given. */
+  lookupPrices?: LookupPrices;
   /** Benchmarks only: the pre-claims way of reconciling A2P creates (see A2P_RECONCILE_BY_LISTING). */
   a2pReconcileByListing?: boolean;
 }
@@ -35,6 +38,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJobActivities({ db: deps.db }),
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, reconcileByListing: deps.a2pReconcileByListing }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
+    ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   });
 }
 

@@ -17,6 +17,7 @@ import { refuseUnstorableText } from './plugins/text-guard';
 import { a2pActionRoutes } from './routes/a2p-actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
+import { lookupRoutes } from './routes/lookups';
 import { costRoutes } from './routes/costs';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { a2pRoutes } from './routes/a2p';
@@ -102,6 +103,7 @@ export async function buildApp(
       await v1.register(auditRoutes, full);
       await v1.register(costRoutes, full);
       await v1.register(webhookEndpointRoutes, full);
+      await v1.register(lookupRoutes, full);
     },
     { prefix: '/v1' },
   );

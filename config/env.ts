@@ -48,6 +48,11 @@ export const ConfigSchema = z.object({
   A2P_FEE_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(10),
   A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(1.5),
   A2P_FEE_SOLE_PROPRIETOR_CAMPAIGN_MONTHLY_USD: z.coerce.number().min(0).default(2),
+  // Lookup v2 per-request prices: Twilio's are not published in a form to rely on, so set your contract's.
+  LOOKUP_PRICE_LINE_TYPE_USD: z.coerce.number().min(0).default(0.008),
+  LOOKUP_PRICE_CALLER_NAME_USD: z.coerce.number().min(0).default(0.01),
+  LOOKUP_PRICE_SMS_PUMPING_RISK_USD: z.coerce.number().min(0).default(0.025),
+  LOOKUP_PRICE_REASSIGNED_NUMBER_USD: z.coerce.number().min(0).default(0.01),
   NUMBER_MONTHLY_USD: z.coerce.number().min(0).default(1.15),
   // A2P review waits: the first poll after a submission, doubling up to the maximum, and each review's deadline.
   A2P_POLL_FIRST_MS: intFrom(5 * 60_000),

@@ -8,6 +8,7 @@ import { numbersProduct } from './products/numbers';
 import { trustHubProduct } from './products/trusthub';
 import { createPublisher, eventsProduct } from './products/events';
 import { messagingProduct } from './products/messaging';
+import { lookupsProduct } from './products/lookups';
 import { sipListsProduct } from './products/sip-lists';
 import { trunkingProduct } from './products/trunking';
 import { Deliverer } from './deliveries';
@@ -101,6 +102,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
     await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, verifications, pacingMs: () => faults.settings.a2pPacingMs });
     await twilio.register(eventsProduct, { store: messaging, clock });
+    await twilio.register(lookupsProduct, { clock });
     await twilio.register(sipListsProduct, { store: sip, clock });
     await twilio.register(trunkingProduct, { state, store: sip, clock });
   });

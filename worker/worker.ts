@@ -66,7 +66,12 @@ export async function createWorker(config: Config) {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
     interceptors: { workflowModules: workflowInterceptorModules, activity: [requestIdActivityInterceptors] },
-    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY }),
+    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
+      lookupPrices: {
+        line_type_intelligence: config.LOOKUP_PRICE_LINE_TYPE_USD, caller_name: config.LOOKUP_PRICE_CALLER_NAME_USD,
+        sms_pumping_risk: config.LOOKUP_PRICE_SMS_PUMPING_RISK_USD, reassigned_number: config.LOOKUP_PRICE_REASSIGNED_NUMBER_USD,
+      },
+    }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? 2 * config.TWILIO_MAX_CONCURRENCY + 10,

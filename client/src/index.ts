@@ -210,6 +210,11 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     iterate: (query: Omit<QueryOf<'/v1/audit', 'get'>, 'cursor'> = {}) => eachItem((cursor) => audit.list({ ...query, cursor })),
   };
 
+  const lookups = {
+    /** Lookup v2 for one number: validation and the packages in `fields`, cached per tenant (see maxAgeHours). */
+    get: (phoneNumber: string, query: QueryOf<'/v1/lookups/{phoneNumber}', 'get'> = {}, o?: CallOptions) =>
+      unwrap(raw.GET('/v1/lookups/{phoneNumber}', { params: { path: { phoneNumber }, query }, signal: o?.signal })),
+  };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),
     setBudget: (monthlyUsd: number | null, o?: CallOptions) => unwrap(raw.PUT('/v1/costs/budget', { body: { monthlyUsd }, signal: o?.signal })),
@@ -244,7 +249,7 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     return pollUntil(() => trunks.get(target.trunk, {}, { signal: o.signal }), trunkSettled, o as WaitOptions<Trunk>, timeout(`trunk ${target.trunk}`));
   }
 
-  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, webhookEndpoints, waitFor, eachItem };
+  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, webhookEndpoints, waitFor, eachItem };
 }
 
 export { eachItem };

@@ -12380,6 +12380,218 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/lookups/{phoneNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look up a number (Lookup v2): validation, and the data packages asked for, with each answer’s age and what the request cost
+         * @description Packages fetched within `maxAgeHours` come from the tenant’s cache and cost nothing; the others are asked of Twilio in one request and recorded in the cost ledger at the configured prices (LOOKUP_PRICE_*_USD). Validation alone is free. A Twilio refusal is a 400 twilio_error with Twilio’s code.
+         */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description Data packages to include (each billed unless answered from the cache); none = validation only, which is free */
+                    fields?: string;
+                    /** @description reassigned_number: the date the number was last known to belong to your user (required for that package) */
+                    lastVerifiedDate?: string;
+                    /** @description Answers fetched within this many hours come from the cache (0 = always ask Twilio) */
+                    maxAgeHours?: number;
+                };
+                header?: never;
+                path: {
+                    phoneNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            phoneNumber: string;
+                            valid: boolean;
+                            nationalFormat: string | null;
+                            countryCode: string | null;
+                            validationErrors: string[];
+                            /** @description One entry per requested package, keyed by its name */
+                            packages: {
+                                [key: string]: {
+                                    /** @description Twilio’s answer for this package (null when it has none for this number) */
+                                    data: {
+                                        [key: string]: unknown;
+                                    } | null;
+                                    fetchedAt: string;
+                                    ageSeconds: number;
+                                    fromCache: boolean;
+                                };
+                            };
+                            /** @description What this request was billed (configured prices; cached answers cost nothing) */
+                            costUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {

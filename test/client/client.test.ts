@@ -80,6 +80,13 @@ describe('the typed client', () => {
     expect(await away.jobs.list().catch((e: TwilioProError) => [e.status, e.code])).toEqual([0, 'network_error']);
   });
 
+  it('looks a number up, typed: the packages with their age, then the same from the cache at no cost', async () => {
+    const first = await alice.lookups.get('+12675550201', { fields: 'line_type_intelligence' });
+    expect(first).toMatchObject({ valid: true, costUsd: 0.008, packages: { line_type_intelligence: { fromCache: false, data: { type: 'nonFixedVoip' } } } });
+    expect((await alice.lookups.get('+12675550201', { fields: 'line_type_intelligence' })).costUsd).toBe(0);
+    await expect(alice.lookups.get('+12675550201', { fields: 'horoscope' })).rejects.toMatchObject({ status: 400, fields: [expect.objectContaining({ field: expect.stringContaining('fields') })] });
+  });
+
   it('waitFor follows a trunk to active and shows its health findings', async () => {
     const created = await alice.trunks.create({ friendlyName: 'Client trunk', originationUris: [{ sipUrl: 'sip:agents.example.com' }] });
     const trunk = await alice.waitFor({ trunk: created.id }, { intervalMs: 100 });

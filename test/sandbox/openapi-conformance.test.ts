@@ -12,6 +12,7 @@ const trusthub = 'twilio_trusthub_v1.json';
 const messaging = 'twilio_messaging_v1.json';
 const events = 'twilio_events_v1.json';
 const trunking = 'twilio_trunking_v1.json';
+const lookups = 'twilio_lookups_v2.json';
 const A = '/2010-04-01/Accounts/{AccountSid}';
 
 beforeAll(async () => {
@@ -105,6 +106,7 @@ const cases: Case[] = [
   ...trustHubCases(),
   ...messagingCases(),
   ...eventsCases(),
+  ...lookupsCases(),
   ...trunkingCases(),
   ...sipListCases(),
 ];
@@ -230,6 +232,16 @@ function messagingCases(): Case[] {
       const x = await campaign();
       return fx.raw('DELETE', `/v1/Services/${x.mg}/Compliance/Usa2p/${x.campaign.body.sid}`);
     }),
+  ];
+}
+
+function lookupsCases(): Case[] {
+  const all = 'line_type_intelligence,caller_name,sms_pumping_risk,reassigned_number';
+  return [
+    { name: 'look up a number with every package', route: ['GET', '/v2/PhoneNumbers/:PhoneNumber'], spec: [lookups, 'GET', '/v2/PhoneNumbers/{PhoneNumber}'], status: 200,
+      call: () => fx.raw('GET', `/v2/PhoneNumbers/${encodeURIComponent('+14155550312')}?Fields=${all}&LastVerifiedDate=20240101`) },
+    { name: 'look up numbers in a batch', route: ['POST', '/v2/batch/query'], spec: [lookups, 'POST', '/v2/batch/query'], status: 200,
+      call: () => fx.rawJson('POST', '/v2/batch/query', { phone_numbers: [{ correlation_id: 'a', phone_number: '+14155550100', fields: ['line_type_intelligence'] }, { correlation_id: 'b', phone_number: '+14155550977' }] }) },
   ];
 }
 

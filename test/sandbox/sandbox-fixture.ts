@@ -19,6 +19,12 @@ export async function startSandbox(seed = 11, opts: { fastReviews?: boolean } = 
     const text = await res.text();
     return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
   };
+  /** A raw Twilio request with a JSON body (Lookup's batch endpoint takes JSON). */
+  const rawJson = async (method: string, path: string, json: unknown) => {
+    const res = await fetch(`${url}${path}`, { method, headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify(json) });
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+  };
   /** The official SDK, re-pointed only through its public baseUrl; no auto-retry, so 429s are visible. */
   const sdk = (opts: { autoRetry?: boolean } = {}) => {
     const client = twilio(account.sid, account.authToken, opts);
@@ -36,5 +42,5 @@ export async function startSandbox(seed = 11, opts: { fastReviews?: boolean } = 
     return { status: res.status, body: (await res.json()) as any }; // eslint-disable-line @typescript-eslint/no-explicit-any -- test helper
   };
   const base = `/2010-04-01/Accounts/${account.sid}`;
-  return { sandbox, url, raw, sdk, control, base, close: () => sandbox.close() };
+  return { sandbox, url, raw, rawJson, sdk, control, base, close: () => sandbox.close() };
 }

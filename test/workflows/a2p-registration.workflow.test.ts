@@ -323,26 +323,38 @@ describe('a2pRegistration on the time-skipping server', () => {
     expect(privateFake.log).not.toContain('identity');
   });
 
-  it('the customer wait has a deadline: unconfirmed by then, the registration fails with the reason and no campaign', async () => {
+  /** The two customer waits: a Sole Proprietor's OTP (lapses after a day, 30752) and a public company's Authentication+ (no stated lifetime). */
+  const publicCompanyDraft = () => {
+    const d = goodDraft();
+    Object.assign(d.company, { type: 'public', stockExchange: 'NASDAQ', stockTicker: 'ACME' });
+    return d;
+  };
+  const waits = [
+    { kind: 'sole_proprietor_otp', draft: soleProprietorDraft, code: 30752, what: /did not confirm the one-time password in time/ },
+    { kind: 'authentication_plus', draft: publicCompanyDraft, code: null, what: /did not complete Authentication\+ in time/ },
+  ] as const;
+
+  it.each(waits)('the $kind wait has a deadline: unconfirmed by then, the registration fails with the reason and no campaign', async ({ draft, code, what }) => {
     const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 1 } });
-    const { worker, handle } = await start(fake, { ...timings(), deadlines: { ...timings().deadlines, customer_verification: 5 * day } }, soleProprietorDraft());
+    if (code === null) fake.customer.validMs = 365 * day;
+    const { worker, handle } = await start(fake, { ...timings(), deadlines: { ...timings().deadlines, customer_verification: 5 * day } }, draft());
     const result = await worker.runUntil(handle.result());
     expect(result).toMatchObject({
       status: 'failed',
       step: 'brand',
-      actionRequired: { reasons: [{ code: 30752, message: expect.stringMatching(/did not confirm the one-time password in time/) }], hint: expect.stringMatching(/deadline/) },
+      actionRequired: { reasons: [{ code, message: expect.stringMatching(what) }], hint: expect.stringMatching(/deadline/) },
     });
     expect(fake.log.some((l) => l.includes('campaign') || l.startsWith('numbers'))).toBe(false);
   });
 
-  it('a cancel while waiting for the customer cleans up; a resend is refused when nothing waits', async () => {
+  it.each(waits)('a cancel while waiting for the $kind cleans up; a resend is refused when nothing waits', async ({ kind, draft }) => {
     const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 1 } });
-    const { worker, handle } = await start(fake, timings(), soleProprietorDraft());
+    const { worker, handle } = await start(fake, timings(), draft());
     await worker.runUntil(async () => {
       const early = handle.executeUpdate(a2pResendVerificationUpdate);
       await expect(early).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
       await expect(early).rejects.toHaveProperty('cause.message', expect.stringMatching(/not waiting for its customer/));
-      await untilState(handle, (s) => s.status === 'waiting_for_customer');
+      expect((await untilState(handle, (s) => s.status === 'waiting_for_customer')).customerAction?.kind).toBe(kind);
       await handle.signal(a2pCancelSignal);
       expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'brand' });
     });
