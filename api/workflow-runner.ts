@@ -7,8 +7,8 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Workflow } from '@temporalio/common';
 import type { TwilioErrorInfo } from '../schemas/common';
-import type { BulkBuyRequest, BulkReleaseRequest, JobKind } from '../schemas/jobs';
-import { bulkBuyNumbers, bulkReleaseNumbers } from '../workflows';
+import type { BulkBuyRequest, BulkLookupRequest, BulkReleaseRequest, JobKind } from '../schemas/jobs';
+import { bulkBuyNumbers, bulkLookupNumbers, bulkReleaseNumbers } from '../workflows';
 import { HttpError } from './errors';
 import { boundedTemporalCall } from './temporal-calls';
 
@@ -92,6 +92,17 @@ export async function startJobWorkflow(client: Client, taskQueue: string, job: J
         workflowId: job.workflowId,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ tenantId: job.tenantId, jobId: job.id, request: job.params as BulkBuyRequest }],
+      });
+    } else if (job.kind === 'bulk_lookup') {
+      const req = job.params as BulkLookupRequest;
+      await client.workflow.start(bulkLookupNumbers, {
+        taskQueue,
+        workflowId: job.workflowId,
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        args: [{
+          tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, fields: req.fields,
+          lastVerifiedDate: req.lastVerifiedDate?.replaceAll('-', ''), maxAgeMs: req.maxAgeHours * 3_600_000,
+        }],
       });
     } else {
       const req = job.params as BulkReleaseRequest;

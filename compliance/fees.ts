@@ -1,5 +1,6 @@
 import type { Config } from '../config/env';
 import type { PreflightResult, RegistrationDraft } from '../schemas/a2p';
+import type { LookupField } from '../schemas/lookups';
 
 export interface A2pFees {
   brand: number;
@@ -21,6 +22,14 @@ export const feesFromConfig = (c: Config): A2pFees => ({
   lowVolumeCampaignMonthly: c.A2P_FEE_LOW_VOLUME_CAMPAIGN_MONTHLY_USD,
   soleProprietorCampaignMonthly: c.A2P_FEE_SOLE_PROPRIETOR_CAMPAIGN_MONTHLY_USD,
   numberMonthly: c.NUMBER_MONTHLY_USD,
+});
+
+/** What one Lookup v2 package costs per request (Twilio's prices are not published in a form to rely on). */
+export const lookupPricesFromConfig = (c: Config): Record<LookupField, number> => ({
+  line_type_intelligence: c.LOOKUP_PRICE_LINE_TYPE_USD,
+  caller_name: c.LOOKUP_PRICE_CALLER_NAME_USD,
+  sms_pumping_risk: c.LOOKUP_PRICE_SMS_PUMPING_RISK_USD,
+  reassigned_number: c.LOOKUP_PRICE_REASSIGNED_NUMBER_USD,
 });
 
 const cents = (n: number) => Math.round(n * 100) / 100;

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo, PageQuery } from './common';
 import { NumberConfig } from './numbers';
+import { LookupField } from './lookups';
 
-export const JobKind = z.enum(['bulk_buy', 'bulk_release']);
+export const JobKind = z.enum(['bulk_buy', 'bulk_release', 'bulk_lookup']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'cancelling', 'succeeded', 'partial', 'cancelled', 'failed']);
@@ -48,6 +49,27 @@ export function bulkReleaseRequestSchema(maxQuantity: number) {
     .strict();
 }
 export type BulkReleaseRequest = z.output<ReturnType<typeof bulkReleaseRequestSchema>>;
+
+/** A Lookup v2 pass over a list of numbers (the tenant's, or any), through Twilio's batch endpoint. */
+export function bulkLookupRequestSchema(maxQuantity: number) {
+  return z
+    .object({
+      phoneNumbers: z
+        .array(E164)
+        .min(1)
+        .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
+        .refine((a) => new Set(a).size === a.length, 'must not contain duplicates')
+        .meta({ uniqueItems: true }),
+      fields: z.array(LookupField).max(4).default([]).refine((a) => new Set(a).size === a.length, 'must not contain duplicates').meta({ uniqueItems: true })
+        .describe('Data packages for every number (each billed unless cached); none = validation only, which is free'),
+      lastVerifiedDate: z.iso.date().optional().describe('reassigned_number: the date the numbers were last known to belong to your users'),
+      maxAgeHours: z.number().int().min(0).max(8760).default(720).describe('Answers fetched within this many hours come from the cache'),
+      idempotencyKey: IdempotencyKey.optional(),
+    })
+    .strict()
+    .refine((q) => !q.fields.includes('reassigned_number') || q.lastVerifiedDate, { path: ['lastVerifiedDate'], message: 'reassigned_number needs lastVerifiedDate' });
+}
+export type BulkLookupRequest = z.output<ReturnType<typeof bulkLookupRequestSchema>>;
 
 export const ItemStatus = z.enum(['pending', 'succeeded', 'failed', 'skipped']);
 

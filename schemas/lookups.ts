@@ -48,3 +48,13 @@ export interface LookupInput {
   lastVerifiedDate?: string;
   maxAgeMs: number;
 }
+
+/** One slice of a bulk-lookup job, for the lookupBatch activity. */
+export interface LookupBatchInput {
+  tenantId: string;
+  jobId: string;
+  phoneNumbers: string[];
+  fields: LookupField[];
+  lastVerifiedDate?: string;
+  maxAgeMs: number;
+}

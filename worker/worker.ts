@@ -8,7 +8,7 @@ import type { Config } from '../config/env';
 import { migrate } from '../db/migrate';
 import { createPool, warmPool } from '../db/pool';
 import { createAuditSink } from '../activities/audit';
-import { feesFromConfig } from '../compliance/fees';
+import { feesFromConfig, lookupPricesFromConfig } from '../compliance/fees';
 import { createWorkerMetrics } from './metrics';
 import { startWebhookDispatcher } from './webhook-dispatcher';
 import { requestIdActivityInterceptors } from '../activities/request-id';
@@ -67,10 +67,7 @@ export async function createWorker(config: Config) {
     ...bundle,
     interceptors: { workflowModules: workflowInterceptorModules, activity: [requestIdActivityInterceptors] },
     activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
-      lookupPrices: {
-        line_type_intelligence: config.LOOKUP_PRICE_LINE_TYPE_USD, caller_name: config.LOOKUP_PRICE_CALLER_NAME_USD,
-        sms_pumping_risk: config.LOOKUP_PRICE_SMS_PUMPING_RISK_USD, reassigned_number: config.LOOKUP_PRICE_REASSIGNED_NUMBER_USD,
-      },
+      lookupPrices: lookupPricesFromConfig(config),
     }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.

@@ -12,4 +12,4 @@ export {
   a2pAssignNumbers,
 } from './a2p-actions';
 export { sipTrunkOperation, sipInspectTrunk } from './sip-trunk';
-export { lookupNumber } from './lookups';
+export { lookupNumber, bulkLookupNumbers } from './lookups';

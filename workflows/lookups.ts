@@ -1,7 +1,57 @@
-import type { LookupInput, LookupView } from '../schemas/lookups';
-import { twilio } from './activities';
+import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
+import type { JobOutcome, JobStatus } from '../schemas/jobs';
+import type { LookupField, LookupInput, LookupView } from '../schemas/lookups';
+import { db, twilio } from './activities';
+import { cancelJobSignal } from './definitions';
+
+/** Twilio's batch endpoint takes at most 100 numbers per request. */
+export const LOOKUP_BATCH_SIZE = 100;
 
 /** A number's Lookup v2 answer: one retried activity that reads the cache first and bills only what it fetched. */
 export async function lookupNumber(input: LookupInput): Promise<LookupView> {
   return twilio.lookupNumber(input);
+}
+
+export interface BulkLookupInput {
+  tenantId: string;
+  jobId: string;
+  phoneNumbers: string[];
+  fields: LookupField[];
+  /** YYYYMMDD, as Twilio takes it. */
+  lastVerifiedDate?: string;
+  maxAgeMs: number;
+  offset?: number;
+  totals?: { succeeded: number; failed: number };
+}
+
+/** A bulk lookup job: slices of 100 through Twilio's batch endpoint, each number an item of the job; cancellable between slices. */
+export async function bulkLookupNumbers(input: BulkLookupInput): Promise<JobOutcome> {
+  let offset = input.offset ?? 0;
+  const totals = input.totals ?? { succeeded: 0, failed: 0 };
+  let cancelRequested = false;
+  setHandler(cancelJobSignal, () => {
+    cancelRequested = true;
+  });
+  if (offset === 0) await db.markJobRunning(input.jobId);
+
+  while (offset < input.phoneNumbers.length && !cancelRequested) {
+    const slice = input.phoneNumbers.slice(offset, offset + LOOKUP_BATCH_SIZE);
+    const r = await twilio.lookupBatch({ tenantId: input.tenantId, jobId: input.jobId, phoneNumbers: slice, fields: input.fields, lastVerifiedDate: input.lastVerifiedDate, maxAgeMs: input.maxAgeMs });
+    totals.succeeded += r.succeeded;
+    totals.failed += r.failed;
+    offset += slice.length;
+    if (!cancelRequested && offset < input.phoneNumbers.length && workflowInfo().continueAsNewSuggested) {
+      await continueAsNew<typeof bulkLookupNumbers>({ ...input, offset, totals });
+    }
+  }
+
+  const total = input.phoneNumbers.length;
+  const status: JobStatus = cancelRequested && offset < total ? 'cancelled' : totals.succeeded === total ? 'succeeded' : totals.succeeded === 0 ? 'failed' : 'partial';
+  const outcome: JobOutcome = {
+    stopReason: status === 'cancelled' ? 'cancelled' : 'completed',
+    message: `looked up ${totals.succeeded} of ${total} numbers (${totals.failed} failed)`,
+    historyEvents: workflowInfo().historyLength,
+  };
+  await db.finishJob({ jobId: input.jobId, status, outcome });
+  return outcome;
 }

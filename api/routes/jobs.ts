@@ -9,6 +9,7 @@ import { ErrorBody } from '../../schemas/common';
 import {
   bulkBuyRequestSchema,
   bulkReleaseRequestSchema,
+  bulkLookupRequestSchema,
   ItemStatus,
   Job,
   JobItem,
@@ -23,6 +24,8 @@ import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 import { startJobWorkflow } from '../workflow-runner';
 import { checkBudget } from './costs';
+import { lookupPricesFromConfig } from '../../compliance/fees';
+import type { LookupField } from '../../schemas/lookups';
 
 const JobPage = z.object({ data: z.array(Job), nextCursor: z.string().nullable() });
 
@@ -44,6 +47,12 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         ? (await deps.db.query('SELECT 1 FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, params.idempotencyKey])).rowCount
         : 0;
       if (!known) await checkBudget(deps.db, tenantId, requested * deps.config.NUMBER_MONTHLY_USD, deps.config.NUMBER_MONTHLY_USD, `buying ${requested} numbers`);
+    }
+    if (kind === 'bulk_lookup') {
+      // At most what every package costs for every number, if none is cached.
+      const prices = lookupPricesFromConfig(deps.config);
+      const most = requested * (params.fields as LookupField[]).reduce((sum, f) => sum + prices[f], 0);
+      if (most > 0) await checkBudget(deps.db, tenantId, most, 0, `looking up ${requested} numbers`);
     }
     const id = randomUUID();
     const { job, workflowId, created } = await createJob(deps.db, {
@@ -97,6 +106,21 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req, reply) => submit(reply, req.tenant.id, 'bulk_release', req.body, req.body.phoneNumbers.length),
+  );
+
+  r.post(
+    '/jobs/bulk-lookup',
+    {
+      schema: {
+        tags: ['jobs', 'lookups'],
+        summary: 'Start a bulk Lookup v2 pass over a list of numbers',
+        description:
+          'Looks up each number through Twilio’s batch endpoint (100 per request), reusing answers cached within maxAgeHours; each number is an item of the job (failed ones with Twilio’s code), and the answers are then read with GET /v1/lookups/{e164} from the cache at no cost. Each billed package goes in the cost ledger.',
+        body: bulkLookupRequestSchema(deps.config.BULK_MAX_QUANTITY),
+        response: { 202: Job, 400: ErrorBody, 402: ErrorBody, 409: ErrorBody },
+      },
+    },
+    async (req, reply) => submit(reply, req.tenant.id, 'bulk_lookup', req.body, req.body.phoneNumbers.length),
   );
 
   r.get(

@@ -9,16 +9,14 @@ import type { ApiDeps } from '../app';
 import { HttpError } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 import { checkBudget } from './costs';
+import { lookupPricesFromConfig } from '../../compliance/fees';
 
 const HOUR = 3_600_000;
 
 /** Lookup v2 for one number: validation, line type, caller name, SMS pumping risk, reassigned number; cached per tenant. */
 export const lookupRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const prices: Record<LookupField, number> = {
-    line_type_intelligence: deps.config.LOOKUP_PRICE_LINE_TYPE_USD, caller_name: deps.config.LOOKUP_PRICE_CALLER_NAME_USD,
-    sms_pumping_risk: deps.config.LOOKUP_PRICE_SMS_PUMPING_RISK_USD, reassigned_number: deps.config.LOOKUP_PRICE_REASSIGNED_NUMBER_USD,
-  };
+  const prices = lookupPricesFromConfig(deps.config);
   r.get(
     '/lookups/:phoneNumber',
     {

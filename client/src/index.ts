@@ -122,6 +122,9 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     /** bulk_release. */
     bulkRelease: (body: RequestBody<'/v1/jobs/bulk-release', 'post'>, o?: CallOptions) =>
       unwrap(raw.POST('/v1/jobs/bulk-release', { body: o?.idempotencyKey ? { ...body, idempotencyKey: o.idempotencyKey } : body, signal: o?.signal })),
+    /** A Lookup v2 pass over a list of numbers; the answers are then read with `lookups.get` from the cache at no cost. */
+    bulkLookup: (body: RequestBody<'/v1/jobs/bulk-lookup', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/jobs/bulk-lookup', { body: o?.idempotencyKey ? { ...body, idempotencyKey: o.idempotencyKey } : body, signal: o?.signal })),
     list: (query: QueryOf<'/v1/jobs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/jobs', { params: { query }, signal: o?.signal })),
     iterate: (query: Omit<QueryOf<'/v1/jobs', 'get'>, 'cursor'> = {}) => eachItem((cursor) => jobs.list({ ...query, cursor })),
     get: (jobId: string, o?: CallOptions) => unwrap(raw.GET('/v1/jobs/{jobId}', { params: { path: { jobId } }, signal: o?.signal })),

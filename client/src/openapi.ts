@@ -1477,7 +1477,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -1753,7 +1753,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -1966,6 +1966,296 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/jobs/bulk-lookup": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a bulk Lookup v2 pass over a list of numbers
+         * @description Looks up each number through Twilio’s batch endpoint (100 per request), reusing answers cached within maxAgeHours; each number is an item of the job (failed ones with Twilio’s code), and the answers are then read with GET /v1/lookups/{e164} from the cache at no cost. Each billed package goes in the cost ledger.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        phoneNumbers: string[];
+                        /**
+                         * @description Data packages for every number (each billed unless cached); none = validation only, which is free
+                         * @default []
+                         */
+                        fields?: ("line_type_intelligence" | "caller_name" | "sms_pumping_risk" | "reassigned_number")[];
+                        /**
+                         * Format: date
+                         * @description reassigned_number: the date the numbers were last known to belong to your users
+                         */
+                        lastVerifiedDate?: string;
+                        /**
+                         * @description Answers fetched within this many hours come from the cache
+                         * @default 720
+                         */
+                        maxAgeHours?: number;
+                        idempotencyKey?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                            /** @enum {string} */
+                            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
+                            params: {
+                                [key: string]: unknown;
+                            };
+                            counts: {
+                                requested: number;
+                                succeeded: number;
+                                failed: number;
+                                skipped: number;
+                                pending: number;
+                            };
+                            outcome: {
+                                /** @enum {string} */
+                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                message: string;
+                                areaCodesTried?: string[];
+                                exhaustedAreaCodes?: string[];
+                                historyEvents?: number;
+                                lastError?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            } | null;
+                            idempotencyKey: string | null;
+                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+                            workflowId: string;
+                            createdAt: string;
+                            startedAt: string | null;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/jobs": {
         parameters: {
             query?: never;
@@ -1980,7 +2270,7 @@ export type paths = {
                     limit?: number;
                     /** @description opaque: the nextCursor of the previous page, passed back unchanged */
                     cursor?: string;
-                    kind?: "bulk_buy" | "bulk_release";
+                    kind?: "bulk_buy" | "bulk_release" | "bulk_lookup";
                     status?: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                 };
                 header?: never;
@@ -1999,7 +2289,7 @@ export type paths = {
                             data: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "bulk_buy" | "bulk_release";
+                                kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
                                 /** @enum {string} */
                                 status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                                 params: {
@@ -2172,7 +2462,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2547,7 +2837,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {

@@ -10,7 +10,8 @@ const knownFields = new Set(['caller_name', 'sim_swap', 'call_forwarding', 'line
 /**
  * What the sandbox knows of a number, decided by its last four digits so tests and demos can pick an answer:
  *   01xx landline · 02xx non-fixed VoIP · 03xx high SMS-pumping risk (blocked) · 04xx reassigned ·
- *   05xx unknown line type · 09xx invalid (INVALID_BUT_POSSIBLE) · anything else a low-risk mobile.
+ *   05xx unknown line type · 08xx Twilio can't reach the carrier (60600) · 09xx invalid (INVALID_BUT_POSSIBLE) ·
+ *   anything else a low-risk mobile.
  * US/CA (+1) numbers only get caller names and reassigned-number data, as on Twilio.
  */
 export function numberFacts(e164: string) {
@@ -22,6 +23,7 @@ export function numberFacts(e164: string) {
     carrier: band === '01' ? 'Sandbox Telephone Co' : band === '02' ? 'Sandbox VoIP Inc' : 'Sandbox Wireless',
     pumpingRisk: band === '03' ? 95 : 4,
     reassigned: band === '04',
+    unreachable: band === '08',
     nanp,
   };
 }
@@ -82,7 +84,9 @@ export const lookupsProduct: FastifyPluginAsync<{ clock: ReviewClock }> = async 
   app.get('/v2/PhoneNumbers/:PhoneNumber', async (req) => {
     const q = req.query as Record<string, string | undefined>;
     const number = decodeURIComponent((req.params as { PhoneNumber: string }).PhoneNumber);
-    const body = answer(number, fieldsOf(q.Fields), q.LastVerifiedDate);
+    const fields = fieldsOf(q.Fields);
+    if (numberFacts(number).unreachable) throw new TwilioError(400, 60600, 'Unprovisioned or Out of Coverage');
+    const body = answer(number, fields, q.LastVerifiedDate);
     return { ...body, url: `${originOf(req)}/v2/PhoneNumbers/${encodeURIComponent(body.phone_number ?? number)}` };
   });
 
@@ -95,6 +99,7 @@ export const lookupsProduct: FastifyPluginAsync<{ clock: ReviewClock }> = async 
     return {
       phone_numbers: items.map((item) => {
         if (!item?.phone_number) return { correlation_id: item?.correlation_id ?? '', twilio_error_code: 60200 };
+        if (numberFacts(item.phone_number).unreachable) return { correlation_id: item.correlation_id ?? '', twilio_error_code: 60600 };
         const a = answer(item.phone_number, fieldsOf(item.fields ?? []), item.reassigned_number?.last_verified_date);
         const pruned = Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null));
         return { correlation_id: item.correlation_id ?? '', ...pruned };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApi, newTenant, sandboxControl } from '../helpers/stack';
+import { createTestApi, newTenant, sandboxControl, waitFor } from '../helpers/stack';
 
 /** Lookup v2 through the API on real parts: Temporal, the worker's activity, the sandbox over HTTP, PostgreSQL. */
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -81,4 +81,49 @@ it('Twilio’s refusal comes back with Twilio’s code; 5xx and lost answers are
   } finally {
     await sandboxControl('DELETE', 'faults');
   }
+});
+
+const bulk = (payload: object) => api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: tenant.headers, payload });
+const job = async (id: string) => (await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: tenant.headers })).json();
+const finished = (id: string) => waitFor(async () => ((j) => (['succeeded', 'partial', 'failed', 'cancelled'].includes(j.status) ? j : null))(await job(id)), 'the bulk lookup', 60_000);
+const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => `+1209556${String(from + i).padStart(4, '0')}`);
+
+it('a bulk lookup job: 150 numbers in batches of 100, cached answers reused, each number an item, failed ones with Twilio’s code', async () => {
+  const numbers = range(1000, 148);
+  // Two numbers Twilio can't answer for (08xx), and one already cached.
+  const list = [...numbers, '+12095560801', '+12095560802'];
+  await lookup(numbers[0]!, '?fields=line_type_intelligence');
+  const before = (await ledger()).length;
+  const res = await bulk({ phoneNumbers: list, fields: ['line_type_intelligence'], idempotencyKey: 'bulk-lookup-1' });
+  expect(res.statusCode).toBe(202);
+  expect(res.json()).toMatchObject({ kind: 'bulk_lookup', counts: { requested: 150 } });
+  const done = await finished(res.json().id);
+  expect(done).toMatchObject({ status: 'partial', counts: { requested: 150, succeeded: 148, failed: 2, pending: 0 } });
+  const failedItems = (await api.app.inject({ method: 'GET', url: `/v1/jobs/${done.id}/items?status=failed`, headers: tenant.headers })).json().data;
+  expect(failedItems.map((i: { phoneNumber: string; error: { code: number } }) => [i.phoneNumber, i.error.code])).toEqual([['+12095560801', 60600], ['+12095560802', 60600]]);
+  // 147 numbers billed (one was cached); the answers are then read from the cache for nothing.
+  expect((await ledger()).length - before).toBe(147);
+  expect((await lookup(numbers[100]!, '?fields=line_type_intelligence')).json()).toMatchObject({ costUsd: 0, packages: { line_type_intelligence: { fromCache: true, data: { type: 'mobile' } } } });
+  // The same request again joins the same job.
+  expect((await bulk({ phoneNumbers: list, fields: ['line_type_intelligence'], idempotencyKey: 'bulk-lookup-1' })).json().id).toBe(done.id);
+  const bad = await bulk({ phoneNumbers: ['+12095560000'], fields: ['reassigned_number'] });
+  expect(bad.statusCode).toBe(400);
+  expect(JSON.stringify(bad.json())).toContain('lastVerifiedDate');
+});
+
+it('under lost responses and 5xx, a bulk lookup records each number once and bills each package once in the ledger', async () => {
+  const numbers = range(3000, 120);
+  const before = (await ledger()).length;
+  await sandboxControl('POST', 'faults', { errorRate5xx: 0.3, timeoutAfterCommitRate: 0.3, timeoutMode: 'drop', seed: 9 });
+  let done;
+  try {
+    const res = await bulk({ phoneNumbers: numbers, fields: ['caller_name'] });
+    done = await finished(res.json().id);
+  } finally {
+    await sandboxControl('DELETE', 'faults');
+  }
+  expect(done).toMatchObject({ status: 'succeeded', counts: { succeeded: 120, failed: 0 } });
+  const items = await api.db.query('SELECT count(*)::int AS n, count(DISTINCT item_key)::int AS d FROM job_items WHERE job_id = $1', [done.id]);
+  expect(items.rows[0]).toEqual({ n: 120, d: 120 });
+  expect((await ledger()).length - before).toBe(120);
 });
