@@ -18,6 +18,7 @@ import { a2pActionRoutes } from './routes/a2p-actions';
 import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
 import { lookupRoutes } from './routes/lookups';
+import { numberHealthRoutes } from './routes/number-health';
 import { costRoutes } from './routes/costs';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { a2pRoutes } from './routes/a2p';
@@ -104,6 +105,7 @@ export async function buildApp(
       await v1.register(costRoutes, full);
       await v1.register(webhookEndpointRoutes, full);
       await v1.register(lookupRoutes, full);
+      await v1.register(numberHealthRoutes, full);
     },
     { prefix: '/v1' },
   );

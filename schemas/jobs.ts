@@ -32,16 +32,20 @@ export function bulkBuyRequestSchema(maxQuantity: number) {
 }
 export type BulkBuyRequest = z.output<ReturnType<typeof bulkBuyRequestSchema>>;
 
+/** A job's list of numbers: at least one, at most the configured maximum, no repeats. */
+const numberList = (maxQuantity: number) =>
+  z
+    .array(E164)
+    .min(1)
+    .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
+    .refine((a) => new Set(a).size === a.length, 'must not contain duplicates')
+    .meta({ uniqueItems: true });
+
 /** Seed action bulk_release. */
 export function bulkReleaseRequestSchema(maxQuantity: number) {
   return z
     .object({
-      phoneNumbers: z
-        .array(E164)
-        .min(1)
-        .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
-        .refine((a) => new Set(a).size === a.length, 'must not contain duplicates')
-        .meta({ uniqueItems: true }),
+      phoneNumbers: numberList(maxQuantity),
       /** An optional lower limit on releases in flight; by default the job uses the account's TWILIO_MAX_CONCURRENCY. */
       concurrency: z.number().int().min(1).max(1000).optional(),
       idempotencyKey: IdempotencyKey.optional(),
@@ -54,12 +58,7 @@ export type BulkReleaseRequest = z.output<ReturnType<typeof bulkReleaseRequestSc
 export function bulkLookupRequestSchema(maxQuantity: number) {
   return z
     .object({
-      phoneNumbers: z
-        .array(E164)
-        .min(1)
-        .max(maxQuantity, `must list at most ${maxQuantity} numbers`)
-        .refine((a) => new Set(a).size === a.length, 'must not contain duplicates')
-        .meta({ uniqueItems: true }),
+      phoneNumbers: numberList(maxQuantity),
       fields: z.array(LookupField).max(4).default([]).refine((a) => new Set(a).size === a.length, 'must not contain duplicates').meta({ uniqueItems: true })
         .describe('Data packages for every number (each billed unless cached); none = validation only, which is free'),
       lastVerifiedDate: z.iso.date().optional().describe('reassigned_number: the date the numbers were last known to belong to your users'),

@@ -49,12 +49,8 @@ export interface LookupInput {
   maxAgeMs: number;
 }
 
-/** One slice of a bulk-lookup job, for the lookupBatch activity. */
-export interface LookupBatchInput {
-  tenantId: string;
+/** A bulk-lookup job's numbers (a slice of them, for the lookupBatch activity) and what to ask for each. */
+export interface LookupBatchInput extends Omit<LookupInput, 'phoneNumber'> {
   jobId: string;
   phoneNumbers: string[];
-  fields: LookupField[];
-  lastVerifiedDate?: string;
-  maxAgeMs: number;
 }

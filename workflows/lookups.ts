@@ -1,6 +1,6 @@
 import { continueAsNew, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { JobOutcome, JobStatus } from '../schemas/jobs';
-import type { LookupField, LookupInput, LookupView } from '../schemas/lookups';
+import type { LookupBatchInput, LookupInput, LookupView } from '../schemas/lookups';
 import { db, twilio } from './activities';
 import { cancelJobSignal } from './definitions';
 
@@ -12,14 +12,8 @@ export async function lookupNumber(input: LookupInput): Promise<LookupView> {
   return twilio.lookupNumber(input);
 }
 
-export interface BulkLookupInput {
-  tenantId: string;
-  jobId: string;
-  phoneNumbers: string[];
-  fields: LookupField[];
-  /** YYYYMMDD, as Twilio takes it. */
-  lastVerifiedDate?: string;
-  maxAgeMs: number;
+/** The whole list of a job (its slices go to lookupBatch), and where a continued run resumes. */
+export interface BulkLookupInput extends LookupBatchInput {
   offset?: number;
   totals?: { succeeded: number; failed: number };
 }
@@ -36,7 +30,8 @@ export async function bulkLookupNumbers(input: BulkLookupInput): Promise<JobOutc
 
   while (offset < input.phoneNumbers.length && !cancelRequested) {
     const slice = input.phoneNumbers.slice(offset, offset + LOOKUP_BATCH_SIZE);
-    const r = await twilio.lookupBatch({ tenantId: input.tenantId, jobId: input.jobId, phoneNumbers: slice, fields: input.fields, lastVerifiedDate: input.lastVerifiedDate, maxAgeMs: input.maxAgeMs });
+    const { offset: _offset, totals: _totals, ...job } = input;
+    const r = await twilio.lookupBatch({ ...job, phoneNumbers: slice });
     totals.succeeded += r.succeeded;
     totals.failed += r.failed;
     offset += slice.length;

@@ -218,6 +218,16 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     get: (phoneNumber: string, query: QueryOf<'/v1/lookups/{phoneNumber}', 'get'> = {}, o?: CallOptions) =>
       unwrap(raw.GET('/v1/lookups/{phoneNumber}', { params: { path: { phoneNumber }, query }, signal: o?.signal })),
   };
+  const numberHealth = {
+    /** Call outcomes of your numbers (up to 1 000); give each an externalId so a retried post counts once. */
+    reportCallOutcomes: (body: RequestBody<'/v1/number-health/call-outcomes', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/number-health/call-outcomes', { body, signal: o?.signal })),
+    reportReputation: (body: RequestBody<'/v1/number-health/reputation', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/number-health/reputation', { body, signal: o?.signal })),
+    list: (query: QueryOf<'/v1/number-health', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/number-health', { params: { query }, signal: o?.signal })),
+    iterate: () => eachItem((cursor) => numberHealth.list(cursor ? { cursor } : {})),
+    get: (phoneNumber: string, o?: CallOptions) => unwrap(raw.GET('/v1/number-health/{phoneNumber}', { params: { path: { phoneNumber } }, signal: o?.signal })),
+  };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),
     setBudget: (monthlyUsd: number | null, o?: CallOptions) => unwrap(raw.PUT('/v1/costs/budget', { body: { monthlyUsd }, signal: o?.signal })),
@@ -252,7 +262,7 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     return pollUntil(() => trunks.get(target.trunk, {}, { signal: o.signal }), trunkSettled, o as WaitOptions<Trunk>, timeout(`trunk ${target.trunk}`));
   }
 
-  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, webhookEndpoints, waitFor, eachItem };
+  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, numberHealth, webhookEndpoints, waitFor, eachItem };
 }
 
 export { eachItem };

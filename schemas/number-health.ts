@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { E164 } from './common';
+
+export const CallOutcomeKind = z.enum(['answered', 'no_answer', 'busy', 'failed', 'blocked', 'labelled', 'complaint']);
+
+export const CallOutcomesBody = z
+  .object({
+    outcomes: z
+      .array(
+        z
+          .object({
+            phoneNumber: E164.describe('One of your numbers (the caller ID the call went out with)'),
+            at: z.iso.datetime({ offset: true }),
+            outcome: CallOutcomeKind.describe('answered / no_answer / busy / failed / blocked (the carrier blocked the call) are calls; labelled (shown as spam) and complaint are reports'),
+            durationSeconds: z.number().int().min(0).max(86_400).optional().describe('For answered calls: under 10 s counts as a short call'),
+            externalId: z.string().min(1).max(128).optional().describe('Your id for this outcome: posted again, it counts once'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+export type CallOutcomesBody = z.infer<typeof CallOutcomesBody>;
+
+export const IngestResult = z.object({
+  accepted: z.number().int(),
+  duplicates: z.number().int().describe('Already posted (same externalId): not counted again'),
+  refused: z.array(z.object({ index: z.number().int(), phoneNumber: z.string(), reason: z.string() })).describe('Not one of your live numbers'),
+});
+
+export const ReputationBody = z
+  .object({
+    scores: z
+      .array(
+        z
+          .object({
+            phoneNumber: E164,
+            score: z.number().int().min(0).max(100).describe('0 = worst, 100 = best'),
+            source: z.string().regex(/^[a-z0-9_.-]{1,40}$/, 'must be a short lowercase name, e.g. hiya').describe('Who rated it; a newer score from the same source replaces the older'),
+          })
+          .strict(),
+      )
+      .min(1)
+      .max(1000),
+  })
+  .strict();
+
+export const HealthFactor = z.object({ factor: z.string(), points: z.number().int(), detail: z.string() });
+export const NumberHealth = z.object({
+  phoneNumber: z.string(),
+  score: z.number().int().describe('0–100: 100 minus the points of the factors listed'),
+  factors: z.array(HealthFactor),
+  inputs: z.object({
+    lineType: z.string().nullable().describe('From the newest cached Lookup, if any'),
+    smsPumpingRiskScore: z.number().nullable(),
+    calls: z.object({ total: z.number().int(), answered: z.number().int(), short: z.number().int(), blocked: z.number().int(), labelled: z.number().int(), complaints: z.number().int() }),
+    reputation: z.object({ score: z.number().int(), source: z.string() }).nullable(),
+  }),
+});
+export type NumberHealth = z.infer<typeof NumberHealth>;
