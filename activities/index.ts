@@ -7,6 +7,7 @@ import { createNumberActivities, type ReleaseBlocker } from './numbers';
 import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
 import { createSipActivities } from './sip';
 import { createLookupActivities, type LookupPrices } from './lookups';
+import { createHygieneActivities } from './hygiene';
 import type { TwilioClient } from './twilio-client';
 
 export interface ActivityDeps {
@@ -38,6 +39,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createJobActivities({ db: deps.db }),
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, reconcileByListing: deps.a2pReconcileByListing }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
+    ...createHygieneActivities({ db: deps.db }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   });
 }

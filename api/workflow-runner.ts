@@ -104,7 +104,7 @@ export async function startJobWorkflow(client: Client, taskQueue: string, job: J
           lastVerifiedDate: req.lastVerifiedDate?.replaceAll('-', ''), maxAgeMs: req.maxAgeHours * 3_600_000,
         }],
       });
-    } else {
+    } else if (job.kind === 'bulk_release') {
       const req = job.params as BulkReleaseRequest;
       await client.workflow.start(bulkReleaseNumbers, {
         taskQueue,
@@ -113,6 +113,7 @@ export async function startJobWorkflow(client: Client, taskQueue: string, job: J
         args: [{ tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, concurrency: req.concurrency }],
       });
     }
+    // health_pass jobs are made by their Schedule's runs, never queued here.
     return true;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

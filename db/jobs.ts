@@ -126,6 +126,7 @@ interface ItemRow {
   error_status: number | null;
   error_message: string | null;
   error_more_info: string | null;
+  detail: Record<string, unknown> | null;
   updated_at: Date;
 }
 
@@ -149,6 +150,7 @@ export async function listJobItems(db: Db, jobId: string, q: { limit: number; af
           r.error_message === null
             ? null
             : { code: r.error_code, status: r.error_status, message: r.error_message, moreInfo: r.error_more_info },
+        detail: r.detail ?? null,
         updatedAt: r.updated_at.toISOString(),
       }),
     ),

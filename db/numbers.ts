@@ -21,11 +21,12 @@ interface NumberRow {
   created_at: Date;
   updated_at: Date;
   released_at: Date | null;
+  hygiene_state: PhoneNumber['hygieneState'];
   cursor_ts: string;
 }
 
 const columns = `id, tenant_id, phone_number, twilio_sid, provider, status, friendly_name, capabilities, config,
-  purchase_key, job_id, sip_trunk_id, created_at, updated_at, released_at, created_at::text AS cursor_ts`;
+  purchase_key, job_id, sip_trunk_id, created_at, updated_at, released_at, hygiene_state, created_at::text AS cursor_ts`;
 
 export function toPhoneNumber(r: NumberRow): PhoneNumber {
   return {
@@ -41,6 +42,7 @@ export function toPhoneNumber(r: NumberRow): PhoneNumber {
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     releasedAt: r.released_at?.toISOString() ?? null,
+    hygieneState: r.hygiene_state,
   };
 }
 
@@ -144,15 +146,15 @@ export async function findLatestNumber(db: Db, tenantId: string, phoneNumber: st
 export async function listNumbers(
   db: Db,
   tenantId: string,
-  q: { limit: number; cursor?: string; status?: string; contains?: string },
+  q: { limit: number; cursor?: string; status?: string; contains?: string; hygieneState?: string },
 ) {
-  const page = afterCursor(q.cursor, 4);
+  const page = afterCursor(q.cursor, 5);
   const { rows } = await db.query<NumberRow>(
     `SELECT ${columns} FROM phone_numbers
       WHERE tenant_id = $1 AND ($2::text IS NULL AND status <> 'failed' OR status = $2)
-        AND ($3::text IS NULL OR phone_number LIKE '%' || $3 || '%') AND ${page.sql}
+        AND ($3::text IS NULL OR phone_number LIKE '%' || $3 || '%') AND ($4::text IS NULL OR hygiene_state = $4) AND ${page.sql}
       ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,
-    [tenantId, q.status ?? null, q.contains ?? null, ...page.params],
+    [tenantId, q.status ?? null, q.contains ?? null, q.hygieneState ?? null, ...page.params],
   );
   const { page: data, nextCursor } = pageOf(rows, q.limit);
   return { data: data.map(toPhoneNumber), nextCursor };

@@ -3,7 +3,7 @@ import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo, PageQuery } from './co
 import { NumberConfig } from './numbers';
 import { LookupField } from './lookups';
 
-export const JobKind = z.enum(['bulk_buy', 'bulk_release', 'bulk_lookup']);
+export const JobKind = z.enum(['bulk_buy', 'bulk_release', 'bulk_lookup', 'health_pass']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'cancelling', 'succeeded', 'partial', 'cancelled', 'failed']);
@@ -78,6 +78,7 @@ export const JobItem = z.object({
   status: ItemStatus,
   twilioSid: z.string().nullable(),
   error: TwilioErrorInfo.nullable(),
+  detail: z.record(z.string(), z.unknown()).nullable().describe('What the run found for this item (a health pass: the score and the action taken)'),
   updatedAt: z.string(),
 });
 export type JobItem = z.infer<typeof JobItem>;

@@ -59,3 +59,23 @@ export const NumberHealth = z.object({
   }),
 });
 export type NumberHealth = z.infer<typeof NumberHealth>;
+
+/** Five cron fields (minute hour day-of-month month day-of-week), UTC. */
+const Cron = z.string().regex(/^[0-9*/,-]+( [0-9*/,-]+){4}$/, 'must be five cron fields, e.g. "0 6 * * *" (06:00 UTC daily)');
+
+export const HygienePolicyBody = z
+  .object({
+    quarantineBelowScore: z.number().int().min(0).max(100).describe('A number scoring below this is put in quarantine by the health pass; back at or above it, restored'),
+    cron: Cron.default('0 6 * * *').describe('When the health pass runs (UTC); daily at 06:00 by default'),
+  })
+  .strict();
+
+export const HygienePolicy = z.object({
+  quarantineBelowScore: z.number().int(),
+  cron: z.string(),
+  scheduleId: z.string().describe('The Temporal Schedule running the health pass (visible in the Temporal UI)'),
+  paused: z.boolean(),
+  nextRunAt: z.string().nullable(),
+  recentRuns: z.array(z.object({ at: z.string(), workflowId: z.string() })).describe('The newest runs first; each is a job of kind health_pass'),
+});
+export type HygienePolicy = z.infer<typeof HygienePolicy>;

@@ -78,12 +78,14 @@ export const PhoneNumber = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   releasedAt: z.string().nullable(),
+  hygieneState: z.enum(['ok', 'quarantined']).describe('quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service'),
 });
 export type PhoneNumber = z.infer<typeof PhoneNumber>;
 
 export const ListNumbersQuery = PageQuery.extend({
   status: NumberStatus.optional(),
   contains: z.string().regex(/^\+?\d{1,15}$/, 'must be digits, optionally starting with +').optional(),
+  hygieneState: z.enum(['ok', 'quarantined']).optional().describe('ok: only numbers in service; quarantined: only those out of it'),
 }).strict();
 
 export const NumberParams = z.object({ phoneNumber: E164 });

@@ -61,3 +61,10 @@ export const sipCompensation = proxyActivities<SipActivities>({
   heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6 },
 });
+
+/** A tenant's health pass: one activity over all its numbers (heartbeating), so it gets minutes, not seconds. */
+export const hygiene = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});

@@ -13,3 +13,4 @@ export {
 } from './a2p-actions';
 export { sipTrunkOperation, sipInspectTrunk } from './sip-trunk';
 export { lookupNumber, bulkLookupNumbers } from './lookups';
+export { healthPass } from './health-pass';

@@ -2,10 +2,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { healthOf, isLiveNumber, listHealth, recordCallOutcomes, recordReputation } from '../../db/number-health';
 import { ErrorBody, PageQuery, pageOf } from '../../schemas/common';
-import { CallOutcomesBody, IngestResult, NumberHealth, ReputationBody } from '../../schemas/number-health';
+import { CallOutcomesBody, HygienePolicy, HygienePolicyBody, IngestResult, NumberHealth, ReputationBody } from '../../schemas/number-health';
+import { describePolicy, healthPassScheduleId, upsertHealthPassSchedule } from '../hygiene-schedule';
+import { boundedTemporalCall } from '../temporal-calls';
 import { LookupParams } from '../../schemas/lookups';
 import type { ApiDeps } from '../app';
 import { notFound } from '../errors';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { healthPass } from '../../workflows';
 
 /** Number hygiene: what tenants report about their numbers, and each number's explainable health score. */
 export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -65,6 +70,80 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
     async (req) => {
       if (!(await isLiveNumber(deps.db, req.tenant.id, req.params.phoneNumber))) throw notFound('number');
       return (await healthOf(deps.db, req.tenant.id, [req.params.phoneNumber]))[0]!;
+    },
+  );
+
+  // --- the hygiene policy and its Schedule ---
+  const temporal = <T>(call: () => Promise<T>) => boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, call);
+  const policyOrNotFound = async (tenantId: string) => {
+    const policy = await temporal(() => describePolicy(deps.db, deps.temporal, tenantId));
+    if (!policy) throw notFound('hygiene policy');
+    return policy;
+  };
+
+  r.put(
+    '/number-health/policy',
+    {
+      schema: {
+        tags: ['number-health'],
+        summary: 'Set the quarantine threshold and when the health pass runs (a Temporal Schedule)',
+        description:
+          'Each run scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it (number.restored). Each run is a job of kind health_pass with an item per number (its score and the action taken).',
+        body: HygienePolicyBody,
+        response: { 200: HygienePolicy, 400: ErrorBody },
+      },
+    },
+    async (req) => {
+      await deps.db.query(
+        `INSERT INTO hygiene_policies (tenant_id, quarantine_below, cron) VALUES ($1, $2, $3)
+         ON CONFLICT (tenant_id) DO UPDATE SET quarantine_below = EXCLUDED.quarantine_below, cron = EXCLUDED.cron, updated_at = now()`,
+        [req.tenant.id, req.body.quarantineBelowScore, req.body.cron],
+      );
+      await temporal(() => upsertHealthPassSchedule(deps.temporal, deps.runner.taskQueue, req.tenant.id, req.body.cron));
+      return policyOrNotFound(req.tenant.id);
+    },
+  );
+
+  r.get(
+    '/number-health/policy',
+    { schema: { tags: ['number-health'], summary: 'The hygiene policy and its Schedule: paused or not, next run, recent runs', response: { 200: HygienePolicy, 404: ErrorBody } } },
+    async (req) => policyOrNotFound(req.tenant.id),
+  );
+
+  const Action = z.object({ action: z.enum(['pause', 'resume', 'run']) });
+  r.post(
+    '/number-health/policy/:action',
+    {
+      schema: {
+        tags: ['number-health'],
+        summary: 'Pause or resume the health pass Schedule, or run it now',
+        description: 'run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass).',
+        params: Action,
+        response: { 200: HygienePolicy, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      await policyOrNotFound(req.tenant.id);
+      const scheduleId = healthPassScheduleId(req.tenant.id);
+      const handle = deps.temporal.schedule.getHandle(scheduleId);
+      await temporal(async () => {
+        if (req.params.action === 'pause') await handle.pause('paused through the API');
+        else if (req.params.action === 'resume') await handle.unpause('resumed through the API');
+        // A run on demand is the same workflow, started directly (a Schedule's trigger may be dropped while it is busy).
+        else await deps.temporal.workflow.start(healthPass, { taskQueue: deps.runner.taskQueue, workflowId: `${scheduleId}-now-${randomUUID()}`, args: [{ tenantId: req.tenant.id }] });
+      });
+      return policyOrNotFound(req.tenant.id);
+    },
+  );
+
+  r.delete(
+    '/number-health/policy',
+    { schema: { tags: ['number-health'], summary: 'Remove the hygiene policy and its Schedule (quarantined numbers stay as they are)', response: { 204: z.null(), 404: ErrorBody } } },
+    async (req, reply) => {
+      await policyOrNotFound(req.tenant.id);
+      await temporal(() => deps.temporal.schedule.getHandle(healthPassScheduleId(req.tenant.id)).delete());
+      await deps.db.query('DELETE FROM hygiene_policies WHERE tenant_id = $1', [req.tenant.id]);
+      return reply.code(204).send(null);
     },
   );
 };

@@ -227,6 +227,15 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     list: (query: QueryOf<'/v1/number-health', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/number-health', { params: { query }, signal: o?.signal })),
     iterate: () => eachItem((cursor) => numberHealth.list(cursor ? { cursor } : {})),
     get: (phoneNumber: string, o?: CallOptions) => unwrap(raw.GET('/v1/number-health/{phoneNumber}', { params: { path: { phoneNumber } }, signal: o?.signal })),
+    /** The quarantine threshold and the health pass's Schedule. */
+    policy: {
+      get: (o?: CallOptions) => unwrap(raw.GET('/v1/number-health/policy', { signal: o?.signal })),
+      set: (body: RequestBody<'/v1/number-health/policy', 'put'>, o?: CallOptions) => unwrap(raw.PUT('/v1/number-health/policy', { body, signal: o?.signal })),
+      /** pause or resume the Schedule, or run a pass now. */
+      act: (action: 'pause' | 'resume' | 'run', o?: CallOptions) =>
+        unwrap(raw.POST('/v1/number-health/policy/{action}', { params: { path: { action } }, signal: o?.signal })),
+      remove: (o?: CallOptions) => unwrap(raw.DELETE('/v1/number-health/policy', { signal: o?.signal })),
+    },
   };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),

@@ -292,6 +292,8 @@ export type paths = {
                     cursor?: string;
                     status?: "purchasing" | "active" | "releasing" | "released" | "failed";
                     contains?: string;
+                    /** @description ok: only numbers in service; quarantined: only those out of it */
+                    hygieneState?: "ok" | "quarantined";
                 };
                 header?: never;
                 path?: never;
@@ -341,6 +343,11 @@ export type paths = {
                                 createdAt: string;
                                 updatedAt: string;
                                 releasedAt: string | null;
+                                /**
+                                 * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
+                                 * @enum {string}
+                                 */
+                                hygieneState: "ok" | "quarantined";
                             }[];
                             nextCursor: string | null;
                         };
@@ -522,6 +529,11 @@ export type paths = {
                             createdAt: string;
                             updatedAt: string;
                             releasedAt: string | null;
+                            /**
+                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
+                             * @enum {string}
+                             */
+                            hygieneState: "ok" | "quarantined";
                         };
                     };
                 };
@@ -798,6 +810,11 @@ export type paths = {
                             createdAt: string;
                             updatedAt: string;
                             releasedAt: string | null;
+                            /**
+                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
+                             * @enum {string}
+                             */
+                            hygieneState: "ok" | "quarantined";
                         };
                     };
                 };
@@ -981,6 +998,11 @@ export type paths = {
                             createdAt: string;
                             updatedAt: string;
                             releasedAt: string | null;
+                            /**
+                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
+                             * @enum {string}
+                             */
+                            hygieneState: "ok" | "quarantined";
                         };
                     };
                 };
@@ -1199,6 +1221,11 @@ export type paths = {
                             createdAt: string;
                             updatedAt: string;
                             releasedAt: string | null;
+                            /**
+                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
+                             * @enum {string}
+                             */
+                            hygieneState: "ok" | "quarantined";
                         };
                     };
                 };
@@ -1477,7 +1504,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -1753,7 +1780,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2019,7 +2046,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2270,7 +2297,7 @@ export type paths = {
                     limit?: number;
                     /** @description opaque: the nextCursor of the previous page, passed back unchanged */
                     cursor?: string;
-                    kind?: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                    kind?: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                     status?: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                 };
                 header?: never;
@@ -2289,7 +2316,7 @@ export type paths = {
                             data: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                                kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                                 /** @enum {string} */
                                 status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                                 params: {
@@ -2462,7 +2489,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2671,6 +2698,10 @@ export type paths = {
                                     message: string;
                                     moreInfo: string | null;
                                 } | null;
+                                /** @description What the run found for this item (a health pass: the score and the action taken) */
+                                detail: {
+                                    [key: string]: unknown;
+                                } | null;
                                 updatedAt: string;
                             }[];
                             nextCursor: string | null;
@@ -2837,7 +2868,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -11817,7 +11848,7 @@ export type paths = {
                                 /** Format: uuid */
                                 id: string;
                                 url: string;
-                                eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed")[];
+                                eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
                                 createdAt: string;
                             }[];
                         };
@@ -11900,7 +11931,7 @@ export type paths = {
         put?: never;
         /**
          * Register an endpoint (admin scope); its signing secret is in this answer only
-         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library.
+         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library.
          */
         post: {
             parameters: {
@@ -11918,7 +11949,7 @@ export type paths = {
                          * @description empty: every event type
                          * @default []
                          */
-                        eventTypes?: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed")[];
+                        eventTypes?: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
                     };
                 };
             };
@@ -11933,7 +11964,7 @@ export type paths = {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed")[];
+                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
                             createdAt: string;
                             /** @description whsec_…: shown this once */
                             secret: string;
@@ -12148,7 +12179,7 @@ export type paths = {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed")[];
+                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
                             createdAt: string;
                         };
                     };
@@ -13643,6 +13674,630 @@ export type paths = {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/number-health/policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The hygiene policy and its Schedule: paused or not, next run, recent runs */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            quarantineBelowScore: number;
+                            cron: string;
+                            /** @description The Temporal Schedule running the health pass (visible in the Temporal UI) */
+                            scheduleId: string;
+                            paused: boolean;
+                            nextRunAt: string | null;
+                            /** @description The newest runs first; each is a job of kind health_pass */
+                            recentRuns: {
+                                at: string;
+                                workflowId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /**
+         * Set the quarantine threshold and when the health pass runs (a Temporal Schedule)
+         * @description Each run scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it (number.restored). Each run is a job of kind health_pass with an item per number (its score and the action taken).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description A number scoring below this is put in quarantine by the health pass; back at or above it, restored */
+                        quarantineBelowScore: number;
+                        /**
+                         * @description When the health pass runs (UTC); daily at 06:00 by default
+                         * @default 0 6 * * *
+                         */
+                        cron?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            quarantineBelowScore: number;
+                            cron: string;
+                            /** @description The Temporal Schedule running the health pass (visible in the Temporal UI) */
+                            scheduleId: string;
+                            paused: boolean;
+                            nextRunAt: string | null;
+                            /** @description The newest runs first; each is a job of kind health_pass */
+                            recentRuns: {
+                                at: string;
+                                workflowId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** Remove the hygiene policy and its Schedule (quarantined numbers stay as they are) */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": null;
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/number-health/policy/{action}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause or resume the health pass Schedule, or run it now
+         * @description run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    action: "pause" | "resume" | "run";
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            quarantineBelowScore: number;
+                            cron: string;
+                            /** @description The Temporal Schedule running the health pass (visible in the Temporal UI) */
+                            scheduleId: string;
+                            paused: boolean;
+                            nextRunAt: string | null;
+                            /** @description The newest runs first; each is a job of kind health_pass */
+                            recentRuns: {
+                                at: string;
+                                workflowId: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

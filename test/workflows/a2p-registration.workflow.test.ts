@@ -204,11 +204,14 @@ describe('a2pRegistration on the time-skipping server', () => {
       for (let i = 0; i < 200 && (await handle.query(a2pStateQuery)).status !== 'completed'; i++) await new Promise((r) => setTimeout(r, 50));
       const result = await handle.result();
       expect(result.status).toBe('completed');
-      // The four 30-day waits were cut short by the signals: in this workflow's own history no timer fired,
-      // each was cancelled. (The test server's clock is shared with other tests' workflows, so it is not measured.)
+      // The four 30-day waits were cut short by the signals: in this workflow's own history no timer fired, and
+      // every timer started was cancelled. (A signal that arrives before its wait begins needs no timer at all,
+      // so how many were started varies. The test server's clock is shared with other tests' workflows, so it is not measured.)
       const events = (await handle.fetchHistory()).events ?? [];
       expect(events.filter((e) => e.timerFiredEventAttributes)).toHaveLength(0);
-      expect(events.filter((e) => e.timerCanceledEventAttributes).length).toBeGreaterThanOrEqual(4);
+      const started = events.filter((e) => e.timerStartedEventAttributes).length;
+      expect(started).toBeGreaterThan(0);
+      expect(events.filter((e) => e.timerCanceledEventAttributes)).toHaveLength(started);
       expect(fake.log.filter((l) => l.startsWith('poll '))).toEqual(['poll customer_profile', 'poll trust_product', 'poll brand', 'poll campaign']);
     });
   });

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buyThroughApi, createTestApi, newTenant, waitFor } from '../helpers/stack';
+
+/**
+ * The hygiene policy on real parts: a Temporal Schedule per tenant runs the health pass (here triggered at once),
+ * which quarantines and restores numbers by score, as a job with an item per number and webhook events.
+ */
+let api: Awaited<ReturnType<typeof createTestApi>>;
+let tenant: Awaited<ReturnType<typeof newTenant>>;
+beforeAll(async () => {
+  api = await createTestApi();
+  tenant = await newTenant(api.db, 'hygiene-policy');
+});
+afterAll(async () => api.close());
+
+const call = (method: 'GET' | 'PUT' | 'POST' | 'DELETE', url: string, payload?: object, headers = tenant.headers) => api.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+const passes = async () => (await call('GET', '/v1/jobs?kind=health_pass&limit=50')).json().data as { id: string; status: string; outcome: { message: string } | null }[];
+/** Runs the pass now and waits for its job to finish. */
+async function runNow(before: number) {
+  expect((await call('POST', '/v1/number-health/policy/run')).statusCode).toBe(200);
+  return waitFor(async () => {
+    const jobs = await passes();
+    return jobs.length > before && jobs[0]!.status === 'succeeded' ? jobs[0]! : null;
+  }, 'the health pass', 60_000);
+}
+const stateOf = async (pn: string) => (await call('GET', `/v1/numbers/${encodeURIComponent(pn)}`)).json().hygieneState;
+
+it('quarantines below the threshold and restores above it, on the tenant’s Schedule, with events and per-number results', async () => {
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'https://hooks.hygiene.example.org/events', eventTypes: ['number.quarantined', 'number.restored'] });
+  expect(endpoint.statusCode).toBe(201);
+  const [bad, good] = [await buyThroughApi(api.app, tenant.headers, '316'), await buyThroughApi(api.app, tenant.headers, '316')];
+  const at = new Date().toISOString();
+  await call('POST', '/v1/number-health/call-outcomes', { outcomes: [1, 2, 3].map((i) => ({ phoneNumber: bad, at, outcome: 'blocked', externalId: `b-${i}` })) });
+
+  expect((await call('GET', '/v1/number-health/policy')).statusCode).toBe(404);
+  expect(JSON.stringify((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, cron: 'daily' })).json())).toContain('cron');
+  const set = await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80 });
+  expect(set.statusCode).toBe(200);
+  expect(set.json()).toMatchObject({ quarantineBelowScore: 80, cron: '0 6 * * *', scheduleId: `tenant-${tenant.tenantId}/health-pass`, paused: false, nextRunAt: expect.any(String) });
+
+  const first = await runNow(0);
+  expect(first.outcome!.message).toBe('checked 2 numbers: 1 put in quarantine, 0 restored (threshold 80)');
+  expect(await stateOf(bad)).toBe('quarantined');
+  expect(await stateOf(good)).toBe('ok');
+  expect((await call('GET', '/v1/numbers?hygieneState=quarantined')).json().data.map((n: { phoneNumber: string }) => n.phoneNumber)).toEqual([bad]);
+  const items = (await call('GET', `/v1/jobs/${first.id}/items`)).json().data as { phoneNumber: string; detail: { score: number; action: string } }[];
+  expect(Object.fromEntries(items.map((i) => [i.phoneNumber, [i.detail.score, i.detail.action]]))).toEqual({ [bad]: [70, 'quarantined'], [good]: [100, 'none'] });
+
+  // A lower threshold: the next pass restores it. Each move went out as an event, in the same transaction.
+  await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 60 });
+  await runNow(1);
+  expect(await stateOf(bad)).toBe('ok');
+  const events = await api.db.query<{ event_type: string; phone: string }>(
+    `SELECT event_type, payload->'data'->>'phoneNumber' AS phone FROM webhook_deliveries WHERE tenant_id = $1 ORDER BY created_at`,
+    [tenant.tenantId],
+  );
+  expect(events.rows.map((e) => [e.event_type, e.phone])).toEqual([['number.quarantined', bad], ['number.restored', bad]]);
+  expect(await passes()).toHaveLength(2);
+});
+
+it('the Schedule is visible and pausable through the API, and one tenant’s policy is nobody else’s', async () => {
+  expect((await call('POST', '/v1/number-health/policy/pause')).json()).toMatchObject({ paused: true });
+  expect((await call('GET', '/v1/number-health/policy')).json()).toMatchObject({ paused: true });
+  expect((await call('POST', '/v1/number-health/policy/resume')).json()).toMatchObject({ paused: false });
+  const other = await newTenant(api.db, 'hygiene-policy-other');
+  expect((await call('GET', '/v1/number-health/policy', undefined, other.headers)).statusCode).toBe(404);
+  expect((await call('POST', '/v1/number-health/policy/run', undefined, other.headers)).statusCode).toBe(404);
+  expect((await call('DELETE', '/v1/number-health/policy')).statusCode).toBe(204);
+  expect((await call('GET', '/v1/number-health/policy')).statusCode).toBe(404);
+  await expect(api.temporal.schedule.getHandle(`tenant-${tenant.tenantId}/health-pass`).describe()).rejects.toThrow();
+});
