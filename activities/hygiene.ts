@@ -14,6 +14,12 @@ const PASS_CHUNK = 500;
  */
 export function createHygieneActivities({ db }: { db: Db }) {
   return {
+    /** The tenant's live numbers, in number order (what a job over "all my numbers" covers). */
+    async liveNumbersOf({ tenantId }: { tenantId: string }): Promise<string[]> {
+      const { rows } = await db.query<{ phone_number: string }>(`SELECT phone_number FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' ORDER BY phone_number`, [tenantId]);
+      return rows.map((r) => r.phone_number);
+    },
+
     /** The run's job, made once per scheduled run (keyed by the run's workflow id). */
     async startHealthPassJob({ tenantId, runId }: { tenantId: string; runId: string }): Promise<{ jobId: string; threshold: number | null }> {
       const policy = (await db.query<{ quarantine_below: number }>('SELECT quarantine_below FROM hygiene_policies WHERE tenant_id = $1', [tenantId])).rows[0];

@@ -100,7 +100,7 @@ export async function startJobWorkflow(client: Client, taskQueue: string, job: J
         workflowId: job.workflowId,
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{
-          tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, fields: req.fields,
+          tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers ?? [], ownedNumbers: req.ownedNumbers ?? false, fields: req.fields,
           lastVerifiedDate: req.lastVerifiedDate?.replaceAll('-', ''), maxAgeMs: req.maxAgeHours * 3_600_000,
         }],
       });

@@ -58,7 +58,8 @@ export type BulkReleaseRequest = z.output<ReturnType<typeof bulkReleaseRequestSc
 export function bulkLookupRequestSchema(maxQuantity: number) {
   return z
     .object({
-      phoneNumbers: numberList(maxQuantity),
+      phoneNumbers: numberList(maxQuantity).optional().describe('The numbers to look up (any numbers); or ownedNumbers'),
+      ownedNumbers: z.literal(true).optional().describe('Look up all of your live numbers, as they are when the job starts (instead of phoneNumbers)'),
       fields: z.array(LookupField).max(4).default([]).refine((a) => new Set(a).size === a.length, 'must not contain duplicates').meta({ uniqueItems: true })
         .describe('Data packages for every number (each billed unless cached); none = validation only, which is free'),
       lastVerifiedDate: z.iso.date().optional().describe('reassigned_number: the date the numbers were last known to belong to your users'),
@@ -66,7 +67,8 @@ export function bulkLookupRequestSchema(maxQuantity: number) {
       idempotencyKey: IdempotencyKey.optional(),
     })
     .strict()
-    .refine((q) => !q.fields.includes('reassigned_number') || q.lastVerifiedDate, { path: ['lastVerifiedDate'], message: 'reassigned_number needs lastVerifiedDate' });
+    .refine((q) => !q.fields.includes('reassigned_number') || q.lastVerifiedDate, { path: ['lastVerifiedDate'], message: 'reassigned_number needs lastVerifiedDate' })
+    .refine((q) => (q.phoneNumbers === undefined) !== (q.ownedNumbers === undefined), { path: ['phoneNumbers'], message: 'give either phoneNumbers or "ownedNumbers": true' });
 }
 export type BulkLookupRequest = z.output<ReturnType<typeof bulkLookupRequestSchema>>;
 

@@ -61,7 +61,8 @@ export const NumberHealth = z.object({
 export type NumberHealth = z.infer<typeof NumberHealth>;
 
 /** Five cron fields (minute hour day-of-month month day-of-week), UTC. */
-const Cron = z.string().regex(/^[0-9*/,-]+( [0-9*/,-]+){4}$/, 'must be five cron fields, e.g. "0 6 * * *" (06:00 UTC daily)');
+const cronField = String.raw`(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?)*`;
+const Cron = z.string().max(100).regex(new RegExp(`^${cronField}( ${cronField}){4}$`), 'must be five cron fields, e.g. "0 6 * * *" (06:00 UTC daily)');
 
 export const HygienePolicyBody = z
   .object({

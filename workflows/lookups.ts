@@ -14,12 +14,15 @@ export async function lookupNumber(input: LookupInput): Promise<LookupView> {
 
 /** The whole list of a job (its slices go to lookupBatch), and where a continued run resumes. */
 export interface BulkLookupInput extends LookupBatchInput {
+  /** Look up the tenant's live numbers as they are when the job starts (phoneNumbers is then empty). */
+  ownedNumbers?: boolean;
   offset?: number;
   totals?: { succeeded: number; failed: number };
 }
 
 /** A bulk lookup job: slices of 100 through Twilio's batch endpoint, each number an item of the job; cancellable between slices. */
-export async function bulkLookupNumbers(input: BulkLookupInput): Promise<JobOutcome> {
+export async function bulkLookupNumbers(start: BulkLookupInput): Promise<JobOutcome> {
+  let input = start;
   let offset = input.offset ?? 0;
   const totals = input.totals ?? { succeeded: 0, failed: 0 };
   let cancelRequested = false;
@@ -27,10 +30,13 @@ export async function bulkLookupNumbers(input: BulkLookupInput): Promise<JobOutc
     cancelRequested = true;
   });
   if (offset === 0) await db.markJobRunning(input.jobId);
+  if (input.ownedNumbers) {
+    input = { ...input, ownedNumbers: false, phoneNumbers: await db.liveNumbersOf({ tenantId: input.tenantId }) };
+  }
 
   while (offset < input.phoneNumbers.length && !cancelRequested) {
     const slice = input.phoneNumbers.slice(offset, offset + LOOKUP_BATCH_SIZE);
-    const { offset: _offset, totals: _totals, ...job } = input;
+    const { offset: _offset, totals: _totals, ownedNumbers: _owned, ...job } = input;
     const r = await twilio.lookupBatch({ ...job, phoneNumbers: slice });
     totals.succeeded += r.succeeded;
     totals.failed += r.failed;

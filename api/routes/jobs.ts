@@ -120,7 +120,12 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         response: { 202: Job, 400: ErrorBody, 402: ErrorBody, 409: ErrorBody },
       },
     },
-    async (req, reply) => submit(reply, req.tenant.id, 'bulk_lookup', req.body, req.body.phoneNumbers.length),
+    async (req, reply) => {
+      const requested = req.body.phoneNumbers?.length
+        ?? (await deps.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM phone_numbers WHERE tenant_id = $1 AND status = 'active'`, [req.tenant.id])).rows[0]!.n;
+      if (requested === 0) throw new HttpError(400, 'invalid_request', 'ownedNumbers: you have no live numbers to look up', { fields: [{ field: 'ownedNumbers', message: 'no live numbers' }] });
+      return submit(reply, req.tenant.id, 'bulk_lookup', req.body, requested);
+    },
   );
 
   r.get(

@@ -7,10 +7,13 @@ import { describePolicy, healthPassScheduleId, upsertHealthPassSchedule } from '
 import { boundedTemporalCall } from '../temporal-calls';
 import { LookupParams } from '../../schemas/lookups';
 import type { ApiDeps } from '../app';
-import { notFound } from '../errors';
+import { HttpError, notFound } from '../errors';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { healthPass } from '../../workflows';
+
+/** gRPC's INVALID_ARGUMENT: how Temporal refuses a Schedule it cannot parse. */
+const GRPC_INVALID_ARGUMENT = 3;
 
 /** Number hygiene: what tenants report about their numbers, and each number's explainable health score. */
 export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -94,12 +97,21 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
       },
     },
     async (req) => {
+      // The Schedule first: Temporal is the judge of the cron, and a refused one leaves nothing stored.
+      try {
+        await temporal(() => upsertHealthPassSchedule(deps.temporal, deps.runner.taskQueue, req.tenant.id, req.body.cron));
+      } catch (err) {
+        // The client turns Temporal's INVALID_ARGUMENT into a TypeError carrying the server's reason.
+        if (err instanceof TypeError || (err as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
+          throw new HttpError(400, 'invalid_request', `cron: ${(err as Error).message}`, { fields: [{ field: 'cron', message: 'Temporal cannot schedule this cron expression' }] });
+        }
+        throw err;
+      }
       await deps.db.query(
         `INSERT INTO hygiene_policies (tenant_id, quarantine_below, cron) VALUES ($1, $2, $3)
          ON CONFLICT (tenant_id) DO UPDATE SET quarantine_below = EXCLUDED.quarantine_below, cron = EXCLUDED.cron, updated_at = now()`,
         [req.tenant.id, req.body.quarantineBelowScore, req.body.cron],
       );
-      await temporal(() => upsertHealthPassSchedule(deps.temporal, deps.runner.taskQueue, req.tenant.id, req.body.cron));
       return policyOrNotFound(req.tenant.id);
     },
   );
@@ -138,12 +150,19 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
 
   r.delete(
     '/number-health/policy',
-    { schema: { tags: ['number-health'], summary: 'Remove the hygiene policy and its Schedule (quarantined numbers stay as they are)', response: { 204: z.null(), 404: ErrorBody } } },
-    async (req, reply) => {
+    {
+      schema: {
+        tags: ['number-health'],
+        summary: 'Remove the hygiene policy and its Schedule (quarantined numbers stay as they are)',
+        response: { 200: z.object({ deleted: z.literal(true), scheduleId: z.string() }), 404: ErrorBody },
+      },
+    },
+    async (req) => {
       await policyOrNotFound(req.tenant.id);
-      await temporal(() => deps.temporal.schedule.getHandle(healthPassScheduleId(req.tenant.id)).delete());
+      const scheduleId = healthPassScheduleId(req.tenant.id);
+      await temporal(() => deps.temporal.schedule.getHandle(scheduleId).delete());
       await deps.db.query('DELETE FROM hygiene_policies WHERE tenant_id = $1', [req.tenant.id]);
-      return reply.code(204).send(null);
+      return { deleted: true as const, scheduleId };
     },
   );
 };

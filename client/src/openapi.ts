@@ -2016,7 +2016,13 @@ export type paths = {
             requestBody: {
                 content: {
                     "application/json": {
-                        phoneNumbers: string[];
+                        /** @description The numbers to look up (any numbers); or ownedNumbers */
+                        phoneNumbers?: string[];
+                        /**
+                         * @description Look up all of your live numbers, as they are when the job starts (instead of phoneNumbers)
+                         * @enum {boolean}
+                         */
+                        ownedNumbers?: true;
                         /**
                          * @description Data packages for every number (each billed unless cached); none = validation only, which is free
                          * @default []
@@ -14020,12 +14026,16 @@ export type paths = {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
-                204: {
+                200: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": null;
+                        "application/json": {
+                            /** @enum {boolean} */
+                            deleted: true;
+                            scheduleId: string;
+                        };
                     };
                 };
                 /** @description Default Response */

@@ -33,10 +33,21 @@ it('quarantines below the threshold and restores above it, on the tenant’s Sch
   await call('POST', '/v1/number-health/call-outcomes', { outcomes: [1, 2, 3].map((i) => ({ phoneNumber: bad, at, outcome: 'blocked', externalId: `b-${i}` })) });
 
   expect((await call('GET', '/v1/number-health/policy')).statusCode).toBe(404);
-  expect(JSON.stringify((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, cron: 'daily' })).json())).toContain('cron');
+  for (const cron of ['daily', '01*- /8-18/24/*19 9 0,-1 *7073-41*41/', '75 99 * * *']) {
+    const refused = await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, cron });
+    expect(refused.statusCode, cron).toBe(400);
+    expect(JSON.stringify(refused.json())).toContain('cron');
+  }
+  expect((await call('GET', '/v1/number-health/policy')).statusCode).toBe(404); // a refused cron left nothing behind
   const set = await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80 });
   expect(set.statusCode).toBe(200);
-  expect(set.json()).toMatchObject({ quarantineBelowScore: 80, cron: '0 6 * * *', scheduleId: `tenant-${tenant.tenantId}/health-pass`, paused: false, nextRunAt: expect.any(String) });
+  expect(set.json()).toMatchObject({ quarantineBelowScore: 80, cron: '0 6 * * *', scheduleId: `tenant-${tenant.tenantId}/health-pass`, paused: false });
+  // Temporal computed the next run from the cron: the next 06:00 UTC, within a day.
+  const next = Date.parse(set.json().nextRunAt);
+  expect(new Date(next).toISOString()).toMatch(/T06:00:00\.000Z$/);
+  expect(next - Date.now()).toBeLessThanOrEqual(86_400_000);
+  // Retimed: the same Schedule, the new timing.
+  expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, cron: '30 7 * * 1' })).json().nextRunAt).toMatch(/T07:30:00\.000Z$/);
 
   const first = await runNow(0);
   expect(first.outcome!.message).toBe('checked 2 numbers: 1 put in quarantine, 0 restored (threshold 80)');
@@ -65,7 +76,7 @@ it('the Schedule is visible and pausable through the API, and one tenant’s pol
   const other = await newTenant(api.db, 'hygiene-policy-other');
   expect((await call('GET', '/v1/number-health/policy', undefined, other.headers)).statusCode).toBe(404);
   expect((await call('POST', '/v1/number-health/policy/run', undefined, other.headers)).statusCode).toBe(404);
-  expect((await call('DELETE', '/v1/number-health/policy')).statusCode).toBe(204);
+  expect((await call('DELETE', '/v1/number-health/policy')).json()).toEqual({ deleted: true, scheduleId: `tenant-${tenant.tenantId}/health-pass` });
   expect((await call('GET', '/v1/number-health/policy')).statusCode).toBe(404);
   await expect(api.temporal.schedule.getHandle(`tenant-${tenant.tenantId}/health-pass`).describe()).rejects.toThrow();
 });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTestApi, newTenant, sandboxControl, waitFor } from '../helpers/stack';
+import { buyThroughApi, createTestApi, newTenant, sandboxControl, waitFor } from '../helpers/stack';
 
 /** Lookup v2 through the API on real parts: Temporal, the worker's activity, the sandbox over HTTP, PostgreSQL. */
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -126,4 +126,20 @@ it('under lost responses and 5xx, a bulk lookup records each number once and bil
   const items = await api.db.query('SELECT count(*)::int AS n, count(DISTINCT item_key)::int AS d FROM job_items WHERE job_id = $1', [done.id]);
   expect(items.rows[0]).toEqual({ n: 120, d: 120 });
   expect((await ledger()).length - before).toBe(120);
+});
+
+it('"ownedNumbers": true looks up every live number of the tenant, and only its own', async () => {
+  const owner = await newTenant(api.db, 'lookups-owned');
+  const none = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: owner.headers, payload: { ownedNumbers: true } });
+  expect(none.statusCode).toBe(400);
+  expect(JSON.stringify(none.json())).toContain('ownedNumbers');
+  const both = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: owner.headers, payload: { ownedNumbers: true, phoneNumbers: ['+12095550000'] } });
+  expect(both.statusCode).toBe(400);
+  const mine = [await buyThroughApi(api.app, owner.headers, '209'), await buyThroughApi(api.app, owner.headers, '209')].sort();
+  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: owner.headers, payload: { ownedNumbers: true } });
+  expect(res.statusCode).toBe(202);
+  const done = await waitFor(async () => ((j) => (['succeeded', 'partial', 'failed'].includes(j.status) ? j : null))((await api.app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: owner.headers })).json()), 'the owned-numbers lookup', 60_000);
+  expect(done).toMatchObject({ counts: { requested: 2, succeeded: 2 } });
+  const items = (await api.app.inject({ method: 'GET', url: `/v1/jobs/${done.id}/items`, headers: owner.headers })).json().data;
+  expect(items.map((i: { phoneNumber: string }) => i.phoneNumber)).toEqual(mine);
 });
