@@ -135,7 +135,7 @@ it('"ownedNumbers": true looks up every live number of the tenant, and only its 
   expect(JSON.stringify(none.json())).toContain('ownedNumbers');
   const both = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: owner.headers, payload: { ownedNumbers: true, phoneNumbers: ['+12095550000'] } });
   expect(both.statusCode).toBe(400);
-  const mine = [await buyThroughApi(api.app, owner.headers, '209'), await buyThroughApi(api.app, owner.headers, '209')].sort();
+  const mine = [await buyThroughApi(api.app, owner.headers, '458'), await buyThroughApi(api.app, owner.headers, '458')].sort();
   const res = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: owner.headers, payload: { ownedNumbers: true } });
   expect(res.statusCode).toBe(202);
   const done = await waitFor(async () => ((j) => (['succeeded', 'partial', 'failed'].includes(j.status) ? j : null))((await api.app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: owner.headers })).json()), 'the owned-numbers lookup', 60_000);
