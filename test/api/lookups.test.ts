@@ -85,7 +85,8 @@ it('Twilio’s refusal comes back with Twilio’s code; 5xx and lost answers are
 
 const bulk = (payload: object) => api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: tenant.headers, payload });
 const job = async (id: string) => (await api.app.inject({ method: 'GET', url: `/v1/jobs/${id}`, headers: tenant.headers })).json();
-const finished = (id: string) => waitFor(async () => ((j) => (['succeeded', 'partial', 'failed', 'cancelled'].includes(j.status) ? j : null))(await job(id)), 'the bulk lookup', 60_000);
+// A lost answer costs a whole HTTP timeout before the retry: under faults a job takes a while.
+const finished = (id: string) => waitFor(async () => ((j) => (['succeeded', 'partial', 'failed', 'cancelled'].includes(j.status) ? j : null))(await job(id)), 'the bulk lookup', 170_000);
 const range = (from: number, n: number) => Array.from({ length: n }, (_, i) => `+1209556${String(from + i).padStart(4, '0')}`);
 
 it('a bulk lookup job: 150 numbers in batches of 100, cached answers reused, each number an item, failed ones with Twilio’s code', async () => {
@@ -114,15 +115,21 @@ it('a bulk lookup job: 150 numbers in batches of 100, cached answers reused, eac
 it('under lost responses and 5xx, a bulk lookup records each number once and bills each package once in the ledger', async () => {
   const numbers = range(3000, 120);
   const before = (await ledger()).length;
-  await sandboxControl('POST', 'faults', { errorRate5xx: 0.3, timeoutAfterCommitRate: 0.3, timeoutMode: 'drop', seed: 9 });
+  const faultStats = async () => ((await sandboxControl('GET', 'stats')) as { total: { injectedFailures: number } }).total;
+  const faultsBefore = await faultStats();
+  // The first two batch requests certainly fail (503, unprocessed); after that, answers are lost at random after Twilio billed.
+  await sandboxControl('POST', 'failures', { method: 'POST', path: '/v2/batch/query', status: 503, code: 20500, message: 'Service Unavailable', times: 2 });
+  await sandboxControl('POST', 'faults', { timeoutAfterCommitRate: 0.2, timeoutMode: 'drop', seed: 9 });
   let done;
   try {
     const res = await bulk({ phoneNumbers: numbers, fields: ['caller_name'] });
     done = await finished(res.json().id);
   } finally {
     await sandboxControl('DELETE', 'faults');
+    await sandboxControl('DELETE', 'failures');
   }
   expect(done).toMatchObject({ status: 'succeeded', counts: { succeeded: 120, failed: 0 } });
+  expect((await faultStats()).injectedFailures - faultsBefore.injectedFailures).toBe(2);
   const items = await api.db.query('SELECT count(*)::int AS n, count(DISTINCT item_key)::int AS d FROM job_items WHERE job_id = $1', [done.id]);
   expect(items.rows[0]).toEqual({ n: 120, d: 120 });
   expect((await ledger()).length - before).toBe(120);
