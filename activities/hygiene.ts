@@ -8,7 +8,7 @@ const PASS_CHUNK = 500;
 
 /**
  * The scheduled health pass: every live number of the tenant scored, those below the policy's threshold put in
- * quarantine (kept, out of service) and those back at or above it restored, each number an item of the run's
+ * quarantine (kept, out of service) and those back at or above it restored once they have rested the policy's days (a rotated number stays out), each number an item of the run's
  * job with its score and what was done. A quarantine or restore enqueues the tenant's webhook event in the same
  * transaction (a trigger). Running the same pass again changes nothing more: it only moves numbers whose state differs.
  */
@@ -35,22 +35,26 @@ export function createHygieneActivities({ db }: { db: Db }) {
 
     async runHealthPass({ tenantId, jobId, threshold }: { tenantId: string; jobId: string; threshold: number | null }): Promise<{ checked: number; quarantined: number; restored: number }> {
       const totals = { checked: 0, quarantined: 0, restored: 0 };
+      const restDays = (await db.query<{ rest_days: number }>('SELECT rest_days FROM hygiene_policies WHERE tenant_id = $1', [tenantId])).rows[0]?.rest_days ?? 0;
       let after = '';
       for (;;) {
-        const { rows } = await db.query<{ phone_number: string; hygiene_state: string }>(
-          `SELECT phone_number, hygiene_state FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' AND phone_number > $2 ORDER BY phone_number LIMIT ${PASS_CHUNK}`,
-          [tenantId, after],
+        // rested: quarantined long enough to be restored. A rotated number's service has moved: it stays out.
+        const { rows } = await db.query<{ phone_number: string; hygiene_state: string; rested: boolean; replaced_by: string | null }>(
+          `SELECT phone_number, hygiene_state, replaced_by, COALESCE(quarantined_at <= now() - make_interval(days => $3), true) AS rested
+             FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' AND phone_number > $2 ORDER BY phone_number LIMIT ${PASS_CHUNK}`,
+          [tenantId, after, restDays],
         );
         if (rows.length === 0) return totals;
         after = rows[rows.length - 1]!.phone_number;
         const scored = await healthOf(db, tenantId, rows.map((r) => r.phone_number));
         const items = scored.map((h, i) => {
-          const was = rows[i]!.hygiene_state;
+          const { hygiene_state: was, rested, replaced_by: replacedBy } = rows[i]!;
           const below = threshold !== null && h.score < threshold;
-          const action = below && was === 'ok' ? 'quarantined' : !below && was === 'quarantined' ? 'restored' : 'none';
+          const recovered = !below && was === 'quarantined';
+          const action = below && was === 'ok' ? 'quarantined' : recovered && replacedBy ? 'none' : recovered && !rested ? 'resting' : recovered ? 'restored' : 'none';
           return { phoneNumber: h.phoneNumber, score: h.score, factors: h.factors.map((f) => f.factor), action };
         });
-        const moving = items.filter((i) => i.action !== 'none');
+        const moving = items.filter((i) => i.action === 'quarantined' || i.action === 'restored');
         await db.query(
           `UPDATE phone_numbers p SET hygiene_state = CASE WHEN m.action = 'quarantined' THEN 'quarantined' ELSE 'ok' END,
                   quarantined_at = CASE WHEN m.action = 'quarantined' THEN now() ELSE NULL END, updated_at = now()

@@ -8,6 +8,7 @@ import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
 import { createSipActivities } from './sip';
 import { createLookupActivities, type LookupPrices } from './lookups';
 import { createHygieneActivities } from './hygiene';
+import { createRotationActivities } from './rotation';
 import type { TwilioClient } from './twilio-client';
 
 export interface ActivityDeps {
@@ -40,6 +41,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, reconcileByListing: deps.a2pReconcileByListing }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
     ...createHygieneActivities({ db: deps.db }),
+    ...createRotationActivities({ db: deps.db, twilio: deps.twilio }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   });
 }

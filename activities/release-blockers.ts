@@ -19,6 +19,25 @@ export function sipTrunkBlocker(db: Db): ReleaseBlocker {
   };
 }
 
+/** The tenant's Messaging Services (its A2P campaigns' sender pools), each with the registrations using it. */
+export async function tenantMessagingServices(db: Db, tenantId: string): Promise<Map<string, Set<string>>> {
+  const { rows } = await db.query<{ service_sid: string; registration_id: string | null }>(
+    `SELECT messaging_service_sid AS service_sid, registration_id FROM a2p_campaigns
+      WHERE tenant_id = $1 AND messaging_service_sid IS NOT NULL
+     UNION
+     SELECT state->'sids'->>'messagingService', id FROM a2p_registrations
+      WHERE tenant_id = $1 AND state->'sids'->>'messagingService' IS NOT NULL`,
+    [tenantId],
+  );
+  const services = new Map<string, Set<string>>();
+  for (const r of rows) {
+    const regs = services.get(r.service_sid) ?? new Set<string>();
+    if (r.registration_id) regs.add(r.registration_id);
+    services.set(r.service_sid, regs);
+  }
+  return services;
+}
+
 /**
  * A number in one of the tenant's Messaging Services (an A2P campaign's sender pool) is removed from it
  * first, and the registration's timeline says so: Twilio's advice for a release that fails on assignments.
@@ -27,21 +46,7 @@ export function messagingServiceBlocker(db: Db): ReleaseBlocker {
   return {
     name: 'messaging_service',
     async detach({ tenantId, phoneNumber, twilioSid, twilio }) {
-      const { rows } = await db.query<{ service_sid: string; registration_id: string | null }>(
-        `SELECT messaging_service_sid AS service_sid, registration_id FROM a2p_campaigns
-          WHERE tenant_id = $1 AND messaging_service_sid IS NOT NULL
-         UNION
-         SELECT state->'sids'->>'messagingService', id FROM a2p_registrations
-          WHERE tenant_id = $1 AND state->'sids'->>'messagingService' IS NOT NULL`,
-        [tenantId],
-      );
-      const services = new Map<string, Set<string>>();
-      for (const r of rows) {
-        const regs = services.get(r.service_sid) ?? new Set<string>();
-        if (r.registration_id) regs.add(r.registration_id);
-        services.set(r.service_sid, regs);
-      }
-      for (const [serviceSid, registrations] of services) {
+      for (const [serviceSid, registrations] of await tenantMessagingServices(db, tenantId)) {
         const member = await twilio.messaging.v1.services(serviceSid).phoneNumbers(twilioSid).fetch().then(() => true, (err) => (goneIsDone(err), false));
         if (!member) continue;
         await twilio.messaging.v1.services(serviceSid).phoneNumbers(twilioSid).remove().catch(goneIsDone);

@@ -22,11 +22,12 @@ interface NumberRow {
   updated_at: Date;
   released_at: Date | null;
   hygiene_state: PhoneNumber['hygieneState'];
+  replaced_by: string | null;
   cursor_ts: string;
 }
 
 const columns = `id, tenant_id, phone_number, twilio_sid, provider, status, friendly_name, capabilities, config,
-  purchase_key, job_id, sip_trunk_id, created_at, updated_at, released_at, hygiene_state, created_at::text AS cursor_ts`;
+  purchase_key, job_id, sip_trunk_id, created_at, updated_at, released_at, hygiene_state, replaced_by, created_at::text AS cursor_ts`;
 
 export function toPhoneNumber(r: NumberRow): PhoneNumber {
   return {
@@ -43,6 +44,7 @@ export function toPhoneNumber(r: NumberRow): PhoneNumber {
     updatedAt: r.updated_at.toISOString(),
     releasedAt: r.released_at?.toISOString() ?? null,
     hygieneState: r.hygiene_state,
+    replacedBy: r.replaced_by,
   };
 }
 

@@ -3,7 +3,7 @@ import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo, PageQuery } from './co
 import { NumberConfig } from './numbers';
 import { LookupField } from './lookups';
 
-export const JobKind = z.enum(['bulk_buy', 'bulk_release', 'bulk_lookup', 'health_pass']);
+export const JobKind = z.enum(['bulk_buy', 'bulk_release', 'bulk_lookup', 'health_pass', 'rotation_pass']);
 export type JobKind = z.infer<typeof JobKind>;
 
 export const JobStatus = z.enum(['queued', 'running', 'cancelling', 'succeeded', 'partial', 'cancelled', 'failed']);

@@ -68,15 +68,34 @@ export const HygienePolicyBody = z
   .object({
     quarantineBelowScore: z.number().int().min(0).max(100).describe('A number scoring below this is put in quarantine by the health pass; back at or above it, restored'),
     cron: Cron.default('0 6 * * *').describe('When the health pass runs (UTC); daily at 06:00 by default'),
+    restDays: z.number().int().min(0).max(365).default(0).describe('A quarantined number rests at least this many days before a pass may restore it, whatever its score'),
+    releaseAfterDays: z.number().int().min(1).max(3650).nullable().default(null).describe('The rotation pass releases a number quarantined this many days or longer (after rotating it, when rotate is on); null keeps quarantined numbers'),
+    rotate: z.boolean().default(false).describe('The rotation pass buys a replacement in the same area code for each quarantined number and moves its service to it: voice/SMS URLs, SIP trunk, Messaging Services'),
+    rotationCron: Cron.default('0 7 * * 1').describe('When the rotation pass runs (UTC); Mondays at 07:00 by default'),
   })
   .strict();
 
-export const HygienePolicy = z.object({
+const ScheduleState = z.object({
+  scheduleId: z.string().describe('The Temporal Schedule (visible in the Temporal UI)'),
+  paused: z.boolean(),
+  nextRunAt: z.string().nullable(),
+  recentRuns: z.array(z.object({ at: z.string(), workflowId: z.string() })).describe('The newest runs first'),
+});
+export type ScheduleState = z.infer<typeof ScheduleState>;
+
+export const HygienePolicy = ScheduleState.extend({
   quarantineBelowScore: z.number().int(),
   cron: z.string(),
   scheduleId: z.string().describe('The Temporal Schedule running the health pass (visible in the Temporal UI)'),
-  paused: z.boolean(),
-  nextRunAt: z.string().nullable(),
-  recentRuns: z.array(z.object({ at: z.string(), workflowId: z.string() })).describe('The newest runs first; each is a job of kind health_pass'),
+  recentRuns: ScheduleState.shape.recentRuns.describe('The newest runs first; each is a job of kind health_pass'),
+  restDays: z.number().int(),
+  releaseAfterDays: z.number().int().nullable(),
+  rotate: z.boolean(),
+  rotationCron: z.string(),
+  rotation: ScheduleState.describe('The rotation pass Schedule; each run is a job of kind rotation_pass'),
 });
 export type HygienePolicy = z.infer<typeof HygienePolicy>;
+
+/** Which of the policy's two Schedules an action applies to. */
+export const PolicySchedule = z.enum(['health_pass', 'rotation_pass']);
+export type PolicySchedule = z.infer<typeof PolicySchedule>;

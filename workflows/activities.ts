@@ -68,3 +68,10 @@ export const hygiene = proxyActivities<Activities>({
   heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+
+/** A rotation's service move: a handful of reconciled Twilio calls (trunk, Messaging Services) in one activity. */
+export const rotation = proxyActivities<Activities>({
+  startToCloseTimeout: '60s',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+});

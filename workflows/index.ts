@@ -14,3 +14,4 @@ export {
 export { sipTrunkOperation, sipInspectTrunk } from './sip-trunk';
 export { lookupNumber, bulkLookupNumbers } from './lookups';
 export { healthPass } from './health-pass';
+export { rotationPass, rotateNumber } from './rotation-pass';

@@ -2,15 +2,15 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { healthOf, isLiveNumber, listHealth, recordCallOutcomes, recordReputation } from '../../db/number-health';
 import { ErrorBody, PageQuery, pageOf } from '../../schemas/common';
-import { CallOutcomesBody, HygienePolicy, HygienePolicyBody, IngestResult, NumberHealth, ReputationBody } from '../../schemas/number-health';
-import { describePolicy, healthPassScheduleId, upsertHealthPassSchedule } from '../hygiene-schedule';
+import { CallOutcomesBody, HygienePolicy, HygienePolicyBody, IngestResult, NumberHealth, PolicySchedule, ReputationBody } from '../../schemas/number-health';
+import { describePolicy, policySchedules, upsertPolicySchedule } from '../hygiene-schedule';
 import { boundedTemporalCall } from '../temporal-calls';
 import { LookupParams } from '../../schemas/lookups';
 import type { ApiDeps } from '../app';
 import { HttpError, notFound } from '../errors';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { healthPass } from '../../workflows';
+import { ScheduleNotFoundError } from '@temporalio/client';
 
 /** gRPC's INVALID_ARGUMENT: how Temporal refuses a Schedule it cannot parse. */
 const GRPC_INVALID_ARGUMENT = 3;
@@ -79,9 +79,20 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   // --- the hygiene policy and its Schedule ---
   const temporal = <T>(call: () => Promise<T>) => boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, call);
   const policyOrNotFound = async (tenantId: string) => {
-    const policy = await temporal(() => describePolicy(deps.db, deps.temporal, tenantId));
+    const policy = await temporal(() => describePolicy(deps.db, deps.temporal, deps.runner.taskQueue, tenantId));
     if (!policy) throw notFound('hygiene policy');
     return policy;
+  };
+
+  /** Deletes both of the tenant's hygiene Schedules (one already gone is fine); their ids. */
+  const deleteSchedules = async (tenantId: string) => {
+    const ids = [policySchedules.health_pass.id(tenantId), policySchedules.rotation_pass.id(tenantId)] as const;
+    for (const id of ids) {
+      await temporal(() => deps.temporal.schedule.getHandle(id).delete()).catch((err) => {
+        if (!(err instanceof ScheduleNotFoundError)) throw err;
+      });
+    }
+    return ids;
   };
 
   r.put(
@@ -89,28 +100,37 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
     {
       schema: {
         tags: ['number-health'],
-        summary: 'Set the quarantine threshold and when the health pass runs (a Temporal Schedule)',
+        summary: 'Set the quarantine, rest, release and rotation policy and when its passes run (two Temporal Schedules)',
         description:
-          'Each run scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it (number.restored). Each run is a job of kind health_pass with an item per number (its score and the action taken).',
+          'The health pass (cron, daily by default) scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it once they have rested restDays (number.restored). ' +
+          'The rotation pass (rotationCron, weekly by default) buys a replacement in the same area code for each quarantined number when rotate is on and moves its service to it (event number.rotated), and releases numbers quarantined releaseAfterDays or longer. ' +
+          'Each run is a job (kind health_pass or rotation_pass) with an item per number: what was found and done.',
         body: HygienePolicyBody,
         response: { 200: HygienePolicy, 400: ErrorBody },
       },
     },
     async (req) => {
-      // The Schedule first: Temporal is the judge of the cron, and a refused one leaves nothing stored.
-      try {
-        await temporal(() => upsertHealthPassSchedule(deps.temporal, deps.runner.taskQueue, req.tenant.id, req.body.cron));
-      } catch (err) {
-        // The client turns Temporal's INVALID_ARGUMENT into a TypeError carrying the server's reason.
-        if (err instanceof TypeError || (err as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
-          throw new HttpError(400, 'invalid_request', `cron: ${(err as Error).message}`, { fields: [{ field: 'cron', message: 'Temporal cannot schedule this cron expression' }] });
+      // The Schedules first: Temporal is the judge of the crons, and a refused one leaves nothing stored.
+      const timings = [['health_pass', 'cron', req.body.cron], ['rotation_pass', 'rotationCron', req.body.rotationCron]] as const;
+      for (const [which, field, cron] of timings) {
+        try {
+          await temporal(() => upsertPolicySchedule(deps.temporal, deps.runner.taskQueue, req.tenant.id, which, cron));
+        } catch (err) {
+          // The client turns Temporal's INVALID_ARGUMENT into a TypeError carrying the server's reason.
+          if (err instanceof TypeError || (err as { code?: number }).code === GRPC_INVALID_ARGUMENT) {
+            // No policy yet: a Schedule made for the other cron must not run without one.
+            const stored = await deps.db.query('SELECT 1 FROM hygiene_policies WHERE tenant_id = $1', [req.tenant.id]);
+            if (stored.rowCount === 0) await deleteSchedules(req.tenant.id);
+            throw new HttpError(400, 'invalid_request', `${field}: ${(err as Error).message}`, { fields: [{ field, message: 'Temporal cannot schedule this cron expression' }] });
+          }
+          throw err;
         }
-        throw err;
       }
       await deps.db.query(
-        `INSERT INTO hygiene_policies (tenant_id, quarantine_below, cron) VALUES ($1, $2, $3)
-         ON CONFLICT (tenant_id) DO UPDATE SET quarantine_below = EXCLUDED.quarantine_below, cron = EXCLUDED.cron, updated_at = now()`,
-        [req.tenant.id, req.body.quarantineBelowScore, req.body.cron],
+        `INSERT INTO hygiene_policies (tenant_id, quarantine_below, cron, rest_days, release_after_days, rotate, rotation_cron) VALUES ($1, $2, $3, $4, $5, $6, $7)
+         ON CONFLICT (tenant_id) DO UPDATE SET quarantine_below = EXCLUDED.quarantine_below, cron = EXCLUDED.cron, rest_days = EXCLUDED.rest_days,
+           release_after_days = EXCLUDED.release_after_days, rotate = EXCLUDED.rotate, rotation_cron = EXCLUDED.rotation_cron, updated_at = now()`,
+        [req.tenant.id, req.body.quarantineBelowScore, req.body.cron, req.body.restDays, req.body.releaseAfterDays, req.body.rotate, req.body.rotationCron],
       );
       return policyOrNotFound(req.tenant.id);
     },
@@ -123,26 +143,29 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   );
 
   const Action = z.object({ action: z.enum(['pause', 'resume', 'run']) });
+  const Which = z.object({ schedule: PolicySchedule.default('health_pass').describe('Which pass: the health pass (default) or the rotation pass') }).strict();
   r.post(
     '/number-health/policy/:action',
     {
       schema: {
         tags: ['number-health'],
-        summary: 'Pause or resume the health pass Schedule, or run it now',
-        description: 'run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass).',
+        summary: 'Pause or resume a pass’s Schedule, or run the pass now',
+        description: 'run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass or rotation_pass).',
         params: Action,
+        querystring: Which,
         response: { 200: HygienePolicy, 404: ErrorBody },
       },
     },
     async (req) => {
       await policyOrNotFound(req.tenant.id);
-      const scheduleId = healthPassScheduleId(req.tenant.id);
+      const { id, workflow } = policySchedules[req.query.schedule];
+      const scheduleId = id(req.tenant.id);
       const handle = deps.temporal.schedule.getHandle(scheduleId);
       await temporal(async () => {
         if (req.params.action === 'pause') await handle.pause('paused through the API');
         else if (req.params.action === 'resume') await handle.unpause('resumed through the API');
         // A run on demand is the same workflow, started directly (a Schedule's trigger may be dropped while it is busy).
-        else await deps.temporal.workflow.start(healthPass, { taskQueue: deps.runner.taskQueue, workflowId: `${scheduleId}-now-${randomUUID()}`, args: [{ tenantId: req.tenant.id }] });
+        else await deps.temporal.workflow.start(workflow, { taskQueue: deps.runner.taskQueue, workflowId: `${scheduleId}-now-${randomUUID()}`, args: [{ tenantId: req.tenant.id }] });
       });
       return policyOrNotFound(req.tenant.id);
     },
@@ -153,16 +176,15 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
     {
       schema: {
         tags: ['number-health'],
-        summary: 'Remove the hygiene policy and its Schedule (quarantined numbers stay as they are)',
-        response: { 200: z.object({ deleted: z.literal(true), scheduleId: z.string() }), 404: ErrorBody },
+        summary: 'Remove the hygiene policy and its Schedules (quarantined numbers stay as they are)',
+        response: { 200: z.object({ deleted: z.literal(true), scheduleId: z.string(), rotationScheduleId: z.string() }), 404: ErrorBody },
       },
     },
     async (req) => {
       await policyOrNotFound(req.tenant.id);
-      const scheduleId = healthPassScheduleId(req.tenant.id);
-      await temporal(() => deps.temporal.schedule.getHandle(scheduleId).delete());
+      const scheduleIds = await deleteSchedules(req.tenant.id);
       await deps.db.query('DELETE FROM hygiene_policies WHERE tenant_id = $1', [req.tenant.id]);
-      return { deleted: true as const, scheduleId };
+      return { deleted: true as const, scheduleId: scheduleIds[0], rotationScheduleId: scheduleIds[1] };
     },
   );
 };

@@ -348,6 +348,8 @@ export type paths = {
                                  * @enum {string}
                                  */
                                 hygieneState: "ok" | "quarantined";
+                                /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
+                                replacedBy: string | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -534,6 +536,8 @@ export type paths = {
                              * @enum {string}
                              */
                             hygieneState: "ok" | "quarantined";
+                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
+                            replacedBy: string | null;
                         };
                     };
                 };
@@ -815,6 +819,8 @@ export type paths = {
                              * @enum {string}
                              */
                             hygieneState: "ok" | "quarantined";
+                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
+                            replacedBy: string | null;
                         };
                     };
                 };
@@ -1003,6 +1009,8 @@ export type paths = {
                              * @enum {string}
                              */
                             hygieneState: "ok" | "quarantined";
+                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
+                            replacedBy: string | null;
                         };
                     };
                 };
@@ -1226,6 +1234,8 @@ export type paths = {
                              * @enum {string}
                              */
                             hygieneState: "ok" | "quarantined";
+                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
+                            replacedBy: string | null;
                         };
                     };
                 };
@@ -1504,7 +1514,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -1780,7 +1790,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2052,7 +2062,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2303,7 +2313,7 @@ export type paths = {
                     limit?: number;
                     /** @description opaque: the nextCursor of the previous page, passed back unchanged */
                     cursor?: string;
-                    kind?: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                    kind?: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                     status?: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                 };
                 header?: never;
@@ -2322,7 +2332,7 @@ export type paths = {
                             data: {
                                 id: string;
                                 /** @enum {string} */
-                                kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                                kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                                 /** @enum {string} */
                                 status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                                 params: {
@@ -2495,7 +2505,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -2874,7 +2884,7 @@ export type paths = {
                         "application/json": {
                             id: string;
                             /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass";
+                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
                             /** @enum {string} */
                             status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
                             params: {
@@ -11854,7 +11864,7 @@ export type paths = {
                                 /** Format: uuid */
                                 id: string;
                                 url: string;
-                                eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
+                                eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
                                 createdAt: string;
                             }[];
                         };
@@ -11937,7 +11947,7 @@ export type paths = {
         put?: never;
         /**
          * Register an endpoint (admin scope); its signing secret is in this answer only
-         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library.
+         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored, number.rotated. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library.
          */
         post: {
             parameters: {
@@ -11955,7 +11965,7 @@ export type paths = {
                          * @description empty: every event type
                          * @default []
                          */
-                        eventTypes?: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
+                        eventTypes?: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
                     };
                 };
             };
@@ -11970,7 +11980,7 @@ export type paths = {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
+                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
                             createdAt: string;
                             /** @description whsec_…: shown this once */
                             secret: string;
@@ -12185,7 +12195,7 @@ export type paths = {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored")[];
+                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
                             createdAt: string;
                         };
                     };
@@ -13710,8 +13720,6 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            quarantineBelowScore: number;
-                            cron: string;
                             /** @description The Temporal Schedule running the health pass (visible in the Temporal UI) */
                             scheduleId: string;
                             paused: boolean;
@@ -13721,6 +13729,24 @@ export type paths = {
                                 at: string;
                                 workflowId: string;
                             }[];
+                            quarantineBelowScore: number;
+                            cron: string;
+                            restDays: number;
+                            releaseAfterDays: number | null;
+                            rotate: boolean;
+                            rotationCron: string;
+                            /** @description The rotation pass Schedule; each run is a job of kind rotation_pass */
+                            rotation: {
+                                /** @description The Temporal Schedule (visible in the Temporal UI) */
+                                scheduleId: string;
+                                paused: boolean;
+                                nextRunAt: string | null;
+                                /** @description The newest runs first */
+                                recentRuns: {
+                                    at: string;
+                                    workflowId: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -13823,8 +13849,8 @@ export type paths = {
             };
         };
         /**
-         * Set the quarantine threshold and when the health pass runs (a Temporal Schedule)
-         * @description Each run scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it (number.restored). Each run is a job of kind health_pass with an item per number (its score and the action taken).
+         * Set the quarantine, rest, release and rotation policy and when its passes run (two Temporal Schedules)
+         * @description The health pass (cron, daily by default) scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it once they have rested restDays (number.restored). The rotation pass (rotationCron, weekly by default) buys a replacement in the same area code for each quarantined number when rotate is on and moves its service to it (event number.rotated), and releases numbers quarantined releaseAfterDays or longer. Each run is a job (kind health_pass or rotation_pass) with an item per number: what was found and done.
          */
         put: {
             parameters: {
@@ -13843,6 +13869,26 @@ export type paths = {
                          * @default 0 6 * * *
                          */
                         cron?: string;
+                        /**
+                         * @description A quarantined number rests at least this many days before a pass may restore it, whatever its score
+                         * @default 0
+                         */
+                        restDays?: number;
+                        /**
+                         * @description The rotation pass releases a number quarantined this many days or longer (after rotating it, when rotate is on); null keeps quarantined numbers
+                         * @default null
+                         */
+                        releaseAfterDays?: number | null;
+                        /**
+                         * @description The rotation pass buys a replacement in the same area code for each quarantined number and moves its service to it: voice/SMS URLs, SIP trunk, Messaging Services
+                         * @default false
+                         */
+                        rotate?: boolean;
+                        /**
+                         * @description When the rotation pass runs (UTC); Mondays at 07:00 by default
+                         * @default 0 7 * * 1
+                         */
+                        rotationCron?: string;
                     };
                 };
             };
@@ -13854,8 +13900,6 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            quarantineBelowScore: number;
-                            cron: string;
                             /** @description The Temporal Schedule running the health pass (visible in the Temporal UI) */
                             scheduleId: string;
                             paused: boolean;
@@ -13865,6 +13909,24 @@ export type paths = {
                                 at: string;
                                 workflowId: string;
                             }[];
+                            quarantineBelowScore: number;
+                            cron: string;
+                            restDays: number;
+                            releaseAfterDays: number | null;
+                            rotate: boolean;
+                            rotationCron: string;
+                            /** @description The rotation pass Schedule; each run is a job of kind rotation_pass */
+                            rotation: {
+                                /** @description The Temporal Schedule (visible in the Temporal UI) */
+                                scheduleId: string;
+                                paused: boolean;
+                                nextRunAt: string | null;
+                                /** @description The newest runs first */
+                                recentRuns: {
+                                    at: string;
+                                    workflowId: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -14015,7 +14077,7 @@ export type paths = {
             };
         };
         post?: never;
-        /** Remove the hygiene policy and its Schedule (quarantined numbers stay as they are) */
+        /** Remove the hygiene policy and its Schedules (quarantined numbers stay as they are) */
         delete: {
             parameters: {
                 query?: never;
@@ -14035,6 +14097,7 @@ export type paths = {
                             /** @enum {boolean} */
                             deleted: true;
                             scheduleId: string;
+                            rotationScheduleId: string;
                         };
                     };
                 };
@@ -14151,12 +14214,15 @@ export type paths = {
         get?: never;
         put?: never;
         /**
-         * Pause or resume the health pass Schedule, or run it now
-         * @description run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass).
+         * Pause or resume a pass’s Schedule, or run the pass now
+         * @description run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass or rotation_pass).
          */
         post: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description Which pass: the health pass (default) or the rotation pass */
+                    schedule?: "health_pass" | "rotation_pass";
+                };
                 header?: never;
                 path: {
                     action: "pause" | "resume" | "run";
@@ -14172,8 +14238,6 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            quarantineBelowScore: number;
-                            cron: string;
                             /** @description The Temporal Schedule running the health pass (visible in the Temporal UI) */
                             scheduleId: string;
                             paused: boolean;
@@ -14183,6 +14247,24 @@ export type paths = {
                                 at: string;
                                 workflowId: string;
                             }[];
+                            quarantineBelowScore: number;
+                            cron: string;
+                            restDays: number;
+                            releaseAfterDays: number | null;
+                            rotate: boolean;
+                            rotationCron: string;
+                            /** @description The rotation pass Schedule; each run is a job of kind rotation_pass */
+                            rotation: {
+                                /** @description The Temporal Schedule (visible in the Temporal UI) */
+                                scheduleId: string;
+                                paused: boolean;
+                                nextRunAt: string | null;
+                                /** @description The newest runs first */
+                                recentRuns: {
+                                    at: string;
+                                    workflowId: string;
+                                }[];
+                            };
                         };
                     };
                 };

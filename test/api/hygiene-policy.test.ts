@@ -76,7 +76,27 @@ it('the Schedule is visible and pausable through the API, and one tenant’s pol
   const other = await newTenant(api.db, 'hygiene-policy-other');
   expect((await call('GET', '/v1/number-health/policy', undefined, other.headers)).statusCode).toBe(404);
   expect((await call('POST', '/v1/number-health/policy/run', undefined, other.headers)).statusCode).toBe(404);
-  expect((await call('DELETE', '/v1/number-health/policy')).json()).toEqual({ deleted: true, scheduleId: `tenant-${tenant.tenantId}/health-pass` });
+  expect((await call('DELETE', '/v1/number-health/policy')).json()).toEqual({ deleted: true, scheduleId: `tenant-${tenant.tenantId}/health-pass`, rotationScheduleId: `tenant-${tenant.tenantId}/rotation-pass` });
   expect((await call('GET', '/v1/number-health/policy')).statusCode).toBe(404);
   await expect(api.temporal.schedule.getHandle(`tenant-${tenant.tenantId}/health-pass`).describe()).rejects.toThrow();
 });
+
+it('the Schedule itself fires: a policy due every minute starts its pass, a job, within the minute', async () => {
+  // Temporal's time-skipping test server cannot run Schedules (sdk-java #1954, #2388): this waits on the dev server's clock.
+  const ticking = await newTenant(api.db, 'hygiene-policy-tick');
+  expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, cron: '* * * * *' }, ticking.headers)).statusCode).toBe(200);
+  try {
+    const fired = await waitFor(async () => {
+      const p = (await call('GET', '/v1/number-health/policy', undefined, ticking.headers)).json();
+      return p.recentRuns.length > 0 ? p.recentRuns[0] : null;
+    }, 'the Schedule to fire', 75_000);
+    expect(fired.workflowId.startsWith(`tenant-${ticking.tenantId}/health-pass-`)).toBe(true);
+    const job = await waitFor(async () => {
+      const jobs = (await call('GET', '/v1/jobs?kind=health_pass', undefined, ticking.headers)).json().data;
+      return jobs.find((j: { status: string }) => j.status === 'succeeded');
+    }, 'the scheduled pass to finish', 30_000);
+    expect(job.outcome.message).toBe('checked 0 numbers: 0 put in quarantine, 0 restored (threshold 80)');
+  } finally {
+    await call('DELETE', '/v1/number-health/policy', undefined, ticking.headers);
+  }
+}, 120_000);

@@ -15,7 +15,7 @@ export function JobPanel({ jobId, onClose }: { jobId: string; onClose?: () => vo
   }, [isFinished, qc]);
   if (error) return <ErrorNote error={error} title="Could not read the job" />;
   if (!job || !progress) return <Loading label="Loading the job…" />;
-  const what = { bulk_buy: 'Bulk buy', bulk_release: 'Bulk release', bulk_lookup: 'Bulk lookup', health_pass: 'Health pass' }[job.kind];
+  const what = { bulk_buy: 'Bulk buy', bulk_release: 'Bulk release', bulk_lookup: 'Bulk lookup', health_pass: 'Health pass', rotation_pass: 'Rotation pass' }[job.kind];
   return (
     <section className="card" aria-labelledby={`job-${job.id}`}>
       <h3 id={`job-${job.id}`}>

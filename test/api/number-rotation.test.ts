@@ -1,0 +1,177 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buyThroughApi, createTestApi, newTenant, ownedInSandbox, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
+import { waitForTrunk } from '../helpers/sip';
+
+/**
+ * Rest, rotation and release on real parts: the health pass quarantines a number, the rotation pass buys a
+ * replacement in its area code and moves its service (URLs, trunk, Messaging Service) to it, and releases
+ * numbers quarantined long enough — each run a job, every Twilio write exactly once, also under faults.
+ */
+let api: Awaited<ReturnType<typeof createTestApi>>;
+let tenant: Awaited<ReturnType<typeof newTenant>>;
+beforeAll(async () => {
+  api = await createTestApi();
+  tenant = await newTenant(api.db, 'rotation');
+});
+afterAll(async () => api.close());
+
+type Headers = Record<string, string>;
+const call = (method: 'GET' | 'PUT' | 'POST' | 'DELETE' | 'PATCH', url: string, payload?: object, headers: Headers = tenant.headers) =>
+  api.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
+const number = async (pn: string, headers: Headers = tenant.headers) => (await call('GET', `/v1/numbers/${encodeURIComponent(pn)}`, undefined, headers)).json();
+
+interface JobJson { id: string; status: string; counts: { requested: number }; outcome: { message: string } | null }
+/** Runs a pass now and waits for its job (the newest of its kind) to finish. */
+async function runPass(schedule: 'health_pass' | 'rotation_pass', headers: Headers = tenant.headers): Promise<JobJson> {
+  const jobs = async () => (await call('GET', `/v1/jobs?kind=${schedule}&limit=50`, undefined, headers)).json().data as JobJson[];
+  const before = (await jobs()).length;
+  expect((await call('POST', `/v1/number-health/policy/run?schedule=${schedule}`, undefined, headers)).statusCode).toBe(200);
+  return waitFor(async () => {
+    const all = await jobs();
+    return all.length > before && !['queued', 'running'].includes(all[0]!.status) ? all[0]! : null;
+  }, schedule, 120_000);
+}
+const itemsOf = async (jobId: string, headers: Headers = tenant.headers) =>
+  (await call('GET', `/v1/jobs/${jobId}/items`, undefined, headers)).json().data as { phoneNumber: string; status: string; detail: Record<string, unknown> }[];
+async function report(pn: string, outcome: 'blocked' | 'complaint', n: number, headers: Headers = tenant.headers) {
+  const at = new Date().toISOString();
+  await call('POST', '/v1/number-health/call-outcomes', { outcomes: Array.from({ length: n }, () => ({ phoneNumber: pn, at, outcome, externalId: randomUUID() })) }, headers);
+}
+const sdk = twilioSdk();
+const account = () => sdk.api.v2010.accounts(stack.accountSid);
+const sidOf = async (pn: string) => (await account().incomingPhoneNumbers.list({ phoneNumber: pn }))[0]!.sid;
+
+it('rotates a quarantined number: a replacement in its area code takes over its URLs, trunk and Messaging Service, once', async () => {
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'https://hooks.rotation.example.org/events', eventTypes: ['number.rotated'] });
+  expect(endpoint.statusCode).toBe(201);
+  const [bad, good] = [await buyThroughApi(api.app, tenant.headers, '725'), await buyThroughApi(api.app, tenant.headers, '725')];
+  const config = { voiceUrl: 'https://voice.rotation.example.org/in', smsUrl: 'https://sms.rotation.example.org/in' };
+  expect((await call('PATCH', `/v1/numbers/${encodeURIComponent(bad)}`, config)).statusCode).toBe(200);
+  // Its trunk (through the API) and its A2P Messaging Service (a completed registration's).
+  const trunk = await call('POST', '/v1/sip/trunks', { friendlyName: 'rotation', phoneNumbers: [bad] });
+  expect(trunk.statusCode).toBe(202);
+  const trunkSid = (await waitForTrunk(api.app, tenant.headers, trunk.json().id)).trunkSid!;
+  const service = await sdk.messaging.v1.services.create({ friendlyName: 'rotation test' });
+  await sdk.messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: await sidOf(bad) });
+  const registrationId = randomUUID();
+  await api.db.query(
+    `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, state, workflow_id, finished_at) VALUES ($1, $2, 'completed', 'done', '{}', $3, $4, now())`,
+    [registrationId, tenant.tenantId, JSON.stringify({ sids: { messagingService: service.sid } }), `tenant-${tenant.tenantId}/a2p-${registrationId}`],
+  );
+
+  await report(bad, 'blocked', 3);
+  const policy = await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, rotate: true, releaseAfterDays: 30, restDays: 7 });
+  expect(policy.statusCode).toBe(200);
+  expect(policy.json()).toMatchObject({
+    restDays: 7, releaseAfterDays: 30, rotate: true, rotationCron: '0 7 * * 1',
+    rotation: { scheduleId: `tenant-${tenant.tenantId}/rotation-pass`, paused: false },
+  });
+  expect(new Date(policy.json().rotation.nextRunAt).getUTCDay()).toBe(1); // Monday
+  await runPass('health_pass');
+  expect((await number(bad)).hygieneState).toBe('quarantined');
+
+  const run = await runPass('rotation_pass');
+  expect(run).toMatchObject({ status: 'succeeded', counts: { requested: 1 } });
+  expect(run.outcome!.message).toBe('1 quarantined numbers due: 1 rotated, 0 released, 0 failed');
+  const [item] = await itemsOf(run.id);
+  expect(item).toMatchObject({ phoneNumber: bad, status: 'succeeded', detail: { action: 'rotated', trunkSid, messagingServices: [service.sid] } });
+  const replacement = item!.detail.replacement as string;
+  expect(replacement.startsWith('+1725')).toBe(true);
+  expect(await number(bad)).toMatchObject({ hygieneState: 'quarantined', replacedBy: replacement, status: 'active' });
+  expect(await number(replacement)).toMatchObject({ status: 'active', hygieneState: 'ok', config: expect.objectContaining(config) });
+
+  // At Twilio: the replacement carries the URLs and sits on the trunk and in the service; the old one left both.
+  const [oldSid, newSid] = [await sidOf(bad), await sidOf(replacement)];
+  expect(await account().incomingPhoneNumbers(newSid).fetch()).toMatchObject({ smsUrl: config.smsUrl, trunkSid });
+  expect((await sdk.trunking.v1.trunks(trunkSid).phoneNumbers.list()).map((n) => n.phoneNumber)).toEqual([replacement]);
+  expect((await sdk.messaging.v1.services(service.sid).phoneNumbers.list()).map((n) => n.sid)).toEqual([newSid]);
+  expect((await account().incomingPhoneNumbers(oldSid).fetch()).trunkSid).toBeNull();
+  expect((await call('GET', `/v1/sip/trunks/${trunkSid}`)).json().phoneNumbers.map((n: { phoneNumber: string }) => n.phoneNumber)).toEqual([replacement]);
+  expect((await ownedInSandbox('+1725')).sort()).toEqual([bad, good, replacement].sort());
+
+  // Run again: the rotated number is not rotated twice, and nothing more is bought.
+  const again = await runPass('rotation_pass');
+  expect(again).toMatchObject({ status: 'succeeded', counts: { requested: 0 } });
+  expect(await ownedInSandbox('+1725')).toHaveLength(3);
+  // A rotated number stays out of service even when its score recovers.
+  await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 50, rotate: true, releaseAfterDays: 30, restDays: 0 });
+  await runPass('health_pass');
+  expect((await number(bad)).hygieneState).toBe('quarantined');
+
+  // 31 days in quarantine: released (its Messaging Service and trunk were left already).
+  await api.db.query(`UPDATE phone_numbers SET quarantined_at = now() - interval '31 days' WHERE tenant_id = $1 AND phone_number = $2`, [tenant.tenantId, bad]);
+  const release = await runPass('rotation_pass');
+  expect((await itemsOf(release.id)).map((i) => [i.phoneNumber, i.detail.action])).toEqual([[bad, 'released']]);
+  expect((await number(bad)).status).toBe('released');
+  expect((await ownedInSandbox('+1725')).sort()).toEqual([good, replacement].sort());
+  const events = await api.db.query<{ event_type: string; data: { phoneNumber: string; replacedBy: string } }>(
+    `SELECT event_type, payload->'data' AS data FROM webhook_deliveries WHERE tenant_id = $1 AND event_type = 'number.rotated'`,
+    [tenant.tenantId],
+  );
+  expect(events.rows.map((e) => e.data)).toEqual([{ phoneNumber: bad, replacedBy: replacement }]);
+});
+
+it('a quarantined number rests its days before a pass restores it', async () => {
+  const rester = await newTenant(api.db, 'rotation-rest');
+  const pn = await buyThroughApi(api.app, rester.headers, '726');
+  await report(pn, 'complaint', 2, rester.headers); // 70
+  expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, restDays: 7 }, rester.headers)).statusCode).toBe(200);
+  await runPass('health_pass', rester.headers);
+  expect((await number(pn, rester.headers)).hygieneState).toBe('quarantined');
+  // Recovered (threshold lowered), but only just quarantined: it rests.
+  await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 60, restDays: 7 }, rester.headers);
+  const resting = await runPass('health_pass', rester.headers);
+  expect((await itemsOf(resting.id, rester.headers))[0]!.detail).toMatchObject({ score: 70, action: 'resting' });
+  expect((await number(pn, rester.headers)).hygieneState).toBe('quarantined');
+  await api.db.query(`UPDATE phone_numbers SET quarantined_at = now() - interval '8 days' WHERE phone_number = $1 AND tenant_id = $2`, [pn, rester.tenantId]);
+  const restored = await runPass('health_pass', rester.headers);
+  expect((await itemsOf(restored.id, rester.headers))[0]!.detail).toMatchObject({ action: 'restored' });
+  expect((await number(pn, rester.headers)).hygieneState).toBe('ok');
+  // Without rotate, the rotation pass leaves quarantined numbers alone (none here): its run is an empty job.
+  expect(await runPass('rotation_pass', rester.headers)).toMatchObject({ status: 'succeeded', counts: { requested: 0 } });
+});
+
+it('under 5xx and answers lost after Twilio committed, rotations still buy exactly one replacement each', async () => {
+  const faulty = await newTenant(api.db, 'rotation-faults');
+  const numbers = [await buyThroughApi(api.app, faulty.headers, '727'), await buyThroughApi(api.app, faulty.headers, '727'), await buyThroughApi(api.app, faulty.headers, '727')];
+  for (const pn of numbers) await report(pn, 'blocked', 3, faulty.headers);
+  await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, rotate: true }, faulty.headers);
+  await runPass('health_pass', faulty.headers);
+  const injected = async () => {
+    const { total } = (await sandboxControl('GET', 'stats')) as { total: { injected5xx: number; droppedAfterCommit: number } };
+    return total.injected5xx + total.droppedAfterCommit;
+  };
+  const injectedBefore = await injected();
+  await sandboxControl('POST', 'faults', { errorRate5xx: 0.3, timeoutAfterCommitRate: 0.3, timeoutMode: 'drop', seed: 27 });
+  let run: JobJson;
+  try {
+    run = await runPass('rotation_pass', faulty.headers);
+  } finally {
+    await sandboxControl('DELETE', 'faults');
+  }
+  expect(run).toMatchObject({ status: 'succeeded', counts: { requested: 3 } });
+  const replacements = (await itemsOf(run.id, faulty.headers)).map((i) => i.detail.replacement as string);
+  expect(new Set(replacements).size).toBe(3);
+  // Three numbers and three replacements at Twilio, no more: a purchase whose answer was lost was found, not repeated.
+  expect((await ownedInSandbox('+1727')).sort()).toEqual([...numbers, ...replacements].sort());
+  expect(await injected()).toBeGreaterThan(injectedBefore);
+});
+
+it('the rotation Schedule is pausable through the API, and a refused rotation cron leaves nothing behind', async () => {
+  const other = await newTenant(api.db, 'rotation-schedule');
+  const refused = await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, rotationCron: '75 99 * * *' }, other.headers);
+  expect(refused.statusCode).toBe(400);
+  expect(refused.json().error.fields[0].field).toBe('rotationCron');
+  expect((await call('GET', '/v1/number-health/policy', undefined, other.headers)).statusCode).toBe(404);
+  await expect(api.temporal.schedule.getHandle(`tenant-${other.tenantId}/health-pass`).describe()).rejects.toThrow();
+
+  expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80 }, other.headers)).statusCode).toBe(200);
+  const paused = (await call('POST', '/v1/number-health/policy/pause?schedule=rotation_pass', undefined, other.headers)).json();
+  expect(paused).toMatchObject({ paused: false, rotation: { paused: true } });
+  expect((await call('POST', '/v1/number-health/policy/pause?schedule=weekly', undefined, other.headers)).statusCode).toBe(400);
+  expect((await call('DELETE', '/v1/number-health/policy', undefined, other.headers)).json()).toEqual({
+    deleted: true, scheduleId: `tenant-${other.tenantId}/health-pass`, rotationScheduleId: `tenant-${other.tenantId}/rotation-pass`,
+  });
+  await expect(api.temporal.schedule.getHandle(`tenant-${other.tenantId}/rotation-pass`).describe()).rejects.toThrow();
+});
