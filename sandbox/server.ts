@@ -6,6 +6,7 @@ import { FaultDecider, noFaults } from './faults';
 import { addressesProduct } from './products/addresses';
 import { numbersProduct } from './products/numbers';
 import { trustHubProduct } from './products/trusthub';
+import { trustHubChannelsProduct } from './products/trusthub-channels';
 import { createPublisher, eventsProduct } from './products/events';
 import { messagingProduct } from './products/messaging';
 import { lookupsProduct } from './products/lookups';
@@ -97,9 +98,14 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
   });
   await app.register(async (twilio) => {
     registerTwilioPipeline(twilio, state, faults);
-    await twilio.register(numbersProduct, { state, trunkExists: (accountSid, trunkSid) => sip.trunks.get(trunkSid)?.accountSid === accountSid });
+    await twilio.register(numbersProduct, {
+      state,
+      trunkExists: (accountSid, trunkSid) => sip.trunks.get(trunkSid)?.accountSid === accountSid,
+      trustProductHolding: (accountSid, numberSid) => trustHub.trustProductHolding(accountSid, numberSid),
+    });
     await twilio.register(addressesProduct, { store: trustHub, clock });
     await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
+    await twilio.register(trustHubChannelsProduct, { state, store: trustHub, clock });
     await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, verifications, pacingMs: () => faults.settings.a2pPacingMs });
     await twilio.register(eventsProduct, { store: messaging, clock });
     await twilio.register(lookupsProduct, { clock });

@@ -1,5 +1,8 @@
 import type { EvaluationResult, TrustHubStore } from './trusthub-store';
-import { A2P_TRUST_PRODUCT_POLICY, PRIMARY_PROFILE_POLICY, SECONDARY_PROFILE_POLICY, SOLE_PROPRIETOR_TRUST_PRODUCT_POLICY, STARTER_PROFILE_POLICY } from './trusthub-store';
+import {
+  A2P_TRUST_PRODUCT_POLICY, CNAM_TRUST_PRODUCT_POLICY, PRIMARY_PROFILE_POLICY, SECONDARY_PROFILE_POLICY, SHAKEN_STIR_TRUST_PRODUCT_POLICY,
+  SOLE_PROPRIETOR_TRUST_PRODUCT_POLICY, STARTER_PROFILE_POLICY, VOICE_INTEGRITY_TRUST_PRODUCT_POLICY,
+} from './trusthub-store';
 
 interface Requirement {
   name: string;
@@ -22,6 +25,11 @@ const address: Requirement = {
   name: 'customer_profile_address', friendlyName: 'Physical Business Address', objectType: 'supporting_document', type: 'customer_profile_address', fields: ['address_sids'],
 };
 
+const businessProfile: Requirement = { name: 'customer_profile', friendlyName: 'Business Profile', objectType: 'customer_profile', fields: [] };
+
+/** Twilio's CNAM display name rules: at most 15 characters, a letter first, then letters, digits, periods, commas, spaces. */
+export const CNAM_NAME = /^[A-Za-z][A-Za-z0-9., ]{0,14}$/;
+
 /** The policies the sandbox knows, with the requirements its evaluations check. */
 export const policies: Record<string, { friendlyName: string; requirements: Requirement[] }> = {
   [PRIMARY_PROFILE_POLICY]: { friendlyName: 'Primary Customer Profile of type Business', requirements: [businessInformation, representative, address] },
@@ -34,6 +42,19 @@ export const policies: Record<string, { friendlyName: string; requirements: Requ
     requirements: [
       { name: 'us_a2p_messaging_profile_information', friendlyName: 'A2P Messaging Profile Information', objectType: 'end_user', type: 'us_a2p_messaging_profile_information', fields: ['company_type', 'brand_contact_email'] },
       { name: 'secondary_customer_profile', friendlyName: 'Secondary Customer Profile', objectType: 'customer_profile', fields: [] },
+    ],
+  },
+  // Voice trust products: each hangs off a business profile; numbers join through channel endpoint assignments.
+  [SHAKEN_STIR_TRUST_PRODUCT_POLICY]: { friendlyName: 'SHAKEN/STIR', requirements: [businessProfile] },
+  [CNAM_TRUST_PRODUCT_POLICY]: {
+    friendlyName: 'CNAM',
+    requirements: [{ name: 'cnam_information', friendlyName: 'CNAM Information', objectType: 'end_user', type: 'cnam_information', fields: ['cnam_display_name'] }, businessProfile],
+  },
+  [VOICE_INTEGRITY_TRUST_PRODUCT_POLICY]: {
+    friendlyName: 'Voice Integrity',
+    requirements: [
+      { name: 'voice_integrity_information', friendlyName: 'Voice Integrity Information', objectType: 'end_user', type: 'voice_integrity_information', fields: ['use_case', 'business_employee_count', 'average_business_day_call_volume'] },
+      businessProfile,
     ],
   },
   // Sole Proprietors: a starter profile (the person, an address, the ISV's primary profile) and a Sole Proprietor trust product.
@@ -87,6 +108,8 @@ export function evaluate(store: TrustHubStore, bundleSid: string, policySid: str
       return { ...base, passed: false, failure_reason: `${req.friendlyName} is missing`, error_code: 22214, valid: [], invalid: [] };
     }
     const missing = req.fields.filter((f) => attributes[f] === undefined || attributes[f] === '' || (Array.isArray(attributes[f]) && (attributes[f] as unknown[]).length === 0));
+    // A CNAM display name outside Twilio's rules is as good as missing.
+    if (req.type === 'cnam_information' && !missing.includes('cnam_display_name') && !CNAM_NAME.test(String(attributes.cnam_display_name))) missing.push('cnam_display_name');
     return {
       ...base,
       passed: missing.length === 0,

@@ -41,6 +41,16 @@ export interface Assignment {
   dateCreated: Date;
 }
 
+/** A phone number (or other channel endpoint) assigned to a customer profile or trust product. */
+export interface ChannelAssignment {
+  sid: string;
+  bundleSid: string;
+  accountSid: string;
+  endpointType: string;
+  endpointSid: string;
+  dateCreated: Date;
+}
+
 export interface Evaluation {
   sid: string;
   bundleSid: string;
@@ -85,6 +95,7 @@ export class TrustHubStore {
   readonly endUsers = new Map<string, EndUser>();
   readonly documents = new Map<string, SupportingDocument>();
   readonly assignments = new Map<string, Assignment>();
+  readonly channelAssignments = new Map<string, ChannelAssignment>();
   readonly evaluations = new Map<string, Evaluation>();
   readonly addresses = new Map<string, AddressRecord>();
   /** Outcomes the control API forced for a bundle's next review. */
@@ -108,12 +119,22 @@ export class TrustHubStore {
     return b;
   }
 
+  channelsOf(bundleSid: string) {
+    return [...this.channelAssignments.values()].filter((a) => a.bundleSid === bundleSid);
+  }
+
+  /** A trust product holding this number: Twilio refuses to release it until it is unassigned (60736). */
+  trustProductHolding(accountSid: string, numberSid: string): string | null {
+    const a = [...this.channelAssignments.values()].find((c) => c.accountSid === accountSid && c.endpointSid === numberSid && this.bundles.get(c.bundleSid)?.kind === 'trust_product');
+    return a?.bundleSid ?? null;
+  }
+
   assignedTo(bundleSid: string) {
     return [...this.assignments.values()].filter((a) => a.bundleSid === bundleSid);
   }
 
   reset() {
-    for (const m of [this.bundles, this.endUsers, this.documents, this.assignments, this.evaluations, this.addresses, this.forcedOutcomes]) m.clear();
+    for (const m of [this.bundles, this.endUsers, this.documents, this.assignments, this.channelAssignments, this.evaluations, this.addresses, this.forcedOutcomes]) m.clear();
   }
 }
 
@@ -122,3 +143,6 @@ export const SECONDARY_PROFILE_POLICY = 'RNdfbf3fae0e1107f8aded0e7cead80bf5';
 export const A2P_TRUST_PRODUCT_POLICY = 'RNb0d4771c2c98518d916a3d4cd70a8f8b';
 export const STARTER_PROFILE_POLICY = 'RN806dd6cd175f314e1f96a9727ee271f4';
 export const SOLE_PROPRIETOR_TRUST_PRODUCT_POLICY = 'RN670d5d2e282a6130ae063b234b6019c8';
+export const SHAKEN_STIR_TRUST_PRODUCT_POLICY = 'RN7a97559effdf62d00f4298208492a5ea';
+export const CNAM_TRUST_PRODUCT_POLICY = 'RNf3db3cd1fe25fcfd3c3ded065c8fea53';
+export const VOICE_INTEGRITY_TRUST_PRODUCT_POLICY = 'RN5b3660f9598883b1df4e77f77acefba0';

@@ -136,7 +136,12 @@ function serializeAvailable(n: InventoryNumber) {
 const accountOf = (req: FastifyRequest) => (req as FastifyRequest & { accountSid: string }).accountSid;
 
 /** Core API 2010: AvailablePhoneNumbers and IncomingPhoneNumbers. */
-export const numbersProduct: FastifyPluginAsync<{ state: SandboxState; trunkExists: TrunkExists }> = async (app, { state, trunkExists }) => {
+export const numbersProduct: FastifyPluginAsync<{
+  state: SandboxState;
+  trunkExists: TrunkExists;
+  /** The trust product a number is assigned to, if any: such a number can't be released (60736). */
+  trustProductHolding: (accountSid: string, numberSid: string) => string | null;
+}> = async (app, { state, trunkExists, trustProductHolding }) => {
   const prefix = '/2010-04-01/Accounts/:AccountSid';
 
   function search(req: FastifyRequest, tollFree: boolean) {
@@ -254,6 +259,8 @@ export const numbersProduct: FastifyPluginAsync<{ state: SandboxState; trunkExis
   });
   app.delete(`${prefix}/IncomingPhoneNumbers/:Sid`, async (req, reply) => {
     const n = owned(req);
+    const heldBy = trustProductHolding(n.accountSid, n.sid);
+    if (heldBy) throw new TwilioError(400, 60736, `Phone number ${n.inventory.phoneNumber} is assigned to trust product ${heldBy}; remove the channel endpoint assignment first`);
     state.numbers.delete(n.sid);
     state.ownedByPhone.delete(n.inventory.phoneNumber);
     return reply.code(204).send();

@@ -9,6 +9,8 @@ import { formJson, formString, iso, newSid, originOf, pageV1, TwilioError } from
 type Form = Record<string, unknown>;
 type Query = Record<string, string | undefined>;
 const accountOf = (req: FastifyRequest) => req.accountSid;
+/** Display names the sandbox's CNAM review refuses as generic (Twilio: "cannot be a generic value such as a City/State"). */
+const GENERIC_CNAM = new Set(['CALLER', 'UNKNOWN', 'WIRELESS CALLER', 'PRIVATE', 'BUSINESS', 'COMPANY', 'INFO', 'SALES', 'SUPPORT', 'NEW YORK NY', 'LOS ANGELES CA', 'CHICAGO IL', 'TOLL FREE']);
 const notFound = (path: string) => new TwilioError(404, 20404, `The requested resource ${path} was not found`);
 
 interface BundleRoutes {
@@ -78,12 +80,14 @@ export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: T
       store.forcedOutcomes.delete(b.sid);
       return { approve: forced.outcome === 'approve', reason: forced.reason };
     }
-    const names = store.assignedTo(b.sid).flatMap((a) => {
-      const u = store.endUsers.get(a.objectSid);
-      return u ? [String(u.attributes.business_name ?? ''), u.friendlyName] : [];
-    });
+    const users = store.assignedTo(b.sid).flatMap((a) => store.endUsers.get(a.objectSid) ?? []);
+    const names = users.flatMap((u) => [String(u.attributes.business_name ?? ''), String(u.attributes.cnam_display_name ?? ''), String(u.attributes.notes ?? ''), u.friendlyName]);
     const rejected = [b.friendlyName, ...names].some((n) => /REJECT/i.test(n));
-    return rejected ? { approve: false, reason: 'Business information could not be verified' } : { approve: true };
+    if (rejected) return { approve: false, reason: 'Business information could not be verified' };
+    // A CNAM display name that says nothing about the business (a place, a generic word) is refused.
+    const display = users.find((u) => u.type === 'cnam_information')?.attributes.cnam_display_name;
+    if (typeof display === 'string' && GENERIC_CNAM.has(display.trim().toUpperCase())) return { approve: false, reason: `CNAM display name "${display}" is generic` };
+    return { approve: true };
   }
 
   function submit(b: Bundle) {
@@ -166,6 +170,7 @@ export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: T
 
     app.delete(`${r.path}/:Sid`, async (req, reply) => {
       const b = owned(req, (req.params as { Sid: string }).Sid);
+      if (store.channelsOf(b.sid).length) throw new TwilioError(400, 21648, `Bundle ${b.sid} can't be deleted while phone numbers are assigned to it`);
       store.bundles.delete(b.sid);
       for (const a of store.assignedTo(b.sid)) store.assignments.delete(a.sid);
       return reply.code(204).send();

@@ -471,6 +471,40 @@ function trustHubCases(): Case[] {
       return fx.raw('GET', `${path}/${e.bundle}/Evaluations/${e.evaluation.body.sid}`);
     }, '/Evaluations');
   }
+  // Channel endpoint assignments: a number on a business profile, then on a SHAKEN/STIR trust product using that profile.
+  const withNumberOn = async (path: '/v1/CustomerProfiles' | '/v1/TrustProducts') => {
+    const number = (await buyOne('614')).body.sid as string;
+    const profile = (await fx.raw('POST', '/v1/CustomerProfiles', { FriendlyName: 'Acme', Email: 'ops@acme.com', PolicySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5' })).body.sid as string;
+    const onProfile = await fx.raw('POST', `/v1/CustomerProfiles/${profile}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: number });
+    if (path === '/v1/CustomerProfiles') return { bundle: profile, assignment: onProfile };
+    const product = (await fx.raw('POST', '/v1/TrustProducts', { FriendlyName: 'Acme SHAKEN', Email: 'ops@acme.com', PolicySid: 'RN7a97559effdf62d00f4298208492a5ea' })).body.sid as string;
+    await fx.raw('POST', `/v1/TrustProducts/${product}/EntityAssignments`, { ObjectSid: profile });
+    return { bundle: product, assignment: await fx.raw('POST', `/v1/TrustProducts/${product}/ChannelEndpointAssignments`, { ChannelEndpointType: 'phone-number', ChannelEndpointSid: number }) };
+  };
+  for (const [path, param] of [['/v1/CustomerProfiles', 'CustomerProfileSid'], ['/v1/TrustProducts', 'TrustProductSid']] as const) {
+    const sub = '/ChannelEndpointAssignments';
+    const entry = (m: string, withSid: boolean, status: number, call: Case['call']) =>
+      cases.push({
+        name: `${m} ${path}${sub}${withSid ? '/{Sid}' : ''}`,
+        route: [m, `${path}/:${param}${sub}${withSid ? '/:Sid' : ''}`],
+        spec: [trusthub, m, `${path}/{${param}}${sub}${withSid ? '/{Sid}' : ''}`],
+        status,
+        call,
+      });
+    entry('POST', false, 201, async () => (await withNumberOn(path)).assignment);
+    entry('GET', false, 200, async () => {
+      const { bundle, assignment } = await withNumberOn(path);
+      return fx.raw('GET', `${path}/${bundle}${sub}?ChannelEndpointSid=${assignment.body.channel_endpoint_sid}`);
+    });
+    entry('GET', true, 200, async () => {
+      const { bundle, assignment } = await withNumberOn(path);
+      return fx.raw('GET', `${path}/${bundle}${sub}/${assignment.body.sid}`);
+    });
+    entry('DELETE', true, 204, async () => {
+      const { bundle, assignment } = await withNumberOn(path);
+      return fx.raw('DELETE', `${path}/${bundle}${sub}/${assignment.body.sid}`);
+    });
+  }
   for (const [path, type] of [['/v1/EndUsers', 'authorized_representative_1'], ['/v1/SupportingDocuments', 'customer_profile_address']] as const) {
     const create = async () => {
       const attributes = path === '/v1/EndUsers' ? { first_name: 'Ada' } : { address_sids: (await trustHubFixtures()).address };
