@@ -1,6 +1,7 @@
 import { ConfigError, type Config } from '../config/env';
 import type { A2pPolicies } from './a2p';
 import type { TwilioClient } from './twilio-client';
+import type { VoiceTrustPolicies } from './voice-trust';
 import { isDefinitiveTwilioError, twilioErrorOf } from './twilio-errors';
 
 /** Twilio's policy for an ISV's own (primary) business profile. */
@@ -13,8 +14,8 @@ interface Expectation {
   variable: keyof Config;
   sid: string;
   what: string;
-  /** The end-user type only this policy asks for. */
-  endUserType: string;
+  /** The end-user type only this policy asks for; none: it asks for a customer profile alone (SHAKEN/STIR). */
+  endUserType?: string;
 }
 
 /** Reads from Twilio, retrying what may be transient (5xx, 429, network) a few times. */
@@ -34,7 +35,7 @@ async function read<T>(what: string, call: () => Promise<T>, attempts = 5): Prom
  * ask for the end-user type of its step), and finds or checks the ISV's approved primary profile.
  * Returns the policies to use and warnings for what only affects A2P (a missing primary profile).
  */
-export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promise<{ policies: A2pPolicies; warnings: string[] }> {
+export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promise<{ policies: A2pPolicies; voiceTrustPolicies: VoiceTrustPolicies; warnings: string[] }> {
   const th = twilio.trusthub.v1;
   const expectations: Expectation[] = [
     { variable: 'A2P_POLICY_SECONDARY_PROFILE_SID', sid: config.A2P_POLICY_SECONDARY_PROFILE_SID, what: 'secondary customer profile', endUserType: 'customer_profile_business_information' },
@@ -43,17 +44,21 @@ export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promi
     {
       variable: 'A2P_POLICY_SOLE_PROPRIETOR_TRUST_PRODUCT_SID', sid: config.A2P_POLICY_SOLE_PROPRIETOR_TRUST_PRODUCT_SID, what: 'Sole Proprietor trust product', endUserType: 'sole_proprietor_information',
     },
+    { variable: 'VOICE_POLICY_SHAKEN_STIR_SID', sid: config.VOICE_POLICY_SHAKEN_STIR_SID, what: 'SHAKEN/STIR trust product' },
+    { variable: 'VOICE_POLICY_CNAM_SID', sid: config.VOICE_POLICY_CNAM_SID, what: 'CNAM trust product', endUserType: 'cnam_information' },
+    { variable: 'VOICE_POLICY_VOICE_INTEGRITY_SID', sid: config.VOICE_POLICY_VOICE_INTEGRITY_SID, what: 'Voice Integrity trust product', endUserType: 'voice_integrity_information' },
   ];
   for (const e of expectations) {
     const policy = await read(`policy ${e.sid}`, () => th.policies(e.sid).fetch()).catch((err) => {
       if (twilioErrorOf(err)?.status === 404) throw new A2pSetupError(`${e.variable}=${e.sid}: Twilio has no such Trust Hub policy`);
       throw err;
     });
-    const endUsers = ((policy.requirements as { end_user?: { type?: string }[] } | null)?.end_user ?? []).map((u) => u.type);
-    if (!endUsers.includes(e.endUserType)) {
-      throw new A2pSetupError(
-        `${e.variable}=${e.sid} is Twilio's policy "${policy.friendlyName}", which does not ask for ${e.endUserType}: it is not the ${e.what} policy`,
-      );
+    const requirements = policy.requirements as { end_user?: { type?: string }[]; supporting_customer_profiles?: unknown[] } | null;
+    const endUsers = (requirements?.end_user ?? []).map((u) => u.type);
+    const asksFor = e.endUserType ?? 'a customer profile';
+    const fits = e.endUserType ? endUsers.includes(e.endUserType) : (requirements?.supporting_customer_profiles ?? []).length > 0;
+    if (!fits) {
+      throw new A2pSetupError(`${e.variable}=${e.sid} is Twilio's policy "${policy.friendlyName}", which does not ask for ${asksFor}: it is not the ${e.what} policy`);
     }
   }
 
@@ -80,5 +85,10 @@ export async function checkA2pSetup(twilio: TwilioClient, config: Config): Promi
     if (approved) policies.primaryProfileSid = approved.sid;
     else warnings.push('no approved primary (ISV) customer profile in this Twilio account: A2P registrations will fail at the customer-profile step until one is approved');
   }
-  return { policies, warnings };
+  const voiceTrustPolicies: VoiceTrustPolicies = {
+    shaken_stir: config.VOICE_POLICY_SHAKEN_STIR_SID,
+    cnam: config.VOICE_POLICY_CNAM_SID,
+    voice_integrity: config.VOICE_POLICY_VOICE_INTEGRITY_SID,
+  };
+  return { policies, voiceTrustPolicies, warnings };
 }

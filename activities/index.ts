@@ -4,11 +4,12 @@ import { createA2pActivities, type A2pPolicies } from './a2p';
 import { createJobActivities } from './jobs';
 import { wrapActivities } from './activity-wrappers';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
-import { messagingServiceBlocker, sipTrunkBlocker } from './release-blockers';
+import { messagingServiceBlocker, sipTrunkBlocker, voiceTrustBlocker } from './release-blockers';
 import { createSipActivities } from './sip';
 import { createLookupActivities, type LookupPrices } from './lookups';
 import { createHygieneActivities } from './hygiene';
 import { createRotationActivities } from './rotation';
+import { createVoiceTrustActivities, type VoiceTrustPolicies } from './voice-trust';
 import type { TwilioClient } from './twilio-client';
 
 export interface ActivityDeps {
@@ -18,10 +19,12 @@ export interface ActivityDeps {
   twilioConcurrency?: number;
   /** Decrypts write-only secrets (SIP passwords) referenced by workflow inputs. */
   secrets: SecretBox;
-  /** What must be undone before a number is released; by default its trunk and its Messaging Services. */
+  /** What must be undone before a number is released; by default its trunk, its Messaging Services and its voice trust products. */
   releaseBlockers?: ReleaseBlocker[];
   /** Checked against Twilio at worker start-up (checkA2pSetup); Twilio's well-known SIDs otherwise. */
   a2pPolicies?: A2pPolicies;
+  /** Checked against Twilio at worker start-up with the A2P ones; Twilio's well-known SIDs otherwise. */
+  voiceTrustPolicies?: VoiceTrustPolicies;
   /** What each Lookup v2 package costs per request (LOOKUP_PRICE_*_USD); nothing recorded when not given. */
   lookupPrices?: LookupPrices;
   /** Benchmarks only: the pre-claims way of reconciling A2P creates (see A2P_RECONCILE_BY_LISTING). */
@@ -34,7 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createNumberActivities({
       db: deps.db,
       twilio: deps.twilio,
-      releaseBlockers: deps.releaseBlockers ?? [sipTrunkBlocker(deps.db), messagingServiceBlocker(deps.db)],
+      releaseBlockers: deps.releaseBlockers ?? [sipTrunkBlocker(deps.db), messagingServiceBlocker(deps.db), voiceTrustBlocker(deps.db)],
       twilioConcurrency: deps.twilioConcurrency ?? 10,
     }),
     ...createJobActivities({ db: deps.db }),
@@ -42,6 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
     ...createHygieneActivities({ db: deps.db }),
     ...createRotationActivities({ db: deps.db, twilio: deps.twilio }),
+    ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   });
 }

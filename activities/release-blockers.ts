@@ -62,3 +62,30 @@ export function messagingServiceBlocker(db: Db): ReleaseBlocker {
     },
   };
 }
+
+/**
+ * A number on a voice trust product (SHAKEN/STIR, CNAM, Voice Integrity) is taken off it first: Twilio refuses
+ * to release it while assigned (60736). The registration's timeline says so, and the number shows as detached.
+ */
+export function voiceTrustBlocker(db: Db): ReleaseBlocker {
+  return {
+    name: 'voice_trust',
+    async detach({ tenantId, phoneNumber, twilioSid, twilio }) {
+      const { rows } = await db.query<{ registration_id: string; trust_product_sid: string }>(
+        `SELECT n.registration_id, r.trust_product_sid FROM voice_trust_numbers n JOIN voice_trust_registrations r ON r.id = n.registration_id
+          WHERE n.tenant_id = $1 AND n.twilio_sid = $2 AND n.detached_at IS NULL AND r.trust_product_sid IS NOT NULL`,
+        [tenantId, twilioSid],
+      );
+      for (const r of rows) {
+        const assignments = twilio.trusthub.v1.trustProducts(r.trust_product_sid).trustProductsChannelEndpointAssignment;
+        const onIt = await assignments.list({ channelEndpointSid: twilioSid }).catch((err) => (goneIsDone(err), []));
+        for (const a of onIt) await assignments(a.sid).remove().catch(goneIsDone);
+        await db.query(
+          `WITH d AS (UPDATE voice_trust_numbers SET detached_at = now() WHERE registration_id = $1 AND twilio_sid = $2 AND detached_at IS NULL RETURNING tenant_id)
+           INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, $1, 'number', $3, $4 FROM d`,
+          [r.registration_id, twilioSid, `${phoneNumber} taken off trust product ${r.trust_product_sid} before its release`, JSON.stringify({ phoneNumber, released: twilioSid })],
+        );
+      }
+    },
+  };
+}

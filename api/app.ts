@@ -19,6 +19,7 @@ import { apiKeyRoutes } from './routes/api-keys';
 import { auditRoutes } from './routes/audit';
 import { lookupRoutes } from './routes/lookups';
 import { numberHealthRoutes } from './routes/number-health';
+import { voiceTrustRoutes } from './routes/voice-trust';
 import { costRoutes } from './routes/costs';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { a2pRoutes } from './routes/a2p';
@@ -106,6 +107,7 @@ export async function buildApp(
       await v1.register(webhookEndpointRoutes, full);
       await v1.register(lookupRoutes, full);
       await v1.register(numberHealthRoutes, full);
+      await v1.register(voiceTrustRoutes, full);
     },
     { prefix: '/v1' },
   );

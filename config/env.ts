@@ -61,6 +61,11 @@ export const ConfigSchema = z.object({
   A2P_DEADLINE_BRAND_HOURS: intFrom(10 * 24),
   A2P_DEADLINE_CAMPAIGN_HOURS: intFrom(30 * 24),
   A2P_DEADLINE_CUSTOMER_HOURS: intFrom(30 * 24),
+  // Voice trust registrations (SHAKEN/STIR, CNAM, Voice Integrity): review polling as A2P's, and the review's deadline.
+  VOICE_TRUST_DEADLINE_HOURS: intFrom(7 * 24),
+  VOICE_POLICY_SHAKEN_STIR_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN7a97559effdf62d00f4298208492a5ea'),
+  VOICE_POLICY_CNAM_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNf3db3cd1fe25fcfd3c3ded065c8fea53'),
+  VOICE_POLICY_VOICE_INTEGRITY_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN5b3660f9598883b1df4e77f77acefba0'),
   // Trust Hub policies the ISV chain uses; the worker checks them against Twilio's Policies endpoint at start-up.
   A2P_POLICY_SECONDARY_PROFILE_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNdfbf3fae0e1107f8aded0e7cead80bf5'),
   A2P_POLICY_TRUST_PRODUCT_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNb0d4771c2c98518d916a3d4cd70a8f8b'),

@@ -66,7 +66,7 @@ export async function createWorker(config: Config) {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     ...bundle,
     interceptors: { workflowModules: workflowInterceptorModules, activity: [requestIdActivityInterceptors] },
-    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
+    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, voiceTrustPolicies: a2p.voiceTrustPolicies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
       lookupPrices: lookupPricesFromConfig(config),
     }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so

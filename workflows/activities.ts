@@ -75,3 +75,10 @@ export const rotation = proxyActivities<Activities>({
   heartbeatTimeout: '5s',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
+
+/** Voice trust steps: one activity may assign hundreds of numbers (each read, then written), keeping its progress in PostgreSQL. */
+export const voiceTrust = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s' },
+});

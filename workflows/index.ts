@@ -15,3 +15,4 @@ export { sipTrunkOperation, sipInspectTrunk } from './sip-trunk';
 export { lookupNumber, bulkLookupNumbers } from './lookups';
 export { healthPass } from './health-pass';
 export { rotationPass, rotateNumber } from './rotation-pass';
+export { voiceTrustRegistration } from './voice-trust';

@@ -3,6 +3,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { A2pStatusEvent } from '../../schemas/a2p-workflow';
+import { voiceTrustStatusSignal } from '../../workflows/voice-trust';
 import { a2pStatusSignal } from '../../workflows/a2p-registration';
 import type { ApiDeps } from '../app';
 import { HttpError } from '../errors';
@@ -85,6 +86,24 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     }
   }
 
+  /** A voice trust registration's trust product: its timeline notes the callback and its workflow looks again. */
+  async function signalVoiceTrust(sid: string, status: string): Promise<{ registrationId: string; signalled: boolean } | null> {
+    const { rows } = await deps.db.query<{ id: string; workflow_id: string }>('SELECT id, workflow_id FROM voice_trust_registrations WHERE trust_product_sid = $1', [sid]);
+    const target = rows[0];
+    if (!target) return null;
+    await deps.db.query(
+      `INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, id, 'webhook', $2, $3 FROM voice_trust_registrations WHERE id = $1`,
+      [target.id, `Trust Hub status callback: trust product ${sid} ${status}`, JSON.stringify({ sid, status })],
+    );
+    try {
+      await boundedTemporalCall(deps.temporal, deps.config.API_TEMPORAL_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(target.workflow_id).signal(voiceTrustStatusSignal));
+      return { registrationId: target.id, signalled: true };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || err instanceof TemporalUnavailableError) return { registrationId: target.id, signalled: false };
+      throw err;
+    }
+  }
+
   /** Refuses a body of another media type than the webhook's own, before anything reads it. */
   function requireMediaType(req: FastifyRequest, type: string) {
     const sent = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
@@ -103,6 +122,8 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const status = value('Status');
     const key = `callback:${req.headers['i-twilio-idempotency-token'] ?? `${sid}:${status}`}`;
     if (!(await firstTime(key, 'status-callback', sid, status ?? null))) return { accepted: true, duplicate: true, signalled: false };
+    const voiceTrust = await signalVoiceTrust(sid, status ?? '');
+    if (voiceTrust) return { accepted: true, duplicate: false, signalled: voiceTrust.signalled, registrationId: voiceTrust.registrationId };
     const target = await targetOf('SELECT registration_id FROM a2p_profiles WHERE profile_sid = $1', sid);
     const { rows } = await deps.db.query('SELECT kind FROM a2p_profiles WHERE profile_sid = $1', [sid]);
     const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: status ?? '' }, 'Trust Hub status callback');

@@ -227,15 +227,28 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     list: (query: QueryOf<'/v1/number-health', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/number-health', { params: { query }, signal: o?.signal })),
     iterate: () => eachItem((cursor) => numberHealth.list(cursor ? { cursor } : {})),
     get: (phoneNumber: string, o?: CallOptions) => unwrap(raw.GET('/v1/number-health/{phoneNumber}', { params: { path: { phoneNumber } }, signal: o?.signal })),
-    /** The quarantine threshold and the health pass's Schedule. */
+    /** The quarantine, rest, rotation and release policy and its two Schedules (health pass, rotation pass). */
     policy: {
       get: (o?: CallOptions) => unwrap(raw.GET('/v1/number-health/policy', { signal: o?.signal })),
       set: (body: RequestBody<'/v1/number-health/policy', 'put'>, o?: CallOptions) => unwrap(raw.PUT('/v1/number-health/policy', { body, signal: o?.signal })),
       /** pause or resume the Schedule, or run a pass now. */
-      act: (action: 'pause' | 'resume' | 'run', o?: CallOptions) =>
-        unwrap(raw.POST('/v1/number-health/policy/{action}', { params: { path: { action } }, signal: o?.signal })),
+      act: (action: 'pause' | 'resume' | 'run', schedule: 'health_pass' | 'rotation_pass' = 'health_pass', o?: CallOptions) =>
+        unwrap(raw.POST('/v1/number-health/policy/{action}', { params: { path: { action }, query: { schedule } }, signal: o?.signal })),
       remove: (o?: CallOptions) => unwrap(raw.DELETE('/v1/number-health/policy', { signal: o?.signal })),
     },
+  };
+  const voiceTrust = {
+    /** SHAKEN/STIR, CNAM or Voice Integrity for some of your numbers, as one durable registration. */
+    start: (body: RequestBody<'/v1/voice-trust/registrations', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/voice-trust/registrations', { body, params: { header: idem(o) }, signal: o?.signal })),
+    list: (query: QueryOf<'/v1/voice-trust/registrations', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/voice-trust/registrations', { params: { query }, signal: o?.signal })),
+    iterate: (query: Omit<QueryOf<'/v1/voice-trust/registrations', 'get'>, 'cursor'> = {}) => eachItem((cursor) => voiceTrust.list({ ...query, cursor })),
+    get: (registrationId: string, o?: CallOptions) =>
+      unwrap(raw.GET('/v1/voice-trust/registrations/{registrationId}', { params: { path: { registrationId } }, signal: o?.signal })),
+    correct: (registrationId: string, body: RequestBody<'/v1/voice-trust/registrations/{registrationId}/corrections', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/voice-trust/registrations/{registrationId}/corrections', { params: { path: { registrationId } }, body, signal: o?.signal })),
+    cancel: (registrationId: string, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/voice-trust/registrations/{registrationId}/cancel', { params: { path: { registrationId } }, signal: o?.signal })),
   };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),
@@ -271,7 +284,7 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     return pollUntil(() => trunks.get(target.trunk, {}, { signal: o.signal }), trunkSettled, o as WaitOptions<Trunk>, timeout(`trunk ${target.trunk}`));
   }
 
-  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, numberHealth, webhookEndpoints, waitFor, eachItem };
+  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, numberHealth, voiceTrust, webhookEndpoints, waitFor, eachItem };
 }
 
 export { eachItem };

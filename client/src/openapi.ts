@@ -14396,6 +14396,1206 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/voice-trust/registrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List voice trust registrations, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description opaque: the nextCursor of the previous page, passed back unchanged */
+                    cursor?: string;
+                    product?: "shaken_stir" | "cnam" | "voice_integrity";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                /** @enum {string} */
+                                product: "shaken_stir" | "cnam" | "voice_integrity";
+                                /**
+                                 * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                                 * @enum {string}
+                                 */
+                                status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                                /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
+                                step: string;
+                                businessProfileSid: string;
+                                trustProductSid: string | null;
+                                /** @description The trust product’s status at Twilio, as last read */
+                                twilioStatus: string | null;
+                                /** @description What was asked for, with corrections applied */
+                                draft: {
+                                    [key: string]: unknown;
+                                };
+                                numbers: {
+                                    phoneNumber: string;
+                                    onBusinessProfile: boolean;
+                                    onTrustProduct: boolean;
+                                    /** @description Taken off the trust product (released, or the registration cancelled) */
+                                    detached: boolean;
+                                    /**
+                                     * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
+                                     * @enum {string|null}
+                                     */
+                                    attestation: "A" | null;
+                                }[];
+                                /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
+                                problems: {
+                                    field: string | null;
+                                    message: string;
+                                    code: number | null;
+                                }[];
+                                timeline: {
+                                    at: string;
+                                    type: string;
+                                    message: string;
+                                }[];
+                                createdAt: string;
+                                updatedAt: string;
+                                finishedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Register numbers for SHAKEN/STIR (A attestation), CNAM (caller name) or Voice Integrity (spam analytics)
+         * @description Each number goes on the business profile first, then on the product’s trust product, which is evaluated and submitted for Twilio’s review. Follow it with GET; a rejection or a failed evaluation leaves it action_required until corrections are sent. The same Idempotency-Key finds the same registration.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description SHAKEN/STIR: calls from these numbers signed with A attestation
+                         * @enum {string}
+                         */
+                        product: "shaken_stir";
+                        /** @description One of your business profiles (an A2P registration’s customer profile) */
+                        businessProfileSid: string;
+                        /**
+                         * Format: email
+                         * @description Where Twilio writes about the trust product’s review
+                         */
+                        email: string;
+                        /** @description Your live numbers to register (each goes on the business profile first, then on the trust product) */
+                        phoneNumbers: string[];
+                    } | {
+                        /**
+                         * @description CNAM: the caller name shown for these numbers
+                         * @enum {string}
+                         */
+                        product: "cnam";
+                        /** @description One of your business profiles (an A2P registration’s customer profile) */
+                        businessProfileSid: string;
+                        /**
+                         * Format: email
+                         * @description Where Twilio writes about the trust product’s review
+                         */
+                        email: string;
+                        /** @description Your live numbers to register (each goes on the business profile first, then on the trust product) */
+                        phoneNumbers: string[];
+                        /** @description The caller name US carriers show for your numbers */
+                        displayName: string & (string);
+                    } | {
+                        /**
+                         * @description Voice Integrity: these numbers registered with the carriers’ spam analytics
+                         * @enum {string}
+                         */
+                        product: "voice_integrity";
+                        /** @description One of your business profiles (an A2P registration’s customer profile) */
+                        businessProfileSid: string;
+                        /**
+                         * Format: email
+                         * @description Where Twilio writes about the trust product’s review
+                         */
+                        email: string;
+                        /** @description Your live numbers to register (each goes on the business profile first, then on the trust product) */
+                        phoneNumbers: string[];
+                        /** @description What the calls are for, e.g. "appointment reminders" */
+                        useCase: string;
+                        employeeCount: number;
+                        /** @description Calls on an average business day */
+                        averageDailyCallVolume: number;
+                        notes?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            product: "shaken_stir" | "cnam" | "voice_integrity";
+                            /**
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @enum {string}
+                             */
+                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
+                            step: string;
+                            businessProfileSid: string;
+                            trustProductSid: string | null;
+                            /** @description The trust product’s status at Twilio, as last read */
+                            twilioStatus: string | null;
+                            /** @description What was asked for, with corrections applied */
+                            draft: {
+                                [key: string]: unknown;
+                            };
+                            numbers: {
+                                phoneNumber: string;
+                                onBusinessProfile: boolean;
+                                onTrustProduct: boolean;
+                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                detached: boolean;
+                                /**
+                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
+                                 * @enum {string|null}
+                                 */
+                                attestation: "A" | null;
+                            }[];
+                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
+                            problems: {
+                                field: string | null;
+                                message: string;
+                                code: number | null;
+                            }[];
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/voice-trust/registrations/{registrationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A registration: status, step, the trust product and its Twilio status, each number (and its attestation), problems, timeline */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    registrationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            product: "shaken_stir" | "cnam" | "voice_integrity";
+                            /**
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @enum {string}
+                             */
+                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
+                            step: string;
+                            businessProfileSid: string;
+                            trustProductSid: string | null;
+                            /** @description The trust product’s status at Twilio, as last read */
+                            twilioStatus: string | null;
+                            /** @description What was asked for, with corrections applied */
+                            draft: {
+                                [key: string]: unknown;
+                            };
+                            numbers: {
+                                phoneNumber: string;
+                                onBusinessProfile: boolean;
+                                onTrustProduct: boolean;
+                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                detached: boolean;
+                                /**
+                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
+                                 * @enum {string|null}
+                                 */
+                                attestation: "A" | null;
+                            }[];
+                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
+                            problems: {
+                                field: string | null;
+                                message: string;
+                                code: number | null;
+                            }[];
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/voice-trust/registrations/{registrationId}/corrections": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send corrections for a registration in action_required; it resubmits ({} resubmits as is, e.g. after fixing the business profile) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    registrationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description CNAM only */
+                        displayName?: string & (string);
+                        /** @description What the calls are for, e.g. "appointment reminders" */
+                        useCase?: string;
+                        employeeCount?: number;
+                        /** @description Calls on an average business day */
+                        averageDailyCallVolume?: number;
+                        notes?: string;
+                        /** Format: email */
+                        email?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            product: "shaken_stir" | "cnam" | "voice_integrity";
+                            /**
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @enum {string}
+                             */
+                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
+                            step: string;
+                            businessProfileSid: string;
+                            trustProductSid: string | null;
+                            /** @description The trust product’s status at Twilio, as last read */
+                            twilioStatus: string | null;
+                            /** @description What was asked for, with corrections applied */
+                            draft: {
+                                [key: string]: unknown;
+                            };
+                            numbers: {
+                                phoneNumber: string;
+                                onBusinessProfile: boolean;
+                                onTrustProduct: boolean;
+                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                detached: boolean;
+                                /**
+                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
+                                 * @enum {string|null}
+                                 */
+                                attestation: "A" | null;
+                            }[];
+                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
+                            problems: {
+                                field: string | null;
+                                message: string;
+                                code: number | null;
+                            }[];
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/voice-trust/registrations/{registrationId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a registration: its numbers leave the trust product, which is deleted with its end user (the numbers stay on the business profile) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    registrationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            /** @enum {string} */
+                            product: "shaken_stir" | "cnam" | "voice_integrity";
+                            /**
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @enum {string}
+                             */
+                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
+                            step: string;
+                            businessProfileSid: string;
+                            trustProductSid: string | null;
+                            /** @description The trust product’s status at Twilio, as last read */
+                            twilioStatus: string | null;
+                            /** @description What was asked for, with corrections applied */
+                            draft: {
+                                [key: string]: unknown;
+                            };
+                            numbers: {
+                                phoneNumber: string;
+                                onBusinessProfile: boolean;
+                                onTrustProduct: boolean;
+                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                detached: boolean;
+                                /**
+                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
+                                 * @enum {string|null}
+                                 */
+                                attestation: "A" | null;
+                            }[];
+                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
+                            problems: {
+                                field: string | null;
+                                message: string;
+                                code: number | null;
+                            }[];
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {

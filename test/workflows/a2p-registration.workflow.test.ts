@@ -1,31 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findTestServer } from '../../dev/temporal';
+import { describe, expect, it } from 'vitest';
 import type { A2pActivities, A2pRegistrationInput, A2pState, BrandIdentity, ReviewKind, ReviewStatus } from '../../schemas/a2p-workflow';
 import { a2pCancelSignal, a2pCorrectionsUpdate, a2pResendVerificationUpdate, a2pStateQuery, a2pStatusSignal } from '../../workflows/a2p-registration';
 import { a2pRegistration } from '../../workflows';
 import { goodDraft, soleProprietorDraft } from '../fixtures/a2p-draft';
-import { stack } from '../helpers/stack';
+import { timeSkippingEnvironment } from '../helpers/time-skipping';
 import { recordHistory } from '../helpers/record-history';
 
 /** Multi-week registrations in seconds: Temporal's time-skipping test server, with Twilio faked in activities. */
-let env: TestWorkflowEnvironment;
-let bundle: string;
+const ts = timeSkippingEnvironment();
 const hour = 3_600_000;
 const day = 24 * hour;
-
-beforeAll(async () => {
-  const path = findTestServer();
-  if (!path) throw new Error('temporal-test-server not found: run `npm run tools`');
-  env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-  bundle = await readFile(stack.bundlePath, 'utf8');
-});
-afterAll(async () => env?.teardown());
 
 const timings = (deadlines: Partial<Record<ReviewKind, number>> = {}): A2pRegistrationInput['timings'] => ({
   firstPollMs: hour,
@@ -39,7 +27,7 @@ function fakeTwilio(script: { days: Record<ReviewKind, number>; rejectProfile?: 
   const left: Partial<Record<ReviewKind, number>> = { customer_profile: script.rejectProfile ?? 0, brand: script.rejectBrand ?? 0, campaign: script.rejectCampaign ?? 0 };
   const log: string[] = [];
   const records: A2pState[] = [];
-  const now = async () => Number(await env.currentTimeMs());
+  const now = async () => Number(await ts.env.currentTimeMs());
   const submit = async (sid: string) => submittedAt.set(sid, await now());
   const kindOf: Record<string, ReviewKind> = { 'BU-profile': 'customer_profile', 'BU-product': 'trust_product', 'BN-1': 'brand', 'QE-1': 'campaign' };
   /** The customer's side of an OTP or Authentication+: a test confirms it; an OTP lapses a day after sending (30752). */
@@ -95,15 +83,15 @@ async function untilState(handle: Awaited<ReturnType<typeof start>>['handle'], m
   for (let i = 0; i < 80; i++) {
     const state = await handle.query(a2pStateQuery);
     if (match(state)) return state;
-    await env.sleep(6 * hour);
+    await ts.env.sleep(6 * hour);
   }
   throw new Error(`state never matched: ${JSON.stringify(await handle.query(a2pStateQuery))}`);
 }
 
 async function start(fake: ReturnType<typeof fakeTwilio>, t = timings(), draft: object = goodDraft()) {
   const taskQueue = `a2p-${randomUUID()}`;
-  const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: { code: bundle }, activities: fake.activities });
-  const handle = await env.client.workflow.start(a2pRegistration, {
+  const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: { code: ts.bundle }, activities: fake.activities });
+  const handle = await ts.env.client.workflow.start(a2pRegistration, {
     taskQueue,
     workflowId: `a2p-${randomUUID()}`,
     args: [{ tenantId: 't', registrationId: randomUUID(), draft: draft as never, timings: t }],
@@ -115,12 +103,12 @@ describe('a2pRegistration on the time-skipping server', () => {
   it('walks a 2-day profile, 5-day brand and 12-day campaign review in seconds, flagging an overdue wait', async () => {
     const fake = fakeTwilio({ days: { customer_profile: 2, trust_product: 1, brand: 5, campaign: 12 } });
     const { worker, handle } = await start(fake, timings({ brand: 3 * day }));
-    const startedAt = Number(await env.currentTimeMs());
+    const startedAt = Number(await ts.env.currentTimeMs());
     const wallStart = Date.now();
     const result = await worker.runUntil(handle.result());
     expect(result).toMatchObject({ status: 'completed', step: 'done', brandResubmissions: 0, campaignSubmissions: 1 });
     expect(result.sids).toEqual({ customerProfile: 'BU-profile', trustProduct: 'BU-product', brand: 'BN-1', messagingService: 'MG-1', campaign: 'QE-1' });
-    expect(Number(await env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(20 * day);
+    expect(Number(await ts.env.currentTimeMs()) - startedAt).toBeGreaterThanOrEqual(20 * day);
     expect(Date.now() - wallStart).toBeLessThan(60_000);
     expect(fake.records.map((r) => r.status)).toContain('needs_attention');
     expect(fake.log).toContain('numbers 1');
@@ -136,7 +124,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     const fake = fakeTwilio({ days: { customer_profile: 2, trust_product: 1, brand: 5, campaign: 12 }, rejectBrand: 1 });
     const { worker, handle } = await start(fake);
     await worker.runUntil(async () => {
-      await env.sleep(10 * day);
+      await ts.env.sleep(10 * day);
       const state = await handle.query(a2pStateQuery);
       expect(state).toMatchObject({ status: 'action_required', step: 'brand' });
       expect(state.actionRequired?.reasons[0]).toMatchObject({ code: 30792, fields: ['business.name'] });
@@ -157,7 +145,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     Object.assign(draft.campaign, { usecase: 'POLITICAL', campaignVerifyToken: 'cv|1.0|tcr|10dlc|EXPIRED-1|sig' });
     const { worker, handle } = await start(fake, timings(), draft);
     await worker.runUntil(async () => {
-      await env.sleep(6 * day);
+      await ts.env.sleep(6 * day);
       const state = await handle.query(a2pStateQuery);
       expect(state).toMatchObject({ status: 'action_required', step: 'brand', sids: { brand: 'BN-1' } });
       expect(state.sids.campaign).toBeUndefined(); // nothing is created before the token is accepted
@@ -174,7 +162,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 1, campaign: 12 }, rejectCampaign: 1 });
     const { worker, handle } = await start(fake);
     await worker.runUntil(async () => {
-      await env.sleep(20 * day);
+      await ts.env.sleep(20 * day);
       expect(await handle.query(a2pStateQuery)).toMatchObject({ status: 'action_required', step: 'campaign', campaignSubmissions: 1 });
       const fix = { campaign: { messageSamples: ['Acme Dental: see you at [time]. Reply STOP to opt out.', 'Acme Dental: we moved you to [time].'] } };
       const refused = handle.executeUpdate(a2pCorrectionsUpdate, { args: [fix] });
@@ -220,7 +208,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     const fake = fakeTwilio({ days: { customer_profile: 1, trust_product: 1, brand: 5, campaign: 12 } });
     const { worker, handle } = await start(fake);
     await worker.runUntil(async () => {
-      await env.sleep(3 * day);
+      await ts.env.sleep(3 * day);
       expect(await handle.query(a2pStateQuery)).toMatchObject({ status: 'waiting_for_review', step: 'brand' });
       await handle.signal(a2pCancelSignal);
       expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'brand', cleanup: [] });
@@ -235,7 +223,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     const fake = fakeTwilio({ days: { customer_profile: 5, trust_product: 1, brand: 5, campaign: 12 } });
     const { worker, handle } = await start(fake);
     await worker.runUntil(async () => {
-      await env.sleep(1 * day);
+      await ts.env.sleep(1 * day);
       await handle.cancel();
       expect(await handle.result()).toMatchObject({ status: 'cancelled', step: 'customer_profile' });
     });
@@ -246,7 +234,7 @@ describe('a2pRegistration on the time-skipping server', () => {
     const fake = fakeTwilio({ days: { customer_profile: 2, trust_product: 1, brand: 1, campaign: 1 }, rejectProfile: 1 });
     const { worker, handle } = await start(fake);
     await worker.runUntil(async () => {
-      await env.sleep(3 * day);
+      await ts.env.sleep(3 * day);
       expect(await handle.query(a2pStateQuery)).toMatchObject({ status: 'action_required', step: 'customer_profile', actionRequired: { reasons: [{ code: 22216 }] } });
       await handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ business: { websiteUrl: 'https://acme-dental.example' } }] });
       expect(await handle.result()).toMatchObject({ status: 'completed' });
@@ -315,7 +303,7 @@ describe('a2pRegistration on the time-skipping server', () => {
       expect(state.customerAction!.instructions).toMatch(/owner@acmedental\.com/);
       expect(state.sids.messagingService).toBeUndefined();
       fake.customer.confirmed = true;
-      await env.sleep(2 * day); // found by polling alone, without a signal
+      await ts.env.sleep(2 * day); // found by polling alone, without a signal
       expect(await handle.result()).toMatchObject({ status: 'completed', customerAction: null });
     });
     await recordHistory('a2p-authentication-plus', handle);
