@@ -7,15 +7,16 @@ export const ReviewDurations = z
     trustProduct: z.number().min(0),
     brand: z.number().min(0),
     campaign: z.number().min(0),
+    tollfreeVerification: z.number().min(0),
   })
   .strict();
 export type ReviewDurations = z.infer<typeof ReviewDurations>;
 
 const day = 86_400_000;
-/** Realistic defaults: profiles ~2 days, brands ~5 days, campaigns ~12 days. */
-export const realisticDurations: ReviewDurations = { customerProfile: 2 * day, trustProduct: 1 * day, brand: 5 * day, campaign: 12 * day };
+/** Realistic defaults: profiles ~2 days, brands ~5 days, campaigns ~12 days, toll-free verifications ~2 weeks. */
+export const realisticDurations: ReviewDurations = { customerProfile: 2 * day, trustProduct: 1 * day, brand: 5 * day, campaign: 12 * day, tollfreeVerification: 14 * day };
 /** Fast mode for integration tests and demos: seconds. */
-export const fastDurations: ReviewDurations = { customerProfile: 1500, trustProduct: 1000, brand: 2000, campaign: 2500 };
+export const fastDurations: ReviewDurations = { customerProfile: 1500, trustProduct: 1000, brand: 2000, campaign: 2500, tollfreeVerification: 2000 };
 
 interface Pending {
   dueAt: number;

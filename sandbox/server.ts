@@ -7,6 +7,7 @@ import { addressesProduct } from './products/addresses';
 import { numbersProduct } from './products/numbers';
 import { trustHubProduct } from './products/trusthub';
 import { trustHubChannelsProduct } from './products/trusthub-channels';
+import { tollfreeProduct } from './products/tollfree';
 import { createPublisher, eventsProduct } from './products/events';
 import { messagingProduct } from './products/messaging';
 import { lookupsProduct } from './products/lookups';
@@ -107,6 +108,7 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
     await twilio.register(trustHubChannelsProduct, { state, store: trustHub, clock });
     await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, verifications, pacingMs: () => faults.settings.a2pPacingMs });
+    await twilio.register(tollfreeProduct, { state, trustHub, clock });
     await twilio.register(eventsProduct, { store: messaging, clock });
     await twilio.register(lookupsProduct, { clock });
     await twilio.register(sipListsProduct, { store: sip, clock });

@@ -505,6 +505,30 @@ function trustHubCases(): Case[] {
       return fx.raw('DELETE', `${path}/${bundle}${sub}/${assignment.body.sid}`);
     });
   }
+  // Toll-free verifications: one per toll-free number, rejected (cryptocurrency in the sample) when an edit is needed.
+  const tollfree = async (sample = 'Acme: your order 123 has shipped. Reply STOP to opt out.') => {
+    const found = await fx.raw('GET', `${fx.base}/AvailablePhoneNumbers/US/TollFree.json?PageSize=1`);
+    const number = await fx.raw('POST', `${fx.base}/IncomingPhoneNumbers.json`, { PhoneNumber: found.body.available_phone_numbers[0].phone_number });
+    return fx.raw('POST', '/v1/Tollfree/Verifications', {
+      BusinessName: 'Acme', BusinessWebsite: 'https://acme.example', NotificationEmail: 'ops@acme.example', UseCaseCategories: ['ACCOUNT_NOTIFICATIONS'],
+      UseCaseSummary: 'Order notifications for customers who opted in at checkout', ProductionMessageSample: sample,
+      OptInImageUrls: ['https://acme.example/optin.png'], OptInType: 'WEB_FORM', MessageVolume: '1,000', TollfreePhoneNumberSid: number.body.sid,
+      BusinessType: 'PRIVATE_PROFIT', BusinessRegistrationNumber: '12-3456789', BusinessRegistrationAuthority: 'EIN', ExternalReferenceId: 'ref-1',
+    });
+  };
+  const tf = '/v1/Tollfree/Verifications';
+  const tfCase = (m: string, withSid: boolean, status: number, call: Case['call']) =>
+    cases.push({ name: `${m} ${tf}${withSid ? '/{Sid}' : ''}`, route: [m, `${tf}${withSid ? '/:Sid' : ''}`], spec: [messaging, m, `${tf}${withSid ? '/{Sid}' : ''}`], status, call });
+  tfCase('POST', false, 201, () => tollfree());
+  tfCase('GET', false, 200, async () => (await tollfree(), fx.raw('GET', `${tf}?ExternalReferenceId=ref-1&PageSize=2`)));
+  tfCase('GET', true, 200, async () => fx.raw('GET', `${tf}/${(await tollfree()).body.sid}`));
+  tfCase('POST', true, 202, async () => {
+    const v = await tollfree('Buy bitcoin now');
+    await fx.control('POST', 'clock/advance', { ms: 30 * 86_400_000 - 1 });
+    await fx.control('POST', 'clock/advance', { ms: 1 });
+    return fx.raw('POST', `${tf}/${v.body.sid}`, { ProductionMessageSample: 'Acme: your order shipped. Reply STOP to opt out.', EditReason: 'removed crypto' });
+  });
+  tfCase('DELETE', true, 204, async () => fx.raw('DELETE', `${tf}/${(await tollfree()).body.sid}`));
   for (const [path, type] of [['/v1/EndUsers', 'authorized_representative_1'], ['/v1/SupportingDocuments', 'customer_profile_address']] as const) {
     const create = async () => {
       const attributes = path === '/v1/EndUsers' ? { first_name: 'Ada' } : { address_sids: (await trustHubFixtures()).address };
