@@ -10,6 +10,7 @@ import { createLookupActivities, type LookupPrices } from './lookups';
 import { createHygieneActivities } from './hygiene';
 import { createRotationActivities } from './rotation';
 import { createVoiceTrustActivities, type VoiceTrustPolicies } from './voice-trust';
+import { createTollfreeActivities } from './tollfree';
 import type { TwilioClient } from './twilio-client';
 
 export interface ActivityDeps {
@@ -46,6 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHygieneActivities({ db: deps.db }),
     ...createRotationActivities({ db: deps.db, twilio: deps.twilio }),
     ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies }),
+    ...createTollfreeActivities({ db: deps.db, twilio: deps.twilio }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   });
 }

@@ -20,6 +20,7 @@ import { auditRoutes } from './routes/audit';
 import { lookupRoutes } from './routes/lookups';
 import { numberHealthRoutes } from './routes/number-health';
 import { voiceTrustRoutes } from './routes/voice-trust';
+import { tollfreeRoutes } from './routes/tollfree';
 import { costRoutes } from './routes/costs';
 import { webhookEndpointRoutes } from './routes/webhook-endpoints';
 import { a2pRoutes } from './routes/a2p';
@@ -108,6 +109,7 @@ export async function buildApp(
       await v1.register(lookupRoutes, full);
       await v1.register(numberHealthRoutes, full);
       await v1.register(voiceTrustRoutes, full);
+      await v1.register(tollfreeRoutes, full);
     },
     { prefix: '/v1' },
   );

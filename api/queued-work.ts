@@ -5,12 +5,14 @@ import { findQueuedRegistrations } from '../db/a2p';
 import { findQueuedJobs } from '../db/jobs';
 import { findQueuedOperations } from '../db/sip';
 import { findQueuedVoiceTrustRegistrations } from '../db/voice-trust';
+import { findQueuedTollfreeVerifications } from '../db/tollfree';
 import type { Db } from '../db/pool';
 import type { RegistrationDraft } from '../schemas/a2p';
 import { startRegistrationWorkflow } from './registration-runner';
 import { startOperationWorkflow } from './sip-requests';
 import { startJobWorkflow } from './workflow-runner';
 import { startVoiceTrustWorkflow } from './voice-trust-runner';
+import { startTollfreeWorkflow } from './tollfree-runner';
 
 /**
  * Job, registration and trunk-operation rows are written before their workflows start; if the API died in between,
@@ -43,6 +45,10 @@ export function startQueuedWorkSweep(deps: { db: Db; temporal: Client; config: C
       for (const r of await findQueuedVoiceTrustRegistrations(deps.db, 10)) {
         const started = await startVoiceTrustWorkflow(deps.temporal, deps.config, { id: r.id, tenantId: r.tenant_id, product: r.product, workflowId: r.workflow_id });
         if (started) deps.log.info({ registrationId: r.id }, 'started the workflow of a voice trust registration the API had not started');
+      }
+      for (const v of await findQueuedTollfreeVerifications(deps.db, 10)) {
+        const started = await startTollfreeWorkflow(deps.temporal, deps.config, { id: v.id, tenantId: v.tenant_id, workflowId: v.workflow_id });
+        if (started) deps.log.info({ verificationId: v.id }, 'started the workflow of a toll-free verification the API had not started');
       }
       for (const op of await findQueuedOperations(deps.db, 10)) {
         const started = await startOperationWorkflow(deps.temporal, taskQueue, op.workflow_id, op.input);

@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { startOnce } from './start-once';
 import type { Config } from '../config/env';
 import type { VoiceTrustInput, VoiceTrustProduct } from '../schemas/voice-trust';
 import { voiceTrustRegistration } from '../workflows';
@@ -23,22 +24,6 @@ export function voiceTrustInput(c: Config, r: VoiceTrustToStart): VoiceTrustInpu
   };
 }
 
-/**
- * Starts a registration's workflow at most once (its id is the registration's); false when it was started
- * already. With `cancel`, it is started (if need be) with the cancel signal, so a registration cancelled before
- * its workflow ran still ends through it.
- */
-export async function startVoiceTrustWorkflow(client: Client, config: Config, r: VoiceTrustToStart, opts: { cancel?: boolean } = {}): Promise<boolean> {
-  const common = { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: r.workflowId, args: [voiceTrustInput(config, r)] as [VoiceTrustInput], workflowIdReusePolicy: 'REJECT_DUPLICATE' as const };
-  if (opts.cancel) {
-    await client.workflow.signalWithStart(voiceTrustRegistration, { ...common, signal: voiceTrustCancelSignal, signalArgs: [] });
-    return true;
-  }
-  try {
-    await client.workflow.start(voiceTrustRegistration, common);
-    return true;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return false;
-  }
-}
+/** Starts a registration's workflow at most once; with `cancel`, started (if need be) with the cancel signal. */
+export const startVoiceTrustWorkflow = (client: Client, config: Config, r: VoiceTrustToStart, opts: { cancel?: boolean } = {}) =>
+  startOnce(client, voiceTrustRegistration, { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: r.workflowId, args: [voiceTrustInput(config, r)] }, opts.cancel ? voiceTrustCancelSignal : undefined);

@@ -63,6 +63,8 @@ export const ConfigSchema = z.object({
   A2P_DEADLINE_CUSTOMER_HOURS: intFrom(30 * 24),
   // Voice trust registrations (SHAKEN/STIR, CNAM, Voice Integrity): review polling as A2P's, and the review's deadline.
   VOICE_TRUST_DEADLINE_HOURS: intFrom(7 * 24),
+  // Toll-free verification reviews: Twilio quotes two to three weeks.
+  TOLLFREE_DEADLINE_HOURS: intFrom(21 * 24),
   VOICE_POLICY_SHAKEN_STIR_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN7a97559effdf62d00f4298208492a5ea'),
   VOICE_POLICY_CNAM_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RNf3db3cd1fe25fcfd3c3ded065c8fea53'),
   VOICE_POLICY_VOICE_INTEGRITY_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN5b3660f9598883b1df4e77f77acefba0'),

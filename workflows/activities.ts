@@ -76,7 +76,7 @@ export const rotation = proxyActivities<Activities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
 });
 
-/** Voice trust steps: one activity may assign hundreds of numbers (each read, then written), keeping its progress in PostgreSQL. */
+/** Voice trust and toll-free verification steps: one activity may assign hundreds of numbers (each read, then written), keeping its progress in PostgreSQL. */
 export const voiceTrust = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '5s',

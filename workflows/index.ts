@@ -16,3 +16,4 @@ export { lookupNumber, bulkLookupNumbers } from './lookups';
 export { healthPass } from './health-pass';
 export { rotationPass, rotateNumber } from './rotation-pass';
 export { voiceTrustRegistration } from './voice-trust';
+export { tollfreeVerification } from './tollfree';

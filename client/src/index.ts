@@ -250,6 +250,22 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     cancel: (registrationId: string, o?: CallOptions) =>
       unwrap(raw.POST('/v1/voice-trust/registrations/{registrationId}/cancel', { params: { path: { registrationId } }, signal: o?.signal })),
   };
+  const tollfree = {
+    /** Problems (with the Twilio rejection codes they anticipate) and warnings, before anything is submitted. */
+    preflight: (body: RequestBody<'/v1/tollfree/preflight', 'post'>, o?: CallOptions) => unwrap(raw.POST('/v1/tollfree/preflight', { body, signal: o?.signal })),
+    /** A toll-free number's verification, as one durable workflow through Twilio's review. */
+    start: (body: RequestBody<'/v1/tollfree/verifications', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/tollfree/verifications', { body, params: { header: idem(o) }, signal: o?.signal })),
+    list: (query: QueryOf<'/v1/tollfree/verifications', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/tollfree/verifications', { params: { query }, signal: o?.signal })),
+    iterate: (query: Omit<QueryOf<'/v1/tollfree/verifications', 'get'>, 'cursor'> = {}) => eachItem((cursor) => tollfree.list({ ...query, cursor })),
+    get: (verificationId: string, o?: CallOptions) =>
+      unwrap(raw.GET('/v1/tollfree/verifications/{verificationId}', { params: { path: { verificationId } }, signal: o?.signal })),
+    /** Within Twilio's edit window after a rejection: the changes and why; it goes back to review. */
+    edit: (verificationId: string, body: RequestBody<'/v1/tollfree/verifications/{verificationId}/edit', 'post'>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/tollfree/verifications/{verificationId}/edit', { params: { path: { verificationId } }, body, signal: o?.signal })),
+    cancel: (verificationId: string, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/tollfree/verifications/{verificationId}/cancel', { params: { path: { verificationId } }, signal: o?.signal })),
+  };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),
     setBudget: (monthlyUsd: number | null, o?: CallOptions) => unwrap(raw.PUT('/v1/costs/budget', { body: { monthlyUsd }, signal: o?.signal })),
@@ -284,7 +300,7 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     return pollUntil(() => trunks.get(target.trunk, {}, { signal: o.signal }), trunkSettled, o as WaitOptions<Trunk>, timeout(`trunk ${target.trunk}`));
   }
 
-  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, numberHealth, voiceTrust, webhookEndpoints, waitFor, eachItem };
+  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, numberHealth, voiceTrust, tollfree, webhookEndpoints, waitFor, eachItem };
 }
 
 export { eachItem };

@@ -15596,6 +15596,1819 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/tollfree/preflight": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check a toll-free verification before submitting it
+         * @description Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. Touches nothing at Twilio.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description One of your toll-free numbers */
+                        tollfreePhoneNumber: string & (string);
+                        business: {
+                            /** @description The legal name, as registered */
+                            name: string;
+                            /** Format: uri */
+                            website: string;
+                            /** @enum {string} */
+                            type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                            /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                            registrationNumber?: string;
+                            /** @enum {string} */
+                            registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                            registrationCountry?: string;
+                            doingBusinessAs?: string;
+                            address?: {
+                                street: string;
+                                street2?: string;
+                                city: string;
+                                region: string;
+                                postalCode: string;
+                                country: string;
+                            };
+                            contact?: {
+                                firstName: string;
+                                lastName: string;
+                                /** Format: email */
+                                email: string;
+                                phone: string;
+                            };
+                        };
+                        /**
+                         * Format: email
+                         * @description Where Twilio writes about the verification
+                         */
+                        notificationEmail: string;
+                        useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                        useCaseSummary: string;
+                        /** @description A message exactly as it will be sent */
+                        productionMessageSample: string;
+                        optIn: {
+                            /** @enum {string} */
+                            type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                            /** @description Screenshots or documents of the opt-in flow */
+                            imageUrls: string[];
+                            confirmationMessage?: string;
+                            keywords?: string[];
+                        };
+                        /**
+                         * @description Estimated messages a month
+                         * @enum {string}
+                         */
+                        messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                        helpMessageSample?: string;
+                        /** Format: uri */
+                        privacyPolicyUrl?: string;
+                        /** Format: uri */
+                        termsAndConditionsUrl?: string;
+                        ageGatedContent?: boolean;
+                        /** @description For VERBAL opt-in: the script read to customers */
+                        additionalInformation?: string;
+                        /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                        campaignVerifyToken?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                            problems: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                            warnings: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tollfree/verifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List toll-free verifications, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description opaque: the nextCursor of the previous page, passed back unchanged */
+                    cursor?: string;
+                    status?: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                id: string;
+                                tollfreePhoneNumber: string;
+                                /**
+                                 * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                                 * @enum {string}
+                                 */
+                                status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                                /** @description Twilio’s HH… SID */
+                                verificationSid: string | null;
+                                /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
+                                twilioStatus: string | null;
+                                /** @description Twilio’s rejection reasons with their codes */
+                                problems: {
+                                    field: string | null;
+                                    /** @description Our rule’s name, e.g. registration_number_required */
+                                    code: string;
+                                    message: string;
+                                    /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                    twilioCode: number | null;
+                                }[];
+                                editAllowed: boolean;
+                                /** @description Until when a rejected verification can be edited (seven days after the rejection) */
+                                editExpiration: string | null;
+                                draft: {
+                                    /** @description One of your toll-free numbers */
+                                    tollfreePhoneNumber: string & (string);
+                                    business: {
+                                        /** @description The legal name, as registered */
+                                        name: string;
+                                        /** Format: uri */
+                                        website: string;
+                                        /** @enum {string} */
+                                        type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                                        /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                                        registrationNumber?: string;
+                                        /** @enum {string} */
+                                        registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                                        registrationCountry?: string;
+                                        doingBusinessAs?: string;
+                                        address?: {
+                                            street: string;
+                                            street2?: string;
+                                            city: string;
+                                            region: string;
+                                            postalCode: string;
+                                            country: string;
+                                        };
+                                        contact?: {
+                                            firstName: string;
+                                            lastName: string;
+                                            /** Format: email */
+                                            email: string;
+                                            phone: string;
+                                        };
+                                    };
+                                    /**
+                                     * Format: email
+                                     * @description Where Twilio writes about the verification
+                                     */
+                                    notificationEmail: string;
+                                    useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                                    useCaseSummary: string;
+                                    /** @description A message exactly as it will be sent */
+                                    productionMessageSample: string;
+                                    optIn: {
+                                        /** @enum {string} */
+                                        type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                                        /** @description Screenshots or documents of the opt-in flow */
+                                        imageUrls: string[];
+                                        confirmationMessage?: string;
+                                        keywords?: string[];
+                                    };
+                                    /**
+                                     * @description Estimated messages a month
+                                     * @enum {string}
+                                     */
+                                    messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                                    helpMessageSample?: string;
+                                    /** Format: uri */
+                                    privacyPolicyUrl?: string;
+                                    /** Format: uri */
+                                    termsAndConditionsUrl?: string;
+                                    ageGatedContent?: boolean;
+                                    /** @description For VERBAL opt-in: the script read to customers */
+                                    additionalInformation?: string;
+                                    /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                                    campaignVerifyToken?: string;
+                                };
+                                timeline: {
+                                    at: string;
+                                    type: string;
+                                    message: string;
+                                }[];
+                                createdAt: string;
+                                updatedAt: string;
+                                finishedAt: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Verify a toll-free number (runs preflight first; refuses a draft that fails it)
+         * @description Submits the verification and follows Twilio’s review (weeks; seconds in the sandbox’s fast mode). A rejection leaves it action_required with the reasons and Twilio’s edit window; POST …/edit within it resubmits. One verification in progress or approved per number (409 number_busy).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description One of your toll-free numbers */
+                        tollfreePhoneNumber: string & (string);
+                        business: {
+                            /** @description The legal name, as registered */
+                            name: string;
+                            /** Format: uri */
+                            website: string;
+                            /** @enum {string} */
+                            type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                            /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                            registrationNumber?: string;
+                            /** @enum {string} */
+                            registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                            registrationCountry?: string;
+                            doingBusinessAs?: string;
+                            address?: {
+                                street: string;
+                                street2?: string;
+                                city: string;
+                                region: string;
+                                postalCode: string;
+                                country: string;
+                            };
+                            contact?: {
+                                firstName: string;
+                                lastName: string;
+                                /** Format: email */
+                                email: string;
+                                phone: string;
+                            };
+                        };
+                        /**
+                         * Format: email
+                         * @description Where Twilio writes about the verification
+                         */
+                        notificationEmail: string;
+                        useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                        useCaseSummary: string;
+                        /** @description A message exactly as it will be sent */
+                        productionMessageSample: string;
+                        optIn: {
+                            /** @enum {string} */
+                            type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                            /** @description Screenshots or documents of the opt-in flow */
+                            imageUrls: string[];
+                            confirmationMessage?: string;
+                            keywords?: string[];
+                        };
+                        /**
+                         * @description Estimated messages a month
+                         * @enum {string}
+                         */
+                        messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                        helpMessageSample?: string;
+                        /** Format: uri */
+                        privacyPolicyUrl?: string;
+                        /** Format: uri */
+                        termsAndConditionsUrl?: string;
+                        ageGatedContent?: boolean;
+                        /** @description For VERBAL opt-in: the script read to customers */
+                        additionalInformation?: string;
+                        /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                        campaignVerifyToken?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tollfreePhoneNumber: string;
+                            /**
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @enum {string}
+                             */
+                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description Twilio’s HH… SID */
+                            verificationSid: string | null;
+                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
+                            twilioStatus: string | null;
+                            /** @description Twilio’s rejection reasons with their codes */
+                            problems: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                            editAllowed: boolean;
+                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
+                            editExpiration: string | null;
+                            draft: {
+                                /** @description One of your toll-free numbers */
+                                tollfreePhoneNumber: string & (string);
+                                business: {
+                                    /** @description The legal name, as registered */
+                                    name: string;
+                                    /** Format: uri */
+                                    website: string;
+                                    /** @enum {string} */
+                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                                    registrationNumber?: string;
+                                    /** @enum {string} */
+                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                                    registrationCountry?: string;
+                                    doingBusinessAs?: string;
+                                    address?: {
+                                        street: string;
+                                        street2?: string;
+                                        city: string;
+                                        region: string;
+                                        postalCode: string;
+                                        country: string;
+                                    };
+                                    contact?: {
+                                        firstName: string;
+                                        lastName: string;
+                                        /** Format: email */
+                                        email: string;
+                                        phone: string;
+                                    };
+                                };
+                                /**
+                                 * Format: email
+                                 * @description Where Twilio writes about the verification
+                                 */
+                                notificationEmail: string;
+                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                                useCaseSummary: string;
+                                /** @description A message exactly as it will be sent */
+                                productionMessageSample: string;
+                                optIn: {
+                                    /** @enum {string} */
+                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                                    /** @description Screenshots or documents of the opt-in flow */
+                                    imageUrls: string[];
+                                    confirmationMessage?: string;
+                                    keywords?: string[];
+                                };
+                                /**
+                                 * @description Estimated messages a month
+                                 * @enum {string}
+                                 */
+                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                                helpMessageSample?: string;
+                                /** Format: uri */
+                                privacyPolicyUrl?: string;
+                                /** Format: uri */
+                                termsAndConditionsUrl?: string;
+                                ageGatedContent?: boolean;
+                                /** @description For VERBAL opt-in: the script read to customers */
+                                additionalInformation?: string;
+                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                                campaignVerifyToken?: string;
+                            };
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                            ok?: boolean;
+                            problems?: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                            warnings?: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tollfree/verifications/{verificationId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A verification: status, Twilio’s status, rejection reasons with their codes, the edit window, timeline */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    verificationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tollfreePhoneNumber: string;
+                            /**
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @enum {string}
+                             */
+                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description Twilio’s HH… SID */
+                            verificationSid: string | null;
+                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
+                            twilioStatus: string | null;
+                            /** @description Twilio’s rejection reasons with their codes */
+                            problems: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                            editAllowed: boolean;
+                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
+                            editExpiration: string | null;
+                            draft: {
+                                /** @description One of your toll-free numbers */
+                                tollfreePhoneNumber: string & (string);
+                                business: {
+                                    /** @description The legal name, as registered */
+                                    name: string;
+                                    /** Format: uri */
+                                    website: string;
+                                    /** @enum {string} */
+                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                                    registrationNumber?: string;
+                                    /** @enum {string} */
+                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                                    registrationCountry?: string;
+                                    doingBusinessAs?: string;
+                                    address?: {
+                                        street: string;
+                                        street2?: string;
+                                        city: string;
+                                        region: string;
+                                        postalCode: string;
+                                        country: string;
+                                    };
+                                    contact?: {
+                                        firstName: string;
+                                        lastName: string;
+                                        /** Format: email */
+                                        email: string;
+                                        phone: string;
+                                    };
+                                };
+                                /**
+                                 * Format: email
+                                 * @description Where Twilio writes about the verification
+                                 */
+                                notificationEmail: string;
+                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                                useCaseSummary: string;
+                                /** @description A message exactly as it will be sent */
+                                productionMessageSample: string;
+                                optIn: {
+                                    /** @enum {string} */
+                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                                    /** @description Screenshots or documents of the opt-in flow */
+                                    imageUrls: string[];
+                                    confirmationMessage?: string;
+                                    keywords?: string[];
+                                };
+                                /**
+                                 * @description Estimated messages a month
+                                 * @enum {string}
+                                 */
+                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                                helpMessageSample?: string;
+                                /** Format: uri */
+                                privacyPolicyUrl?: string;
+                                /** Format: uri */
+                                termsAndConditionsUrl?: string;
+                                ageGatedContent?: boolean;
+                                /** @description For VERBAL opt-in: the script read to customers */
+                                additionalInformation?: string;
+                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                                campaignVerifyToken?: string;
+                            };
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tollfree/verifications/{verificationId}/edit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Edit a rejected verification within Twilio’s edit window; it goes back to review
+         * @description 409 not_editable when the verification is not action_required or its edit window has closed (then verify the number anew).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    verificationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description What changed and why */
+                        editReason: string;
+                        business?: {
+                            /** @description The legal name, as registered */
+                            name?: string;
+                            /** Format: uri */
+                            website?: string;
+                            /** @enum {string} */
+                            type?: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                            /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                            registrationNumber?: string;
+                            /** @enum {string} */
+                            registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                            registrationCountry?: string;
+                            doingBusinessAs?: string;
+                            address?: {
+                                street: string;
+                                street2?: string;
+                                city: string;
+                                region: string;
+                                postalCode: string;
+                                country: string;
+                            };
+                            contact?: {
+                                firstName: string;
+                                lastName: string;
+                                /** Format: email */
+                                email: string;
+                                phone: string;
+                            };
+                        };
+                        /**
+                         * Format: email
+                         * @description Where Twilio writes about the verification
+                         */
+                        notificationEmail?: string;
+                        useCaseCategories?: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                        useCaseSummary?: string;
+                        /** @description A message exactly as it will be sent */
+                        productionMessageSample?: string;
+                        optIn?: {
+                            /** @enum {string} */
+                            type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                            /** @description Screenshots or documents of the opt-in flow */
+                            imageUrls: string[];
+                            confirmationMessage?: string;
+                            keywords?: string[];
+                        };
+                        /**
+                         * @description Estimated messages a month
+                         * @enum {string}
+                         */
+                        messageVolume?: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                        helpMessageSample?: string;
+                        /** Format: uri */
+                        privacyPolicyUrl?: string;
+                        /** Format: uri */
+                        termsAndConditionsUrl?: string;
+                        ageGatedContent?: boolean;
+                        /** @description For VERBAL opt-in: the script read to customers */
+                        additionalInformation?: string;
+                        /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                        campaignVerifyToken?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tollfreePhoneNumber: string;
+                            /**
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @enum {string}
+                             */
+                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description Twilio’s HH… SID */
+                            verificationSid: string | null;
+                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
+                            twilioStatus: string | null;
+                            /** @description Twilio’s rejection reasons with their codes */
+                            problems: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                            editAllowed: boolean;
+                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
+                            editExpiration: string | null;
+                            draft: {
+                                /** @description One of your toll-free numbers */
+                                tollfreePhoneNumber: string & (string);
+                                business: {
+                                    /** @description The legal name, as registered */
+                                    name: string;
+                                    /** Format: uri */
+                                    website: string;
+                                    /** @enum {string} */
+                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                                    registrationNumber?: string;
+                                    /** @enum {string} */
+                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                                    registrationCountry?: string;
+                                    doingBusinessAs?: string;
+                                    address?: {
+                                        street: string;
+                                        street2?: string;
+                                        city: string;
+                                        region: string;
+                                        postalCode: string;
+                                        country: string;
+                                    };
+                                    contact?: {
+                                        firstName: string;
+                                        lastName: string;
+                                        /** Format: email */
+                                        email: string;
+                                        phone: string;
+                                    };
+                                };
+                                /**
+                                 * Format: email
+                                 * @description Where Twilio writes about the verification
+                                 */
+                                notificationEmail: string;
+                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                                useCaseSummary: string;
+                                /** @description A message exactly as it will be sent */
+                                productionMessageSample: string;
+                                optIn: {
+                                    /** @enum {string} */
+                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                                    /** @description Screenshots or documents of the opt-in flow */
+                                    imageUrls: string[];
+                                    confirmationMessage?: string;
+                                    keywords?: string[];
+                                };
+                                /**
+                                 * @description Estimated messages a month
+                                 * @enum {string}
+                                 */
+                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                                helpMessageSample?: string;
+                                /** Format: uri */
+                                privacyPolicyUrl?: string;
+                                /** Format: uri */
+                                termsAndConditionsUrl?: string;
+                                ageGatedContent?: boolean;
+                                /** @description For VERBAL opt-in: the script read to customers */
+                                additionalInformation?: string;
+                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                                campaignVerifyToken?: string;
+                            };
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tollfree/verifications/{verificationId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Cancel a verification: it is withdrawn at Twilio */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    verificationId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            tollfreePhoneNumber: string;
+                            /**
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @enum {string}
+                             */
+                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+                            /** @description Twilio’s HH… SID */
+                            verificationSid: string | null;
+                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
+                            twilioStatus: string | null;
+                            /** @description Twilio’s rejection reasons with their codes */
+                            problems: {
+                                field: string | null;
+                                /** @description Our rule’s name, e.g. registration_number_required */
+                                code: string;
+                                message: string;
+                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                                twilioCode: number | null;
+                            }[];
+                            editAllowed: boolean;
+                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
+                            editExpiration: string | null;
+                            draft: {
+                                /** @description One of your toll-free numbers */
+                                tollfreePhoneNumber: string & (string);
+                                business: {
+                                    /** @description The legal name, as registered */
+                                    name: string;
+                                    /** Format: uri */
+                                    website: string;
+                                    /** @enum {string} */
+                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                                    registrationNumber?: string;
+                                    /** @enum {string} */
+                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                                    registrationCountry?: string;
+                                    doingBusinessAs?: string;
+                                    address?: {
+                                        street: string;
+                                        street2?: string;
+                                        city: string;
+                                        region: string;
+                                        postalCode: string;
+                                        country: string;
+                                    };
+                                    contact?: {
+                                        firstName: string;
+                                        lastName: string;
+                                        /** Format: email */
+                                        email: string;
+                                        phone: string;
+                                    };
+                                };
+                                /**
+                                 * Format: email
+                                 * @description Where Twilio writes about the verification
+                                 */
+                                notificationEmail: string;
+                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                                useCaseSummary: string;
+                                /** @description A message exactly as it will be sent */
+                                productionMessageSample: string;
+                                optIn: {
+                                    /** @enum {string} */
+                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                                    /** @description Screenshots or documents of the opt-in flow */
+                                    imageUrls: string[];
+                                    confirmationMessage?: string;
+                                    keywords?: string[];
+                                };
+                                /**
+                                 * @description Estimated messages a month
+                                 * @enum {string}
+                                 */
+                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                                helpMessageSample?: string;
+                                /** Format: uri */
+                                privacyPolicyUrl?: string;
+                                /** Format: uri */
+                                termsAndConditionsUrl?: string;
+                                ageGatedContent?: boolean;
+                                /** @description For VERBAL opt-in: the script read to customers */
+                                additionalInformation?: string;
+                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                                campaignVerifyToken?: string;
+                            };
+                            timeline: {
+                                at: string;
+                                type: string;
+                                message: string;
+                            }[];
+                            createdAt: string;
+                            updatedAt: string;
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {

@@ -51,7 +51,7 @@ function reviewFindings(f: Record<string, unknown>): { code: number; reason: str
   const text = `${f.use_case_summary ?? ''} ${f.production_message_sample ?? ''}`;
   const found: { code: number; reason: string }[] = [];
   if (/crypto|bitcoin/i.test(text)) found.push({ code: 30464, reason: 'Disallowed: Cryptocurrency' });
-  if (/debt (relief|reduction|consolidation)|credit repair/i.test(text)) found.push({ code: 30466, reason: 'Disallowed: Debt Reduction' });
+  if (/debt (relief|reduction|consolidation|settlement)|consolidate (your )?debts?|credit repair/i.test(text)) found.push({ code: 30466, reason: 'Disallowed: Debt Reduction' });
   if (/debt collection/i.test(text)) found.push({ code: 30460, reason: 'Disallowed: Third Party Debt Collection' });
   if ((f.use_case_categories as string[] | undefined)?.includes('POLITICAL_ELECTION_CAMPAIGNS') && !f.vetting_id) found.push({ code: 30501, reason: 'Political campaigns require a Campaign Verify token' });
   if (f.opt_in_type === 'VERBAL' && !f.additional_information) found.push({ code: 30511, reason: 'Verbal consent script must be provided' });
