@@ -12,6 +12,8 @@ export interface HealthInputs {
   calls: { total: number; answered: number; short: number; blocked: number; labelled: number; complaints: number };
   /** The newest external reputation score the tenant posted (0 = worst, 100 = best), and its source. */
   reputation?: { score: number; source: string } | null;
+  /** The number's approved voice trust registrations (SHAKEN/STIR attestation, CNAM, Voice Integrity). */
+  voiceTrust?: { shakenStir: 'A' | null; cnam: boolean; voiceIntegrity: boolean } | null;
 }
 
 export interface HealthFactor {
@@ -42,6 +44,9 @@ export function scoreNumber(i: HealthInputs): { score: number; factors: HealthFa
     else if (answerRate < 0.5) add('answer_rate', -10, `${Math.round(answerRate * 100)} % of ${c.total} calls answered (under 50 %)`);
     const shortRate = c.answered ? c.short / c.answered : 0;
     if (shortRate > 0.4) add('short_calls', -15, `${Math.round(shortRate * 100)} % of answered calls lasted under 10 s (over 40 %)`);
+  }
+  if (i.voiceTrust && i.voiceTrust.shakenStir !== 'A' && c.total >= MIN_CALLS_FOR_RATES) {
+    add('no_a_attestation', -5, `${c.total} calls in ${HEALTH_WINDOW_DAYS} days without A attestation: the number is on no approved SHAKEN/STIR trust product`);
   }
   if (i.reputation) {
     add('external_reputation', -Math.round((100 - i.reputation.score) * 0.3), `${i.reputation.source} rates it ${i.reputation.score}/100 (0.3 points per point under 100)`);

@@ -44,7 +44,7 @@ export async function recordReputation(db: Db, tenantId: string, scores: { phone
 
 /** Health of these numbers of the tenant, from its cached lookups, posted outcomes (last 30 days) and reputation. */
 export async function healthOf(db: Db, tenantId: string, phoneNumbers: string[]): Promise<NumberHealth[]> {
-  const [lookups, calls, reputation] = await Promise.all([
+  const [lookups, calls, reputation, trust] = await Promise.all([
     db.query<{ phone_number: string; package: string; result: Record<string, unknown> | null }>(
       `SELECT phone_number, package, result FROM number_lookups WHERE tenant_id = $1 AND phone_number = ANY($2) AND package IN ('line_type_intelligence', 'sms_pumping_risk')`,
       [tenantId, phoneNumbers],
@@ -68,6 +68,12 @@ export async function healthOf(db: Db, tenantId: string, phoneNumbers: string[])
         WHERE tenant_id = $1 AND phone_number = ANY($2) ORDER BY phone_number, score, source`,
       [tenantId, phoneNumbers],
     ),
+    // Approved registrations the number is still on (not detached).
+    db.query<{ phone_number: string; product: string }>(
+      `SELECT DISTINCT n.phone_number, r.product FROM voice_trust_numbers n JOIN voice_trust_registrations r ON r.id = n.registration_id
+        WHERE n.tenant_id = $1 AND n.phone_number = ANY($2) AND n.on_trust_product AND n.detached_at IS NULL AND r.twilio_status = 'twilio-approved'`,
+      [tenantId, phoneNumbers],
+    ),
   ]);
   return phoneNumbers.map((n) => {
     const pkg = (p: string) => lookups.rows.find((r) => r.phone_number === n && r.package === p)?.result ?? null;
@@ -78,8 +84,14 @@ export async function healthOf(db: Db, tenantId: string, phoneNumbers: string[])
       smsPumpingRiskScore: (pkg('sms_pumping_risk')?.smsPumpingRiskScore as number | undefined) ?? null,
       calls: c ? { total: c.total, answered: c.answered, short: c.short, blocked: c.blocked, labelled: c.labelled, complaints: c.complaints } : { total: 0, answered: 0, short: 0, blocked: 0, labelled: 0, complaints: 0 },
       reputation: rep ? { score: rep.score, source: rep.source } : null,
+      voiceTrust: {
+        shakenStir: trust.rows.some((t) => t.phone_number === n && t.product === 'shaken_stir') ? 'A' : null,
+        cnam: trust.rows.some((t) => t.phone_number === n && t.product === 'cnam'),
+        voiceIntegrity: trust.rows.some((t) => t.phone_number === n && t.product === 'voice_integrity'),
+      },
     };
-    return { phoneNumber: n, ...scoreNumber(inputs), inputs: { lineType: inputs.lineType ?? null, smsPumpingRiskScore: inputs.smsPumpingRiskScore ?? null, calls: inputs.calls, reputation: inputs.reputation ?? null } };
+    const shown = { lineType: inputs.lineType ?? null, smsPumpingRiskScore: inputs.smsPumpingRiskScore ?? null, calls: inputs.calls, reputation: inputs.reputation ?? null, voiceTrust: inputs.voiceTrust! };
+    return { phoneNumber: n, ...scoreNumber(inputs), inputs: shown };
   });
 }
 

@@ -56,6 +56,13 @@ export const NumberHealth = z.object({
     smsPumpingRiskScore: z.number().nullable(),
     calls: z.object({ total: z.number().int(), answered: z.number().int(), short: z.number().int(), blocked: z.number().int(), labelled: z.number().int(), complaints: z.number().int() }),
     reputation: z.object({ score: z.number().int(), source: z.string() }).nullable(),
+    voiceTrust: z
+      .object({
+        shakenStir: z.enum(['A']).nullable().describe('A: on an approved SHAKEN/STIR trust product'),
+        cnam: z.boolean().describe('On an approved CNAM trust product'),
+        voiceIntegrity: z.boolean().describe('On an approved Voice Integrity trust product'),
+      })
+      .describe('The number’s approved voice trust registrations'),
   }),
 });
 export type NumberHealth = z.infer<typeof NumberHealth>;

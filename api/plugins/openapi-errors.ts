@@ -4,7 +4,7 @@ import { ErrorBody } from '../../schemas/common';
 /**
  * Declares on every `/v1` operation the error answers any of them can give, so the OpenAPI document
  * lists every status the server really returns: 401 (the API key), 400 when the operation validates
- * parameters or a body, 404 when its path names something, 413 and 415 when it takes a body, 429 over
+ * parameters or a body, 404 (and 414 for an over-long path parameter) when its path names something, 413 and 415 when it takes a body, 429 over
  * the tenant's request rate, 503 when PostgreSQL or Temporal is away. Answers particular to an
  * operation (409, 504, ...) stay in its own schema.
  */
@@ -21,6 +21,8 @@ export function declareCommonErrors(app: FastifyInstance) {
     declare(400, Boolean(schema.params || schema.querystring || schema.body || schema.headers));
     declare(401);
     declare(404, route.url.includes(':'));
+    // A path parameter longer than Fastify's maxParamLength (100) is refused before routing.
+    declare(414, route.url.includes(':'));
     declare(413, takesBody);
     declare(415, takesBody);
     declare(429);

@@ -897,6 +897,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -1077,6 +1101,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1350,6 +1398,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2615,6 +2687,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2774,6 +2870,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2995,6 +3115,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4360,6 +4504,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -4705,6 +4873,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -4994,6 +5186,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5233,6 +5449,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5925,6 +6165,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6119,6 +6383,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6743,6 +7031,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7429,6 +7741,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7643,6 +7979,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8615,6 +8975,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8860,6 +9244,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9246,6 +9654,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9590,6 +10022,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -9897,6 +10353,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -10037,6 +10517,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10359,6 +10863,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -10643,6 +11171,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11218,6 +11770,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12297,6 +12873,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -12450,6 +13050,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12662,6 +13286,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -12849,6 +13497,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13400,6 +14072,18 @@ export type paths = {
                                         score: number;
                                         source: string;
                                     } | null;
+                                    /** @description The number’s approved voice trust registrations */
+                                    voiceTrust: {
+                                        /**
+                                         * @description A: on an approved SHAKEN/STIR trust product
+                                         * @enum {string|null}
+                                         */
+                                        shakenStir: "A" | null;
+                                        /** @description On an approved CNAM trust product */
+                                        cnam: boolean;
+                                        /** @description On an approved Voice Integrity trust product */
+                                        voiceIntegrity: boolean;
+                                    };
                                 };
                             }[];
                             nextCursor: string | null;
@@ -13562,6 +14246,18 @@ export type paths = {
                                     score: number;
                                     source: string;
                                 } | null;
+                                /** @description The number’s approved voice trust registrations */
+                                voiceTrust: {
+                                    /**
+                                     * @description A: on an approved SHAKEN/STIR trust product
+                                     * @enum {string|null}
+                                     */
+                                    shakenStir: "A" | null;
+                                    /** @description On an approved CNAM trust product */
+                                    cnam: boolean;
+                                    /** @description On an approved Voice Integrity trust product */
+                                    voiceIntegrity: boolean;
+                                };
                             };
                         };
                     };
@@ -13616,6 +14312,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14341,6 +15061,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -15022,6 +15766,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -15290,6 +16058,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -15518,6 +16310,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -16675,6 +17491,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -17051,6 +17891,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 415: {
                     headers: {
                         [name: string]: unknown;
@@ -17331,6 +18195,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };

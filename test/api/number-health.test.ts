@@ -37,9 +37,9 @@ it('a quiet number scores 100; reported blocks, labels, complaints and a low ans
 
   const scored = (await health(number)).json();
   expect(scored.factors.map((f: { factor: string; points: number }) => [f.factor, f.points])).toEqual([
-    ['blocked_reports', -40], ['spam_labels', -20], ['complaints', -15], ['answer_rate', -20],
+    ['blocked_reports', -40], ['spam_labels', -20], ['complaints', -15], ['answer_rate', -20], ['no_a_attestation', -5],
   ]);
-  expect(scored).toMatchObject({ score: 5, inputs: { calls: { total: 30, answered: 6, short: 2, blocked: 4, labelled: 2, complaints: 1 } } });
+  expect(scored).toMatchObject({ score: 0, inputs: { calls: { total: 30, answered: 6, short: 2, blocked: 4, labelled: 2, complaints: 1 }, voiceTrust: { shakenStir: null, cnam: false, voiceIntegrity: false } } });
 
   expect((await post('/v1/number-health/reputation', { scores: [{ phoneNumber: number, score: 40, source: 'hiya' }, { phoneNumber: number, score: 90, source: 'other' }] })).json()).toMatchObject({ accepted: 2 });
   expect((await health(number)).json()).toMatchObject({ score: 0, inputs: { reputation: { score: 40, source: 'hiya' } } });

@@ -59,6 +59,8 @@ it('registers SHAKEN/STIR for 10 numbers: each on the business profile, then on 
   expect((await on('product', done.trustProductSid!)).sort()).toEqual([...sids].sort());
   expect(await th.trustProducts(done.trustProductSid!).fetch()).toMatchObject({ status: 'twilio-approved', policySid: 'RN7a97559effdf62d00f4298208492a5ea' });
   expect(done.timeline.map((e) => e.type)).toEqual(expect.arrayContaining(['step', 'twilio_status']));
+  // The number's health record shows it.
+  expect((await call('GET', `/v1/number-health/${encodeURIComponent(numbers[1]!)}`)).json().inputs.voiceTrust).toEqual({ shakenStir: 'A', cnam: false, voiceIntegrity: false });
 
   // Releasing a number detaches it from the trust product first (Twilio refuses otherwise: 60736).
   const released = await call('DELETE', `/v1/numbers/${encodeURIComponent(numbers[0]!)}`);

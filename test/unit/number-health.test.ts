@@ -23,6 +23,13 @@ describe('number health score', () => {
     expect(r.factors.find((f) => f.factor === 'answer_rate')!.detail).toBe('25 % of 100 calls answered (under 30 %)');
   });
 
+  it('a number making calls without A attestation loses 5 points; one on an approved SHAKEN/STIR product does not', () => {
+    const calls = { ...quiet, total: 25, answered: 20 };
+    expect(scoreNumber({ calls, voiceTrust: { shakenStir: null, cnam: false, voiceIntegrity: false } })).toMatchObject({ score: 95, factors: [{ factor: 'no_a_attestation', points: -5 }] });
+    expect(scoreNumber({ calls, voiceTrust: { shakenStir: 'A', cnam: true, voiceIntegrity: false } })).toEqual({ score: 100, factors: [] });
+    expect(scoreNumber({ calls: quiet, voiceTrust: { shakenStir: null, cnam: false, voiceIntegrity: false } }).score).toBe(100); // quiet: nothing to sign
+  });
+
   it('rates need enough calls; caps stop one kind of report from outweighing everything', () => {
     expect(scoreNumber({ calls: { ...quiet, total: 10, answered: 1 } }).score).toBe(100);
     expect(scoreNumber({ calls: { ...quiet, blocked: 9 } })).toMatchObject({ score: 60, factors: [{ factor: 'blocked_reports', points: -40 }] });
