@@ -33,7 +33,7 @@ const TOLL_FREE_CODES = new Set(['800', '833', '844', '855', '866', '877', '888'
 
 /**
  * The rotation pass: for each quarantined number, a replacement bought in the same area code takes over its
- * service (voice/SMS URLs at purchase, then its SIP trunk and Messaging Services) before the old number leaves
+ * service (voice/SMS URLs at purchase, then its SIP trunk, Messaging Services and voice trust products) before the old number leaves
  * them; numbers quarantined long enough are released. Every step reads Twilio before it writes, so a retry or
  * a killed worker never adds a second replacement or a second membership.
  */
@@ -91,7 +91,7 @@ export function createRotationActivities({ db, twilio }: { db: Db; twilio: Twili
      * Moves the number's SIP trunk and Messaging Service memberships to its replacement: the replacement joins
      * each first, then the old number leaves, then the old number records its replacement (event number.rotated).
      */
-    async moveServiceTo({ tenantId, from, to }: { tenantId: string; from: string; to: string }): Promise<{ trunkSid: string | null; messagingServices: string[] }> {
+    async moveServiceTo({ tenantId, from, to }: { tenantId: string; from: string; to: string }): Promise<{ trunkSid: string | null; messagingServices: string[]; trustProducts: string[] }> {
       const { rows } = await db.query<{ phone_number: string; twilio_sid: string; sip_trunk_id: string | null; trunk_sid: string | null }>(
         `SELECT n.phone_number, n.twilio_sid, n.sip_trunk_id, t.trunk_sid FROM phone_numbers n LEFT JOIN sip_trunks t ON t.id = n.sip_trunk_id
           WHERE n.tenant_id = $1 AND n.phone_number = ANY($2) AND n.status = 'active'`,
@@ -100,7 +100,7 @@ export function createRotationActivities({ db, twilio }: { db: Db; twilio: Twili
       const old = rows.find((r) => r.phone_number === from);
       const next = rows.find((r) => r.phone_number === to);
       if (!next) throw new Error(`replacement ${to} is not an active number of the tenant`);
-      const moved = { trunkSid: null as string | null, messagingServices: [] as string[] };
+      const moved = { trunkSid: null as string | null, messagingServices: [] as string[], trustProducts: [] as string[] };
       if (!old) return moved; // moved and released already
 
       // The trunk: the replacement joins (unless Twilio shows it there), the old number leaves.
@@ -131,6 +131,33 @@ export function createRotationActivities({ db, twilio }: { db: Db; twilio: Twili
         if (!nextIn) await service.phoneNumbers.create({ phoneNumberSid: next.twilio_sid }).catch(failOnDefinitive);
         if (oldIn) await service.phoneNumbers(old.twilio_sid).remove().catch(goneIsDone);
         moved.messagingServices.push(serviceSid);
+      }
+      // Voice trust products (SHAKEN/STIR, CNAM, Voice Integrity): the replacement joins the business profile and the
+      // trust product, then the old number leaves the product and its registration shows it detached.
+      const th = twilio.trusthub.v1;
+      const onTrust = await db.query<{ registration_id: string; business_profile_sid: string; trust_product_sid: string }>(
+        `SELECT n.registration_id, r.business_profile_sid, r.trust_product_sid FROM voice_trust_numbers n JOIN voice_trust_registrations r ON r.id = n.registration_id
+          WHERE n.tenant_id = $1 AND n.phone_number = $2 AND n.on_trust_product AND n.detached_at IS NULL AND r.trust_product_sid IS NOT NULL`,
+        [tenantId, from],
+      );
+      for (const t of onTrust.rows) {
+        const profile = th.customerProfiles(t.business_profile_sid).customerProfilesChannelEndpointAssignment;
+        const product = th.trustProducts(t.trust_product_sid).trustProductsChannelEndpointAssignment;
+        const assign = { channelEndpointType: 'phone-number', channelEndpointSid: next.twilio_sid };
+        if ((await profile.list({ channelEndpointSid: next.twilio_sid, limit: 1 })).length === 0) await profile.create(assign).catch(failOnDefinitive);
+        if ((await product.list({ channelEndpointSid: next.twilio_sid, limit: 1 })).length === 0) await product.create(assign).catch(failOnDefinitive);
+        await db.query(
+          `INSERT INTO voice_trust_numbers (registration_id, tenant_id, phone_number, twilio_sid, on_business_profile, on_trust_product) VALUES ($1, $2, $3, $4, true, true)
+           ON CONFLICT (registration_id, phone_number) DO UPDATE SET on_business_profile = true, on_trust_product = true, detached_at = NULL`,
+          [t.registration_id, tenantId, to, next.twilio_sid],
+        );
+        for (const a of await product.list({ channelEndpointSid: old.twilio_sid })) await product(a.sid).remove().catch(goneIsDone);
+        await db.query(
+          `WITH d AS (UPDATE voice_trust_numbers SET detached_at = now() WHERE registration_id = $1 AND phone_number = $2 AND detached_at IS NULL RETURNING tenant_id)
+           INSERT INTO voice_trust_events (tenant_id, registration_id, type, message) SELECT tenant_id, $1, 'number', $3 FROM d`,
+          [t.registration_id, from, `${from} rotated out: ${to} took its place on trust product ${t.trust_product_sid}`],
+        );
+        moved.trustProducts.push(t.trust_product_sid);
       }
       await db.query(`UPDATE phone_numbers SET replaced_by = $3, updated_at = now() WHERE tenant_id = $1 AND phone_number = $2 AND status = 'active' AND replaced_by IS NULL`, [tenantId, from, to]);
       return moved;

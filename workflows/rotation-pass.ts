@@ -12,7 +12,7 @@ const CANDIDATES_PER_SEARCH = 5;
 const SEARCHES = 2;
 
 export type RotationResult =
-  | { status: 'rotated'; replacement: string; trunkSid: string | null; messagingServices: string[] }
+  | { status: 'rotated'; replacement: string; trunkSid: string | null; messagingServices: string[]; trustProducts?: string[] }
   | { status: 'skipped' | 'failed'; reason: string };
 
 /**
@@ -27,7 +27,7 @@ export async function rotationPass({ tenantId }: { tenantId: string }): Promise<
     const detail: Record<string, unknown> = {};
     if (rotate) {
       const r = await rotateOnce(tenantId, phoneNumber);
-      Object.assign(detail, r.status === 'rotated' ? { replacement: r.replacement, trunkSid: r.trunkSid, messagingServices: r.messagingServices } : { reason: r.reason });
+      Object.assign(detail, r.status === 'rotated' ? { replacement: r.replacement, trunkSid: r.trunkSid, messagingServices: r.messagingServices, trustProducts: r.trustProducts ?? [] } : { reason: r.reason });
       if (r.status !== 'rotated') {
         // A number whose service could not move keeps it: it is not released either.
         if (r.status === 'failed') totals.failed += 1;

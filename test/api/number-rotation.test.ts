@@ -42,7 +42,7 @@ const sdk = twilioSdk();
 const account = () => sdk.api.v2010.accounts(stack.accountSid);
 const sidOf = async (pn: string) => (await account().incomingPhoneNumbers.list({ phoneNumber: pn }))[0]!.sid;
 
-it('rotates a quarantined number: a replacement in its area code takes over its URLs, trunk and Messaging Service, once', async () => {
+it('rotates a quarantined number: a replacement in its area code takes over its URLs, trunk, Messaging Service and SHAKEN/STIR place, once', async () => {
   const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'https://hooks.rotation.example.org/events', eventTypes: ['number.rotated'] });
   expect(endpoint.statusCode).toBe(201);
   const [bad, good] = [await buyThroughApi(api.app, tenant.headers, '725'), await buyThroughApi(api.app, tenant.headers, '725')];
@@ -60,6 +60,22 @@ it('rotates a quarantined number: a replacement in its area code takes over its 
     [registrationId, tenant.tenantId, JSON.stringify({ sids: { messagingService: service.sid } }), `tenant-${tenant.tenantId}/a2p-${registrationId}`],
   );
 
+  // …and its SHAKEN/STIR registration (approved, the number on the business profile and the trust product).
+  const th = sdk.trusthub.v1;
+  const badSid = await sidOf(bad);
+  const profile = await th.customerProfiles.create({ friendlyName: 'rotation profile', email: 'ops@rotation.example.org', policySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5' });
+  const product = await th.trustProducts.create({ friendlyName: 'rotation shaken', email: 'ops@rotation.example.org', policySid: 'RN7a97559effdf62d00f4298208492a5ea' });
+  await th.trustProducts(product.sid).trustProductsEntityAssignments.create({ objectSid: profile.sid });
+  await th.customerProfiles(profile.sid).customerProfilesChannelEndpointAssignment.create({ channelEndpointType: 'phone-number', channelEndpointSid: badSid });
+  await th.trustProducts(product.sid).trustProductsChannelEndpointAssignment.create({ channelEndpointType: 'phone-number', channelEndpointSid: badSid });
+  const shakenId = randomUUID();
+  await api.db.query(
+    `INSERT INTO voice_trust_registrations (id, tenant_id, product, status, step, draft, business_profile_sid, trust_product_sid, twilio_status, workflow_id, finished_at)
+     VALUES ($1, $2, 'shaken_stir', 'completed', 'done', '{}', $3, $4, 'twilio-approved', $5, now())`,
+    [shakenId, tenant.tenantId, profile.sid, product.sid, `tenant-${tenant.tenantId}/voice-trust-${shakenId}`],
+  );
+  await api.db.query(`INSERT INTO voice_trust_numbers (registration_id, tenant_id, phone_number, twilio_sid, on_business_profile, on_trust_product) VALUES ($1, $2, $3, $4, true, true)`, [shakenId, tenant.tenantId, bad, badSid]);
+
   await report(bad, 'blocked', 3);
   const policy = await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, rotate: true, releaseAfterDays: 30, restDays: 7 });
   expect(policy.statusCode).toBe(200);
@@ -75,7 +91,7 @@ it('rotates a quarantined number: a replacement in its area code takes over its 
   expect(run).toMatchObject({ status: 'succeeded', counts: { requested: 1 } });
   expect(run.outcome!.message).toBe('1 quarantined numbers due: 1 rotated, 0 released, 0 failed');
   const [item] = await itemsOf(run.id);
-  expect(item).toMatchObject({ phoneNumber: bad, status: 'succeeded', detail: { action: 'rotated', trunkSid, messagingServices: [service.sid] } });
+  expect(item).toMatchObject({ phoneNumber: bad, status: 'succeeded', detail: { action: 'rotated', trunkSid, messagingServices: [service.sid], trustProducts: [product.sid] } });
   const replacement = item!.detail.replacement as string;
   expect(replacement.startsWith('+1725')).toBe(true);
   expect(await number(bad)).toMatchObject({ hygieneState: 'quarantined', replacedBy: replacement, status: 'active' });
@@ -87,6 +103,12 @@ it('rotates a quarantined number: a replacement in its area code takes over its 
   expect((await sdk.trunking.v1.trunks(trunkSid).phoneNumbers.list()).map((n) => n.phoneNumber)).toEqual([replacement]);
   expect((await sdk.messaging.v1.services(service.sid).phoneNumbers.list()).map((n) => n.sid)).toEqual([newSid]);
   expect((await account().incomingPhoneNumbers(oldSid).fetch()).trunkSid).toBeNull();
+  expect((await th.trustProducts(product.sid).trustProductsChannelEndpointAssignment.list()).map((a) => a.channelEndpointSid)).toEqual([newSid]);
+  expect((await th.customerProfiles(profile.sid).customerProfilesChannelEndpointAssignment.list({ channelEndpointSid: newSid })).length).toBe(1);
+  const shaken = (await call('GET', `/v1/voice-trust/registrations/${shakenId}`)).json();
+  expect(shaken.numbers.map((n: { phoneNumber: string; detached: boolean; attestation: string | null }) => [n.phoneNumber, n.detached, n.attestation]).sort()).toEqual(
+    [[bad, true, null], [replacement, false, 'A']].sort(),
+  );
   expect((await call('GET', `/v1/sip/trunks/${trunkSid}`)).json().phoneNumbers.map((n: { phoneNumber: string }) => n.phoneNumber)).toEqual([replacement]);
   expect((await ownedInSandbox('+1725')).sort()).toEqual([bad, good, replacement].sort());
 
