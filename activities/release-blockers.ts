@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import type { ReleaseBlocker } from './numbers';
 import { goneIsDone } from './twilio-errors';
+import { markDetached, removeFromTrustProduct } from './voice-trust';
 
 /** A trunked number is taken off its trunk before it is released (the trunk keeps working for its other numbers). */
 export function sipTrunkBlocker(db: Db): ReleaseBlocker {
@@ -77,14 +78,8 @@ export function voiceTrustBlocker(db: Db): ReleaseBlocker {
         [tenantId, twilioSid],
       );
       for (const r of rows) {
-        const assignments = twilio.trusthub.v1.trustProducts(r.trust_product_sid).trustProductsChannelEndpointAssignment;
-        const onIt = await assignments.list({ channelEndpointSid: twilioSid }).catch((err) => (goneIsDone(err), []));
-        for (const a of onIt) await assignments(a.sid).remove().catch(goneIsDone);
-        await db.query(
-          `WITH d AS (UPDATE voice_trust_numbers SET detached_at = now() WHERE registration_id = $1 AND twilio_sid = $2 AND detached_at IS NULL RETURNING tenant_id)
-           INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, $1, 'number', $3, $4 FROM d`,
-          [r.registration_id, twilioSid, `${phoneNumber} taken off trust product ${r.trust_product_sid} before its release`, JSON.stringify({ phoneNumber, released: twilioSid })],
-        );
+        await removeFromTrustProduct(twilio, r.trust_product_sid, twilioSid);
+        await markDetached(db, r.registration_id, phoneNumber, `${phoneNumber} taken off trust product ${r.trust_product_sid} before its release`, { phoneNumber, released: twilioSid });
       }
     },
   };

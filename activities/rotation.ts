@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { createJob, markJobRunning } from '../db/jobs';
 import type { Db } from '../db/pool';
+import { isTollFree } from '../schemas/common';
 import type { NumberConfig } from '../schemas/numbers';
 import { replacementPurchaseKey } from '../schemas/workflow-ids';
 import { tenantMessagingServices } from './release-blockers';
+import { markDetached, removeFromTrustProduct } from './voice-trust';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone, isTwilioNotFound } from './twilio-errors';
 
@@ -28,8 +30,6 @@ export interface RotationState {
   /** A replacement purchase started for it and not failed: resumed under its key, never a second one bought. */
   pendingPurchase: { phoneNumber: string; purchaseKey: string } | null;
 }
-
-const TOLL_FREE_CODES = new Set(['800', '833', '844', '855', '866', '877', '888']);
 
 /**
  * The rotation pass: for each quarantined number, a replacement bought in the same area code takes over its
@@ -66,7 +66,7 @@ export function createRotationActivities({ db, twilio }: { db: Db; twilio: Twili
         [tenantId, phoneNumber],
       )).rows[0];
       const areaCode = phoneNumber.slice(2, 5);
-      const base = { areaCode, tollFree: TOLL_FREE_CODES.has(areaCode) };
+      const base = { areaCode, tollFree: isTollFree(phoneNumber) };
       if (!row) return { ...base, quarantined: false, config: {}, replacedBy: null, pendingPurchase: null };
       const pending = (await db.query<{ phone_number: string; purchase_key: string }>(
         `SELECT phone_number, purchase_key FROM phone_numbers WHERE purchase_key LIKE $1 AND status IN ('purchasing','active') ORDER BY created_at LIMIT 1`,
@@ -151,12 +151,8 @@ export function createRotationActivities({ db, twilio }: { db: Db; twilio: Twili
            ON CONFLICT (registration_id, phone_number) DO UPDATE SET on_business_profile = true, on_trust_product = true, detached_at = NULL`,
           [t.registration_id, tenantId, to, next.twilio_sid],
         );
-        for (const a of await product.list({ channelEndpointSid: old.twilio_sid })) await product(a.sid).remove().catch(goneIsDone);
-        await db.query(
-          `WITH d AS (UPDATE voice_trust_numbers SET detached_at = now() WHERE registration_id = $1 AND phone_number = $2 AND detached_at IS NULL RETURNING tenant_id)
-           INSERT INTO voice_trust_events (tenant_id, registration_id, type, message) SELECT tenant_id, $1, 'number', $3 FROM d`,
-          [t.registration_id, from, `${from} rotated out: ${to} took its place on trust product ${t.trust_product_sid}`],
-        );
+        await removeFromTrustProduct(twilio, t.trust_product_sid, old.twilio_sid);
+        await markDetached(db, t.registration_id, from, `${from} rotated out: ${to} took its place on trust product ${t.trust_product_sid}`);
         moved.trustProducts.push(t.trust_product_sid);
       }
       await db.query(`UPDATE phone_numbers SET replaced_by = $3, updated_at = now() WHERE tenant_id = $1 AND phone_number = $2 AND status = 'active' AND replaced_by IS NULL`, [tenantId, from, to]);

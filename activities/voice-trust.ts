@@ -1,6 +1,6 @@
-import { Context } from '@temporalio/activity';
 import type { Db } from '../db/pool';
 import type { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProblem, VoiceTrustProduct, VoiceTrustReview, VoiceTrustStatus } from '../schemas/voice-trust';
+import { activityAttempt } from './attempt';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone } from './twilio-errors';
 
@@ -12,6 +12,22 @@ export const defaultVoiceTrustPolicies: VoiceTrustPolicies = {
   voice_integrity: 'RN5b3660f9598883b1df4e77f77acefba0',
 };
 
+/** Takes numbers off a trust product at Twilio (one, or all of them); what is already gone counts as done. */
+export async function removeFromTrustProduct(twilio: TwilioClient, trustProductSid: string, numberSid?: string): Promise<void> {
+  const assignments = twilio.trusthub.v1.trustProducts(trustProductSid).trustProductsChannelEndpointAssignment;
+  const onIt = await assignments.list(numberSid ? { channelEndpointSid: numberSid } : {}).catch((err) => (goneIsDone(err), []));
+  for (const a of onIt) await assignments(a.sid).remove().catch(goneIsDone);
+}
+
+/** A registration's number shows as detached, and its timeline says why (once, however often this runs). */
+export async function markDetached(db: Db, registrationId: string, phoneNumber: string, message: string, data: object = {}): Promise<void> {
+  await db.query(
+    `WITH d AS (UPDATE voice_trust_numbers SET detached_at = now() WHERE registration_id = $1 AND phone_number = $2 AND detached_at IS NULL RETURNING tenant_id)
+     INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, $1, 'number', $3, $4 FROM d`,
+    [registrationId, phoneNumber, message, JSON.stringify(data)],
+  );
+}
+
 interface Row {
   id: string;
   tenant_id: string;
@@ -21,14 +37,6 @@ interface Row {
   trust_product_sid: string | null;
   end_user_sid: string | null;
 }
-
-const attempt = () => {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-};
 
 /** The end user a product asks for, from the draft (SHAKEN/STIR asks for none). */
 function endUserOf(draft: VoiceTrustDraft): { type: string; attributes: Record<string, unknown> } | null {
@@ -123,7 +131,7 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
       if (wanted) {
         let endUser = r.end_user_sid;
         // Trust Hub can't filter end users by name: only a retry (an answer may have been lost) pages through them.
-        if (!endUser && attempt() > 1) endUser = (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid ?? null;
+        if (!endUser && activityAttempt() > 1) endUser = (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid ?? null;
         endUser ??= (await th.endUsers.create({ friendlyName: name, type: wanted.type, attributes: wanted.attributes }).catch(failOnDefinitive)).sid;
         await db.query('UPDATE voice_trust_registrations SET end_user_sid = $2 WHERE id = $1', [registrationId, endUser]);
         objects.unshift(endUser);
@@ -195,10 +203,8 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
     async voiceTrustCleanUp({ registrationId }: { registrationId: string }): Promise<void> {
       const r = await row(registrationId);
       if (r.trust_product_sid) {
-        const product = th.trustProducts(r.trust_product_sid);
-        const onIt = await product.trustProductsChannelEndpointAssignment.list().catch((err) => (goneIsDone(err), []));
-        for (const a of onIt) await product.trustProductsChannelEndpointAssignment(a.sid).remove().catch(goneIsDone);
-        await product.remove().catch(goneIsDone);
+        await removeFromTrustProduct(twilio, r.trust_product_sid);
+        await th.trustProducts(r.trust_product_sid).remove().catch(goneIsDone);
       }
       if (r.end_user_sid) await th.endUsers(r.end_user_sid).remove().catch(goneIsDone);
       await db.query('UPDATE voice_trust_numbers SET detached_at = COALESCE(detached_at, now()) WHERE registration_id = $1', [registrationId]);

@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { startOnce } from './start-once';
 import type { Config } from '../config/env';
 import type { RegistrationDraft } from '../schemas/a2p';
 import type { A2pRegistrationInput } from '../schemas/a2p-workflow';
@@ -36,19 +37,10 @@ export function registrationSettings(c: Config): { timings: A2pRegistrationInput
  * started already. With `cancel`, the workflow is started (if need be) with the cancel signal, so a
  * registration cancelled before its workflow ever ran still ends through the workflow, consistently.
  */
-export async function startRegistrationWorkflow(client: Client, config: Config, r: RegistrationToStart, opts: { cancel?: boolean } = {}): Promise<boolean> {
-  const args: [A2pRegistrationInput] = [{ tenantId: r.tenantId, registrationId: r.id, draft: r.draft, ...registrationSettings(config) }];
-  const common = { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: r.workflowId, args };
-  if (opts.cancel) {
-    // Never a new run of a registration that already ended.
-    await client.workflow.signalWithStart(a2pRegistration, { ...common, workflowIdReusePolicy: 'REJECT_DUPLICATE', signal: a2pCancelSignal, signalArgs: [] });
-    return true;
-  }
-  try {
-    await client.workflow.start(a2pRegistration, { ...common, workflowIdReusePolicy: 'REJECT_DUPLICATE' });
-    return true;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return false;
-  }
-}
+export const startRegistrationWorkflow = (client: Client, config: Config, r: RegistrationToStart, opts: { cancel?: boolean } = {}): Promise<boolean> =>
+  startOnce(
+    client,
+    a2pRegistration,
+    { taskQueue: config.TEMPORAL_TASK_QUEUE, workflowId: r.workflowId, args: [{ tenantId: r.tenantId, registrationId: r.id, draft: r.draft, ...registrationSettings(config) }] },
+    opts.cancel ? a2pCancelSignal : undefined,
+  );

@@ -1,4 +1,5 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { startOnce } from './start-once';
 import type { Db } from '../db/pool';
 import { storeSecret, type SecretBox } from '../db/secrets';
 import { countLiveTrunks, domainTaken, foreignLists, tenantNumbers } from '../db/sip';
@@ -115,12 +116,5 @@ export async function specOfCreate(db: Db, box: SecretBox, tenantId: string, tru
 }
 
 /** Starts an operation's workflow at most once (its id is the operation's); false when it had been started. */
-export async function startOperationWorkflow(client: Client, taskQueue: string, workflowId: string, input: SipOperationInput): Promise<boolean> {
-  try {
-    await client.workflow.start(sipTrunkOperation, { taskQueue, workflowId, workflowIdReusePolicy: 'REJECT_DUPLICATE', args: [input] });
-    return true;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return false;
-  }
-}
+export const startOperationWorkflow = (client: Client, taskQueue: string, workflowId: string, input: SipOperationInput): Promise<boolean> =>
+  startOnce(client, sipTrunkOperation, { taskQueue, workflowId, args: [input] });

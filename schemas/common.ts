@@ -5,6 +5,10 @@ export const E164 = z
   .string()
   .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +14155550100');
 
+/** US toll-free numbers: +1 800, 833, 844, 855, 866, 877 or 888. */
+export const TOLL_FREE_E164 = /^\+18(00|33|44|55|66|77|88)\d{7}$/;
+export const isTollFree = (e164: string) => TOLL_FREE_E164.test(e164);
+
 export const AreaCode = z
   .string()
   .regex(/^[2-9]\d{2}$/, 'must be a 3-digit US area code that does not start with 0 or 1');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164 } from './common';
+import { E164, TOLL_FREE_E164 } from './common';
 
 /** Twilio's enums for toll-free verification (twilio_messaging_v1.json). */
 export const UseCaseCategory = z.enum([
@@ -13,7 +13,7 @@ export const RegistrationAuthority = z.enum(['EIN', 'CBN', 'CRN', 'PROVINCIAL_NU
 export const MessageVolume = z.enum(['10', '100', '1,000', '10,000', '100,000', '250,000', '500,000', '750,000', '1,000,000', '5,000,000', '10,000,000+']);
 
 const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
-const TollFreeNumber = E164.regex(/^\+18(00|33|44|55|66|77|88)\d{7}$/, 'must be a US toll-free number (+1 800, 833, 844, 855, 866, 877 or 888)');
+const TollFreeNumber = E164.regex(TOLL_FREE_E164, 'must be a US toll-free number (+1 800, 833, 844, 855, 866, 877 or 888)');
 
 const BusinessFields = z
   .object({

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createVoiceTrustRegistration, getVoiceTrustRegistration, isTenantsBusinessProfile, listVoiceTrustRegistrations } from '../../db/voice-trust';
-import { ErrorBody, IdempotencyKey, PageQuery, pageOf } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey, isTollFree, PageQuery, pageOf } from '../../schemas/common';
 import { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProduct, VoiceTrustRegistrationView } from '../../schemas/voice-trust';
 import { tenantPrefix } from '../../schemas/workflow-ids';
 import { voiceTrustCorrectionsUpdate } from '../../workflows/voice-trust';
@@ -15,7 +15,6 @@ import { boundedTemporalCall, startOrLeaveQueued } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 
 const Params = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
-const TOLL_FREE = /^\+18(00|33|44|55|66|77|88)/;
 
 /** Voice trust: SHAKEN/STIR, CNAM and Voice Integrity registrations, each a durable workflow. */
 export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -50,7 +49,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       const problems = draft.phoneNumbers.flatMap((n, i) =>
         !sids.has(n)
           ? [{ field: `phoneNumbers.${i}`, message: `${n} is not an active number of yours` }]
-          : draft.product === 'cnam' && TOLL_FREE.test(n)
+          : draft.product === 'cnam' && isTollFree(n)
             ? [{ field: `phoneNumbers.${i}`, message: `${n} is toll-free: Twilio does not set toll-free CNAM through its API` }]
             : [],
       );
