@@ -63,7 +63,6 @@ const capabilitiesOf = (c: { voice?: boolean; sms?: boolean; mms?: boolean; fax?
 
 export function createNumberActivities({ db, twilio, releaseBlockers, twilioConcurrency }: NumberActivityDeps) {
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
-  const claimPurchase = numbers.batchedClaims(db);
 
   /** The account's own number with exactly this E.164, if it owns it. */
   async function findOwned(phoneNumber: string) {
@@ -105,7 +104,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
      * account already owns the number before buying, so a committed purchase is never repeated.
      */
     async purchaseNumber(input: PurchaseInput): Promise<PurchaseOutcome> {
-      const claim = await claimPurchase(input);
+      const claim = await numbers.claimPurchase(db, input);
       if (claim.kind === 'held_elsewhere') {
         const error = {
           code: TWILIO_NUMBER_UNAVAILABLE,

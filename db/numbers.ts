@@ -80,68 +80,6 @@ export async function claimPurchase(
   return { kind: 'existing', row: rows[0]! };
 }
 
-type ClaimRequest = Parameters<typeof claimPurchase>[1];
-
-/**
- * claimPurchase, with the claims asked for while a batch is on its way sent together as one multi-row
- * INSERT: one statement and one commit for many intents (a bulk job makes hundreds a second, and a wave
- * of them at once). Each claim is still committed before its caller goes on to call Twilio. A number the
- * batch didn't insert (its purchase key already claimed, the number held by another purchase, or a second
- * claim of the same key in the batch) takes the one-row path, which tells those apart; so does every
- * claim of a batch PostgreSQL refused.
- */
-export function batchedClaims(db: Db, maxBatch = 500): (p: ClaimRequest) => Promise<Claim> {
-  const queue: { p: ClaimRequest; resolve: (c: Claim) => void; reject: (err: unknown) => void }[] = [];
-  let sending = false;
-
-  async function send() {
-    try {
-      await sendQueued();
-    } finally {
-      sending = false; // at once when the queue is empty: a claim asked for after this starts a new batch
-    }
-  }
-
-  async function sendQueued() {
-    while (queue.length) {
-      const batch = queue.splice(0, maxBatch);
-      const inserted = new Map<string, NumberRow>();
-      try {
-        const { rows } = await db.query<NumberRow>(
-          `INSERT INTO phone_numbers (tenant_id, phone_number, status, purchase_key, job_id, config)
-           SELECT t, n, 'purchasing', k, j, c FROM unnest($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::jsonb[]) AS x(t, n, k, j, c)
-           ON CONFLICT DO NOTHING RETURNING ${columns}`,
-          [
-            batch.map((b) => b.p.tenantId),
-            batch.map((b) => b.p.phoneNumber),
-            batch.map((b) => b.p.purchaseKey),
-            batch.map((b) => b.p.jobId),
-            batch.map((b) => JSON.stringify(b.p.config)),
-          ],
-        );
-        for (const r of rows) inserted.set(r.purchase_key, r);
-      } catch {
-        /* every claim of the batch takes the one-row path below */
-      }
-      for (const b of batch) {
-        const row = inserted.get(b.p.purchaseKey);
-        inserted.delete(b.p.purchaseKey); // one fresh claim per key, however many asked
-        if (row) b.resolve({ kind: 'fresh', row });
-        else claimPurchase(db, b.p).then(b.resolve, b.reject);
-      }
-    }
-  }
-
-  return (p) =>
-    new Promise<Claim>((resolve, reject) => {
-      queue.push({ p, resolve, reject });
-      if (sending) return;
-      sending = true;
-      // Claims asked for in this turn of the event loop join the first batch.
-      setImmediate(() => void send());
-    });
-}
-
 /**
  * Marks the purchase done and, for a job, its item succeeded — atomically, in one statement (one round
  * trip: bulk jobs make hundreds of these a second).
