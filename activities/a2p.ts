@@ -5,6 +5,7 @@ import type { A2pActivities, A2pOwner, BrandIdentity, BusinessProfileInput, Clea
 import type { TwilioClient } from './twilio-client';
 import { PRIMARY_PROFILE_POLICY_SID } from './a2p-setup';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from './twilio-errors';
+import { assertTenant, createTwilioObjectRegistry, tenantMismatch, tenantScopedName } from './kit/twilio-objects';
 
 export interface A2pPolicies {
   secondaryProfile: string;
@@ -45,9 +46,11 @@ export const a2pEventTypes = [
   `${E}.number-registration.pending`, `${E}.number-registration.successful`, `${E}.number-registration.failed`,
 ];
 
-/** Everything this service creates is named after its registration (or request), so a retry finds it. */
-const tag = (key: string) => `tp:${key}`;
-const tagOf = (o: A2pOwner) => tag(o.key ?? o.registrationId ?? '');
+/**
+ * Everything this service creates is named after its tenant and workflow, so a retry finds it and no other
+ * tenant or request can. Workflows started before tenant-scoped names keep their old `tp:<key>` names.
+ */
+const tagOf = (o: A2pOwner) => (o.nameScope ? tenantScopedName(o.tenantId, o.nameScope) : `tp:${o.key ?? o.registrationId ?? ''}`);
 
 /** This activity execution's attempt (1 outside an activity, as in unit tests). */
 function activityAttempt(): number {
@@ -74,6 +77,7 @@ export function createA2pActivities({
   const th = twilio.trusthub.v1;
   const msg = twilio.messaging.v1;
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
+  const registry = createTwilioObjectRegistry(db);
 
   async function primaryProfile(): Promise<string> {
     if (policies.primaryProfileSid) return policies.primaryProfileSid;
@@ -85,9 +89,14 @@ export function createA2pActivities({
 
   /** Workflows started before owners carried a tenant id still find it through their registration. */
   async function tenantOf(o: A2pOwner): Promise<string> {
-    if (o.tenantId) return o.tenantId;
+    if (!o.registrationId) {
+      if (!o.tenantId) throw tenantMismatch('an A2P action without a tenant');
+      return o.tenantId;
+    }
+    // Re-derived from the registration's row: an input naming another tenant is refused.
     const { rows } = await db.query('SELECT tenant_id FROM a2p_registrations WHERE id = $1', [o.registrationId]);
     if (!rows[0]) throw ApplicationFailure.nonRetryable(`registration ${o.registrationId} is not recorded`, 'NotFound');
+    assertTenant(rows[0].tenant_id, o.tenantId || undefined, `registration ${o.registrationId}`);
     return rows[0].tenant_id as string;
   }
 
@@ -97,25 +106,19 @@ export function createA2pActivities({
     for (const sid of sids) if (!have.has(sid)) await bundle.entityAssignments({ objectSid: sid }).catch(failOnDefinitive);
   }
 
-  /**
-   * Creates an object Twilio can only find again by paging through all of its kind (end users, supporting
-   * documents, brands, Messaging Services), at most once and without that paging in the usual case: the name
-   * is claimed in PostgreSQL before the create and the SID kept as soon as Twilio answers. Only when an
-   * earlier attempt may have created it without its SID being kept (a lost answer, a crash in between, or a
-   * retry of an activity that ran before claims existed) does `find` page through Twilio's list.
-   */
+  /** Claim-then-create through the registry (see activities/kit/twilio-objects.ts), named per tenant. */
   async function createOnce(owner: A2pOwner, kind: string, name: string, find: () => Promise<string | undefined>, create: () => Promise<string>): Promise<string> {
     if (reconcileByListing) return (await find()) ?? (await create());
-    const { rows } = await db.query<{ sid: string | null; claims: number }>(
-      `INSERT INTO twilio_objects (tenant_id, kind, name) VALUES ($1, $2, $3)
-       ON CONFLICT (kind, name) DO UPDATE SET claims = twilio_objects.claims + 1, updated_at = now()
-       RETURNING sid, claims`,
-      [await tenantOf(owner), kind, name],
-    );
-    if (rows[0]!.sid) return rows[0]!.sid;
-    const mayExist = rows[0]!.claims > 1 || activityAttempt() > 1;
-    const sid = (mayExist ? await find() : undefined) ?? (await create());
-    await db.query('UPDATE twilio_objects SET sid = $3, updated_at = now() WHERE kind = $1 AND name = $2', [kind, name, sid]);
+    return registry.createOnce({ tenantId: await tenantOf(owner), kind, name, find, create });
+  }
+
+  /**
+   * For objects Twilio filters by name cheaply (profiles, trust products, addresses): what the name finds is
+   * used only when no other tenant holds it; what is found or made is recorded as this tenant's.
+   */
+  async function findOrCreate(owner: A2pOwner, kind: string, name: string, find: () => Promise<string | undefined>, create: () => Promise<string>): Promise<string> {
+    const sid = (await find()) ?? (await create());
+    if (!reconcileByListing) await registry.adopt({ tenantId: await tenantOf(owner), kind, name, sid });
     return sid;
   }
 
@@ -191,10 +194,17 @@ export function createA2pActivities({
     async a2pCreateCustomerProfile({ draft, statusCallback, ...owner }) {
       const name = tagOf(owner);
       const soleProprietor = draft.brandType === 'sole_proprietor';
-      let profile = (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0];
-      profile ??= await th.customerProfiles
-        .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.starterProfile : policies.secondaryProfile, statusCallback })
-        .catch(failOnDefinitive);
+      const profile = {
+        sid: await findOrCreate(
+          owner,
+          'customer_profile',
+          name,
+          async () => (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0]?.sid,
+          async () => (await th.customerProfiles
+            .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.starterProfile : policies.secondaryProfile, statusCallback })
+            .catch(failOnDefinitive)).sid,
+        ),
+      };
       const people: string[] = [];
       if (draft.brandType === 'sole_proprietor') {
         // A starter profile describes the person: name, e-mail and phone (the mobile the OTP goes to).
@@ -208,11 +218,18 @@ export function createA2pActivities({
           }));
         }
       }
-      const address = (await account().addresses.list({ friendlyName: name, limit: 1 }))[0] ??
-        (await account().addresses.create({
-          friendlyName: name, customerName: draft.address.customerName ?? (draft.brandType === 'sole_proprietor' ? `${draft.soleProprietor.firstName} ${draft.soleProprietor.lastName}` : draft.business.name), street: draft.address.street, streetSecondary: draft.address.streetSecondary,
-          city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
-        }).catch(failOnDefinitive));
+      const address = {
+        sid: await findOrCreate(
+          owner,
+          'address',
+          name,
+          async () => (await account().addresses.list({ friendlyName: name, limit: 1 }))[0]?.sid,
+          async () => (await account().addresses.create({
+            friendlyName: name, customerName: draft.address.customerName ?? (draft.brandType === 'sole_proprietor' ? `${draft.soleProprietor.firstName} ${draft.soleProprietor.lastName}` : draft.business.name), street: draft.address.street, streetSecondary: draft.address.streetSecondary,
+            city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
+          }).catch(failOnDefinitive)).sid,
+        ),
+      };
       const docName = `${name}:address`;
       const docSid = await createOnce(
         owner,
@@ -233,10 +250,17 @@ export function createA2pActivities({
     async a2pCreateTrustProduct({ draft, customerProfileSid, statusCallback, ...owner }) {
       const name = tagOf(owner);
       const soleProprietor = draft.brandType === 'sole_proprietor';
-      let product = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
-      product ??= await th.trustProducts
-        .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.soleProprietorTrustProduct : policies.trustProduct, statusCallback })
-        .catch(failOnDefinitive);
+      const product = {
+        sid: await findOrCreate(
+          owner,
+          'trust_product',
+          name,
+          async () => (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0]?.sid,
+          async () => (await th.trustProducts
+            .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.soleProprietorTrustProduct : policies.trustProduct, statusCallback })
+            .catch(failOnDefinitive)).sid,
+        ),
+      };
       const info = draft.brandType === 'sole_proprietor'
         ? await endUser(owner, 'sole_proprietor_information', { brand_name: draft.business.name, mobile_phone_number: draft.soleProprietor.mobilePhoneNumber, vertical: draft.business.industry })
         : await endUser(owner, 'us_a2p_messaging_profile_information', {
@@ -400,7 +424,8 @@ export function createA2pActivities({
     },
 
     async a2pEnsureMessagingService({ friendlyName, ...owner }) {
-      const name = `${friendlyName.slice(0, 40)} ${tagOf(owner).slice(0, 11)}`;
+      // The whole tag, never a prefix of it (two requests could share a prefix); Twilio allows 64 characters.
+      const name = owner.nameScope ? `${friendlyName.slice(0, 64 - 1 - tagOf(owner).length)} ${tagOf(owner)}` : `${friendlyName.slice(0, 40)} ${tagOf(owner).slice(0, 11)}`;
       const sid = await createOnce(
         owner,
         'messaging_service',

@@ -28,6 +28,8 @@ export interface ActivityDeps {
   voiceTrustPolicies?: VoiceTrustPolicies;
   /** What each Lookup v2 package costs per request (LOOKUP_PRICE_*_USD); nothing recorded when not given. */
   lookupPrices?: LookupPrices;
+  /** A number's monthly price (NUMBER_MONTHLY_USD): what a rotation's replacement costs against the budget. */
+  numberMonthlyUsd?: number;
   /** Benchmarks only: the pre-claims way of reconciling A2P creates (see A2P_RECONCILE_BY_LISTING). */
   a2pReconcileByListing?: boolean;
 }
@@ -45,7 +47,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, reconcileByListing: deps.a2pReconcileByListing }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
     ...createHygieneActivities({ db: deps.db }),
-    ...createRotationActivities({ db: deps.db, twilio: deps.twilio }),
+    ...createRotationActivities({ db: deps.db, twilio: deps.twilio, numberMonthlyUsd: deps.numberMonthlyUsd ?? 1.15 }),
     ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies }),
     ...createTollfreeActivities({ db: deps.db, twilio: deps.twilio }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),

@@ -20,8 +20,15 @@ import type {
   ReleaseOutcome,
 } from '../schemas/workflow-types';
 import { activityAttempt } from './attempt';
+import { assertTenant } from './kit/twilio-objects';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from './twilio-errors';
+
+/**
+ * How far Twilio's clock may be behind ours. The intent is written before the purchase is sent, so the
+ * number Twilio made for it is dated after the intent unless the clocks disagree by more than this.
+ */
+const CLOCK_SKEW_MS = 5_000;
 
 /** Tries of one item inside a group before the group activity itself fails (and is retried by Temporal). */
 const ITEM_ATTEMPTS = 4;
@@ -68,6 +75,17 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
   async function findOwned(phoneNumber: string) {
     const found = await account().incomingPhoneNumbers.list({ phoneNumber, limit: 20 });
     return found.find((n) => n.phoneNumber === phoneNumber) ?? null;
+  }
+
+  /**
+   * Whether the number the account owns is the one this intent bought (its answer was lost): Twilio made it
+   * after the intent was written, and no other purchase of ours holds its SID. A number the account had
+   * before — bought in the console, ported in, another tenant's — is never adopted by a reconcile.
+   */
+  async function madeByThisIntent(owned: { sid: string; dateCreated: Date }, intent: { id: string; created_at: Date }): Promise<boolean> {
+    if (owned.dateCreated.getTime() < Math.floor(intent.created_at.getTime() / 1000) * 1000 - CLOCK_SKEW_MS) return false;
+    const { rowCount } = await db.query('SELECT 1 FROM phone_numbers WHERE twilio_sid = $1 AND id <> $2', [owned.sid, intent.id]);
+    return !rowCount;
   }
 
   const activities = {
@@ -118,6 +136,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
         return { status: 'unavailable', error };
       }
       if (claim.kind === 'existing') {
+        assertTenant(claim.row.tenant_id, input.tenantId, `purchase ${input.purchaseKey}`);
         if (claim.row.status === 'active') return { status: 'purchased', number: numbers.toPhoneNumber(claim.row) };
         if (claim.row.status !== 'purchasing') {
           return {
@@ -136,7 +155,13 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
 
       if (claim.kind === 'existing' || activityAttempt() > 1) {
         const owned = await findOwned(input.phoneNumber);
-        if (owned) return { status: 'purchased', number: await complete(owned) };
+        if (owned && (await madeByThisIntent(owned, claim.row))) return { status: 'purchased', number: await complete(owned) };
+        if (owned) {
+          // The account owned it before this purchase began (bought elsewhere, or another tenant's): never adopt it.
+          const error = { code: TWILIO_NUMBER_UNAVAILABLE, status: 400, message: `${input.phoneNumber} is not available: the account already owned it before this purchase`, moreInfo: null };
+          await numbers.failPurchase(db, { purchaseKey: input.purchaseKey, error });
+          return { status: 'unavailable', error };
+        }
       }
       try {
         const bought = await account().incomingPhoneNumbers.create({

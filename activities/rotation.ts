@@ -1,3 +1,4 @@
+import { overBudget } from '../db/costs';
 import { randomUUID } from 'node:crypto';
 import { createJob, markJobRunning } from '../db/jobs';
 import type { Db } from '../db/pool';
@@ -37,10 +38,15 @@ export interface RotationState {
  * them; numbers quarantined long enough are released. Every step reads Twilio before it writes, so a retry or
  * a killed worker never adds a second replacement or a second membership.
  */
-export function createRotationActivities({ db, twilio }: { db: Db; twilio: TwilioClient }) {
+export function createRotationActivities({ db, twilio, numberMonthlyUsd }: { db: Db; twilio: TwilioClient; numberMonthlyUsd: number }) {
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
 
   return {
+    /** Whether the tenant's monthly budget has room for one more number (a replacement is a purchase like any other). */
+    async replacementFitsBudget({ tenantId }: { tenantId: string }): Promise<boolean> {
+      return !(await overBudget(db, tenantId, numberMonthlyUsd, numberMonthlyUsd));
+    },
+
     /** The run's job (once per run, keyed by its workflow id) and what it will do, number by number. */
     async startRotationPassJob({ tenantId, runId }: { tenantId: string; runId: string }): Promise<{ jobId: string; plan: RotationPlanItem[]; policy: { rotate: boolean; releaseAfterDays: number | null } | null }> {
       const policy = (await db.query<{ rotate: boolean; release_after_days: number | null }>('SELECT rotate, release_after_days FROM hygiene_policies WHERE tenant_id = $1', [tenantId])).rows[0];

@@ -1,6 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
-import { readSecret, wipeSecrets, type SecretBox } from '../db/secrets';
+import { readSecret, UnopenableSecretError, wipeSecrets, type SecretBox } from '../db/secrets';
 import { finishOperation, recordOperationProgress, storeSnapshot, trunkNumbers } from '../db/sip';
 import type { OriginationUri, TrunkSpec } from '../schemas/sip';
 import type {
@@ -16,6 +16,7 @@ import type {
 } from '../schemas/sip-workflow';
 import { describeUndo } from '../workflows/sip-describe';
 import { activityAttempt } from './attempt';
+import { foreignObject } from './kit/twilio-objects';
 import type { TrunkInstance } from 'twilio/lib/rest/trunking/v1/trunk';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone, isTwilioNotFound as notFound, twilioErrorOf } from './twilio-errors';
@@ -32,6 +33,15 @@ const ALREADY_ASSOCIATED = 21245;
 const CREDENTIAL_LIST_EXISTS = 21240;
 const IP_ACL_EXISTS = 21235;
 const LIST_IN_USE = new Set([21241, 21236]);
+
+/**
+ * A password no key of this worker's ring opens stays unopenable however often it is retried: the step
+ * fails for good (the saga rolls back, the operation ends with the reason) instead of retrying forever.
+ */
+function unopenableIsRefusal(err: unknown, username: string): never {
+  if (!(err instanceof UnopenableSecretError)) throw err;
+  throw ApplicationFailure.nonRetryable(`the password for ${username} can't be opened: ${err.message}`, 'SecretUnopenable');
+}
 
 /** Trunking lists have no filters and no tags: what the service creates carries its trunk in the name. */
 export const twilioListName = (trunkId: string, friendlyName: string) => `tp-${trunkId.replaceAll('-', '').slice(0, 12)}-${friendlyName}`;
@@ -116,6 +126,12 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
   async function findTrunkByDomain(domainName: string) {
     const all = await trunking.trunks.list({ pageSize: 100 });
     return all.find((t) => t.domainName?.toLowerCase() === domainName.toLowerCase()) ?? null;
+  }
+
+  /** A list found at Twilio is used only if no other tenant's row holds it. */
+  async function assertListNotForeign(tenantId: string, kind: ListKind, sid: string) {
+    const { rowCount } = await db.query('SELECT 1 FROM sip_auth_lists WHERE list_sid = $1 AND tenant_id <> $2', [sid, tenantId]);
+    if (rowCount) throw foreignObject(kind.replace('_', ' '), sid);
   }
 
   async function findListByName(kind: ListKind, twilioName: string): Promise<string | null> {
@@ -413,14 +429,18 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     const { rows } = await db.query<{ id: string; list_sid: string | null; fresh: boolean }>(
       `INSERT INTO sip_auth_lists (tenant_id, kind, friendly_name, twilio_name, created_for_trunk) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (twilio_name) DO UPDATE SET list_sid = CASE WHEN sip_auth_lists.deleted_at IS NULL THEN sip_auth_lists.list_sid END, deleted_at = NULL
+        WHERE sip_auth_lists.tenant_id = EXCLUDED.tenant_id
        RETURNING id, list_sid, (xmax = 0) AS fresh`,
       [row.tenant_id, kind, friendlyName, twilioName, trunkId],
     );
+    // A name another tenant's list already has is never taken over (fail closed).
+    if (!rows[0]) throw foreignObject(kind.replace('_', ' '), twilioName);
     let sid = rows[0]!.list_sid;
     if (sid && !(await sipLists(kind)(sid).fetch().then(() => true, (err) => (notFound(err) ? false : Promise.reject(err))))) sid = null;
     // The name carries the trunk, so a list with it can only be one an earlier attempt made: looked for
     // on a retry, or when an earlier operation recorded the list (its compensation may have failed).
     if (!sid && (!rows[0]!.fresh || activityAttempt() > 1)) sid = await findListByName(kind, twilioName);
+    if (sid) await assertListNotForeign(row.tenant_id, kind, sid);
     if (!sid) {
       try {
         sid = (await sipLists(kind).create({ friendlyName: twilioName })).sid;
@@ -442,7 +462,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     const created: { sid: string; username: string }[] = [];
     let updated = 0;
     for (const c of list.credentials) {
-      const password = await readSecret(db, secrets, c.passwordRef);
+      const password = await readSecret(db, secrets, c.passwordRef).catch((err) => unopenableIsRefusal(err, c.username));
       const found = existing.find((e) => e.username === c.username);
       if (found) {
         // A password can't be read back; a fresh one is always set (idempotent), a wiped one left as it is.

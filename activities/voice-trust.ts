@@ -1,6 +1,7 @@
 import type { Db } from '../db/pool';
 import type { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProblem, VoiceTrustProduct, VoiceTrustReview, VoiceTrustStatus } from '../schemas/voice-trust';
 import { activityAttempt } from './attempt';
+import { createTwilioObjectRegistry, tenantScopedName } from './kit/twilio-objects';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone } from './twilio-errors';
 
@@ -59,7 +60,9 @@ function endUserOf(draft: VoiceTrustDraft): { type: string; attributes: Record<s
  */
 export function createVoiceTrustActivities({ db, twilio, policies = defaultVoiceTrustPolicies }: { db: Db; twilio: TwilioClient; policies?: VoiceTrustPolicies }) {
   const th = twilio.trusthub.v1;
-  const nameOf = (registrationId: string) => `twilio-pro:voice-trust:${registrationId}`;
+  const registry = createTwilioObjectRegistry(db);
+  /** Registrations started before tenant-scoped names keep their old name. */
+  const nameOf = (r: Row, nameScope?: string) => (nameScope ? tenantScopedName(r.tenant_id, nameScope) : `twilio-pro:voice-trust:${r.id}`);
 
   async function row(registrationId: string): Promise<Row> {
     const { rows } = await db.query<Row>(
@@ -115,12 +118,13 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
     },
 
     /** Step 2: the trust product, its end user (CNAM, Voice Integrity) and the business profile assigned to it. */
-    async voiceTrustCreateTrustProduct({ registrationId, statusCallback }: { registrationId: string; statusCallback: string | null }): Promise<{ trustProductSid: string }> {
+    async voiceTrustCreateTrustProduct({ registrationId, statusCallback, nameScope }: { registrationId: string; statusCallback: string | null; nameScope?: string }): Promise<{ trustProductSid: string }> {
       const r = await row(registrationId);
-      const name = nameOf(registrationId);
+      const name = nameOf(r, nameScope);
       let sid = r.trust_product_sid;
       if (!sid) {
         const found = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
+        if (found) await registry.assertNotForeign(r.tenant_id, 'trust product', found.sid);
         const product = found ?? (await th.trustProducts.create({ friendlyName: name, email: r.draft.email, policySid: policies[r.product], ...(statusCallback ? { statusCallback } : {}) }).catch(failOnDefinitive));
         sid = product.sid;
         await db.query('UPDATE voice_trust_registrations SET trust_product_sid = $2, updated_at = now() WHERE id = $1', [registrationId, sid]);
@@ -131,7 +135,10 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
       if (wanted) {
         let endUser = r.end_user_sid;
         // Trust Hub can't filter end users by name: only a retry (an answer may have been lost) pages through them.
-        if (!endUser && activityAttempt() > 1) endUser = (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid ?? null;
+        if (!endUser && activityAttempt() > 1) {
+          endUser = (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid ?? null;
+          if (endUser) await registry.assertNotForeign(r.tenant_id, 'end user', endUser);
+        }
         endUser ??= (await th.endUsers.create({ friendlyName: name, type: wanted.type, attributes: wanted.attributes }).catch(failOnDefinitive)).sid;
         await db.query('UPDATE voice_trust_registrations SET end_user_sid = $2 WHERE id = $1', [registrationId, endUser]);
         objects.unshift(endUser);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { type FastifyReply, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
@@ -9,13 +9,19 @@ import { redactPaths } from '../config/logger';
 import type { Db } from '../db/pool';
 import { errorHandler } from './errors';
 import { registerMetrics } from './metrics';
+import { opsAccess } from './plugins/ops-access';
 import { registerRequestContext } from './request-context';
 import { registerAuth } from './plugins/auth';
 import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
 import { declareCommonErrors } from './plugins/openapi-errors';
 import { refuseUnstorableText } from './plugins/text-guard';
+import { registerBoundedJsonParser } from './plugins/json-depth';
+import { fitBodyLimits } from './plugins/body-limits';
+import { markOptionalBodies } from './plugins/optional-body';
+import { registerSecurityHeaders } from './plugins/security-headers';
 import { a2pActionRoutes } from './routes/a2p-actions';
 import { apiKeyRoutes } from './routes/api-keys';
+import { sessionRoutes } from './routes/sessions';
 import { auditRoutes } from './routes/audit';
 import { lookupRoutes } from './routes/lookups';
 import { numberHealthRoutes } from './routes/number-health';
@@ -31,6 +37,7 @@ import { numbersRoutes } from './routes/numbers';
 import { sipRoutes } from './routes/sip';
 import { webhookRoutes } from './routes/webhooks';
 import { consoleRoutes } from './routes/console';
+import { CODEC_PREFIX, temporalCodecRoutes } from './routes/temporal-codec';
 import type { RunnerSettings } from './workflow-runner';
 
 export interface ApiDeps {
@@ -61,7 +68,9 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   app.setErrorHandler(errorHandler);
+  await registerSecurityHeaders(app); // first: every answer carries them, the errors of later hooks included
   registerErrorShapes(app);
+  registerBoundedJsonParser(app);
   app.addHook('onRequest', async (req, reply) => {
     if (!/^[\w.:-]{1,128}$/.test(req.id)) req.id = randomUUID(); // never log or echo a hostile header as is
     reply.header('x-request-id', req.id);
@@ -80,6 +89,7 @@ export async function buildApp(
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: markOptionalBodies,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -88,14 +98,22 @@ export async function buildApp(
     ...deps,
     runner: { taskQueue: deps.config.TEMPORAL_TASK_QUEUE, syncTimeoutMs: deps.config.API_SYNC_TIMEOUT_MS, temporalTimeoutMs: deps.config.API_TEMPORAL_TIMEOUT_MS },
   };
-  registerMetrics(app, deps.db);
+  registerMetrics(app, deps.db, opsAccess(deps.config));
   await app.register(healthRoutes, full);
   await app.register(webhookRoutes, full);
   await app.register(consoleRoutes, full);
+  // Each /v1 route with the scope it declared (api/plugins/auth.ts); a test checks that none forgot.
+  app.decorate('routeScopes', []);
+  // One authentication for /v1 and the codec endpoint beside it.
+  const authenticate = (scope: FastifyInstance) =>
+    registerAuth(scope, deps.db, { perSecond: deps.config.API_RATE_LIMIT_PER_SECOND, burst: deps.config.API_RATE_LIMIT_BURST }, {
+      perSecond: deps.config.AUTH_FAILURES_PER_MINUTE / 60, burst: deps.config.AUTH_FAILURES_BURST,
+    });
   await app.register(
     async (v1) => {
-      registerAuth(v1, deps.db, { perSecond: deps.config.API_RATE_LIMIT_PER_SECOND, burst: deps.config.API_RATE_LIMIT_BURST });
+      authenticate(v1);
       refuseUnstorableText(v1);
+      fitBodyLimits(v1);
       await v1.register(availableNumbersRoutes, full);
       await v1.register(numbersRoutes, full);
       await v1.register(jobsRoutes, full);
@@ -103,6 +121,7 @@ export async function buildApp(
       await v1.register(a2pActionRoutes, full);
       await v1.register(sipRoutes, full);
       await v1.register(apiKeyRoutes, full);
+      await v1.register(sessionRoutes, full);
       await v1.register(auditRoutes, full);
       await v1.register(costRoutes, full);
       await v1.register(webhookEndpointRoutes, full);
@@ -113,5 +132,7 @@ export async function buildApp(
     },
     { prefix: '/v1' },
   );
+  // Beside /v1, not in it: its CORS preflight must be answered before /v1's auth; it registers auth itself.
+  await app.register(temporalCodecRoutes, { ...full, authenticate, prefix: CODEC_PREFIX });
   return app;
 }

@@ -1,5 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig } from '../config/env';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { temporalDataConverter } from '../config/temporal-payload-codec';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { buildApp } from './app';
@@ -19,8 +21,13 @@ try {
 const db = createPool(config.DATABASE_URL);
 await migrate(db);
 // Lazy: the API starts and serves reads from PostgreSQL even while Temporal is away (calls to it are bounded).
-const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [requestIdClientInterceptor()] } });
+const connection = Connection.lazy(temporalConnectionOptions(config));
+const temporal = new Client({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  dataConverter: temporalDataConverter(config),
+  interceptors: { workflow: [requestIdClientInterceptor()] },
+});
 const app = await buildApp({ config, db, temporal });
 const stopSweep = startQueuedWorkSweep({ db, temporal, config, log: app.log });
 const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });

@@ -1,13 +1,13 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, preHandlerAsyncHookHandler } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Db } from '../db/pool';
 
 /**
- * Prometheus metrics of the API at GET /metrics (text format, no key: nothing in it names a tenant):
+ * Prometheus metrics of the API at GET /metrics (text format, no API key: nothing in it names a tenant; OPS_TOKEN guards it, see opsAccess):
  * requests by route and status with their latency, jobs, registrations and trunks by state (read from
  * PostgreSQL at each scrape), and the process's own (memory, event-loop lag, GC).
  */
-export function registerMetrics(app: FastifyInstance, db: Db) {
+export function registerMetrics(app: FastifyInstance, db: Db, access: preHandlerAsyncHookHandler) {
   const registry = new Registry();
   const requests = new Counter({ name: 'twilio_pro_http_requests_total', help: 'API requests by method, route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
   const latency = new Histogram({
@@ -33,7 +33,7 @@ export function registerMetrics(app: FastifyInstance, db: Db) {
     requests.inc({ method: req.method, route, status: String(reply.statusCode) });
     latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
   });
-  app.get('/metrics', { schema: { hide: true } }, async (_req, reply) => {
+  app.get('/metrics', { schema: { hide: true }, preHandler: access }, async (_req, reply) => {
     const all = Registry.merge([processMetrics(), registry]);
     return reply.type(all.contentType).send(await all.metrics());
   });

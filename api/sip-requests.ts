@@ -24,7 +24,8 @@ export const inspectWorkflowId = (tenantId: string, trunkId: string) => `${tenan
 
 /** "Acme Voice AI" for tenant 5f3e… → acme-voice-ai-5f3e1c-9a2b.pstn.twilio.com: readable, and never reused after a delete. */
 export function deriveDomainName(friendlyName: string, tenantId: string, trunkId: string): string {
-  const slug = friendlyName.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '') || 'trunk';
+  // Each run of other characters is one '-' already, so trimming takes single hyphens (linear, unlike -+$).
+  const slug = friendlyName.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 40).replace(/-$/, '') || 'trunk';
   return `${slug}-${tenantId.replaceAll('-', '').slice(0, 6)}-${trunkId.replaceAll('-', '').slice(0, 4)}.pstn.twilio.com`;
 }
 

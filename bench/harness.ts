@@ -1,6 +1,8 @@
 import { Client, Connection } from '@temporalio/client';
 import { buildApp } from '../api/app';
 import { loadConfig } from '../config/env';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { temporalDataConverter } from '../config/temporal-payload-codec';
 import { createPool } from '../db/pool';
 import { createTenant } from '../db/tenants';
 import { startLocalStack, startWorker } from '../dev/local-stack';
@@ -47,11 +49,15 @@ export async function withBenchStack(
       TWILIO_AUTH_TOKEN: stack.authToken,
       TWILIO_BASE_URL: stack.sandboxUrl,
       LOG_LEVEL: 'silent',
+      // A bench's one tenant makes as many trunks and jobs as the run needs (the account's 100 trunks at most).
+      TENANT_MAX_TRUNKS: '100',
+      TENANT_MAX_ACTIVE_JOBS: '100',
       ...opts.env,
     });
     const db = createPool(config.DATABASE_URL, 5);
-    const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-    const temporal = new Client({ connection });
+    const connection = await Connection.connect(temporalConnectionOptions(config));
+    // The bench's workers seal payloads: its client must open them (results, queries, histories' sizes).
+    const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: temporalDataConverter(config) });
     const app = await buildApp({ config, db, temporal }, { logger: false });
     const { apiKey } = await createTenant(db, name);
     const control = (path: string, body?: unknown) =>

@@ -10,11 +10,26 @@ const internationalE164 = /(?<![\w+])\+[2-9](?:[\s.-]?\d){7,14}(?!\d)/;
 
 export const containsPhoneNumber = (text: string) => phone.test(text) || internationalE164.test(text);
 
-const emails = /[\w.+-]+@[\w-]+(\.[\w-]+)+/g;
+/*
+ * Every pattern here runs on text a client chose, so each runs in time linear in the text (test/unit/
+ * linear-regexes.test.ts audits them with recheck): a run of [\w.+-] characters is entered at its start only
+ * (the lookbehinds), never again from each of its characters, which made `b-b-b-…` quadratic.
+ */
+const emails = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
+/** Where a host name may begin: the first word character of a run of [\w-] (leading hyphens are not part of it). */
+const hostStart = String.raw`(?<![\w-])-*\b`;
 /** A URL, or a bare host with a path or a well-known TLD (acme.co/book, www.acme.com); e-mail addresses are not links. */
-const link = /\bhttps?:\/\/\S+|\bwww\.[\w-]+(\.[\w-]+)+\S*|\b[\w-]+(\.[\w-]+)*\.[a-z]{2,24}\/\S*|\b[\w-]+\.(com|net|org|io|co|us|ly|app|info|biz|me|gl|gd|at|cc|to|link|site|online|shop|store)\b/i;
+const links = [
+  /\bhttps?:\/\/\S/i,
+  /\bwww\.[\w-]+\.[\w-]/i,
+  new RegExp(String.raw`${hostStart}[\w-]+\.[a-z]{2,24}\/`, 'i'),
+  new RegExp(String.raw`${hostStart}[\w-]+\.(?:com|net|org|io|co|us|ly|app|info|biz|me|gl|gd|at|cc|to|link|site|online|shop|store)\b`, 'i'),
+];
 
-export const containsLink = (text: string) => link.test(text.replace(emails, ' '));
+export const containsLink = (text: string) => {
+  const withoutEmails = text.replace(emails, ' ');
+  return links.some((link) => link.test(withoutEmails));
+};
 
 /** Public shorteners: anyone can point them anywhere, so carriers filter them. A branded short domain is fine. */
 const publicShorteners = [
@@ -25,6 +40,9 @@ const shortener = new RegExp(`(?<![\\w.-])(https?:\\/\\/)?(www\\.)?(${publicShor
 
 /** The public shortener a text uses, if any. */
 export const publicShortenerIn = (text: string): string | undefined => shortener.exec(text.replace(emails, ' '))?.[3]?.toLowerCase();
+
+/** The patterns above, for the audit that proves each linear. */
+export const contentPatterns: RegExp[] = [emails, ...links, shortener, phone, internationalE164];
 
 export type ContentVerdict = 'prohibited' | 'age_gated' | 'restricted';
 export interface ContentCategory {

@@ -20,10 +20,36 @@ export function preflight(input: unknown, fees: A2pFees): PreflightResult {
     if (!asStandard.success) issues.push(...asStandard.error.issues.filter((i) => i.path[0] !== 'brandType'));
   }
   for (const issue of issues) problems.push(...((soleProprietor && soleProprietorLimit(issue)) || schemaProblems(issue, input)));
-  // Rules read the raw draft defensively, so one bad field doesn't hide the others' problems.
-  const d = (parsed.success ? parsed.data : input) as Loose;
-  for (const rule of rules) rule(d ?? {}, { problem: (p) => problems.push(p), warn: (p) => warnings.push(p) });
+  // Rules read the raw draft defensively, so one bad field doesn't hide the others' problems; but never a
+  // value over its length or item limit: that is reported above, and no rule's work grows with it.
+  const d = (parsed.success ? parsed.data : withinBounds(input, issues)) as Loose;
+  const rulesFound = checkRules(d ?? {});
+  problems.push(...rulesFound.problems);
+  warnings.push(...rulesFound.warnings);
   return { ok: problems.length === 0, problems, warnings, cost: estimateCost(parsed.success ? parsed.data : {}, fees) };
+}
+
+/** The draft without the strings and lists that failed their size check (copied along their paths only). */
+function withinBounds(input: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
+  const oversized = issues.filter((i) => i.code === 'too_big' && (i.origin === 'string' || i.origin === 'array'));
+  return oversized.reduce((draft, issue) => without(draft, issue.path), input);
+}
+
+function without(value: unknown, path: readonly PropertyKey[]): unknown {
+  if (path.length === 0) return undefined;
+  if (!value || typeof value !== 'object') return value;
+  const [key, ...rest] = path as [PropertyKey, ...PropertyKey[]];
+  const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<PropertyKey, unknown>;
+  copy[key] = without(copy[key], rest);
+  return copy;
+}
+
+/** TCR's common rejection causes in a draft (read defensively: any field may be missing or of another type). */
+export function checkRules(d: Loose): { problems: PreflightProblem[]; warnings: PreflightProblem[] } {
+  const problems: PreflightProblem[] = [];
+  const warnings: PreflightProblem[] = [];
+  for (const rule of rules) rule(d, { problem: (p) => problems.push(p), warn: (p) => warnings.push(p) });
+  return { problems, warnings };
 }
 
 /** Sole Proprietor limits the schema enforces by field, said as the limit they are rather than as a bad value. */
@@ -72,7 +98,7 @@ function schemaProblems(issue: z.core.$ZodIssue, input: unknown): PreflightProbl
 }
 
 // The draft as it may arrive: any field may be missing or of the wrong type.
-type Loose = {
+export type Loose = {
   brandType?: unknown;
   profile?: { friendlyName?: unknown; email?: unknown };
   soleProprietor?: { mobilePhoneNumber?: unknown };
@@ -93,6 +119,9 @@ type Rule = (d: Loose, r: Report) => void;
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+/** The strings of a list with their index in it, so a field path names the right item when others were left out. */
+const indexedStrings = (v: unknown): [string, number][] =>
+  Array.isArray(v) ? v.flatMap((x, i): [string, number][] => (typeof x === 'string' ? [[x, i]] : [])) : [];
 
 /** Free-mail domains: Twilio refuses them as a brand contact where Authentication+ applies (21740). */
 const freeMail = new Set(['gmail.com', 'googlemail.com', 'yahoo.com', 'hotmail.com', 'outlook.com', 'live.com', 'aol.com', 'icloud.com', 'me.com', 'msn.com', 'protonmail.com', 'proton.me', 'gmx.com', 'mail.com', 'yandex.com', 'zoho.com']);
@@ -116,7 +145,8 @@ const placeholderStyles: [string, RegExp][] = [
  */
 function brandNames(d: Loose): string[] {
   const names = [str(d.business?.name), str(d.business?.tradeName)].filter((n): n is string => Boolean(n));
-  const stripped = names.map((n) => n.replace(/[,.]?\s+(inc|llc|l\.l\.c|ltd|corp|corporation|co|company|plc|gmbh)\.?$/i, '').trim());
+  // (?<!\s): a run of spaces is tried from its first one only, so a long run costs its length, not its square.
+  const stripped = names.map((n) => n.replace(/[,.]?(?<!\s)\s+(inc|llc|l\.l\.c|ltd|corp|corporation|co|company|plc|gmbh)\.?$/i, '').trim());
   return [...new Set([...names, ...stripped])].filter((n) => n.length >= 2).map((n) => n.toLowerCase());
 }
 
@@ -205,7 +235,7 @@ const rules: Rule[] = [
   },
   function urls(d, r) {
     checkUrl('business.websiteUrl', d.business?.websiteUrl, r);
-    strings(d.business?.socialMediaProfileUrls).forEach((u, i) => checkUrl(`business.socialMediaProfileUrls.${i}`, u, r));
+    indexedStrings(d.business?.socialMediaProfileUrls).forEach(([u, i]) => checkUrl(`business.socialMediaProfileUrls.${i}`, u, r));
     const emails: [string, unknown][] = [
       ['profile.email', d.profile?.email],
       ['company.brandContactEmail', d.company?.brandContactEmail],
@@ -238,10 +268,11 @@ const rules: Rule[] = [
     }
   },
   function samples(d, r) {
-    const samples = strings(d.campaign?.messageSamples);
+    const indexed = indexedStrings(d.campaign?.messageSamples);
+    const samples = indexed.map(([s]) => s);
     if (samples.length === 0) return;
     const names = brandNames(d);
-    samples.forEach((s, i) => {
+    indexed.forEach(([s, i]) => {
       if (names.length && !names.some((n) => s.toLowerCase().includes(n))) {
         r.problem({ field: `campaign.messageSamples.${i}`, code: 'sample_missing_brand', message: 'each sample must name the brand so subscribers know who is texting' });
       }
@@ -256,7 +287,7 @@ const rules: Rule[] = [
     if (!samples.some((s) => optOutWords.test(s))) {
       r.problem({ field: 'campaign.messageSamples', code: 'samples_no_opt_out', message: 'at least one sample must say how to opt out, e.g. "Reply STOP to unsubscribe"' });
     }
-    samples.forEach((s, i) => {
+    indexed.forEach(([s, i]) => {
       const shortener = publicShortenerIn(s);
       if (shortener) r.problem({ field: `campaign.messageSamples.${i}`, code: 'public_url_shortener', message: `${shortener} is a public link shortener, which carriers filter: use the full link or a short domain of the brand’s own` });
     });
@@ -312,7 +343,7 @@ const rules: Rule[] = [
     const c = d.campaign ?? {};
     const texts: [string, string][] = [
       ['campaign.description', str(c.description) ?? ''],
-      ...strings(c.messageSamples).map((t, i): [string, string] => [`campaign.messageSamples.${i}`, t]),
+      ...indexedStrings(c.messageSamples).map(([t, i]): [string, string] => [`campaign.messageSamples.${i}`, t]),
     ];
     for (const [field, text] of texts) {
       for (const cat of contentIn(text)) {

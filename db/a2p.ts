@@ -55,12 +55,12 @@ export type RegistrationView = Awaited<ReturnType<typeof view>>;
 
 export async function createRegistration(
   db: Db,
-  r: { id: string; tenantId: string; draft: unknown; idempotencyKey: string | null; workflowId: string },
+  r: { id: string; tenantId: string; draft: unknown; idempotencyKey: string | null; workflowId: string; budgetReservedUsd?: number },
 ): Promise<{ view: RegistrationView; created: boolean; workflowId: string; draft: unknown }> {
   const inserted = await db.query(
-    `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, idempotency_key, workflow_id)
-     VALUES ($1, $2, 'queued', 'customer_profile', $3, $4, $5) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
-    [r.id, r.tenantId, JSON.stringify(r.draft), r.idempotencyKey, r.workflowId],
+    `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, idempotency_key, workflow_id, budget_reserved_usd)
+     VALUES ($1, $2, 'queued', 'customer_profile', $3, $4, $5, $6) ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id`,
+    [r.id, r.tenantId, JSON.stringify(r.draft), r.idempotencyKey, r.workflowId, r.budgetReservedUsd ?? null],
   );
   const { rows } = await db.query<RegistrationRow & { draft: unknown }>(
     `SELECT ${columns}, draft FROM a2p_registrations WHERE tenant_id = $1 AND (id = $2 OR idempotency_key = $3) ORDER BY (id = $2) DESC LIMIT 1`,

@@ -12,6 +12,8 @@ export interface AuditEvent {
   trunkId: string | null;
   httpStatus: number;
   summary: { method: string; path: string; params: Record<string, unknown> };
+  /** The API key that made a control-plane change; null for Twilio writes (the worker's). */
+  actorKeyId: string | null;
 }
 
 export interface AuditQuery {
@@ -30,7 +32,7 @@ export interface AuditQuery {
 export async function listAuditEvents(db: Db, tenantId: string, q: AuditQuery) {
   const page = afterCursor(q.cursor, 9);
   const { rows } = await db.query(
-    `SELECT id, created_at, created_at::text AS cursor_ts, action, activity, resource_sid, job_id, registration_id, trunk_id, http_status, summary
+    `SELECT id, created_at, created_at::text AS cursor_ts, action, activity, resource_sid, job_id, registration_id, trunk_id, http_status, summary, actor_key_id
        FROM audit_events
       WHERE tenant_id = $1 AND ($2::text IS NULL OR action = $2) AND ($3::text IS NULL OR resource_sid = $3)
         AND ($4::text IS NULL OR job_id = $4) AND ($5::text IS NULL OR registration_id = $5) AND ($6::text IS NULL OR trunk_id = $6)
@@ -52,7 +54,28 @@ export async function listAuditEvents(db: Db, tenantId: string, q: AuditQuery) {
       trunkId: r.trunk_id,
       httpStatus: r.http_status,
       summary: r.summary,
+      actorKeyId: r.actor_key_id,
     })),
     nextCursor,
   };
+}
+
+/**
+ * A change to the tenant's own setup made through the API — API keys, webhook endpoints, the budget, the
+ * hygiene policy — with the key that made it. `action` names it (`api_keys.create`); `params` must hold
+ * no secret (the caller leaves keys, signing secrets and URL paths out).
+ */
+export interface ControlPlaneChange {
+  tenantId: string;
+  actorKeyId: string;
+  action: string;
+  httpStatus: number;
+  summary: { method: string; path: string; params: Record<string, unknown> };
+}
+
+export async function recordControlPlaneChange(db: Db, c: ControlPlaneChange): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_events (tenant_id, action, activity, http_status, summary, actor_key_id) VALUES ($1, $2, 'api', $3, $4, $5)`,
+    [c.tenantId, c.action, c.httpStatus, JSON.stringify(c.summary), c.actorKeyId],
+  );
 }

@@ -36,15 +36,18 @@ export async function setMonthlyBudget(db: Db, tenantId: string, usd: number | n
 
 /**
  * Whether `estimateUsd` more would take the tenant over its monthly budget: what the month's ledger holds,
- * plus what running bulk buys are still to buy, plus the estimate. Null when there is no budget or room.
+ * plus what running bulk buys are still to buy and what running registrations reserved and were not yet
+ * charged, plus the estimate. Null when there is no budget or room.
  */
 export async function overBudget(db: Db, tenantId: string, estimateUsd: number, numberMonthlyUsd: number) {
   const { from, to } = monthBounds(currentMonth());
-  const { rows } = await db.query<{ budget: string | null; spent: string; committed: number }>(
+  const { rows } = await db.query<{ budget: string | null; spent: string; committed: number; reserved: string }>(
     `SELECT t.monthly_budget_usd::text AS budget,
             (SELECT COALESCE(sum(amount_usd), 0)::text FROM cost_ledger WHERE tenant_id = t.id AND created_at >= $2 AND created_at < $3) AS spent,
             (SELECT COALESCE(sum(GREATEST(0, j.requested - COALESCE((SELECT sum(c.n) FROM job_item_counts c WHERE c.job_id = j.id AND c.status = 'succeeded'), 0))), 0)::int
-               FROM jobs j WHERE j.tenant_id = t.id AND j.kind = 'bulk_buy' AND j.status IN ('queued', 'running')) AS committed
+               FROM jobs j WHERE j.tenant_id = t.id AND j.kind = 'bulk_buy' AND j.status IN ('queued', 'running')) AS committed,
+            (SELECT COALESCE(sum(GREATEST(0, r.budget_reserved_usd - COALESCE((SELECT sum(c.amount_usd) FROM cost_ledger c WHERE c.registration_id = r.id::text), 0))), 0)::text
+               FROM a2p_registrations r WHERE r.tenant_id = t.id AND r.finished_at IS NULL AND r.budget_reserved_usd IS NOT NULL) AS reserved
        FROM tenants t WHERE t.id = $1`,
     [tenantId, from, to],
   );
@@ -52,7 +55,7 @@ export async function overBudget(db: Db, tenantId: string, estimateUsd: number, 
   if (!r || r.budget === null) return null;
   const budget = Number(r.budget);
   const spent = Number(r.spent);
-  const committed = round(r.committed * numberMonthlyUsd);
+  const committed = round(r.committed * numberMonthlyUsd + Number(r.reserved));
   return spent + committed + estimateUsd > budget + 1e-9 ? { budget, spent, committed, estimate: round(estimateUsd) } : null;
 }
 

@@ -21,7 +21,16 @@ function isRealTimestamp(ts: string): boolean {
   const dayExists = date.getUTCFullYear() === year && date.getUTCMonth() === month! - 1 && date.getUTCDate() === day;
   return year! >= 1 && dayExists && hour! < 24 && minute! < 60 && second! < 60 && offH! <= 15 && offM! < 60;
 }
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The kind of id a list pages over: a cursor must carry one of that kind (anything else was not returned
+ * by this API), and its SQL type is what the id column is compared as.
+ */
+export interface IdForm {
+  pattern: RegExp;
+  sqlType: 'uuid' | 'text';
+}
+export const uuidIds: IdForm = { pattern: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, sqlType: 'uuid' };
 
 export class InvalidCursorError extends Error {
   constructor() {
@@ -31,10 +40,10 @@ export class InvalidCursorError extends Error {
 
 export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify([c.ts, c.id])).toString('base64url');
 
-export function decodeCursor(raw: string): Cursor {
+export function decodeCursor(raw: string, ids: IdForm = uuidIds): Cursor {
   try {
     const [ts, id] = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')) as unknown[];
-    if (typeof ts === 'string' && typeof id === 'string' && isRealTimestamp(ts) && uuidPattern.test(id)) return { ts, id };
+    if (typeof ts === 'string' && typeof id === 'string' && isRealTimestamp(ts) && ids.pattern.test(id)) return { ts, id };
   } catch {
     /* fall through */
   }
@@ -42,10 +51,10 @@ export function decodeCursor(raw: string): Cursor {
 }
 
 /** SQL condition continuing after the cursor; `first` is the number of its first bind parameter. */
-export function afterCursor(raw: string | undefined, first: number): { sql: string; params: unknown[] } {
+export function afterCursor(raw: string | undefined, first: number, ids: IdForm = uuidIds): { sql: string; params: unknown[] } {
   if (raw === undefined) return { sql: 'TRUE', params: [] };
-  const c = decodeCursor(raw);
-  return { sql: `(created_at, id) < ($${first}::timestamptz, $${first + 1}::uuid)`, params: [c.ts, c.id] };
+  const c = decodeCursor(raw, ids);
+  return { sql: `(created_at, id) < ($${first}::timestamptz, $${first + 1}::${ids.sqlType})`, params: [c.ts, c.id] };
 }
 
 /** Rows were fetched with limit + 1 and carry `cursor_ts` (created_at::text). */

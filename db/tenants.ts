@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './pool';
 import { takeTokenSql, waitFor, type RateLimit } from './rate-limit';
+import { withImpliedScopes, type ApiKeyScope } from '../schemas/api-keys';
 
 export interface Tenant {
   id: string;
@@ -20,11 +21,12 @@ export async function createTenant(db: Db, name: string): Promise<{ tenant: Tena
       [name],
     );
     const tenant = rows[0]!;
-    // The tenant's first key may manage keys (the admin scope).
-    await client.query(`INSERT INTO api_keys (tenant_id, key_hash, key_prefix, name, scopes) VALUES ($1, $2, $3, 'initial', '{admin}')`, [
+    // The tenant's first key may do everything, issuing the tenant's other keys included (the admin scope).
+    await client.query(`INSERT INTO api_keys (tenant_id, key_hash, key_prefix, name, scopes) VALUES ($1, $2, $3, 'initial', $4)`, [
       tenant.id,
       hashApiKey(apiKey),
       apiKey.slice(0, 7),
+      withImpliedScopes(['admin']),
     ]);
     await client.query('COMMIT');
     return { tenant, apiKey };
@@ -37,9 +39,10 @@ export async function createTenant(db: Db, name: string): Promise<{ tenant: Tena
 }
 
 /**
- * The key's tenant and the key itself (id, scopes), when the key exists and is not revoked. With a rate
- * limit, the same statement takes a token from the tenant's bucket (one round trip for both on every
- * request): `waitSeconds` is then how long the tenant must wait, 0 when this request may go on.
+ * The key's tenant and the key itself (id, scopes), when the key exists, is not revoked and has not
+ * expired. With a rate limit, the same statement takes a token from the tenant's bucket (one round trip
+ * for both on every request): `waitSeconds` is then how long the tenant must wait, 0 when this request
+ * may go on.
  */
 export async function findTenantByApiKey(
   db: Db,
@@ -49,7 +52,7 @@ export async function findTenantByApiKey(
   const lookup = `SELECT t.id, t.name, k.id AS key_id, k.scopes,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
-      WHERE k.key_hash = $1 AND k.revoked_at IS NULL`;
+      WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
   const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; stale: boolean; tokens: number | null }>(
     limit
       ? `WITH k AS (${lookup}), b AS (${takeTokenSql('SELECT id, $2 - 1, clock_timestamp() FROM k', '$2', '$3')})
@@ -73,11 +76,12 @@ export interface ApiKeyView {
   id: string;
   name: string | null;
   prefix: string;
-  /** Scopes are checked in the database's keeping; the only one so far is 'admin'. */
-  scopes: 'admin'[];
+  /** Every scope the key holds, the implied ones included (see schemas/api-keys.ts). */
+  scopes: ApiKeyScope[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  expiresAt: string | null;
 }
 
 interface ApiKeyRow {
@@ -88,30 +92,47 @@ interface ApiKeyRow {
   created_at: Date;
   last_used_at: Date | null;
   revoked_at: Date | null;
+  expires_at: Date | null;
 }
-const keyColumns = 'id, name, key_prefix, scopes, created_at, last_used_at, revoked_at';
+const keyColumns = 'id, name, key_prefix, scopes, created_at, last_used_at, revoked_at, expires_at';
 const toKeyView = (r: ApiKeyRow): ApiKeyView => ({
   id: r.id,
   name: r.name,
   prefix: r.key_prefix,
-  scopes: r.scopes.filter((x): x is 'admin' => x === 'admin'),
+  scopes: withImpliedScopes(r.scopes as ApiKeyScope[]),
   createdAt: r.created_at.toISOString(),
   lastUsedAt: r.last_used_at?.toISOString() ?? null,
   revokedAt: r.revoked_at?.toISOString() ?? null,
+  expiresAt: r.expires_at?.toISOString() ?? null,
 });
 
-/** Issues another API key for a tenant; the key is returned this once, only its hash is kept. */
-export async function addApiKey(db: Db, tenantId: string, opts: { name?: string | null; scopes?: string[] } = {}): Promise<string> {
+export interface NewApiKey {
+  name?: string | null;
+  /** What the key may do; the implied scopes are added (["spend"] is stored as read, write, spend). */
+  scopes: ApiKeyScope[];
+  /** ISO 8601; null or omitted: the key never expires. */
+  expiresAt?: string | null;
+}
+
+/** Issues another API key for a tenant (admin unless told otherwise: the operator's own); returned this once. */
+export async function addApiKey(db: Db, tenantId: string, opts: NewApiKey = { scopes: ['admin'] }): Promise<string> {
   return (await issueApiKey(db, tenantId, opts)).apiKey;
 }
 
-export async function issueApiKey(db: Db, tenantId: string, opts: { name?: string | null; scopes?: string[] } = {}): Promise<{ apiKey: string; view: ApiKeyView }> {
+/** Issues an API key with exactly the scopes asked for (and those they imply); only its hash is kept. */
+export async function issueApiKey(db: Db, tenantId: string, opts: NewApiKey): Promise<{ apiKey: string; view: ApiKeyView }> {
   const apiKey = `tp_${randomBytes(24).toString('base64url')}`;
   const { rows } = await db.query<ApiKeyRow>(
-    `INSERT INTO api_keys (tenant_id, key_hash, key_prefix, name, scopes) VALUES ($1, $2, $3, $4, $5) RETURNING ${keyColumns}`,
-    [tenantId, hashApiKey(apiKey), apiKey.slice(0, 7), opts.name ?? null, opts.scopes ?? ['admin']],
+    `INSERT INTO api_keys (tenant_id, key_hash, key_prefix, name, scopes, expires_at) VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${keyColumns}`,
+    [tenantId, hashApiKey(apiKey), apiKey.slice(0, 7), opts.name ?? null, withImpliedScopes(opts.scopes), opts.expiresAt ?? null],
   );
   return { apiKey, view: toKeyView(rows[0]!) };
+}
+
+/** One of the tenant's keys by id (the calling key's own view), or null. */
+export async function getApiKey(db: Db, tenantId: string, keyId: string): Promise<ApiKeyView | null> {
+  const { rows } = await db.query<ApiKeyRow>(`SELECT ${keyColumns} FROM api_keys WHERE id = $1 AND tenant_id = $2`, [keyId, tenantId]);
+  return rows[0] ? toKeyView(rows[0]) : null;
 }
 
 /** The tenant's keys, newest first: prefix, scopes and last use, never the key. */
@@ -138,9 +159,12 @@ export async function revokeApiKey(db: Db, tenantId: string, keyId: string): Pro
       await client.query('ROLLBACK');
       return null;
     }
-    if (!key.revoked_at && key.scopes.includes('admin')) {
+    const live = !key.revoked_at && (!key.expires_at || key.expires_at.getTime() > Date.now());
+    if (live && key.scopes.includes('admin')) {
+      // An expired admin key manages nothing: only live ones count.
       const { rows: admins } = await client.query<{ n: number }>(
-        `SELECT count(*)::int AS n FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL AND 'admin' = ANY(scopes)`,
+        `SELECT count(*)::int AS n FROM api_keys
+          WHERE tenant_id = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now()) AND 'admin' = ANY(scopes)`,
         [tenantId],
       );
       if (admins[0]!.n <= 1) throw new LastAdminKeyError('this is the last admin key of the tenant; issue another admin key first');

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { afterCursor, pageOf } from './cursor';
+import { afterCursor, pageOf, type IdForm } from './cursor';
 import type { Db } from './pool';
 import type { SecretBox } from './secrets';
 
 export const EVENT_TYPES = ['job.finished', 'registration.status_changed', 'trunk.operation_succeeded', 'trunk.operation_rolled_back', 'trunk.operation_failed', 'number.quarantined', 'number.restored', 'number.rotated'] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
+
+/** A delivery's id, the Standard Webhooks message id: `msg_` and 32 hex digits (enqueue_tenant_event makes them). */
+export const DELIVERY_ID_PATTERN = /^msg_[0-9a-f]{32}$/;
+/** The delivery log pages over these ids, a text column (not a UUID like every other list). */
+const deliveryIds: IdForm = { pattern: DELIVERY_ID_PATTERN, sqlType: 'text' };
 
 export interface EndpointView {
   id: string;
@@ -63,7 +68,7 @@ export interface DeliveryView {
 export async function listDeliveries(db: Db, tenantId: string, endpointId: string, q: { limit: number; cursor?: string; status?: string }) {
   const owned = await db.query('SELECT 1 FROM webhook_endpoints WHERE id = $1 AND tenant_id = $2', [endpointId, tenantId]);
   if (!owned.rowCount) return null;
-  const page = afterCursor(q.cursor, 3);
+  const page = afterCursor(q.cursor, 3, deliveryIds);
   const { rows } = await db.query(
     `SELECT *, created_at::text AS cursor_ts FROM webhook_deliveries WHERE endpoint_id = $1 AND ($2::text IS NULL OR status = $2) AND ${page.sql}
       ORDER BY created_at DESC, id DESC LIMIT ${q.limit + 1}`,

@@ -30,6 +30,9 @@ export function workerEnv(s: LocalStack, taskQueue: string, extra: NodeJS.Proces
     TWILIO_BASE_URL: s.sandboxUrl,
     WORKFLOW_BUNDLE_PATH: s.bundlePath,
     LOG_LEVEL: 'info',
+    // Tests' webhook receivers listen on 127.0.0.1 at free ports; a test of the refusal passes these as 'false' / '80,443'.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+    WEBHOOK_ALLOWED_PORTS: '*',
     ...extra,
   };
 }

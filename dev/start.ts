@@ -13,6 +13,7 @@ import { createPool } from '../db/pool';
 import { addApiKey, createTenant, findTenantByName } from '../db/tenants';
 import { repoRoot, spawnEntrypoint, startPostgresProcess, stopChild, waitForLine } from './processes';
 import { startTemporalDevServer, waitForTemporal } from './temporal';
+import { temporalConnectionOptions, temporalSettingsFromEnv } from '../config/temporal-connection';
 import { buildConsoleIfStale } from './console-build';
 
 const dataDir = path.join(repoRoot, '.data');
@@ -76,7 +77,8 @@ try {
 
   if (process.env.TEMPORAL_ADDRESS) {
     env.TEMPORAL_ADDRESS = process.env.TEMPORAL_ADDRESS;
-    await waitForTemporal(env.TEMPORAL_ADDRESS);
+    // With the TLS / API key settings the API and the worker will use (they inherit this environment).
+    await waitForTemporal(temporalConnectionOptions(temporalSettingsFromEnv(process.env)));
     say(`Temporal: using ${env.TEMPORAL_ADDRESS}`);
   } else {
     const port = Number(process.env.TEMPORAL_PORT ?? 7233);
@@ -115,6 +117,9 @@ try {
     say(`Twilio: sandbox on http://127.0.0.1:${port} (control API under /__sandbox)`);
   }
 
+  // A developer's webhook receivers are on this machine: allowed unless the environment says otherwise.
+  env.WEBHOOK_ALLOW_PRIVATE_ADDRESSES = process.env.WEBHOOK_ALLOW_PRIVATE_ADDRESSES || 'true';
+  env.WEBHOOK_ALLOWED_PORTS = process.env.WEBHOOK_ALLOWED_PORTS || '*';
   buildConsoleIfStale(say);
   const worker = spawnEntrypoint('worker/main.ts', env, 'worker');
   supervise('worker', worker);

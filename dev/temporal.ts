@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { repoRoot, pipeLogs, stopChild } from './processes';
+import type { TemporalConnectionOptions } from '../config/temporal-connection';
 
 const toolsBin = path.join(repoRoot, '.tools', 'venv', 'bin');
 
@@ -56,13 +57,17 @@ export interface RunningTemporal {
   child?: ChildProcess;
 }
 
-/** Waits until the frontend answers; the SDK's own 5 s wait is too short on 2 busy cores. */
-export async function waitForTemporal(address: string, timeoutMs = 90_000): Promise<void> {
+/**
+ * Waits until the frontend answers; the SDK's own 5 s wait is too short on 2 busy cores. An address alone
+ * is the local plaintext dev server; a Temporal the stack didn't start is probed with its TLS settings.
+ */
+export async function waitForTemporal(target: string | TemporalConnectionOptions, timeoutMs = 90_000): Promise<void> {
+  const options = typeof target === 'string' ? { address: target } : target;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
     try {
-      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      const connection = await Connection.connect({ ...options, connectTimeout: 2_000 });
       try {
         await connection.workflowService.describeNamespace({ namespace: 'default' });
         return;
@@ -74,7 +79,7 @@ export async function waitForTemporal(address: string, timeoutMs = 90_000): Prom
       await new Promise((r) => setTimeout(r, 500));
     }
   }
-  throw new Error(`Temporal at ${address} did not become ready: ${String(lastError)}`);
+  throw new Error(`Temporal at ${options.address} did not become ready: ${String(lastError)}`);
 }
 
 /** Starts `temporal server start-dev`; with dbFile, workflows survive a restart. */

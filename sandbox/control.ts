@@ -75,6 +75,19 @@ export const controlApi: FastifyPluginAsync<{
     return parsed.data;
   });
 
+  // A number the account got before (bought in the Console, ported in): dated as Twilio would show it.
+  app.post('/numbers/backdate', async (req, reply) => {
+    const parsed = z
+      .object({ phoneNumber: z.string().regex(/^\+\d{8,15}$/), dateCreated: z.iso.datetime() })
+      .strict()
+      .safeParse(req.body);
+    if (!parsed.success) return bad(reply, parsed.error);
+    const owned = state.numbers.get(state.ownedByPhone.get(parsed.data.phoneNumber) ?? '');
+    if (!owned) return reply.code(404).send({ error: `${parsed.data.phoneNumber} is not owned by any account` });
+    owned.dateCreated = new Date(parsed.data.dateCreated);
+    return { sid: owned.sid, dateCreated: owned.dateCreated.toISOString() };
+  });
+
   app.get('/stats', async () => {
     const total: AccountStats = emptyStats();
     const accounts: Record<string, AccountStats> = {};

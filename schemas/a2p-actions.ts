@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164 } from './common';
+import { E164, SID_LENGTH } from './common';
 import { RegistrationDraftFields, type RegistrationDraft } from './a2p';
 import type { BusinessProfileInput, ReviewKind, TrustProductInput } from './a2p-workflow';
 
@@ -8,7 +8,7 @@ import type { BusinessProfileInput, ReviewKind, TrustProductInput } from './a2p-
  * create_campaign, list_*, get_brand_status, assign_number_to_campaign): request bodies, views and
  * the inputs of the short workflows that run them over the registration's own activities.
  */
-const sid = (prefix: string, what: string) => z.string().regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${what} SID (${prefix}…)`);
+const sid = (prefix: string, what: string) => z.string().max(SID_LENGTH).regex(new RegExp(`^${prefix}[0-9a-fA-F]{32}$`), `must be a ${what} SID (${prefix}…)`);
 export const BundleSid = sid('BU', 'Trust Hub bundle');
 export const BrandSid = sid('BN', 'brand registration');
 export const CampaignSid = sid('QE', 'campaign');

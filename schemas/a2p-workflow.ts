@@ -72,8 +72,13 @@ export interface A2pState {
 export interface A2pOwner {
   tenantId: string;
   registrationId: string | null;
-  /** Tags what is created (`tp:<key>`); defaults to the registration id. */
+  /** Tags what is created (`tp:<key>`); defaults to the registration id. Workflows started before tenant-scoped names only. */
   key?: string;
+  /**
+   * The server-side scope (the workflow id) that, with the tenant, names what is created: set by workflows
+   * under patched('tenant-scoped-twilio-names'), so no Idempotency-Key of any tenant can make two requests share a name.
+   */
+  nameScope?: string;
 }
 
 /** A brand's identity check that only its customer can complete, after TCR approved it. */

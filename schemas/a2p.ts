@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164, WebhookUrl } from './common';
+import { E164, Email, WebhookUrl } from './common';
 
 /** Trust Hub `business_type` values. */
 export const BusinessType = z.enum([
@@ -24,7 +24,9 @@ export const A2pUsecase = z.enum([
 ]);
 export type A2pUsecase = z.infer<typeof A2pUsecase>;
 
-const Keyword = z.string().regex(/^[A-Za-z0-9]{1,255}$/, 'must be letters and digits only');
+const Keyword = z.string().max(255).regex(/^[A-Za-z0-9]{1,255}$/, 'must be letters and digits only');
+/** Keywords per list: campaigns register a handful; TCR takes each list as one field of at most 255 characters. */
+const Keywords = z.array(Keyword).max(100);
 
 const Campaign = z
   .object({
@@ -41,14 +43,15 @@ const Campaign = z
     optInMessage: z.string().min(20).max(320).optional(),
     optOutMessage: z.string().min(20).max(320).optional(),
     helpMessage: z.string().min(20).max(320).optional(),
-    optInKeywords: z.array(Keyword).optional(),
-    optOutKeywords: z.array(Keyword).optional(),
-    helpKeywords: z.array(Keyword).optional(),
+    optInKeywords: Keywords.optional(),
+    optOutKeywords: Keywords.optional(),
+    helpKeywords: Keywords.optional(),
     privacyPolicyUrl: WebhookUrl.optional(),
     termsAndConditionsUrl: WebhookUrl.optional(),
     subscriberOptIn: z.boolean().optional(),
     campaignVerifyToken: z
       .string()
+      .max(2000)
       .regex(/^cv\|1\.0\|tcr\|10dlc\|[\w-]+\|[\w+/=.-]+$/, 'must be the Campaign Verify token exactly as issued: cv|1.0|tcr|10dlc|<id>|<signature>')
       .optional()
       .describe('POLITICAL campaigns only: the 10DLC token from campaignverify.org, imported on the brand before the campaign'),
@@ -59,13 +62,13 @@ const Campaign = z
 
 const Address = z
   .object({
-    customerName: z.string().min(1).optional().describe('Defaults to business.name (Sole Proprietor: the person\'s full name)'),
-    street: z.string().min(1),
-    streetSecondary: z.string().optional(),
-    city: z.string().min(1),
-    region: z.string().min(2),
-    postalCode: z.string().min(3),
-    isoCountry: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code'),
+    customerName: z.string().min(1).max(255).optional().describe('Defaults to business.name (Sole Proprietor: the person\'s full name)'),
+    street: z.string().min(1).max(255),
+    streetSecondary: z.string().max(255).optional(),
+    city: z.string().min(1).max(255),
+    region: z.string().min(2).max(255),
+    postalCode: z.string().min(3).max(20),
+    isoCountry: z.string().max(2).regex(/^[A-Z]{2}$/, 'must be a 2-letter ISO country code'),
   })
   .strict();
 
@@ -76,7 +79,7 @@ const Address = z
 export const RegistrationDraftFields = z
   .object({
     brandType: z.enum(['standard', 'low_volume_standard']),
-    profile: z.object({ friendlyName: z.string().min(1).max(64), email: z.email() }).strict(),
+    profile: z.object({ friendlyName: z.string().min(1).max(64), email: Email }).strict(),
     business: z
       .object({
         name: z.string().min(1).max(255),
@@ -85,7 +88,7 @@ export const RegistrationDraftFields = z
         industry: BusinessIndustry,
         registrationIdentifier: z.enum(['EIN', 'CBN', 'CRN', 'DUNS', 'Other']),
         registrationNumber: z.string().min(1).max(64),
-        regionsOfOperation: z.array(RegionOfOperation).min(1),
+        regionsOfOperation: z.array(RegionOfOperation).min(1).max(RegionOfOperation.options.length),
         websiteUrl: WebhookUrl,
         socialMediaProfileUrls: z.array(WebhookUrl).max(5).optional(),
       })
@@ -95,7 +98,7 @@ export const RegistrationDraftFields = z
         type: CompanyType,
         stockExchange: StockExchange.optional(),
         stockTicker: z.string().max(10).optional(),
-        brandContactEmail: z.email().optional().describe('TCR and Authentication+ write here; defaults to profile.email'),
+        brandContactEmail: Email.optional().describe('TCR and Authentication+ write here; defaults to profile.email'),
       })
       .strict(),
     address: Address,
@@ -103,11 +106,11 @@ export const RegistrationDraftFields = z
       .array(
         z
           .object({
-            firstName: z.string().min(1),
-            lastName: z.string().min(1),
-            email: z.email(),
+            firstName: z.string().min(1).max(100),
+            lastName: z.string().min(1).max(100),
+            email: Email,
             phoneNumber: E164,
-            businessTitle: z.string().min(1),
+            businessTitle: z.string().min(1).max(100),
             jobPosition: JobPosition,
           })
           .strict(),
@@ -131,7 +134,7 @@ const notForSoleProprietors = (what: string) =>
 export const SoleProprietorDraftFields = z
   .object({
     brandType: z.literal('sole_proprietor'),
-    profile: z.object({ friendlyName: z.string().min(1).max(64), email: z.email().describe('The owner\'s e-mail') }).strict(),
+    profile: z.object({ friendlyName: z.string().min(1).max(64), email: Email.describe('The owner\'s e-mail') }).strict(),
     soleProprietor: z
       .object({
         firstName: z.string().min(1).max(64),

@@ -3,6 +3,7 @@ import { z } from 'zod';
 /** E.164 as Twilio uses it for US numbers we manage: +1 and ten digits. */
 export const E164 = z
   .string()
+  .max(16)
   .regex(/^\+[1-9]\d{7,14}$/, 'must be an E.164 phone number such as +14155550100');
 
 /** US toll-free numbers: +1 800, 833, 844, 855, 866, 877 or 888. */
@@ -11,16 +12,30 @@ export const isTollFree = (e164: string) => TOLL_FREE_E164.test(e164);
 
 export const AreaCode = z
   .string()
+  .max(3)
   .regex(/^[2-9]\d{2}$/, 'must be a 3-digit US area code that does not start with 0 or 1');
 
 export const HttpMethod = z.enum(['GET', 'POST']);
 
+/** The longest URL the API takes: more than any real site or webhook needs (browsers stop near 2 000 too). */
+export const MAX_URL_LENGTH = 2000;
+
+/** An e-mail address: at most 254 characters, the longest a mail server accepts (RFC 5321's path limit). */
+export const Email = z.email().max(254);
+
+/** A UUID as the API issues them (job, registration, key ids). */
+export const Uuid = (message?: string) => z.uuid(message).max(36);
+
+/** A Twilio SID: two letters and 32 hex digits. */
+export const SID_LENGTH = 34;
+
 /** A URL Twilio can call back: http or https only. */
-export const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+export const WebhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(MAX_URL_LENGTH);
 
 /** Client-chosen key that makes a repeated request join the first one. */
 export const IdempotencyKey = z
   .string()
+  .max(100)
   .regex(/^[A-Za-z0-9._:-]{1,100}$/, 'must be 1-100 letters, digits or . _ : -');
 
 export const TwilioErrorInfo = z.object({

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo, PageQuery } from './common';
+import { AreaCode, E164, IdempotencyKey, TwilioErrorInfo, PageQuery, Uuid } from './common';
 import { NumberConfig } from './numbers';
 import { LookupField } from './lookups';
 
@@ -15,7 +15,7 @@ export function bulkBuyRequestSchema(maxQuantity: number) {
     .object({
       areaCode: AreaCode,
       quantity: z.number().int().min(1).max(maxQuantity, `must be at most ${maxQuantity}`),
-      contains: z.string().regex(/^[0-9*]{2,16}$/, 'must be 2-16 digits or * wildcards').optional(),
+      contains: z.string().max(16).regex(/^[0-9*]{2,16}$/, 'must be 2-16 digits or * wildcards').optional(),
       capabilities: z
         .object({ voice: z.boolean(), sms: z.boolean(), mms: z.boolean() })
         .partial()
@@ -62,7 +62,7 @@ export function bulkLookupRequestSchema(maxQuantity: number) {
       ownedNumbers: z.literal(true).optional().describe('Look up all of your live numbers, as they are when the job starts (instead of phoneNumbers)'),
       fields: z.array(LookupField).max(4).default([]).refine((a) => new Set(a).size === a.length, 'must not contain duplicates').meta({ uniqueItems: true })
         .describe('Data packages for every number (each billed unless cached); none = validation only, which is free'),
-      lastVerifiedDate: z.iso.date().optional().describe('reassigned_number: the date the numbers were last known to belong to your users'),
+      lastVerifiedDate: z.iso.date().max(10).optional().describe('reassigned_number: the date the numbers were last known to belong to your users'),
       maxAgeHours: z.number().int().min(0).max(8760).default(720).describe('Answers fetched within this many hours come from the cache'),
       idempotencyKey: IdempotencyKey.optional(),
     })
@@ -123,4 +123,4 @@ export const ListJobsQuery = PageQuery.extend({
   status: JobStatus.optional(),
 }).strict();
 
-export const JobParams = z.object({ jobId: z.uuid('must be a job id (UUID)') });
+export const JobParams = z.object({ jobId: Uuid('must be a job id (UUID)') });

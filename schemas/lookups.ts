@@ -12,10 +12,11 @@ export const LookupQuery = z
   .object({
     fields: z
       .string()
+      .max(100)
       .regex(fieldList, `must be a comma-separated list of: ${LookupField.options.join(', ')}`)
       .optional()
       .describe('Data packages to include (each billed unless answered from the cache); none = validation only, which is free'),
-    lastVerifiedDate: z.iso.date().optional().describe('reassigned_number: the date the number was last known to belong to your user (required for that package)'),
+    lastVerifiedDate: z.iso.date().max(10).optional().describe('reassigned_number: the date the number was last known to belong to your user (required for that package)'),
     maxAgeHours: z.coerce.number().int().min(0).max(8760).default(720).describe('Answers fetched within this many hours come from the cache (0 = always ask Twilio)'),
   })
   .strict()

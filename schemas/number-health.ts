@@ -10,7 +10,7 @@ export const CallOutcomesBody = z
         z
           .object({
             phoneNumber: E164.describe('One of your numbers (the caller ID the call went out with)'),
-            at: z.iso.datetime({ offset: true }),
+            at: z.iso.datetime({ offset: true }).max(64),
             outcome: CallOutcomeKind.describe('answered / no_answer / busy / failed / blocked (the carrier blocked the call) are calls; labelled (shown as spam) and complaint are reports'),
             durationSeconds: z.number().int().min(0).max(86_400).optional().describe('For answered calls: under 10 s counts as a short call'),
             externalId: z.string().min(1).max(128).optional().describe('Your id for this outcome: posted again, it counts once'),
@@ -37,7 +37,7 @@ export const ReputationBody = z
           .object({
             phoneNumber: E164,
             score: z.number().int().min(0).max(100).describe('0 = worst, 100 = best'),
-            source: z.string().regex(/^[a-z0-9_.-]{1,40}$/, 'must be a short lowercase name, e.g. hiya').describe('Who rated it; a newer score from the same source replaces the older'),
+            source: z.string().max(40).regex(/^[a-z0-9_.-]{1,40}$/, 'must be a short lowercase name, e.g. hiya').describe('Who rated it; a newer score from the same source replaces the older'),
           })
           .strict(),
       )

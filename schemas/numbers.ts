@@ -34,12 +34,13 @@ export const SearchNumbersQuery = z
     areaCode: AreaCode.optional(),
     contains: z
       .string()
+      .max(16)
       .regex(/^[0-9A-Za-z*]{2,16}$/, 'must be 2-16 digits, letters or * wildcards')
       .optional(),
     smsEnabled: booleanQuery.optional(),
     voiceEnabled: booleanQuery.optional(),
     mmsEnabled: booleanQuery.optional(),
-    inRegion: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter state code such as CA').optional(),
+    inRegion: z.string().max(2).regex(/^[A-Z]{2}$/, 'must be a 2-letter state code such as CA').optional(),
     limit: z.coerce.number().int().min(1).max(100).default(20),
   })
   .strict();
@@ -85,7 +86,7 @@ export type PhoneNumber = z.infer<typeof PhoneNumber>;
 
 export const ListNumbersQuery = PageQuery.extend({
   status: NumberStatus.optional(),
-  contains: z.string().regex(/^\+?\d{1,15}$/, 'must be digits, optionally starting with +').optional(),
+  contains: z.string().max(16).regex(/^\+?\d{1,15}$/, 'must be digits, optionally starting with +').optional(),
   hygieneState: z.enum(['ok', 'quarantined']).optional().describe('ok: only numbers in service; quarantined: only those out of it'),
 }).strict();
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164, HttpMethod, IdempotencyKey, PageQuery, TwilioErrorInfo, WebhookUrl } from './common';
+import { E164, HttpMethod, IdempotencyKey, PageQuery, SID_LENGTH, TwilioErrorInfo, Uuid, WebhookUrl } from './common';
 
 /**
  * Elastic SIP Trunking: a trunk's desired state, as the API takes it, and the views it returns.
@@ -36,7 +36,7 @@ export const OriginationUri = z
 export type OriginationUri = z.output<typeof OriginationUri>;
 
 /** Twilio: up to 32 characters. */
-const SipUsername = z.string().regex(/^[A-Za-z0-9._~!$&'()*+,;=%-]{1,32}$/, 'must be 1-32 characters without spaces, @ or :');
+const SipUsername = z.string().max(32).regex(/^[A-Za-z0-9._~!$&'()*+,;=%-]{1,32}$/, 'must be 1-32 characters without spaces, @ or :');
 /** Twilio: at least 12 characters, a digit, and mixed case. */
 export const SipPassword = z
   .string()
@@ -46,9 +46,9 @@ export const SipPassword = z
   .refine((p) => /[a-z]/.test(p) && /[A-Z]/.test(p), 'must mix upper- and lower-case letters')
   .meta({ writeOnly: true, description: 'Write-only: encrypted at rest until Twilio has it, never returned or logged' });
 
-const ListName = z.string().regex(/^[A-Za-z0-9 ._:-]{1,48}$/, 'must be 1-48 letters, digits, spaces or . _ : -');
-const CredentialListSid = z.string().regex(/^CL[0-9a-f]{32}$/, 'must be a credential list SID (CL…)');
-const IpAclSid = z.string().regex(/^AL[0-9a-f]{32}$/, 'must be an IP access control list SID (AL…)');
+const ListName = z.string().max(48).regex(/^[A-Za-z0-9 ._:-]{1,48}$/, 'must be 1-48 letters, digits, spaces or . _ : -');
+const CredentialListSid = z.string().max(SID_LENGTH).regex(/^CL[0-9a-f]{32}$/, 'must be a credential list SID (CL…)');
+const IpAclSid = z.string().max(SID_LENGTH).regex(/^AL[0-9a-f]{32}$/, 'must be an IP access control list SID (AL…)');
 
 const uniqueBy = <T>(key: (t: T) => string, what: string) => (items: T[], ctx: z.RefinementCtx) => {
   const seen = new Set<string>();
@@ -59,7 +59,7 @@ const uniqueBy = <T>(key: (t: T) => string, what: string) => (items: T[], ctx: z
   });
 };
 
-const IPv4 = z.ipv4({ error: 'must be an IPv4 address in dotted decimal (Twilio supports IPv4 only)' });
+const IPv4 = z.ipv4({ error: 'must be an IPv4 address in dotted decimal (Twilio supports IPv4 only)' }).max(15);
 
 export const NewCredentialList = z
   .object({
@@ -99,7 +99,7 @@ export const RecordingMode = z.enum(['do-not-record', 'record-from-ringing', 're
 export const RecordingTrim = z.enum(['trim-silence', 'do-not-trim']);
 
 /** A number by E.164 or by its IncomingPhoneNumber SID. */
-export const NumberRef = z.union([E164, z.string().regex(/^PN[0-9a-f]{32}$/, 'must be an E.164 number or a PN SID')]);
+export const NumberRef = z.union([E164, z.string().max(SID_LENGTH).regex(/^PN[0-9a-f]{32}$/, 'must be an E.164 number or a PN SID')]);
 
 // Lists without defaults: PATCH must tell "not given" (keep) from "given empty" (remove all).
 const OriginationUris = z.array(OriginationUri).max(MAX_ORIGINATION_URIS).superRefine(uniqueBy((u) => u.sipUrl.toLowerCase(), 'sipUrl')).meta({ uniqueItems: true });
@@ -159,7 +159,7 @@ export const AddPhoneNumbersRequest = z
   .strict();
 
 export const TrunkParams = z.object({
-  trunkSid: z.union([z.string().regex(/^TK[0-9a-f]{32}$/), z.uuid()], { error: 'must be a trunk SID (TK…) or the id the create call returned' }),
+  trunkSid: z.union([z.string().max(SID_LENGTH).regex(/^TK[0-9a-f]{32}$/), Uuid()], { error: 'must be a trunk SID (TK…) or the id the create call returned' }),
 });
 export const TrunkHeaders = z.object({ 'idempotency-key': IdempotencyKey.optional() });
 export const ListTrunksQuery = PageQuery.extend({ status: z.enum(['provisioning', 'active', 'updating', 'deleting', 'deleted', 'failed']).optional() }).strict();

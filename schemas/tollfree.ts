@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164, TOLL_FREE_E164 } from './common';
+import { E164, Email, MAX_URL_LENGTH, TOLL_FREE_E164 } from './common';
 
 /** Twilio's enums for toll-free verification (twilio_messaging_v1.json). */
 export const UseCaseCategory = z.enum([
@@ -12,7 +12,7 @@ export const RegistrationAuthority = z.enum(['EIN', 'CBN', 'CRN', 'PROVINCIAL_NU
 /** The monthly volumes Twilio's form offers. */
 export const MessageVolume = z.enum(['10', '100', '1,000', '10,000', '100,000', '250,000', '500,000', '750,000', '1,000,000', '5,000,000', '10,000,000+']);
 
-const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' });
+const Url = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(MAX_URL_LENGTH);
 const TollFreeNumber = E164.regex(TOLL_FREE_E164, 'must be a US toll-free number (+1 800, 833, 844, 855, 866, 877 or 888)');
 
 const BusinessFields = z
@@ -22,7 +22,7 @@ const BusinessFields = z
     type: BusinessType,
     registrationNumber: z.string().min(2).max(40).optional().describe('Required since 2026-02-17 for every business type but SOLE_PROPRIETOR'),
     registrationAuthority: RegistrationAuthority.optional(),
-    registrationCountry: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter country code').optional(),
+    registrationCountry: z.string().max(2).regex(/^[A-Z]{2}$/, 'must be a 2-letter country code').optional(),
     doingBusinessAs: z.string().min(1).max(100).optional(),
     address: z
       .object({
@@ -31,16 +31,16 @@ const BusinessFields = z
         city: z.string().min(1).max(60),
         region: z.string().min(1).max(60),
         postalCode: z.string().min(1).max(20),
-        country: z.string().regex(/^[A-Z]{2}$/, 'must be a 2-letter country code'),
+        country: z.string().max(2).regex(/^[A-Z]{2}$/, 'must be a 2-letter country code'),
       })
       .strict()
       .optional(),
-    contact: z.object({ firstName: z.string().min(1).max(60), lastName: z.string().min(1).max(60), email: z.email(), phone: E164 }).strict().optional(),
+    contact: z.object({ firstName: z.string().min(1).max(60), lastName: z.string().min(1).max(60), email: Email, phone: E164 }).strict().optional(),
   })
   .strict();
 
 const MessagingFields = {
-  notificationEmail: z.email().describe('Where Twilio writes about the verification'),
+  notificationEmail: Email.describe('Where Twilio writes about the verification'),
   useCaseCategories: z.array(UseCaseCategory).min(1).max(14),
   useCaseSummary: z.string().min(20, 'must describe the use case in at least 20 characters').max(1000),
   productionMessageSample: z.string().min(10).max(1000).describe('A message exactly as it will be sent'),
@@ -49,7 +49,7 @@ const MessagingFields = {
       type: OptInType,
       imageUrls: z.array(Url).min(1).max(10).describe('Screenshots or documents of the opt-in flow'),
       confirmationMessage: z.string().min(1).max(500).optional(),
-      keywords: z.array(z.string().regex(/^[A-Za-z0-9]{1,20}$/, 'must be a single word')).max(10).optional(),
+      keywords: z.array(z.string().max(20).regex(/^[A-Za-z0-9]{1,20}$/, 'must be a single word')).max(10).optional(),
     })
     .strict(),
   messageVolume: MessageVolume.describe('Estimated messages a month'),

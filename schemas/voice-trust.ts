@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { genericCnamReason } from '../compliance/cnam';
-import { E164 } from './common';
+import { E164, Email, SID_LENGTH } from './common';
 
 export const VoiceTrustProduct = z.enum(['shaken_stir', 'cnam', 'voice_integrity']);
 export type VoiceTrustProduct = z.infer<typeof VoiceTrustProduct>;
@@ -33,8 +33,8 @@ const numbersOf = z
   .describe('Your live numbers to register (each goes on the business profile first, then on the trust product)');
 
 const common = {
-  businessProfileSid: z.string().regex(/^BU[0-9a-f]{32}$/, 'must be a Trust Hub customer profile SID (BU…)').describe('One of your business profiles (an A2P registration’s customer profile)'),
-  email: z.email().describe('Where Twilio writes about the trust product’s review'),
+  businessProfileSid: z.string().max(SID_LENGTH).regex(/^BU[0-9a-f]{32}$/, 'must be a Trust Hub customer profile SID (BU…)').describe('One of your business profiles (an A2P registration’s customer profile)'),
+  email: Email.describe('Where Twilio writes about the trust product’s review'),
   phoneNumbers: numbersOf,
 };
 
@@ -57,7 +57,7 @@ export const VoiceTrustCorrections = z
   .object({
     displayName: CnamDisplayName.optional().describe('CNAM only'),
     ...VoiceIntegrityInfo.partial().shape,
-    email: z.email().optional(),
+    email: Email.optional(),
   })
   .strict();
 export type VoiceTrustCorrections = z.infer<typeof VoiceTrustCorrections>;

@@ -11,8 +11,11 @@ import { createAuditSink } from '../activities/audit';
 import { feesFromConfig, lookupPricesFromConfig } from '../compliance/fees';
 import { createWorkerMetrics } from './metrics';
 import { startWebhookDispatcher } from './webhook-dispatcher';
+import { outboundPolicyFromConfig } from '../config/outbound-url';
 import { requestIdActivityInterceptors } from '../activities/request-id';
 import { SecretBox } from '../db/secrets';
+import { temporalConnectionOptions } from '../config/temporal-connection';
+import { temporalDataConverter } from '../config/temporal-payload-codec';
 import { PgTwilioLimiter } from '../activities/twilio-limiter';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -56,7 +59,7 @@ export async function createWorker(config: Config) {
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
   const a2p = await checkA2pSetup(twilio, config);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const bundle = config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { code: await readFile(config.WORKFLOW_BUNDLE_PATH, 'utf8') } }
     : { workflowsPath };
@@ -64,17 +67,20 @@ export async function createWorker(config: Config) {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    // Payloads are sealed before Temporal stores them, and opened here (the same key ring as the API's).
+    dataConverter: temporalDataConverter(config),
     ...bundle,
     interceptors: { workflowModules: workflowInterceptorModules, activity: [requestIdActivityInterceptors] },
-    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, voiceTrustPolicies: a2p.voiceTrustPolicies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
+    activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, voiceTrustPolicies: a2p.voiceTrustPolicies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config, 'sip-password'), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
       lookupPrices: lookupPricesFromConfig(config),
+      numberMonthlyUsd: config.NUMBER_MONTHLY_USD,
     }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? 2 * config.TWILIO_MAX_CONCURRENCY + 10,
   });
   // Tenants' signed notifications, delivered from PostgreSQL's queue by every worker.
-  const stopDispatcher = startWebhookDispatcher({ db, box: SecretBox.fromConfig(config), retryBaseMs: config.WEBHOOK_RETRY_BASE_MS });
+  const stopDispatcher = startWebhookDispatcher({ db, box: SecretBox.fromConfig(config, 'webhook-secret'), policy: outboundPolicyFromConfig(config), retryBaseMs: config.WEBHOOK_RETRY_BASE_MS });
   const close = async () => {
     await stopDispatcher();
     metricsServer?.close();

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/workflow';
+import { ApplicationFailure, patched, workflowInfo } from '@temporalio/workflow';
 import type {
   AssignNumbersInput,
   CreateBusinessProfileInput,
@@ -9,6 +9,13 @@ import type {
 } from '../schemas/a2p-actions';
 import type { NumbersOutcome, ReviewStatus } from '../schemas/a2p-workflow';
 import { a2p } from './activities';
+import { TENANT_SCOPED_NAMES } from './patches';
+
+/** Whose objects these are and how they are named: after the tenant and this workflow, never the caller's key alone. */
+function ownerOf(i: { tenantId: string; key: string }) {
+  const scoped = patched(TENANT_SCOPED_NAMES) ? { nameScope: workflowInfo().workflowId } : {};
+  return { tenantId: i.tenantId, registrationId: null, key: i.key, ...scoped };
+}
 
 /**
  * The seed's single A2P actions as short workflows over the registration's activities: the same
@@ -16,7 +23,7 @@ import { a2p } from './activities';
  */
 
 export async function a2pCreateBusinessProfile(i: CreateBusinessProfileInput): Promise<{ sid: string }> {
-  const owner = { tenantId: i.tenantId, registrationId: null, key: i.key };
+  const owner = ownerOf(i);
   if (i.kind === 'customer_profile') return a2p.a2pCreateCustomerProfile({ ...owner, draft: i.draft });
   return a2p.a2pCreateTrustProduct({ ...owner, draft: i.draft, customerProfileSid: i.customerProfileSid });
 }
@@ -28,7 +35,7 @@ export async function a2pSubmitBusinessProfile(i: SubmitBusinessProfileInput): P
 }
 
 export async function a2pRegisterBrandAction(i: RegisterBrandInput): Promise<{ sid: string }> {
-  return a2p.a2pRegisterBrand({ ...i, registrationId: null });
+  return a2p.a2pRegisterBrand({ ...i, ...ownerOf(i) });
 }
 
 /** Reads a resource's status from Twilio and stores it (get_brand_status and friends). */
@@ -38,7 +45,7 @@ export async function a2pRefreshStatus(i: RefreshStatusInput): Promise<ReviewSta
 
 /** A campaign gets its own Messaging Service (Twilio allows one campaign per service). */
 export async function a2pCreateCampaignAction(i: CreateCampaignInput): Promise<{ sid: string; messagingServiceSid: string }> {
-  const owner = { tenantId: i.tenantId, registrationId: null, key: i.key };
+  const owner = ownerOf(i);
   const service = await a2p.a2pEnsureMessagingService({ ...owner, friendlyName: i.friendlyName });
   const usecase = await a2p.a2pCheckUsecase({ serviceSid: service.sid, brandSid: i.brandSid, usecase: i.campaign.usecase });
   if (!usecase.allowed) throw ApplicationFailure.nonRetryable(usecase.message, 'UsecaseNotAllowed');

@@ -1,6 +1,7 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { RegistrationDraft } from '../schemas/a2p';
 import { a2p as twilio } from './activities';
+import { TENANT_SCOPED_NAMES } from './patches';
 import type {
   A2pCorrections,
   A2pRegistrationInput,
@@ -45,7 +46,8 @@ function validUntil(kind: VerificationKind, sentAt: number): string | null {
  */
 export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pState> {
   const { timings, registrationId } = input;
-  const owner = { tenantId: input.tenantId, registrationId };
+  // Twilio objects are named after the tenant and this workflow (registrations started earlier keep tp:<id>).
+  const owner = { tenantId: input.tenantId, registrationId, ...(patched(TENANT_SCOPED_NAMES) ? { nameScope: workflowInfo().workflowId } : {}) };
   let draft: RegistrationDraft = JSON.parse(JSON.stringify(input.draft));
   const state: A2pState = {
     status: 'running',

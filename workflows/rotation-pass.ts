@@ -1,5 +1,5 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
-import { executeChild, ParentClosePolicy, workflowInfo } from '@temporalio/workflow';
+import { executeChild, ParentClosePolicy, patched, workflowInfo } from '@temporalio/workflow';
 import type { JobOutcome } from '../schemas/jobs';
 import { replacementPurchaseKey, tenantPrefix } from '../schemas/workflow-ids';
 import { db, rotation, twilio } from './activities';
@@ -90,6 +90,10 @@ export async function rotateNumber({ tenantId, phoneNumber }: { tenantId: string
   if (!replacement) {
     const numberId = await db.numberIdOf({ tenantId, phoneNumber });
     if (!numberId) return { status: 'skipped', reason: 'no longer a live number' };
+    // A replacement counts against the tenant's monthly budget like any purchase (patched: runs before it didn't ask).
+    if (patched('rotation-within-budget') && !(await db.replacementFitsBudget({ tenantId }))) {
+      return { status: 'skipped', reason: 'the replacement would take the tenant over its monthly budget' };
+    }
     for (let search = 0; search < SEARCHES && !replacement; search++) {
       const candidates = await twilio.searchAvailableNumbers({ type: state.tollFree ? 'toll-free' : 'local', areaCode: state.areaCode, limit: CANDIDATES_PER_SEARCH });
       if (candidates.length === 0) break;

@@ -1,6 +1,7 @@
-import { condition, defineSignal, defineUpdate, setHandler } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { VoiceTrustCorrections, type VoiceTrustInput, type VoiceTrustProblem, type VoiceTrustStatus } from '../schemas/voice-trust';
 import { voiceTrust as twilio } from './activities';
+import { TENANT_SCOPED_NAMES } from './patches';
 
 /** A Trust Hub status callback for the registration's trust product: look again now. */
 export const voiceTrustStatusSignal = defineSignal('voiceTrustStatus');
@@ -94,7 +95,9 @@ export async function voiceTrustRegistration({ registrationId, product, timings,
     await twilio.voiceTrustAssignToProfile({ registrationId });
     checkpoint();
     await record('running', 'trust_product');
-    await twilio.voiceTrustCreateTrustProduct({ registrationId, statusCallback });
+    // Named after the tenant and this workflow (registrations past this step keep their old name).
+    const nameScope = patched(TENANT_SCOPED_NAMES) ? { nameScope: workflowInfo().workflowId } : {};
+    await twilio.voiceTrustCreateTrustProduct({ registrationId, statusCallback, ...nameScope });
     checkpoint();
     await record('running', 'trust_product_numbers');
     await twilio.voiceTrustAssignToTrustProduct({ registrationId });

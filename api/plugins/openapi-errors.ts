@@ -3,7 +3,8 @@ import { ErrorBody } from '../../schemas/common';
 
 /**
  * Declares on every `/v1` operation the error answers any of them can give, so the OpenAPI document
- * lists every status the server really returns: 401 (the API key), 400 when the operation validates
+ * lists every status the server really returns: 401 (the API key), 403 (a key without the scope the
+ * operation needs: every operation declares one, see api/plugins/auth.ts), 400 when the operation validates
  * parameters or a body, 404 (and 414 for an over-long path parameter) when its path names something, 413 and 415 when it takes a body, 429 over
  * the tenant's request rate, 503 when PostgreSQL or Temporal is away. Answers particular to an
  * operation (409, 504, ...) stay in its own schema.
@@ -20,6 +21,7 @@ export function declareCommonErrors(app: FastifyInstance) {
     const takesBody = ['POST', 'PUT', 'PATCH'].includes(String(route.method)) && Boolean(schema.body);
     declare(400, Boolean(schema.params || schema.querystring || schema.body || schema.headers));
     declare(401);
+    declare(403);
     declare(404, route.url.includes(':'));
     // A path parameter longer than Fastify's maxParamLength (100) is refused before routing.
     declare(414, route.url.includes(':'));

@@ -57,6 +57,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   r.post(
     '/a2p/business-profiles',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['a2p actions'],
         summary: 'create_business_profile: create a secondary customer profile or an A2P trust product (draft)',
@@ -84,7 +85,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
 
   r.get(
     '/a2p/business-profiles',
-    { schema: { tags: ['a2p actions'], summary: 'list_business_profiles: the tenant’s customer profiles and trust products, newest first', querystring: PageQuery, response: { 200: pageOf(BusinessProfileView) } } },
+    { config: { scope: 'read' }, schema: { tags: ['a2p actions'], summary: 'list_business_profiles: the tenant’s customer profiles and trust products, newest first', querystring: PageQuery, response: { 200: pageOf(BusinessProfileView) } } },
     async (req) => listA2pResources(deps.db, 'profiles', req.tenant.id, req.query),
   );
 
@@ -93,7 +94,8 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
     const current = await owned(kind, tenantId, sid, what);
     const c = current as { kind?: 'customer_profile' | 'trust_product'; messagingServiceSid?: string | null };
     const review = kind === 'profiles' ? c.kind! : kind === 'brands' ? 'brand' : 'campaign';
-    const result = await run(a2pRefreshStatus, actionId(tenantId, 'status', `${sid}-${randomUUID()}`), [
+    // One read of a resource at a time: a request while one is in flight joins it.
+    const result = await run(a2pRefreshStatus, actionId(tenantId, 'status', sid), [
       { kind: review, sid, serviceSid: c.messagingServiceSid ?? undefined },
     ]);
     return result === PENDING ? current : owned(kind, tenantId, sid, what);
@@ -102,6 +104,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   r.get(
     '/a2p/business-profiles/:sid',
     {
+      config: { scope: 'read' },
       schema: { tags: ['a2p actions'], summary: 'A profile’s current status, read from Twilio', params: z.object({ sid: BundleSid }), response: { 200: BusinessProfileView, ...errors } },
     },
     async (req) => refreshed('profiles', req.tenant.id, req.params.sid, 'profile'),
@@ -110,6 +113,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   r.post(
     '/a2p/business-profiles/:sid/submit',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['a2p actions'],
         summary: 'submit_business_profile: evaluate the bundle and submit it for Twilio’s review',
@@ -129,6 +133,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   r.post(
     '/a2p/brands',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['a2p actions'],
         summary: 'register_brand: register a brand with TCR (charges the brand fee)',
@@ -159,13 +164,14 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
 
   r.get(
     '/a2p/brands',
-    { schema: { tags: ['a2p actions'], summary: 'list_brands: the tenant’s brand registrations, newest first', querystring: PageQuery, response: { 200: pageOf(BrandView) } } },
+    { config: { scope: 'read' }, schema: { tags: ['a2p actions'], summary: 'list_brands: the tenant’s brand registrations, newest first', querystring: PageQuery, response: { 200: pageOf(BrandView) } } },
     async (req) => listA2pResources(deps.db, 'brands', req.tenant.id, req.query),
   );
 
   r.get(
     '/a2p/brands/:sid',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['a2p actions'],
         summary: 'get_brand_status: the brand’s current status, read from Twilio, with failure reasons',
@@ -179,6 +185,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   r.post(
     '/a2p/campaigns',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['a2p actions'],
         summary: 'create_campaign: create a Messaging Service and register a campaign for an approved brand (charges the vetting fee)',
@@ -205,13 +212,14 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
 
   r.get(
     '/a2p/campaigns',
-    { schema: { tags: ['a2p actions'], summary: 'The tenant’s campaigns, newest first', querystring: PageQuery, response: { 200: pageOf(CampaignView) } } },
+    { config: { scope: 'read' }, schema: { tags: ['a2p actions'], summary: 'The tenant’s campaigns, newest first', querystring: PageQuery, response: { 200: pageOf(CampaignView) } } },
     async (req) => listA2pResources(deps.db, 'campaigns', req.tenant.id, req.query),
   );
 
   r.get(
     '/a2p/campaigns/:sid',
     {
+      config: { scope: 'read' },
       schema: { tags: ['a2p actions'], summary: 'A campaign’s current status, read from Twilio', params: z.object({ sid: CampaignSid }), response: { 200: CampaignView, ...errors } },
     },
     async (req) => refreshed('campaigns', req.tenant.id, req.params.sid, 'campaign'),
@@ -220,6 +228,7 @@ export const a2pActionRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =>
   r.post(
     '/a2p/campaigns/:sid/phone-numbers',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['a2p actions'],
         summary: 'assign_number_to_campaign: add the tenant’s numbers to the campaign’s Messaging Service',

@@ -9,16 +9,17 @@ import { feesFromConfig } from '../../compliance/fees';
 import { preflight } from '../../compliance/preflight';
 import { createRegistration, foreignNumbers, getRegistration, listRegistrations } from '../../db/a2p';
 import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p';
-import { ErrorBody, IdempotencyKey, PageQuery, pageOf } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey, PageQuery, pageOf, Uuid } from '../../schemas/common';
 import { tenantPrefix } from '../../schemas/workflow-ids';
 import { a2pCorrectionsUpdate, a2pResendVerificationUpdate } from '../../workflows/a2p-registration';
 import { startRegistrationWorkflow } from '../registration-runner';
 import type { ApiDeps } from '../app';
+import { withTenantAdmission } from '../../db/quotas';
 import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 import { checkBudget } from './costs';
 
-const RegistrationParams = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
+const RegistrationParams = z.object({ registrationId: Uuid('must be a registration id (UUID)') });
 
 /** US A2P 10DLC: preflight, and registrations as durable workflows. */
 /** A refused start: the error, plus preflight's whole report when the draft was what failed. */
@@ -42,6 +43,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/a2p/preflight',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['a2p'],
         summary: 'Check a registration draft before any fee is spent',
@@ -58,6 +60,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/a2p/registrations',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['a2p'],
         summary: 'Start a registration (runs preflight first; refuses a draft that fails it)',
@@ -88,14 +91,20 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       }
       const key = req.headers['idempotency-key'];
       const repeat = key ? (await deps.db.query('SELECT 1 FROM a2p_registrations WHERE tenant_id = $1 AND idempotency_key = $2', [req.tenant.id, key])).rowCount : 0;
-      if (!repeat) await checkBudget(deps.db, req.tenant.id, check.cost.oneTimeUsd + check.cost.monthlyUsd, fees.numberMonthly, 'this registration');
       const id = randomUUID();
-      const created = await createRegistration(deps.db, {
-        id,
-        tenantId: req.tenant.id,
-        draft,
-        idempotencyKey: req.headers['idempotency-key'] ?? null,
-        workflowId: `${tenantPrefix(req.tenant.id)}/a2p-${id}`,
+      const estimate = check.cost.oneTimeUsd + check.cost.monthlyUsd;
+      // Checked and reserved together, one admission of the tenant at a time: two registrations that fit
+      // the budget only one at a time can't both start.
+      const created = await withTenantAdmission(deps.db, req.tenant.id, async () => {
+        if (!repeat) await checkBudget(deps.db, req.tenant.id, estimate, fees.numberMonthly, 'this registration');
+        return createRegistration(deps.db, {
+          id,
+          tenantId: req.tenant.id,
+          draft,
+          idempotencyKey: req.headers['idempotency-key'] ?? null,
+          workflowId: `${tenantPrefix(req.tenant.id)}/a2p-${id}`,
+          budgetReservedUsd: estimate,
+        });
       });
       if (created.view.id !== id && !isDeepStrictEqual(created.draft, JSON.parse(JSON.stringify(draft)))) {
         throw new HttpError(409, 'idempotency_conflict', 'Idempotency-Key was already used for a different registration');
@@ -112,6 +121,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/a2p/registrations',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['a2p'],
         summary: 'List registrations, newest first',
@@ -125,6 +135,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/a2p/registrations/:registrationId',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['a2p'],
         summary: 'Get a registration: status, current step, each resource’s SID and status, failure reasons, required action',
@@ -142,6 +153,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/a2p/registrations/:registrationId/corrections',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['a2p'],
         summary: 'Send corrections for a registration in action_required; it resubmits',
@@ -171,6 +183,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/a2p/registrations/:registrationId/verification/resend',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['a2p'],
         summary: 'Send the customer’s OTP or Authentication+ e-mail again while the registration is waiting_for_customer',
@@ -208,6 +221,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/a2p/registrations/:registrationId/cancel',
     {
+      config: { scope: 'write' },
       schema: { tags: ['a2p'], summary: 'Cancel a registration at any step', params: RegistrationParams, response: { 202: RegistrationView, 404: ErrorBody, 409: ErrorBody } },
     },
     async (req, reply) => {

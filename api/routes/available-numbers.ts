@@ -14,6 +14,7 @@ export const availableNumbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, d
   app.withTypeProvider<ZodTypeProvider>().get(
     '/available-numbers',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['numbers'],
         summary: 'Search Twilio inventory for numbers to buy',

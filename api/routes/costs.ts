@@ -5,10 +5,10 @@ import { costsOfMonth, currentMonth, overBudget, setMonthlyBudget } from '../../
 import type { Db } from '../../db/pool';
 import { ErrorBody } from '../../schemas/common';
 import type { ApiDeps } from '../app';
-import { requireAdmin } from '../plugins/auth';
+import { auditChange } from '../control-plane-audit';
 import { HttpError } from '../errors';
 
-const Month = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
+const Month = z.string().max(7).regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'must be a month, YYYY-MM');
 
 const Costs = z.object({
   month: Month,
@@ -40,6 +40,7 @@ export const costRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/costs',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['costs'],
         summary: "A month's costs by item (numbers, brand and vetting fees, campaigns), with the budget and what remains of it",
@@ -54,6 +55,7 @@ export const costRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.put(
     '/costs/budget',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['costs'],
         summary: 'Set (or clear, with null) the monthly budget; work that would exceed it is refused with 402 before any Twilio call (admin scope)',
@@ -62,8 +64,8 @@ export const costRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => {
-      requireAdmin(req, 'setting the budget');
       await setMonthlyBudget(deps.db, req.tenant.id, req.body.monthlyUsd);
+      await auditChange(deps.db, req, req.body.monthlyUsd === null ? 'budget.clear' : 'budget.set', 200, { monthlyUsd: req.body.monthlyUsd });
       return costsOfMonth(deps.db, req.tenant.id, currentMonth());
     },
   );

@@ -1,8 +1,10 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { ErrorBody } from '../../schemas/common';
 import type { ApiDeps } from '../app';
 import { boundedTemporalCall } from '../temporal-calls';
+import { opsAccess } from '../plugins/ops-access';
 
 const Liveness = z.object({ status: z.literal('ok') });
 const Check = z.object({ ok: z.boolean(), latencyMs: z.number(), error: z.string().optional() });
@@ -31,9 +33,11 @@ export const healthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         tags: ['health'],
         summary: 'Readiness: PostgreSQL and Temporal reachable (503 when either is not)',
+        description: 'With OPS_TOKEN set it needs `Authorization: Bearer <OPS_TOKEN>` (401 otherwise); without it, in production, only callers on the host itself (403 otherwise).',
         security: [],
-        response: { 200: Readiness, 503: Readiness },
+        response: { 200: Readiness, 503: Readiness, 401: ErrorBody, 403: ErrorBody },
       },
+      preHandler: opsAccess(deps.config),
     },
     async (_req, reply) => {
       const timeoutMs = deps.config.API_TEMPORAL_TIMEOUT_MS;

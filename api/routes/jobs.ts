@@ -24,6 +24,8 @@ import { startOrLeaveQueued, boundedTemporalCall } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 import { startJobWorkflow } from '../workflow-runner';
 import { checkBudget } from './costs';
+import { enforceQuota } from '../quotas';
+import { withTenantAdmission } from '../../db/quotas';
 import { lookupPricesFromConfig } from '../../compliance/fees';
 import type { LookupField } from '../../schemas/lookups';
 
@@ -33,6 +35,21 @@ const JobPage = z.object({ data: z.array(Job), nextCursor: z.string().nullable()
 export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
 
+  /** A new job must fit the tenant's quotas (jobs at once; numbers, for a bulk buy) and its budget. */
+  async function admit(tenantId: string, kind: JobKind, params: Record<string, unknown>, requested: number) {
+    await enforceQuota(deps.db, deps.config, tenantId, 'active_jobs');
+    if (kind === 'bulk_buy') {
+      await enforceQuota(deps.db, deps.config, tenantId, 'numbers', requested);
+      await checkBudget(deps.db, tenantId, requested * deps.config.NUMBER_MONTHLY_USD, deps.config.NUMBER_MONTHLY_USD, `buying ${requested} numbers`);
+    }
+    if (kind === 'bulk_lookup') {
+      // At most what every package costs for every number, if none is cached.
+      const prices = lookupPricesFromConfig(deps.config);
+      const most = requested * (params.fields as LookupField[]).reduce((sum, f) => sum + prices[f], 0);
+      if (most > 0) await checkBudget(deps.db, tenantId, most, 0, `looking up ${requested} numbers`);
+    }
+  }
+
   /** Records the job, then starts its workflow; a crash in between is healed by the queued-job sweep. */
   async function submit(
     reply: FastifyReply,
@@ -41,28 +58,16 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     params: Record<string, unknown> & { idempotencyKey?: string },
     requested: number,
   ) {
-    if (kind === 'bulk_buy') {
-      // A repeat of an earlier request joins its job whatever the budget says now; a new one must fit.
+    const id = randomUUID();
+    // The checks and the job that makes them true are one admission: two parallel bulk buys can't both
+    // pass a budget or a quota only one of them fits (a running bulk buy counts for what it is still to buy).
+    const { job, workflowId, created } = await withTenantAdmission(deps.db, tenantId, async () => {
+      // A repeat of an earlier request joins its job whatever the budget and quotas say now; a new one must fit.
       const known = params.idempotencyKey
         ? (await deps.db.query('SELECT 1 FROM jobs WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, params.idempotencyKey])).rowCount
         : 0;
-      if (!known) await checkBudget(deps.db, tenantId, requested * deps.config.NUMBER_MONTHLY_USD, deps.config.NUMBER_MONTHLY_USD, `buying ${requested} numbers`);
-    }
-    if (kind === 'bulk_lookup') {
-      // At most what every package costs for every number, if none is cached.
-      const prices = lookupPricesFromConfig(deps.config);
-      const most = requested * (params.fields as LookupField[]).reduce((sum, f) => sum + prices[f], 0);
-      if (most > 0) await checkBudget(deps.db, tenantId, most, 0, `looking up ${requested} numbers`);
-    }
-    const id = randomUUID();
-    const { job, workflowId, created } = await createJob(deps.db, {
-      id,
-      tenantId,
-      kind,
-      params,
-      requested,
-      idempotencyKey: params.idempotencyKey ?? null,
-      workflowId: jobWorkflowId(tenantId, id),
+      if (!known) await admit(tenantId, kind, params, requested);
+      return createJob(deps.db, { id, tenantId, kind, params, requested, idempotencyKey: params.idempotencyKey ?? null, workflowId: jobWorkflowId(tenantId, id) });
     });
     if (!created && (job.kind !== kind || !isDeepStrictEqual(job.params, params))) {
       throw new HttpError(409, 'idempotency_conflict', 'idempotencyKey was already used for a different request');
@@ -82,6 +87,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/jobs/bulk-buy',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['jobs'],
         summary: 'Start a bulk purchase of numbers in an area code',
@@ -97,6 +103,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/jobs/bulk-release',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['jobs'],
         summary: 'Start a bulk release of numbers',
@@ -111,6 +118,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/jobs/bulk-lookup',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['jobs', 'lookups'],
         summary: 'Start a bulk Lookup v2 pass over a list of numbers',
@@ -131,6 +139,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/jobs',
     {
+      config: { scope: 'read' },
       schema: { tags: ['jobs'], summary: 'List jobs, newest first', querystring: ListJobsQuery, response: { 200: JobPage } },
     },
     async (req) => listJobs(deps.db, req.tenant.id, req.query),
@@ -139,6 +148,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/jobs/:jobId',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['jobs'],
         summary: 'Get a job: status, counts, outcome, timestamps (served from PostgreSQL, works while workers are down)',
@@ -156,6 +166,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/jobs/:jobId/items',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['jobs'],
         summary: 'Per-item results of a job, with Twilio error codes',
@@ -180,6 +191,7 @@ export const jobsRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/jobs/:jobId/cancel',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['jobs'],
         summary: 'Cancel a job: no new Twilio calls start; in-flight ones finish and are reported',

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { ErrorBody } from '../../schemas/common';
@@ -10,8 +10,20 @@ import { HttpError } from '../errors';
 import { PENDING, runShortWorkflow } from '../workflow-runner';
 import { checkBudget } from './costs';
 import { lookupPricesFromConfig } from '../../compliance/fees';
+import type { RouteScope } from '../plugins/auth';
 
 const HOUR = 3_600_000;
+
+/**
+ * Validation alone is free, so reading is enough; asking for a data package may be billed, so it needs
+ * spend. Checked on the raw query before validation: any `fields` at all counts as asking.
+ */
+const lookupScope: RouteScope = {
+  scope: 'read',
+  raisedTo: 'spend',
+  when: 'when `fields` names a billed package',
+  applies: (req) => Boolean((req.query as { fields?: unknown }).fields),
+};
 
 /** Lookup v2 for one number: validation, line type, caller name, SMS pumping risk, reassigned number; cached per tenant. */
 export const lookupRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -20,6 +32,7 @@ export const lookupRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/lookups/:phoneNumber',
     {
+      config: { scope: lookupScope },
       schema: {
         tags: ['lookups'],
         summary: 'Look up a number (Lookup v2): validation, and the data packages asked for, with each answer’s age and what the request cost',
@@ -36,15 +49,16 @@ export const lookupRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       // At most what the packages cost if none is cached: a tenant over its budget is refused before Twilio bills.
       const most = fields.reduce((sum, f) => sum + prices[f], 0);
       if (most > 0) await checkBudget(deps.db, req.tenant.id, most, 0, 'this lookup');
-      const result = await runShortWorkflow(deps.temporal, deps.runner, lookupNumber, `${tenantPrefix(req.tenant.id)}/lookup-${randomUUID()}`, [
-        {
-          tenantId: req.tenant.id,
-          phoneNumber: req.params.phoneNumber,
-          fields,
-          lastVerifiedDate: req.query.lastVerifiedDate?.replaceAll('-', ''),
-          maxAgeMs: req.query.maxAgeHours * HOUR,
-        },
-      ]);
+      const input = {
+        tenantId: req.tenant.id,
+        phoneNumber: req.params.phoneNumber,
+        fields: [...fields].sort(),
+        lastVerifiedDate: req.query.lastVerifiedDate?.replaceAll('-', ''),
+        maxAgeMs: req.query.maxAgeHours * HOUR,
+      };
+      // Named after what it asks: an identical lookup in flight is joined, not asked (and billed) again.
+      const digest = createHash('sha256').update(JSON.stringify(input)).digest('base64url').slice(0, 22);
+      const result = await runShortWorkflow(deps.temporal, deps.runner, lookupNumber, `${tenantPrefix(req.tenant.id)}/lookup-${digest}`, [input]);
       if (result === PENDING) throw new HttpError(503, 'lookup_pending', 'the lookup is taking longer than expected; ask again (a cached answer costs nothing)');
       return reply.send(result);
     },

@@ -8,8 +8,9 @@ import { boundedTemporalCall } from '../temporal-calls';
 import { LookupParams } from '../../schemas/lookups';
 import type { ApiDeps } from '../app';
 import { HttpError, notFound } from '../errors';
-import { randomUUID } from 'node:crypto';
+import { auditChange } from '../control-plane-audit';
 import { z } from 'zod';
+import { shortestCronGapMinutes } from '../cron-interval';
 import { ScheduleNotFoundError } from '@temporalio/client';
 
 /** gRPC's INVALID_ARGUMENT: how Temporal refuses a Schedule it cannot parse. */
@@ -22,6 +23,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   r.post(
     '/number-health/call-outcomes',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['number-health'],
         summary: 'Report call outcomes of your numbers (up to 1 000 per request)',
@@ -36,6 +38,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   r.post(
     '/number-health/reputation',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['number-health'],
         summary: 'Report external reputation scores of your numbers (e.g. from Hiya), 0 = worst, 100 = best',
@@ -50,6 +53,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   r.get(
     '/number-health',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['number-health'],
         summary: 'Your live numbers with their health score and the factors behind it, by number',
@@ -63,6 +67,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   r.get(
     '/number-health/:phoneNumber',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['number-health'],
         summary: 'One number’s health: the score, each factor with its points and why, and the inputs it came from',
@@ -98,6 +103,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   r.put(
     '/number-health/policy',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['number-health'],
         summary: 'Set the quarantine, rest, release and rotation policy and when its passes run (two Temporal Schedules)',
@@ -112,6 +118,12 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
     async (req) => {
       // The Schedules first: Temporal is the judge of the crons, and a refused one leaves nothing stored.
       const timings = [['health_pass', 'cron', req.body.cron], ['rotation_pass', 'rotationCron', req.body.rotationCron]] as const;
+      // Each pass reads every number of the tenant (and may buy or release): never more often than the minimum.
+      const tooOften = timings.filter(([, , cron]) => shortestCronGapMinutes(cron) < deps.config.HYGIENE_MIN_INTERVAL_MINUTES);
+      if (tooOften.length) {
+        const message = `runs more often than every ${deps.config.HYGIENE_MIN_INTERVAL_MINUTES} minutes`;
+        throw new HttpError(400, 'invalid_request', tooOften.map(([, field]) => `${field}: ${message}`).join('; '), { fields: tooOften.map(([, field]) => ({ field, message })) });
+      }
       for (const [which, field, cron] of timings) {
         try {
           await temporal(() => upsertPolicySchedule(deps.temporal, deps.runner.taskQueue, req.tenant.id, which, cron));
@@ -132,25 +144,34 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
            release_after_days = EXCLUDED.release_after_days, rotate = EXCLUDED.rotate, rotation_cron = EXCLUDED.rotation_cron, updated_at = now()`,
         [req.tenant.id, req.body.quarantineBelowScore, req.body.cron, req.body.restDays, req.body.releaseAfterDays, req.body.rotate, req.body.rotationCron],
       );
+      await auditChange(deps.db, req, 'hygiene_policy.put', 200, { ...req.body });
       return policyOrNotFound(req.tenant.id);
     },
   );
 
   r.get(
     '/number-health/policy',
-    { schema: { tags: ['number-health'], summary: 'The hygiene policy and its Schedule: paused or not, next run, recent runs', response: { 200: HygienePolicy, 404: ErrorBody } } },
+    { config: { scope: 'read' }, schema: { tags: ['number-health'], summary: 'The hygiene policy and its Schedule: paused or not, next run, recent runs', response: { 200: HygienePolicy, 404: ErrorBody } } },
     async (req) => policyOrNotFound(req.tenant.id),
   );
+
+  /** How many passes of this kind the tenant has had, and whether one (scheduled or on demand) is running. */
+  const passState = async (tenantId: string, kind: string) =>
+    (await deps.db.query<{ count: number; running: boolean }>(
+      `SELECT count(*)::int AS count, count(*) FILTER (WHERE status IN ('queued', 'running', 'cancelling')) > 0 AS running FROM jobs WHERE tenant_id = $1 AND kind = $2`,
+      [tenantId, kind],
+    )).rows[0]!;
 
   const Action = z.object({ action: z.enum(['pause', 'resume', 'run']) });
   const Which = z.object({ schedule: PolicySchedule.default('health_pass').describe('Which pass: the health pass (default) or the rotation pass') }).strict();
   r.post(
     '/number-health/policy/:action',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['number-health'],
         summary: 'Pause or resume a pass’s Schedule, or run the pass now',
-        description: 'run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass or rotation_pass).',
+        description: 'run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass or rotation_pass); while a pass of that kind is running, run joins it instead of starting another.',
         params: Action,
         querystring: Which,
         response: { 200: HygienePolicy, 404: ErrorBody },
@@ -165,8 +186,19 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
         if (req.params.action === 'pause') await handle.pause('paused through the API');
         else if (req.params.action === 'resume') await handle.unpause('resumed through the API');
         // A run on demand is the same workflow, started directly (a Schedule's trigger may be dropped while it is busy).
-        else await deps.temporal.workflow.start(workflow, { taskQueue: deps.runner.taskQueue, workflowId: `${scheduleId}-now-${randomUUID()}`, args: [{ tenantId: req.tenant.id }] });
+        // It joins a pass already running instead of starting a second one over the same numbers.
+        else {
+          const pass = await passState(req.tenant.id, req.query.schedule);
+          // Requests that see the same number of passes share one workflow id: the second joins the first
+          // even before its job is recorded; once a pass has finished, the next run gets a new id.
+          if (!pass.running) {
+            await deps.temporal.workflow.start(workflow, {
+              taskQueue: deps.runner.taskQueue, workflowId: `${scheduleId}-now-${pass.count}`, workflowIdConflictPolicy: 'USE_EXISTING', args: [{ tenantId: req.tenant.id }],
+            });
+          }
+        }
       });
+      await auditChange(deps.db, req, `hygiene_policy.${req.params.action}`, 200, { schedule: req.query.schedule });
       return policyOrNotFound(req.tenant.id);
     },
   );
@@ -174,6 +206,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
   r.delete(
     '/number-health/policy',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['number-health'],
         summary: 'Remove the hygiene policy and its Schedules (quarantined numbers stay as they are)',
@@ -184,6 +217,7 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
       await policyOrNotFound(req.tenant.id);
       const scheduleIds = await deleteSchedules(req.tenant.id);
       await deps.db.query('DELETE FROM hygiene_policies WHERE tenant_id = $1', [req.tenant.id]);
+      await auditChange(deps.db, req, 'hygiene_policy.delete', 200);
       return { deleted: true as const, scheduleId: scheduleIds[0], rotationScheduleId: scheduleIds[1] };
     },
   );

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { findLatestNumber, findLiveNumber, listNumbers } from '../../db/numbers';
+import { enforceQuota } from '../quotas';
 import { ErrorBody, IdempotencyKey } from '../../schemas/common';
 import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNumber } from '../../schemas/numbers';
 import { numberOpWorkflowId } from '../../schemas/workflow-ids';
@@ -31,6 +32,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/numbers',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['numbers'],
         summary: "List the tenant's numbers (newest first, cursor-paginated)",
@@ -44,6 +46,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/numbers/:phoneNumber',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['numbers'],
         summary: 'Get one of the tenant’s numbers',
@@ -61,6 +64,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/numbers',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['numbers'],
         summary: 'Buy one number',
@@ -74,6 +78,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     async (req, reply) => {
       const { phoneNumber, ...config } = req.body;
       if (!(await isRepeat(deps.db, req, 'numbers.buy'))) {
+        await enforceQuota(deps.db, deps.config, req.tenant.id, 'numbers');
         await checkBudget(deps.db, req.tenant.id, deps.config.NUMBER_MONTHLY_USD, deps.config.NUMBER_MONTHLY_USD, `buying ${phoneNumber}`);
       }
       const requestId = await idempotencyKeyOf(deps.db, req, 'numbers.buy');
@@ -98,6 +103,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.patch(
     '/numbers/:phoneNumber',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['numbers'],
         summary: 'Configure a number (voice/SMS webhooks, friendly name)',
@@ -136,6 +142,7 @@ export const numbersRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.delete(
     '/numbers/:phoneNumber',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['numbers'],
         summary: 'Release a number back to Twilio',

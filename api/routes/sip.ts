@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { SecretBox } from '../../db/secrets';
+import { SecretBox, wipeSecrets } from '../../db/secrets';
 import {
   createTrunkWithOperation,
   findTrunk,
@@ -47,6 +47,8 @@ import {
   startOperationWorkflow,
 } from '../sip-requests';
 import { runShortWorkflow } from '../workflow-runner';
+import { enforceQuota } from '../quotas';
+import { withTenantAdmission } from '../../db/quotas';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };
 const accepted = 'Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).';
@@ -57,7 +59,7 @@ const accepted = 'Answers 202 with the trunk at once; the change runs as a durab
  */
 export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const r = app.withTypeProvider<ZodTypeProvider>();
-  const box = SecretBox.fromConfig(deps.config);
+  const box = SecretBox.fromConfig(deps.config, 'sip-password');
   const taskQueue = deps.config.TEMPORAL_TASK_QUEUE;
 
   const owned = async (tenantId: string, ref: string) => {
@@ -94,6 +96,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/sip/trunks',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['sip'],
         summary: 'create_trunk: a whole trunk from one desired-state body',
@@ -122,21 +125,31 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       await checkListOwnership(deps.db, tenantId, body.termination);
       const domainName = (body.domainName ?? '').toLowerCase();
       if (domainName) await checkDomain(deps.db, domainName);
+      // Refused early, before any password is sealed; checked again below with the create itself.
       await checkTrunkLimit(deps.db);
-
+      await enforceQuota(deps.db, deps.config, tenantId, 'trunks');
       const secretRefs: string[] = [];
       const spec = await specOfCreate(deps.db, box, tenantId, trunkId, body, secretRefs);
       const operationId = randomUUID();
       const workflowId = operationWorkflowId(tenantId, trunkId, operationId);
       const input: SipOperationInput = { tenantId, trunkId, operationId, kind: 'create', spec, numbers, move: body.move, secretRefs };
-      let created;
-      try {
-        created = await createTrunkWithOperation(deps.db, { id: trunkId, tenantId, spec, idempotencyKey: key, operation: { id: operationId, workflowId, input } });
-      } catch (err) {
-        // Two requests raced for one domain: the unique index decided.
-        if ((err as { code?: string }).code === '23505') await checkDomain(deps.db, spec.domainName);
-        throw err;
-      }
+      // The account's 100 trunks are every tenant's: each may hold its quota of them, checked with the create.
+      const created = await withTenantAdmission(deps.db, tenantId, async () => {
+        try {
+          await checkTrunkLimit(deps.db);
+          await enforceQuota(deps.db, deps.config, tenantId, 'trunks');
+        } catch (err) {
+          await wipeSecrets(deps.db, secretRefs); // nothing of a refused request stays behind
+          throw err;
+        }
+        try {
+          return await createTrunkWithOperation(deps.db, { id: trunkId, tenantId, spec, idempotencyKey: key, operation: { id: operationId, workflowId, input } });
+        } catch (err) {
+          // Two requests raced for one domain: the unique index decided.
+          if ((err as { code?: string }).code === '23505') await checkDomain(deps.db, spec.domainName);
+          throw err;
+        }
+      });
       if (created.created) {
         await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'operation', id: created.trunk.id }, () =>
           startOperationWorkflow(deps.temporal, taskQueue, workflowId, input),
@@ -149,6 +162,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/sip/trunks',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['sip'],
         summary: 'list_trunks: the tenant’s trunks, newest first (cursor-paginated)',
@@ -163,6 +177,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/sip/trunks/:trunkSid',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['sip'],
         summary: 'get_trunk_details: settings, origination URIs, termination auth, numbers, recording, health findings, progress',
@@ -189,6 +204,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.patch(
     '/sip/trunks/:trunkSid',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['sip'],
         summary: 'configure_trunk: change any part of the desired state',
@@ -237,6 +253,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.delete(
     '/sip/trunks/:trunkSid',
     {
+      config: { scope: 'admin' },
       schema: {
         tags: ['sip'],
         summary: 'delete_trunk: detach its numbers (they stay the tenant’s), delete the trunk and the lists created for it',
@@ -255,6 +272,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/sip/trunks/:trunkSid/origination-uris',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['sip'],
         summary: 'add_origination_uri: where Twilio sends inbound calls (sip: only; priority/weight for failover)',
@@ -280,11 +298,12 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.delete(
     '/sip/trunks/:trunkSid/origination-uris/:sid',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['sip'],
         summary: 'Remove an origination URI (by its OU SID)',
         description: accepted,
-        params: TrunkParams.extend({ sid: z.string().regex(/^OU[0-9a-f]{32}$/, 'must be an origination URI SID (OU…)') }),
+        params: TrunkParams.extend({ sid: z.string().max(34).regex(/^OU[0-9a-f]{32}$/, 'must be an origination URI SID (OU…)') }),
         response: { 202: TrunkView, ...errors },
       },
     },
@@ -300,6 +319,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.post(
     '/sip/trunks/:trunkSid/phone-numbers',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['sip'],
         summary: 'add_phone_number: attach the tenant’s numbers (E.164 or PN SID) to the trunk',
@@ -321,6 +341,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.get(
     '/sip/trunks/:trunkSid/phone-numbers',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['sip'],
         summary: 'list_phone_numbers: the numbers on the trunk',
@@ -339,6 +360,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   r.delete(
     '/sip/trunks/:trunkSid/phone-numbers/:number',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['sip'],
         summary: 'Detach a number from the trunk (E.164 or PN SID); it stays the tenant’s, with its voice application restored',

@@ -6,7 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { tollfreePreflight } from '../../compliance/tollfree-preflight';
 import { createTollfreeVerification, getTollfreeVerification, listTollfreeVerifications } from '../../db/tollfree';
-import { ErrorBody, IdempotencyKey, PageQuery, pageOf } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey, PageQuery, pageOf, Uuid } from '../../schemas/common';
 import { TollfreeDraft, TollfreeEdit, TollfreePreflight, TollfreeStatus, TollfreeVerificationView } from '../../schemas/tollfree';
 import { tenantPrefix } from '../../schemas/workflow-ids';
 import { tollfreeEditUpdate } from '../../workflows/tollfree';
@@ -15,7 +15,7 @@ import type { ApiDeps } from '../app';
 import { boundedTemporalCall, startOrLeaveQueued } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 
-const Params = z.object({ verificationId: z.uuid('must be a verification id (UUID)') });
+const Params = z.object({ verificationId: Uuid('must be a verification id (UUID)') });
 const PreflightFailed = ErrorBody.extend(TollfreePreflight.partial().shape);
 
 /** Toll-free verification: preflight, and verifications as durable workflows with their edit window. */
@@ -36,6 +36,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   r.post(
     '/tollfree/preflight',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['tollfree'],
         summary: 'Check a toll-free verification before submitting it',
@@ -50,6 +51,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   r.post(
     '/tollfree/verifications',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['tollfree'],
         summary: 'Verify a toll-free number (runs preflight first; refuses a draft that fails it)',
@@ -90,6 +92,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   r.get(
     '/tollfree/verifications',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['tollfree'],
         summary: 'List toll-free verifications, newest first',
@@ -109,6 +112,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   r.get(
     '/tollfree/verifications/:verificationId',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['tollfree'],
         summary: 'A verification: status, Twilio’s status, rejection reasons with their codes, the edit window, timeline',
@@ -122,6 +126,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   r.post(
     '/tollfree/verifications/:verificationId/edit',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['tollfree'],
         summary: 'Edit a rejected verification within Twilio’s edit window; it goes back to review',
@@ -151,6 +156,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   r.post(
     '/tollfree/verifications/:verificationId/cancel',
     {
+      config: { scope: 'write' },
       schema: { tags: ['tollfree'], summary: 'Cancel a verification: it is withdrawn at Twilio', params: Params, response: { 202: TollfreeVerificationView, 404: ErrorBody, 409: ErrorBody } },
     },
     async (req, reply) => {

@@ -5,7 +5,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createVoiceTrustRegistration, getVoiceTrustRegistration, isTenantsBusinessProfile, listVoiceTrustRegistrations } from '../../db/voice-trust';
-import { ErrorBody, IdempotencyKey, isTollFree, PageQuery, pageOf } from '../../schemas/common';
+import { ErrorBody, IdempotencyKey, isTollFree, PageQuery, pageOf, Uuid } from '../../schemas/common';
 import { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProduct, VoiceTrustRegistrationView } from '../../schemas/voice-trust';
 import { tenantPrefix } from '../../schemas/workflow-ids';
 import { voiceTrustCorrectionsUpdate } from '../../workflows/voice-trust';
@@ -14,7 +14,7 @@ import type { ApiDeps } from '../app';
 import { boundedTemporalCall, startOrLeaveQueued } from '../temporal-calls';
 import { HttpError, notFound } from '../errors';
 
-const Params = z.object({ registrationId: z.uuid('must be a registration id (UUID)') });
+const Params = z.object({ registrationId: Uuid('must be a registration id (UUID)') });
 
 /** Voice trust: SHAKEN/STIR, CNAM and Voice Integrity registrations, each a durable workflow. */
 export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
@@ -25,6 +25,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   r.post(
     '/voice-trust/registrations',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['voice-trust'],
         summary: 'Register numbers for SHAKEN/STIR (A attestation), CNAM (caller name) or Voice Integrity (spam analytics)',
@@ -76,6 +77,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   r.get(
     '/voice-trust/registrations',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['voice-trust'],
         summary: 'List voice trust registrations, newest first',
@@ -95,6 +97,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   r.get(
     '/voice-trust/registrations/:registrationId',
     {
+      config: { scope: 'read' },
       schema: {
         tags: ['voice-trust'],
         summary: 'A registration: status, step, the trust product and its Twilio status, each number (and its attestation), problems, timeline',
@@ -108,6 +111,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   r.post(
     '/voice-trust/registrations/:registrationId/corrections',
     {
+      config: { scope: 'spend' },
       schema: {
         tags: ['voice-trust'],
         summary: 'Send corrections for a registration in action_required; it resubmits ({} resubmits as is, e.g. after fixing the business profile)',
@@ -134,6 +138,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
   r.post(
     '/voice-trust/registrations/:registrationId/cancel',
     {
+      config: { scope: 'write' },
       schema: {
         tags: ['voice-trust'],
         summary: 'Cancel a registration: its numbers leave the trust product, which is deleted with its end user (the numbers stay on the business profile)',

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
@@ -7,6 +8,7 @@ import { voiceTrustStatusSignal } from '../../workflows/voice-trust';
 import { a2pStatusSignal } from '../../workflows/a2p-registration';
 import type { ApiDeps } from '../app';
 import { HttpError } from '../errors';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH, tooDeep } from '../plugins/json-depth';
 import { boundedTemporalCall, TemporalUnavailableError } from '../temporal-calls';
 
 declare module 'fastify' {
@@ -25,6 +27,21 @@ const eventStatus: Record<string, string> = {
   registered: 'APPROVED', registration_failed: 'FAILED', approved: 'VERIFIED', failure: 'FAILED', pending: 'IN_PROGRESS', successful: 'REGISTERED', failed: 'FAILED',
 };
 
+/** How long identical signed status callbacks count as one delivery (Twilio's retries come within minutes). */
+export const CALLBACK_REPLAY_WINDOW_S = 600;
+
+/**
+ * What X-Twilio-Signature covers — the URL and every form field (a repeated field's values deduplicated and
+ * sorted, as Twilio signs them) — as one digest: two deliveries with the same one are the same callback.
+ */
+export function signedContentDigest(url: string, params: Record<string, string | string[]>): string {
+  const fields = Object.keys(params).sort().map((name) => {
+    const v = params[name]!;
+    return [name, typeof v === 'string' ? v : [...new Set(v)].sort()];
+  });
+  return createHash('sha256').update(JSON.stringify([url, fields])).digest('hex');
+}
+
 /**
  * Twilio's webhooks: Trust Hub StatusCallbacks (form posts) and Event Streams (JSON CloudEvents).
  * Each is verified with X-Twilio-Signature against the account's auth token (403 otherwise, nothing
@@ -32,9 +49,11 @@ const eventStatus: Record<string, string> = {
  */
 export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   await app.register(formbody);
-  // Event Streams signs the raw body's SHA-256: keep it.
+  // Event Streams signs the raw body's SHA-256: keep it. The app's JSON parser is replaced here, depth bound included.
+  app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
     req.rawBody = body as string;
+    if (jsonNestsDeeperThan(body as string, MAX_JSON_DEPTH)) return done(tooDeep(), undefined);
     try {
       done(null, JSON.parse(body as string));
     } catch {
@@ -58,6 +77,28 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const { rowCount } = await deps.db.query(
       'INSERT INTO webhook_events (key, kind, resource_sid, status) VALUES ($1, $2, $3, $4) ON CONFLICT (key) DO NOTHING',
       [key, kind, sid, status],
+    );
+    return rowCount === 1;
+  }
+
+  /**
+   * Records a status callback; false when it is a replay. Only what the signature covers identifies one
+   * (the unsigned I-Twilio-Idempotency-Token can be changed by anyone replaying a captured callback), and
+   * Trust Hub's signed params (AccountSid, BundleSid, Status, FailureReason) carry no event id or time, so a
+   * genuine repeat (rejected, resubmitted, rejected again) looks exactly like a replay. So identical signed
+   * content is a replay only while it is recent (CALLBACK_REPLAY_WINDOW_S) and nothing else was heard
+   * about the resource since; otherwise it is news. At worst a replay wakes the workflow for one more
+   * status check, which re-reads Twilio; a dropped genuine callback would leave it waiting for its poll.
+   */
+  async function freshCallback(digest: string, sid: string, status: string | null) {
+    const { rowCount } = await deps.db.query(
+      `INSERT INTO webhook_events AS seen (key, kind, resource_sid, status) VALUES ($1, 'status-callback', $2, $3)
+       ON CONFLICT (key) DO UPDATE SET received_at = now()
+        WHERE seen.received_at < now() - make_interval(secs => $4)
+           OR EXISTS (SELECT 1 FROM webhook_events other
+                       WHERE other.kind = 'status-callback' AND other.resource_sid = seen.resource_sid
+                         AND other.key <> seen.key AND other.received_at > seen.received_at)`,
+      [`callback:${digest}`, sid, status, CALLBACK_REPLAY_WINDOW_S],
     );
     return rowCount === 1;
   }
@@ -120,8 +161,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const value = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
     const sid = value('BundleSid') ?? '';
     const status = value('Status');
-    const key = `callback:${req.headers['i-twilio-idempotency-token'] ?? `${sid}:${status}`}`;
-    if (!(await firstTime(key, 'status-callback', sid, status ?? null))) return { accepted: true, duplicate: true, signalled: false };
+    if (!(await freshCallback(signedContentDigest(publicUrl(req), params), sid, status ?? null))) return { accepted: true, duplicate: true, signalled: false };
     const voiceTrust = await signalVoiceTrust(sid, status ?? '');
     if (voiceTrust) return { accepted: true, duplicate: false, signalled: voiceTrust.signalled, registrationId: voiceTrust.registrationId };
     const target = await targetOf('SELECT registration_id FROM a2p_profiles WHERE profile_sid = $1', sid);

@@ -42,7 +42,10 @@ export type HealthFinding = Trunk['health'][number];
 export interface TwilioProClientOptions {
   /** Where the API is, e.g. "http://127.0.0.1:3000" (no trailing /v1). */
   baseUrl: string;
-  /** The tenant's API key, or a function that returns the current one (a console that signs in and out). */
+  /**
+   * The tenant's API key or a session token from `sessions.create`, or a function that returns the current
+   * one (a console that signs in and out).
+   */
   apiKey: string | (() => string | null | undefined);
   /** Another fetch (tests, proxies); default: the global one. */
   fetch?: typeof globalThis.fetch;
@@ -205,7 +208,17 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
   const apiKeys = {
     create: (body: RequestBody<'/v1/api-keys', 'post'>, o?: CallOptions) => unwrap(raw.POST('/v1/api-keys', { body, signal: o?.signal })),
     list: (o?: CallOptions) => unwrap(raw.GET('/v1/api-keys', { signal: o?.signal })),
+    /** The key making the call: its scopes and expiry (any key may ask), to offer only what it may do. */
+    current: (o?: CallOptions) => unwrap(raw.GET('/v1/api-keys/current', { signal: o?.signal })),
     revoke: (keyId: string, o?: CallOptions) => unwrap(raw.DELETE('/v1/api-keys/{keyId}', { params: { path: { keyId } }, signal: o?.signal })),
+  };
+
+  /** Console sessions: a short-lived token that acts as the key that made it, so a browser never keeps the key. */
+  const sessions = {
+    /** Trades the API key for a session token (`tps_…`, in this answer only); a session token can't make another (403 api_key_required). */
+    create: (body: RequestBody<'/v1/sessions', 'post'> = {}, o?: CallOptions) => unwrap(raw.POST('/v1/sessions', { body, signal: o?.signal })),
+    /** Ends the session token making the call (sign-out): refused (401) from the next request on. */
+    revoke: (o?: CallOptions) => unwrap(raw.DELETE('/v1/sessions/current', { signal: o?.signal })),
   };
 
   const audit = {
@@ -300,7 +313,7 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     return pollUntil(() => trunks.get(target.trunk, {}, { signal: o.signal }), trunkSettled, o as WaitOptions<Trunk>, timeout(`trunk ${target.trunk}`));
   }
 
-  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, audit, costs, lookups, numberHealth, voiceTrust, tollfree, webhookEndpoints, waitFor, eachItem };
+  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, sessions, audit, costs, lookups, numberHealth, voiceTrust, tollfree, webhookEndpoints, waitFor, eachItem };
 }
 
 export { eachItem };

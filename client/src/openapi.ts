@@ -49,7 +49,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: PostgreSQL and Temporal reachable (503 when either is not) */
+        /**
+         * Readiness: PostgreSQL and Temporal reachable (503 when either is not)
+         * @description With OPS_TOKEN set it needs `Authorization: Bearer <OPS_TOKEN>` (401 otherwise); without it, in production, only callers on the host itself (403 otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -78,6 +81,54 @@ export type paths = {
                                     ok: boolean;
                                     latencyMs: number;
                                     error?: string;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
                                 };
                             };
                         };
@@ -126,7 +177,7 @@ export type paths = {
         };
         /**
          * Search Twilio inventory for numbers to buy
-         * @description Live search of available US local or toll-free numbers, filtered by area code, pattern and capabilities.
+         * @description Live search of available US local or toll-free numbers, filtered by area code, pattern and capabilities. Needs an API key with the `read` scope (403 insufficient_scope otherwise).
          */
         get: {
             parameters: {
@@ -219,6 +270,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -283,7 +358,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's numbers (newest first, cursor-paginated) */
+        /**
+         * List the tenant's numbers (newest first, cursor-paginated)
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -404,6 +482,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -456,7 +558,7 @@ export type paths = {
         put?: never;
         /**
          * Buy one number
-         * @description Buys the number and applies the optional configuration. Repeating a request with the same Idempotency-Key header joins the first one instead of buying again.
+         * @description Buys the number and applies the optional configuration. Repeating a request with the same Idempotency-Key header joins the first one instead of buying again. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -627,6 +729,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -761,7 +887,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Get one of the tenant’s numbers */
+        /**
+         * Get one of the tenant’s numbers
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -850,6 +979,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -974,7 +1127,7 @@ export type paths = {
         post?: never;
         /**
          * Release a number back to Twilio
-         * @description Takes the number off its SIP trunk and out of the tenant’s A2P Messaging Services first (the registration’s timeline says so).
+         * @description Takes the number off its SIP trunk and out of the tenant’s A2P Messaging Services first (the registration’s timeline says so). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         delete: {
             parameters: {
@@ -1100,6 +1253,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -1201,7 +1378,7 @@ export type paths = {
         head?: never;
         /**
          * Configure a number (voice/SMS webhooks, friendly name)
-         * @description A number on a SIP trunk ignores its voice URLs at Twilio (the trunk routes its calls): setting voiceUrl, voiceMethod or voiceFallbackUrl on it is a 409 `number_on_trunk`, unless "detachFromTrunk": true, which first takes it off its trunk.
+         * @description A number on a SIP trunk ignores its voice URLs at Twilio (the trunk routes its calls): setting voiceUrl, voiceMethod or voiceFallbackUrl on it is a 409 `number_on_trunk`, unless "detachFromTrunk": true, which first takes it off its trunk. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         patch: {
             parameters: {
@@ -1326,6 +1503,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1531,7 +1732,7 @@ export type paths = {
         put?: never;
         /**
          * Start a bulk purchase of numbers in an area code
-         * @description Buys exactly `quantity` numbers (never more, even under retries), replacing candidates that were taken. With `fallbackAreaCodes`, continues there when the area code runs out. Poll GET /v1/jobs/{jobId}.
+         * @description Buys exactly `quantity` numbers (never more, even under retries), replacing candidates that were taken. With `fallbackAreaCodes`, continues there when the area code runs out. Poll GET /v1/jobs/{jobId}. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -1696,6 +1897,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -1834,7 +2059,7 @@ export type paths = {
         put?: never;
         /**
          * Start a bulk release of numbers
-         * @description Releases each listed number the tenant owns and reports per number; numbers it does not own are skipped.
+         * @description Releases each listed number the tenant owns and reports per number; numbers it does not own are skipped. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -1925,6 +2150,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2086,7 +2335,7 @@ export type paths = {
         put?: never;
         /**
          * Start a bulk Lookup v2 pass over a list of numbers
-         * @description Looks up each number through Twilio’s batch endpoint (100 per request), reusing answers cached within maxAgeHours; each number is an item of the job (failed ones with Twilio’s code), and the answers are then read with GET /v1/lookups/{e164} from the cache at no cost. Each billed package goes in the cost ledger.
+         * @description Looks up each number through Twilio’s batch endpoint (100 per request), reusing answers cached within maxAgeHours; each number is an item of the job (failed ones with Twilio’s code), and the answers are then read with GET /v1/lookups/{e164} from the cache at no cost. Each billed package goes in the cost ledger. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -2244,6 +2493,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -2378,7 +2651,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List jobs, newest first */
+        /**
+         * List jobs, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -2492,6 +2768,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -2556,7 +2856,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Get a job: status, counts, outcome, timestamps (served from PostgreSQL, works while workers are down) */
+        /**
+         * Get a job: status, counts, outcome, timestamps (served from PostgreSQL, works while workers are down)
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -2640,6 +2943,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2775,7 +3102,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Per-item results of a job, with Twilio error codes */
+        /**
+         * Per-item results of a job, with Twilio error codes
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -2846,6 +3176,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -2983,7 +3337,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Cancel a job: no new Twilio calls start; in-flight ones finish and are reported */
+        /**
+         * Cancel a job: no new Twilio calls start; in-flight ones finish and are reported
+         * @description Needs an API key with the `write` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3067,6 +3424,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -3228,7 +3609,7 @@ export type paths = {
         put?: never;
         /**
          * Check a registration draft before any fee is spent
-         * @description Returns every missing or invalid field (with its path and a reason), the common TCR rejection causes found in the draft, and the cost estimate. Touches nothing at Twilio.
+         * @description Returns every missing or invalid field (with its path and a reason), the common TCR rejection causes found in the draft, and the cost estimate. Touches nothing at Twilio. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -3503,6 +3884,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -3613,7 +4018,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List registrations, newest first */
+        /**
+         * List registrations, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -3768,6 +4176,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -3818,7 +4250,10 @@ export type paths = {
             };
         };
         put?: never;
-        /** Start a registration (runs preflight first; refuses a draft that fails it) */
+        /**
+         * Start a registration (runs preflight first; refuses a draft that fails it)
+         * @description Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -4196,6 +4631,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -4330,7 +4789,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Get a registration: status, current step, each resource’s SID and status, failure reasons, required action */
+        /**
+         * Get a registration: status, current step, each resource’s SID and status, failure reasons, required action
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -4480,6 +4942,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -4596,7 +5082,7 @@ export type paths = {
         put?: never;
         /**
          * Send corrections for a registration in action_required; it resubmits
-         * @description A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true.
+         * @description A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -4778,6 +5264,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -4987,7 +5497,7 @@ export type paths = {
         put?: never;
         /**
          * Send the customer’s OTP or Authentication+ e-mail again while the registration is waiting_for_customer
-         * @description A Sole Proprietor’s one-time password (Twilio’s SmsOtp) or a public company’s Authentication+ e-mail (Twilio’s 2fa), sent again; the OTP is valid 24 hours from then. 409 not_waiting_for_customer when the registration waits for no customer action; Twilio’s refusal comes back as 409 twilio_error with Twilio’s code.
+         * @description A Sole Proprietor’s one-time password (Twilio’s SmsOtp) or a public company’s Authentication+ e-mail (Twilio’s 2fa), sent again; the OTP is valid 24 hours from then. 409 not_waiting_for_customer when the registration waits for no customer action; Twilio’s refusal comes back as 409 twilio_error with Twilio’s code. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -5115,6 +5625,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5274,7 +5808,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Cancel a registration at any step */
+        /**
+         * Cancel a registration at any step
+         * @description Needs an API key with the `write` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -5401,6 +5938,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -5558,7 +6119,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** list_business_profiles: the tenant’s customer profiles and trust products, newest first */
+        /**
+         * list_business_profiles: the tenant’s customer profiles and trust products, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -5650,6 +6214,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -5702,7 +6290,7 @@ export type paths = {
         put?: never;
         /**
          * create_business_profile: create a secondary customer profile or an A2P trust product (draft)
-         * @description Creates the Trust Hub bundle with its end users, address and assignments; nothing is submitted or charged. Repeat with the same Idempotency-Key to get the same bundle.
+         * @description Creates the Trust Hub bundle with its end users, address and assignments; nothing is submitted or charged. Repeat with the same Idempotency-Key to get the same bundle. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -5849,6 +6437,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6030,7 +6642,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** A profile’s current status, read from Twilio */
+        /**
+         * A profile’s current status, read from Twilio
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -6094,6 +6709,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6257,7 +6896,7 @@ export type paths = {
         put?: never;
         /**
          * submit_business_profile: evaluate the bundle and submit it for Twilio’s review
-         * @description A noncompliant evaluation answers 400 with what is missing; a bundle already submitted or approved is left as it is.
+         * @description A noncompliant evaluation answers 400 with what is missing; a bundle already submitted or approved is left as it is. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -6335,6 +6974,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6492,7 +7155,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** list_brands: the tenant’s brand registrations, newest first */
+        /**
+         * list_brands: the tenant’s brand registrations, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -6581,6 +7247,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -6633,7 +7323,7 @@ export type paths = {
         put?: never;
         /**
          * register_brand: register a brand with TCR (charges the brand fee)
-         * @description Both bundles must be twilio-approved (Twilio answers 21717 otherwise). Low-volume standard = STANDARD with SkipAutomaticSecVet. Repeating the request never registers a second brand for the same profile.
+         * @description Both bundles must be twilio-approved (Twilio answers 21717 otherwise). Low-volume standard = STANDARD with SkipAutomaticSecVet. Repeating the request never registers a second brand for the same profile. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -6741,6 +7431,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -6922,7 +7636,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** get_brand_status: the brand’s current status, read from Twilio, with failure reasons */
+        /**
+         * get_brand_status: the brand’s current status, read from Twilio, with failure reasons
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -6983,6 +7700,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7142,7 +7883,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The tenant’s campaigns, newest first */
+        /**
+         * The tenant’s campaigns, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -7232,6 +7976,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -7284,7 +8052,7 @@ export type paths = {
         put?: never;
         /**
          * create_campaign: create a Messaging Service and register a campaign for an approved brand (charges the vetting fee)
-         * @description The use case is checked against what Twilio allows the brand first (400 use_case_not_allowed otherwise).
+         * @description The use case is checked against what Twilio allows the brand first (400 use_case_not_allowed otherwise). Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -7427,6 +8195,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7608,7 +8400,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** A campaign’s current status, read from Twilio */
+        /**
+         * A campaign’s current status, read from Twilio
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -7670,6 +8465,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -7833,7 +8652,7 @@ export type paths = {
         put?: never;
         /**
          * assign_number_to_campaign: add the tenant’s numbers to the campaign’s Messaging Service
-         * @description Each number is attached or refused with the reason (not the tenant’s, or already in another Messaging Service: Twilio 21712). Numbers already attached count as attached.
+         * @description Each number is attached or refused with the reason (not the tenant’s, or already in another Messaging Service: Twilio 21712). Numbers already attached count as attached. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -7907,6 +8726,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8114,7 +8957,7 @@ export type paths = {
         };
         /**
          * list_trunks: the tenant’s trunks, newest first (cursor-paginated)
-         * @description Each trunk shows both its id and, once Twilio created it, its TK SID. Deleted trunks are left out unless status=deleted.
+         * @description Each trunk shows both its id and, once Twilio created it, its TK SID. Deleted trunks are left out unless status=deleted. Needs an API key with the `read` scope (403 insufficient_scope otherwise).
          */
         get: {
             parameters: {
@@ -8287,6 +9130,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -8339,7 +9206,7 @@ export type paths = {
         put?: never;
         /**
          * create_trunk: a whole trunk from one desired-state body
-         * @description Creates the trunk, sets recording, adds the origination URIs, creates and associates the credential lists and IP access control lists, attaches the numbers and reads the result back — as one saga that undoes what it did if a step fails for good. Secure (TLS + SRTP) by default. Passwords are write-only. Repeat with the same Idempotency-Key to get the same trunk. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description Creates the trunk, sets recording, adds the origination URIs, creates and associates the credential lists and IP access control lists, attaches the numbers and reads the result back — as one saga that undoes what it did if a step fails for good. Secure (TLS + SRTP) by default. Passwords are write-only. Repeat with the same Idempotency-Key to get the same trunk. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -8622,6 +9489,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -8782,7 +9673,7 @@ export type paths = {
         };
         /**
          * get_trunk_details: settings, origination URIs, termination auth, numbers, recording, health findings, progress
-         * @description Reads the trunk live from Twilio (up to SIP_LIVE_READ_TIMEOUT_MS; otherwise, or with refresh=false, or while an operation runs, the last read, as `observedAt` says) and computes health findings: no_termination_auth, no_enabled_origination_uri, single_origination_uri, no_disaster_recovery_url, insecure_origination_uri, number_trunk_drift.
+         * @description Reads the trunk live from Twilio (up to SIP_LIVE_READ_TIMEOUT_MS; otherwise, or with refresh=false, or while an operation runs, the last read, as `observedAt` says) and computes health findings: no_termination_auth, no_enabled_origination_uri, single_origination_uri, no_disaster_recovery_url, insecure_origination_uri, number_trunk_drift. Needs an API key with the `read` scope (403 insufficient_scope otherwise).
          */
         get: {
             parameters: {
@@ -8951,6 +9842,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9052,7 +9967,7 @@ export type paths = {
         post?: never;
         /**
          * delete_trunk: detach its numbers (they stay the tenant’s), delete the trunk and the lists created for it
-         * @description Numbers get back the voice application they had before they were attached. Credential lists and IP access control lists the service created for this trunk are deleted unless another of your trunks uses them. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description Numbers get back the voice application they had before they were attached. Credential lists and IP access control lists the service created for this trunk are deleted unless another of your trunks uses them. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         delete: {
             parameters: {
@@ -9219,6 +10134,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9344,7 +10283,7 @@ export type paths = {
         head?: never;
         /**
          * configure_trunk: change any part of the desired state
-         * @description Only what differs from Twilio's state is changed there. Lists given (originationUris, termination lists, phoneNumbers) replace the current ones. If a step fails for good, the changes made so far are undone. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description Only what differs from Twilio's state is changed there. Lists given (originationUris, termination lists, phoneNumbers) replace the current ones. If a step fails for good, the changes made so far are undone. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         patch: {
             parameters: {
@@ -9582,6 +10521,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -9764,7 +10727,7 @@ export type paths = {
         put?: never;
         /**
          * add_origination_uri: where Twilio sends inbound calls (sip: only; priority/weight for failover)
-         * @description A secure trunk needs ;transport=tls on its URIs (the response's warnings say so). Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description A secure trunk needs ;transport=tls on its URIs (the response's warnings say so). Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -9927,6 +10890,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10137,7 +11124,7 @@ export type paths = {
         post?: never;
         /**
          * Remove an origination URI (by its OU SID)
-         * @description Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         delete: {
             parameters: {
@@ -10305,6 +11292,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -10438,7 +11449,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** list_phone_numbers: the numbers on the trunk */
+        /**
+         * list_phone_numbers: the numbers on the trunk
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -10493,6 +11507,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10616,7 +11654,7 @@ export type paths = {
         put?: never;
         /**
          * add_phone_number: attach the tenant’s numbers (E.164 or PN SID) to the trunk
-         * @description A number is on one trunk at a time: one on another trunk is a 409 unless "move": true. At Twilio a trunked number ignores its voice URLs and loses its voice application (restored when it is detached). Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description A number is on one trunk at a time: one on another trunk is a 409 unless "move": true. At Twilio a trunked number ignores its voice URLs and loses its voice application (restored when it is detached). Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -10768,6 +11806,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10978,7 +12040,7 @@ export type paths = {
         post?: never;
         /**
          * Detach a number from the trunk (E.164 or PN SID); it stays the tenant’s, with its voice application restored
-         * @description Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}).
+         * @description Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         delete: {
             parameters: {
@@ -11146,6 +12208,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11279,7 +12365,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List the tenant's API keys, revoked ones included (admin scope): prefix, scopes and last use, never the key */
+        /**
+         * List the tenant's API keys, revoked and expired ones included (admin scope): prefix, scopes, expiry and last use, never the key
+         * @description Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -11302,11 +12391,14 @@ export type paths = {
                                 name: string | null;
                                 /** @description the first characters of the key, to tell keys apart */
                                 prefix: string;
-                                scopes: "admin"[];
+                                /** @description every scope the key holds, the implied ones included */
+                                scopes: ("read" | "write" | "spend" | "admin")[];
                                 createdAt: string;
                                 /** @description to the minute */
                                 lastUsedAt: string | null;
                                 revokedAt: string | null;
+                                /** @description when the key stops working; null: never */
+                                expiresAt: string | null;
                             }[];
                         };
                     };
@@ -11410,7 +12502,10 @@ export type paths = {
             };
         };
         put?: never;
-        /** Issue an API key (admin scope); the key is in this answer only */
+        /**
+         * Issue an API key (admin scope); the key is in this answer only
+         * @description A key gets the scopes it is given (read when none are named) and those they imply; with `expiresAt` it stops working then. Needs an API key with the `admin` scope (403 insufficient_scope otherwise). Only an API key may call it: a console session token is refused (403 api_key_required).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -11423,8 +12518,18 @@ export type paths = {
                     "application/json": {
                         /** @description what the key is for, shown in the list */
                         name?: string;
-                        /** @default [] */
-                        scopes?: "admin"[];
+                        /**
+                         * @description read: every GET; write: changes that cost nothing; spend: anything Twilio bills; admin: everything. Each implies the ones before it. Default ["read"]
+                         * @default [
+                         *       "read"
+                         *     ]
+                         */
+                        scopes?: ("read" | "write" | "spend" | "admin")[];
+                        /**
+                         * Format: date-time
+                         * @description ISO 8601; from then on the key is refused (401) like a revoked one. Omitted: it never expires
+                         */
+                        expiresAt?: string;
                     };
                 };
             };
@@ -11441,11 +12546,14 @@ export type paths = {
                             name: string | null;
                             /** @description the first characters of the key, to tell keys apart */
                             prefix: string;
-                            scopes: "admin"[];
+                            /** @description every scope the key holds, the implied ones included */
+                            scopes: ("read" | "write" | "spend" | "admin")[];
                             createdAt: string;
                             /** @description to the minute */
                             lastUsedAt: string | null;
                             revokedAt: string | null;
+                            /** @description when the key stops working; null: never */
+                            expiresAt: string | null;
                             /** @description the key itself: shown this once, only its hash is kept */
                             key: string;
                         };
@@ -11627,6 +12735,155 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/api-keys/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The API key making this request: its scopes and expiry (any key may ask), so a client can offer only what the key may do
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string | null;
+                            /** @description the first characters of the key, to tell keys apart */
+                            prefix: string;
+                            /** @description every scope the key holds, the implied ones included */
+                            scopes: ("read" | "write" | "spend" | "admin")[];
+                            createdAt: string;
+                            /** @description to the minute */
+                            lastUsedAt: string | null;
+                            revokedAt: string | null;
+                            /** @description when the key stops working; null: never */
+                            expiresAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/api-keys/{keyId}": {
         parameters: {
             query?: never;
@@ -11639,7 +12896,7 @@ export type paths = {
         post?: never;
         /**
          * Revoke an API key (admin scope): it stops working on the next request
-         * @description The key making the request and the last admin key are refused (409): issue another admin key first.
+         * @description The key making the request and the last admin key are refused (409): issue another admin key first. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         delete: {
             parameters: {
@@ -11664,11 +12921,14 @@ export type paths = {
                             name: string | null;
                             /** @description the first characters of the key, to tell keys apart */
                             prefix: string;
-                            scopes: "admin"[];
+                            /** @description every scope the key holds, the implied ones included */
+                            scopes: ("read" | "write" | "spend" | "admin")[];
                             createdAt: string;
                             /** @description to the minute */
                             lastUsedAt: string | null;
                             revokedAt: string | null;
+                            /** @description when the key stops working; null: never */
+                            expiresAt: string | null;
                         };
                     };
                 };
@@ -11871,6 +13131,404 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Trade the API key for a short-lived session token (the console signs in with it); the token is in this answer only
+         * @description The token (`tps_…`) acts as the key that made it — same tenant, the key’s scopes as they are at each request — until it expires, is revoked (`DELETE /v1/sessions/current`), or its key is revoked or expires. The body may be left out. Needs an API key with the `read` scope (403 insufficient_scope otherwise). Only an API key may call it: a console session token is refused (403 api_key_required).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: {
+                content: {
+                    "application/json": {
+                        /**
+                         * @description how long the token works, in minutes (5–720, default 60); never past the key's own expiry
+                         * @default 60
+                         */
+                        ttlMinutes?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the session token (`tps_…`), used as `Authorization: Bearer <token>`: shown this once, only its hash is kept */
+                            token: string;
+                            /**
+                             * Format: uuid
+                             * @description the API key the session acts as
+                             */
+                            keyId: string;
+                            /** @description the first characters of that key, to tell keys apart */
+                            keyPrefix: string;
+                            /** @description the key's scopes: a session may do what its key may do, read from the key on every request */
+                            scopes: ("read" | "write" | "spend" | "admin")[];
+                            /** @description ISO 8601: from then on the token is refused (401) */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/sessions/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End the session token making this request (sign out): it is refused (401) from the next request on
+         * @description Called with an API key rather than a session token it is a 404: there is no session to end (revoke keys with `DELETE /v1/api-keys/{keyId}`). Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /**
+                             * Format: uuid
+                             * @description the API key the session acts as
+                             */
+                            keyId: string;
+                            /** @description ISO 8601: the token is refused (401) from now on */
+                            revokedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -11878,7 +13536,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Every Twilio write made for the tenant (purchases, releases, configuration, trunk changes, bundle, brand and campaign submissions), newest first */
+        /**
+         * Every Twilio write made for the tenant (purchases, releases, configuration, trunk changes, bundle, brand and campaign submissions) and every change to its setup (API keys, webhook endpoints, budget, hygiene policy, with the key that made it), newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -11912,16 +13573,16 @@ export type paths = {
                                 /** Format: uuid */
                                 id: string;
                                 at: string;
-                                /** @description the method and the Twilio resource, SIDs left out: `POST IncomingPhoneNumbers`, `DELETE Trunks`, `POST a2p/BrandRegistrations` */
+                                /** @description a Twilio write: the method and the Twilio resource, SIDs left out (`POST IncomingPhoneNumbers`, `DELETE Trunks`, `POST a2p/BrandRegistrations`); a change made through the API to the tenant’s own setup: what it did (`api_keys.create`, `api_keys.revoke`, `webhook_endpoints.create`, `webhook_endpoints.delete`, `webhook_deliveries.resend`, `budget.set`, `budget.clear`, `hygiene_policy.put`, `hygiene_policy.delete`, `hygiene_policy.pause`, `hygiene_policy.resume`, `hygiene_policy.run`) */
                                 action: string;
-                                /** @description the step that made the call, e.g. purchaseNumber, sipApply, a2pRegisterBrand */
+                                /** @description the step that made the call, e.g. purchaseNumber, sipApply, a2pRegisterBrand; `api` for changes made through the API */
                                 activity: string;
                                 resourceSid: string | null;
                                 jobId: string | null;
                                 registrationId: string | null;
                                 trunkId: string | null;
                                 httpStatus: number;
-                                /** @description the request, secrets replaced by "[redacted]" */
+                                /** @description the request, secrets replaced by "[redacted]" or left out */
                                 summary: {
                                     method: string;
                                     path: string;
@@ -11929,6 +13590,11 @@ export type paths = {
                                         [key: string]: unknown;
                                     };
                                 };
+                                /**
+                                 * Format: uuid
+                                 * @description the API key that made a change through the API; null for Twilio writes
+                                 */
+                                actorKeyId: string | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -11960,6 +13626,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12049,7 +13739,7 @@ export type paths = {
         };
         /**
          * A month's costs by item (numbers, brand and vetting fees, campaigns), with the budget and what remains of it
-         * @description Prices are the configured ones (NUMBER_MONTHLY_USD, A2P_FEE_*), recorded when Twilio accepted each write.
+         * @description Prices are the configured ones (NUMBER_MONTHLY_USD, A2P_FEE_*), recorded when Twilio accepted each write. Needs an API key with the `read` scope (403 insufficient_scope otherwise).
          */
         get: {
             parameters: {
@@ -12110,6 +13800,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12198,7 +13912,10 @@ export type paths = {
             cookie?: never;
         };
         get?: never;
-        /** Set (or clear, with null) the monthly budget; work that would exceed it is refused with 402 before any Twilio call (admin scope) */
+        /**
+         * Set (or clear, with null) the monthly budget; work that would exceed it is refused with 402 before any Twilio call (admin scope)
+         * @description Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         */
         put: {
             parameters: {
                 query?: never;
@@ -12419,7 +14136,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The tenant's endpoints (never their secrets) */
+        /**
+         * The tenant's endpoints (never their secrets)
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -12448,6 +14168,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -12523,7 +14267,7 @@ export type paths = {
         put?: never;
         /**
          * Register an endpoint (admin scope); its signing secret is in this answer only
-         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored, number.rotated. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library.
+         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored, number.rotated. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library. The URL must reach the internet: one whose host does not resolve, resolves to a loopback, private, link-local or other non-public address, uses a port not allowed or carries credentials is a 400 naming url; each delivery checks it again, connects to the addresses checked and never follows a redirect. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -12535,7 +14279,10 @@ export type paths = {
             requestBody: {
                 content: {
                     "application/json": {
-                        /** Format: uri */
+                        /**
+                         * Format: uri
+                         * @description a public http(s) URL: its host must resolve, to public addresses only; port 80 or 443 unless WEBHOOK_ALLOWED_PORTS says otherwise; no user:password@
+                         */
                         url: string;
                         /**
                          * @description empty: every event type
@@ -12749,7 +14496,10 @@ export type paths = {
         get?: never;
         put?: never;
         post?: never;
-        /** Remove an endpoint (admin scope): nothing more is sent to it; answers the removed endpoint */
+        /**
+         * Remove an endpoint (admin scope): nothing more is sent to it; answers the removed endpoint
+         * @description Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -12958,7 +14708,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** An endpoint's delivery log, newest first: status, attempts, the last answer or error, the payload */
+        /**
+         * An endpoint's delivery log, newest first: status, attempts, the last answer or error, the payload
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -13026,6 +14779,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13163,7 +14940,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Send a delivery again now, with the same webhook-id (admin scope) */
+        /**
+         * Send a delivery again now, with the same webhook-id (admin scope)
+         * @description Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -13374,7 +15154,7 @@ export type paths = {
         };
         /**
          * Look up a number (Lookup v2): validation, and the data packages asked for, with each answer’s age and what the request cost
-         * @description Packages fetched within `maxAgeHours` come from the tenant’s cache and cost nothing; the others are asked of Twilio in one request and recorded in the cost ledger at the configured prices (LOOKUP_PRICE_*_USD). Validation alone is free. A Twilio refusal is a 400 twilio_error with Twilio’s code.
+         * @description Packages fetched within `maxAgeHours` come from the tenant’s cache and cost nothing; the others are asked of Twilio in one request and recorded in the cost ledger at the configured prices (LOOKUP_PRICE_*_USD). Validation alone is free. A Twilio refusal is a 400 twilio_error with Twilio’s code. Needs an API key with the `read` scope, and the `spend` scope when `fields` names a billed package (403 insufficient_scope otherwise).
          */
         get: {
             parameters: {
@@ -13473,6 +15253,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 402: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13612,7 +15416,7 @@ export type paths = {
         put?: never;
         /**
          * Report call outcomes of your numbers (up to 1 000 per request)
-         * @description Outcomes of numbers that are not your live numbers are refused one by one; an outcome posted again with the same externalId counts once.
+         * @description Outcomes of numbers that are not your live numbers are refused one by one; an outcome posted again with the same externalId counts once. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -13688,6 +15492,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -13825,7 +15653,7 @@ export type paths = {
         put?: never;
         /**
          * Report external reputation scores of your numbers (e.g. from Hiya), 0 = worst, 100 = best
-         * @description A newer score from the same source replaces the older; the worst current score across sources counts.
+         * @description A newer score from the same source replaces the older; the worst current score across sources counts. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -13893,6 +15721,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14026,7 +15878,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** Your live numbers with their health score and the factors behind it, by number */
+        /**
+         * Your live numbers with their health score and the factors behind it, by number
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -14139,6 +15994,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -14203,7 +16082,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** One number’s health: the score, each factor with its points and why, and the inputs it came from */
+        /**
+         * One number’s health: the score, each factor with its points and why, and the inputs it came from
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -14288,6 +16170,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14423,7 +16329,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** The hygiene policy and its Schedule: paused or not, next run, recent runs */
+        /**
+         * The hygiene policy and its Schedule: paused or not, next run, recent runs
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -14472,6 +16381,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14570,7 +16503,7 @@ export type paths = {
         };
         /**
          * Set the quarantine, rest, release and rotation policy and when its passes run (two Temporal Schedules)
-         * @description The health pass (cron, daily by default) scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it once they have rested restDays (number.restored). The rotation pass (rotationCron, weekly by default) buys a replacement in the same area code for each quarantined number when rotate is on and moves its service to it (event number.rotated), and releases numbers quarantined releaseAfterDays or longer. Each run is a job (kind health_pass or rotation_pass) with an item per number: what was found and done.
+         * @description The health pass (cron, daily by default) scores every live number, puts those below the threshold in quarantine (kept, hygieneState "quarantined", event number.quarantined) and restores those back at or above it once they have rested restDays (number.restored). The rotation pass (rotationCron, weekly by default) buys a replacement in the same area code for each quarantined number when rotate is on and moves its service to it (event number.rotated), and releases numbers quarantined releaseAfterDays or longer. Each run is a job (kind health_pass or rotation_pass) with an item per number: what was found and done. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         put: {
             parameters: {
@@ -14699,6 +16632,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -14797,7 +16754,10 @@ export type paths = {
             };
         };
         post?: never;
-        /** Remove the hygiene policy and its Schedules (quarantined numbers stay as they are) */
+        /**
+         * Remove the hygiene policy and its Schedules (quarantined numbers stay as they are)
+         * @description Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         */
         delete: {
             parameters: {
                 query?: never;
@@ -14823,6 +16783,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -14935,7 +16919,7 @@ export type paths = {
         put?: never;
         /**
          * Pause or resume a pass’s Schedule, or run the pass now
-         * @description run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass or rotation_pass).
+         * @description run: starts a pass at once, outside the Schedule (its job appears in /v1/jobs with kind health_pass or rotation_pass); while a pass of that kind is running, run joins it instead of starting another. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -15014,6 +16998,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -15147,7 +17155,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List voice trust registrations, newest first */
+        /**
+         * List voice trust registrations, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -15268,6 +17279,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -15320,7 +17355,7 @@ export type paths = {
         put?: never;
         /**
          * Register numbers for SHAKEN/STIR (A attestation), CNAM (caller name) or Voice Integrity (spam analytics)
-         * @description Each number goes on the business profile first, then on the product’s trust product, which is evaluated and submitted for Twilio’s review. Follow it with GET; a rejection or a failed evaluation leaves it action_required until corrections are sent. The same Idempotency-Key finds the same registration.
+         * @description Each number goes on the business profile first, then on the product’s trust product, which is evaluated and submitted for Twilio’s review. Follow it with GET; a rejection or a failed evaluation leaves it action_required until corrections are sent. The same Idempotency-Key finds the same registration. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -15493,6 +17528,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -15627,7 +17686,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** A registration: status, step, the trust product and its Twilio status, each number (and its attestation), problems, timeline */
+        /**
+         * A registration: status, step, the trust product and its Twilio status, each number (and its attestation), problems, timeline
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -15719,6 +17781,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -15856,7 +17942,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Send corrections for a registration in action_required; it resubmits ({} resubmits as is, e.g. after fixing the business profile) */
+        /**
+         * Send corrections for a registration in action_required; it resubmits ({} resubmits as is, e.g. after fixing the business profile)
+         * @description Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -15963,6 +18052,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -16170,7 +18283,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Cancel a registration: its numbers leave the trust product, which is deleted with its end user (the numbers stay on the business profile) */
+        /**
+         * Cancel a registration: its numbers leave the trust product, which is deleted with its end user (the numbers stay on the business profile)
+         * @description Needs an API key with the `write` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -16262,6 +18378,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -16423,7 +18563,7 @@ export type paths = {
         put?: never;
         /**
          * Check a toll-free verification before submitting it
-         * @description Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. Touches nothing at Twilio.
+         * @description Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. Touches nothing at Twilio. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -16578,6 +18718,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -16688,7 +18852,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** List toll-free verifications, newest first */
+        /**
+         * List toll-free verifications, newest first
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: {
@@ -16861,6 +19028,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 429: {
                     headers: {
                         [name: string]: unknown;
@@ -16913,7 +19104,7 @@ export type paths = {
         put?: never;
         /**
          * Verify a toll-free number (runs preflight first; refuses a draft that fails it)
-         * @description Submits the verification and follows Twilio’s review (weeks; seconds in the sandbox’s fast mode). A rejection leaves it action_required with the reasons and Twilio’s edit window; POST …/edit within it resubmits. One verification in progress or approved per number (409 number_busy).
+         * @description Submits the verification and follows Twilio’s review (weeks; seconds in the sandbox’s fast mode). A rejection leaves it action_required with the reasons and Twilio’s edit window; POST …/edit within it resubmits. One verification in progress or approved per number (409 number_busy). Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -17166,6 +19357,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 409: {
                     headers: {
                         [name: string]: unknown;
@@ -17300,7 +19515,10 @@ export type paths = {
             path?: never;
             cookie?: never;
         };
-        /** A verification: status, Twilio’s status, rejection reasons with their codes, the edit window, timeline */
+        /**
+         * A verification: status, Twilio’s status, rejection reasons with their codes, the edit window, timeline
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
         get: {
             parameters: {
                 query?: never;
@@ -17467,6 +19685,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -17583,7 +19825,7 @@ export type paths = {
         put?: never;
         /**
          * Edit a rejected verification within Twilio’s edit window; it goes back to review
-         * @description 409 not_editable when the verification is not action_required or its edit window has closed (then verify the number anew).
+         * @description 409 not_editable when the verification is not action_required or its edit window has closed (then verify the number anew). Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -17819,6 +20061,30 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -18003,7 +20269,10 @@ export type paths = {
         };
         get?: never;
         put?: never;
-        /** Cancel a verification: it is withdrawn at Twilio */
+        /**
+         * Cancel a verification: it is withdrawn at Twilio
+         * @description Needs an API key with the `write` scope (403 insufficient_scope otherwise).
+         */
         post: {
             parameters: {
                 query?: never;
@@ -18147,6 +20416,30 @@ export type paths = {
                 };
                 /** @description Default Response */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };

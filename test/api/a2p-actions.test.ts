@@ -1,3 +1,4 @@
+import { tenantScopedName } from '../../activities/kit/twilio-objects';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, twilioSdk, waitFor } from '../helpers/stack';
 import { goodDraft } from '../fixtures/a2p-draft';
@@ -40,8 +41,11 @@ it('create_business_profile → submit → register_brand → get_brand_status �
   const conflicting = await call('POST', '/v1/a2p/business-profiles', { ...alice.headers, 'idempotency-key': 'profile-1' }, { ...profileBody, business: { ...d.business, name: 'Other Name LLC' } });
   expect(conflicting.statusCode).toBe(409);
   expect(conflicting.json().error.code).toBe('idempotency_conflict');
-  const named = await twilioSdk().trusthub.v1.customerProfiles.list({ friendlyName: 'tp:profile-1' });
+  // Named after the tenant and the request's workflow, never after the caller's key alone.
+  const name = tenantScopedName(alice.tenantId, `tenant-${alice.tenantId}/a2p-profile-profile-1`);
+  const named = await twilioSdk().trusthub.v1.customerProfiles.list({ friendlyName: name });
   expect(named.map((p) => p.sid)).toEqual([profile.sid]);
+  expect(await twilioSdk().trusthub.v1.customerProfiles.list({ friendlyName: 'tp:profile-1' })).toEqual([]);
 
   const product = (await call('POST', '/v1/a2p/business-profiles', alice.headers, { kind: 'a2p_trust_product', customerProfileSid: profile.sid, profile: d.profile, company: d.company })).json();
   expect(product).toMatchObject({ kind: 'trust_product', status: 'draft' });
@@ -80,12 +84,17 @@ it('create_business_profile → submit → register_brand → get_brand_status �
   await until(`/v1/a2p/brands/${brand.sid}`, 'APPROVED');
   expect((await call('GET', '/v1/a2p/brands', alice.headers)).json().data.map((b: { sid: string }) => b.sid)).toContain(brand.sid);
 
-  const campaignRes = await call('POST', '/v1/a2p/campaigns', alice.headers, { brandSid: brand.sid, friendlyName: 'Acme reminders', campaign: d.campaign });
+  const campaignRes = await call('POST', '/v1/a2p/campaigns', { ...alice.headers, 'idempotency-key': 'campaign-shared-1' }, { brandSid: brand.sid, friendlyName: 'Acme reminders', campaign: d.campaign });
   expect(campaignRes.statusCode).toBe(201);
   const campaign = campaignRes.json();
   expect(campaign).toMatchObject({ brandSid: brand.sid, usecase: 'ACCOUNT_NOTIFICATION', messagingServiceSid: expect.stringMatching(/^MG/) });
   expect((await call('POST', '/v1/a2p/campaigns', mallory.headers, { brandSid: brand.sid, campaign: d.campaign })).statusCode).toBe(404);
   await until(`/v1/a2p/campaigns/${campaign.sid}`, 'VERIFIED');
+  // Keys alike in their first characters, same friendly name: still two Messaging Services (a name is never a prefix of a key).
+  const second = await call('POST', '/v1/a2p/campaigns', { ...alice.headers, 'idempotency-key': 'campaign-shared-2' }, { brandSid: brand.sid, friendlyName: 'Acme reminders', campaign: d.campaign });
+  expect(second.statusCode).toBe(201);
+  expect(second.json().messagingServiceSid).not.toBe(campaign.messagingServiceSid);
+  expect(second.json().sid).not.toBe(campaign.sid);
 
   const mine = await buyThroughApi(api.app, alice.headers, '217');
   const theirs = await buyThroughApi(api.app, mallory.headers, '217');

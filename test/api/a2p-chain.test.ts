@@ -1,3 +1,4 @@
+import { tenantScopedName } from '../../activities/kit/twilio-objects';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { a2pRegistration } from '../../workflows';
@@ -89,7 +90,7 @@ it('under lost responses and 5xx on every kind of Twilio call, the chain still c
 
   // Everything the registration made, counted at Twilio: one of each, however many attempts it took.
   const sdk = twilioSdk();
-  const tag = `tp:${registrationId}`;
+  const tag = tenantScopedName(tenant.tenantId, workflowId);
   expect((await sdk.trusthub.v1.customerProfiles.list({ friendlyName: tag })).map((p) => p.sid)).toEqual([result.sids.customerProfile]);
   expect((await sdk.trusthub.v1.trustProducts.list({ friendlyName: tag })).map((p) => p.sid)).toEqual([result.sids.trustProduct]);
   const endUsers = (await sdk.trusthub.v1.endUsers.list()).filter((u) => u.friendlyName.startsWith(tag)).map((u) => u.friendlyName).sort();
@@ -99,7 +100,7 @@ it('under lost responses and 5xx on every kind of Twilio call, the chain still c
   const assignments = await sdk.trusthub.v1.customerProfiles(result.sids.customerProfile!).customerProfilesEntityAssignments.list();
   expect(new Set(assignments.map((a) => a.objectSid)).size).toBe(assignments.length);
   expect((await sdk.messaging.v1.brandRegistrations.list()).filter((b) => b.customerProfileBundleSid === result.sids.customerProfile)).toHaveLength(1);
-  expect((await sdk.messaging.v1.services.list()).filter((s) => s.friendlyName.endsWith(tag.slice(0, 11)) && s.friendlyName.startsWith('Acme Dental'))
+  expect((await sdk.messaging.v1.services.list()).filter((s) => s.friendlyName.endsWith(` ${tag}`) && s.friendlyName.startsWith('Acme Dental'))
     .filter((s) => s.sid === result.sids.messagingService)).toHaveLength(1);
   expect(await sdk.messaging.v1.services(result.sids.messagingService!).usAppToPerson.list()).toHaveLength(1);
   expect((await sdk.messaging.v1.services(result.sids.messagingService!).phoneNumbers.list()).map((n) => n.phoneNumber)).toEqual([number]);
@@ -107,7 +108,10 @@ it('under lost responses and 5xx on every kind of Twilio call, the chain still c
   // Each object Twilio can only find by paging was claimed once and its SID kept, however its creates went:
   // the next retry reads it from PostgreSQL instead of listing the whole account.
   const { rows } = await api.db.query<{ kind: string; sid: string | null }>('SELECT kind, sid FROM twilio_objects WHERE tenant_id = $1 ORDER BY kind, name', [tenant.tenantId]);
-  expect(rows.map((r) => r.kind)).toEqual(['brand', 'end_user', 'end_user', 'end_user', 'messaging_service', 'supporting_document']);
+  // Objects Twilio finds by name (profile, trust product, address) are recorded too: the registry is where
+  // "is this SID another tenant's?" is answered.
+  expect(rows.map((r) => r.kind)).toEqual(['address', 'brand', 'customer_profile', 'end_user', 'end_user', 'end_user', 'messaging_service', 'supporting_document', 'trust_product']);
+  expect(rows.find((r) => r.kind === 'customer_profile')!.sid).toBe(result.sids.customerProfile);
   expect(rows.find((r) => r.kind === 'brand')!.sid).toBe(result.sids.brand);
   expect(rows.find((r) => r.kind === 'messaging_service')!.sid).toBe(result.sids.messagingService);
   const endUserSids = (await sdk.trusthub.v1.endUsers.list()).filter((u) => u.friendlyName.startsWith(tag)).map((u) => u.sid).sort();
@@ -151,7 +155,7 @@ it('a Sole Proprietor under lost responses and 5xx: starter profile, SP trust pr
   expect(result).toMatchObject({ status: 'completed', numbers: { attached: [number], refused: [] } });
 
   const sdk = twilioSdk();
-  const tag = `tp:${registrationId}`;
+  const tag = tenantScopedName(tenant.tenantId, workflowId);
   const profiles = await sdk.trusthub.v1.customerProfiles.list({ friendlyName: tag });
   expect(profiles.map((p) => [p.sid, p.policySid])).toEqual([[result.sids.customerProfile, 'RN806dd6cd175f314e1f96a9727ee271f4']]);
   const products = await sdk.trusthub.v1.trustProducts.list({ friendlyName: tag });

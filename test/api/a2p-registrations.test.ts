@@ -1,3 +1,4 @@
+import { tenantScopedName } from '../../activities/kit/twilio-objects';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
 import { goodDraft } from '../fixtures/a2p-draft';
@@ -130,6 +131,6 @@ it('a rejected customer profile: action_required with Twilio\'s reason, correcte
   expect(fixed.statusCode).toBe(202);
   const done = await until(id, (r) => r.finishedAt, 'registration after the profile fix', 90_000);
   expect(done).toMatchObject({ status: 'completed', step: 'done' });
-  const info = (await twilioSdk().trusthub.v1.endUsers.list()).find((u) => u.friendlyName === `tp:${id}:customer_profile_business_information`);
+  const info = (await twilioSdk().trusthub.v1.endUsers.list()).find((u) => u.friendlyName === `${tenantScopedName(tenant.tenantId, `tenant-${tenant.tenantId}/a2p-${id}`)}:customer_profile_business_information`);
   expect((info?.attributes as { business_name?: string }).business_name).toBe('Acme Dental LLC');
 });

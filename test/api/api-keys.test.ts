@@ -19,13 +19,14 @@ it('an admin key issues, lists and revokes keys; a revoked key stops working at 
   const issued = await call('POST', '/v1/api-keys', tenant.apiKey, { name: 'ci' });
   expect(issued.statusCode).toBe(201);
   const ci = issued.json();
-  expect(ci).toMatchObject({ name: 'ci', scopes: [], revokedAt: null, lastUsedAt: null, prefix: ci.key.slice(0, 7) });
+  // Named no scopes: it can read, nothing more, and never expires.
+  expect(ci).toMatchObject({ name: 'ci', scopes: ['read'], revokedAt: null, lastUsedAt: null, expiresAt: null, prefix: ci.key.slice(0, 7) });
 
   // The new key works; it is not an admin, so it can't manage keys.
   expect((await call('GET', '/v1/jobs', ci.key)).statusCode).toBe(200);
   const denied = await call('GET', '/v1/api-keys', ci.key);
   expect(denied.statusCode).toBe(403);
-  expect(denied.json().error.code).toBe('forbidden');
+  expect(denied.json().error).toMatchObject({ code: 'insufficient_scope', message: expect.stringMatching(/needs an API key with the admin scope/) });
 
   // The list shows prefixes, scopes and last use — never a key or its hash.
   const list = await call('GET', '/v1/api-keys', tenant.apiKey);
@@ -82,7 +83,14 @@ it('the CLI issues, lists and revokes keys for an operator', async () => {
       cwd: repoRoot, env: { ...process.env, DATABASE_URL: api.config.DATABASE_URL },
     }).then((r) => JSON.parse(r.stdout));
   const created = await run('create', '--tenant', name, '--name', 'from-cli');
+  expect(created.scopes).toEqual(['read']);
   expect((await call('GET', '/v1/jobs', created.key)).statusCode).toBe(200);
+  // Scopes and expiry as the API takes them; --admin still makes an admin.
+  const expires = new Date(Date.now() + 86_400_000).toISOString();
+  expect(await run('create', '--tenant', name, '--scopes', 'read,write', '--expires', expires)).toMatchObject({ scopes: ['read', 'write'], expiresAt: expires });
+  expect((await run('create', '--tenant', name, '--admin')).scopes).toEqual(['read', 'write', 'spend', 'admin']);
+  await expect(run('create', '--tenant', name, '--scopes', 'root')).rejects.toThrow(/--scopes/);
+  await expect(run('create', '--tenant', name, '--expires', '2001-01-01T00:00:00Z')).rejects.toThrow(/--expires: must be in the future/);
   const listed = (await run('list', '--tenant', name)) as { id: string; name: string }[];
   expect(listed.map((k) => k.name)).toContain('from-cli');
   expect(JSON.stringify(listed)).not.toContain(created.key);

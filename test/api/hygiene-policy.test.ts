@@ -8,7 +8,8 @@ import { buyThroughApi, createTestApi, newTenant, waitFor } from '../helpers/sta
 let api: Awaited<ReturnType<typeof createTestApi>>;
 let tenant: Awaited<ReturnType<typeof newTenant>>;
 beforeAll(async () => {
-  api = await createTestApi();
+  // The Schedule test below needs a policy due every minute: below the production minimum (hourly).
+  api = await createTestApi({ HYGIENE_MIN_INTERVAL_MINUTES: '1' });
   tenant = await newTenant(api.db, 'hygiene-policy');
 });
 afterAll(async () => api.close());
@@ -26,7 +27,8 @@ async function runNow(before: number) {
 const stateOf = async (pn: string) => (await call('GET', `/v1/numbers/${encodeURIComponent(pn)}`)).json().hygieneState;
 
 it('quarantines below the threshold and restores above it, on the tenant’s Schedule, with events and per-number results', async () => {
-  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'https://hooks.hygiene.example.org/events', eventTypes: ['number.quarantined', 'number.restored'] });
+  // Only the queued events matter here; the URL must resolve (the test stack allows local addresses).
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/hygiene-events', eventTypes: ['number.quarantined', 'number.restored'] });
   expect(endpoint.statusCode).toBe(201);
   const [bad, good] = [await buyThroughApi(api.app, tenant.headers, '316'), await buyThroughApi(api.app, tenant.headers, '316')];
   const at = new Date().toISOString();
@@ -100,3 +102,44 @@ it('the Schedule itself fires: a policy due every minute starts its pass, a job,
     await call('DELETE', '/v1/number-health/policy', undefined, ticking.headers);
   }
 }, 120_000);
+
+it('a hygiene cron due more often than the minimum interval is a 400 naming its field', async () => {
+  const strict = await createTestApi(); // the default minimum: hourly
+  try {
+    const t = await newTenant(strict.db, 'hygiene-interval');
+    const put = (body: object) => strict.app.inject({ method: 'PUT', url: '/v1/number-health/policy', headers: t.headers, payload: body });
+    for (const [body, field] of [[{ quarantineBelowScore: 80, cron: '*/5 * * * *' }, 'cron'], [{ quarantineBelowScore: 80, rotationCron: '0,30 * * * *' }, 'rotationCron']] as const) {
+      const refused = await put(body);
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json().error.fields).toEqual([{ field, message: 'runs more often than every 60 minutes' }]);
+    }
+    expect((await strict.app.inject({ method: 'GET', url: '/v1/number-health/policy', headers: t.headers })).statusCode).toBe(404);
+    expect((await put({ quarantineBelowScore: 80, cron: '15 * * * *' })).statusCode).toBe(200);
+    await strict.app.inject({ method: 'DELETE', url: '/v1/number-health/policy', headers: t.headers });
+  } finally {
+    await strict.close();
+  }
+});
+
+it('running a pass while one is running joins it instead of starting another', async () => {
+  // No worker polls this queue: the first run stays running, so the second certainly meets it.
+  const idle = await createTestApi({ TEMPORAL_TASK_QUEUE: `hygiene-idle-${Date.now()}` });
+  const t = await newTenant(idle.db, 'hygiene-join');
+  const call = (method: 'POST' | 'PUT' | 'DELETE', url: string, payload?: object) => idle.app.inject({ method, url, headers: t.headers, ...(payload ? { payload } : {}) });
+  try {
+    expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80 })).statusCode).toBe(200);
+    expect((await call('POST', '/v1/number-health/policy/run')).statusCode).toBe(200);
+    const handle = idle.temporal.workflow.getHandle(`tenant-${t.tenantId}/health-pass-now-0`);
+    const first = (await handle.describe()).runId;
+    expect((await call('POST', '/v1/number-health/policy/run')).statusCode).toBe(200);
+    expect((await handle.describe()).runId).toBe(first);
+    const runs = idle.temporal.workflow.list({ query: `WorkflowId STARTS_WITH "tenant-${t.tenantId}/health-pass"` });
+    let n = 0;
+    for await (const _ of runs) n += 1;
+    expect(n).toBe(1);
+    await handle.terminate('test over');
+  } finally {
+    await call('DELETE', '/v1/number-health/policy');
+    await idle.close();
+  }
+});

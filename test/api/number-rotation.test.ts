@@ -43,7 +43,8 @@ const account = () => sdk.api.v2010.accounts(stack.accountSid);
 const sidOf = async (pn: string) => (await account().incomingPhoneNumbers.list({ phoneNumber: pn }))[0]!.sid;
 
 it('rotates a quarantined number: a replacement in its area code takes over its URLs, trunk, Messaging Service and SHAKEN/STIR place, once', async () => {
-  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'https://hooks.rotation.example.org/events', eventTypes: ['number.rotated'] });
+  // Only the queued events matter here; the URL must resolve (the test stack allows local addresses).
+  const endpoint = await call('POST', '/v1/webhook-endpoints', { url: 'http://127.0.0.1:9/rotation-events', eventTypes: ['number.rotated'] });
   expect(endpoint.statusCode).toBe(201);
   const [bad, good] = [await buyThroughApi(api.app, tenant.headers, '725'), await buyThroughApi(api.app, tenant.headers, '725')];
   const config = { voiceUrl: 'https://voice.rotation.example.org/in', smsUrl: 'https://sms.rotation.example.org/in' };
@@ -196,4 +197,22 @@ it('the rotation Schedule is pausable through the API, and a refused rotation cr
     deleted: true, scheduleId: `tenant-${other.tenantId}/health-pass`, rotationScheduleId: `tenant-${other.tenantId}/rotation-pass`,
   });
   await expect(api.temporal.schedule.getHandle(`tenant-${other.tenantId}/rotation-pass`).describe()).rejects.toThrow();
+});
+
+it('a replacement counts against the monthly budget: with no room, the number is not rotated and says why', async () => {
+  const frugal = await newTenant(api.db, 'rotation-budget');
+  const pn = await buyThroughApi(api.app, frugal.headers, '727');
+  await report(pn, 'complaint', 2, frugal.headers); // 70
+  expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, rotate: true }, frugal.headers)).statusCode).toBe(200);
+  await runPass('health_pass', frugal.headers);
+  expect((await number(pn, frugal.headers)).hygieneState).toBe('quarantined');
+  // What the tenant has spent this month (its one number) is all its budget.
+  const spent = (await call('GET', '/v1/costs', undefined, frugal.headers)).json().totalUsd as number;
+  expect((await call('PUT', '/v1/costs/budget', { monthlyUsd: spent }, frugal.headers)).statusCode).toBe(200);
+  const before = await ownedInSandbox('+1727');
+  const pass = await runPass('rotation_pass', frugal.headers);
+  expect(pass.status).not.toBe('failed');
+  expect((await itemsOf(pass.id, frugal.headers))[0]).toMatchObject({ phoneNumber: pn, detail: expect.objectContaining({ reason: 'the replacement would take the tenant over its monthly budget' }) });
+  expect(await ownedInSandbox('+1727')).toEqual(before);
+  expect((await number(pn, frugal.headers)).hygieneState).toBe('quarantined');
 });

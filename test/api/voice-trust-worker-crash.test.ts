@@ -1,3 +1,4 @@
+import { tenantScopedName } from '../../activities/kit/twilio-objects';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { apiOnOwnQueue, buyThroughApi, newTenant, sandboxControl, stack, startWorkerProcess, stopChild, twilioSdk, waitFor } from '../helpers/stack';
 
@@ -49,7 +50,7 @@ it('a worker killed while numbers go onto the business profile: a new worker fin
     expect(sids).toHaveLength(12);
     expect((await th.customerProfiles(profile.sid).customerProfilesChannelEndpointAssignment.list()).map((a) => a.channelEndpointSid).sort()).toEqual(sids);
     expect((await th.trustProducts(done.trustProductSid).trustProductsChannelEndpointAssignment.list()).map((a) => a.channelEndpointSid).sort()).toEqual(sids);
-    expect(await th.trustProducts.list({ friendlyName: `twilio-pro:voice-trust:${id}` })).toHaveLength(1);
+    expect(await th.trustProducts.list({ friendlyName: tenantScopedName(tenant.tenantId, `tenant-${tenant.tenantId}/voice-trust-${id}`) })).toHaveLength(1);
   } finally {
     await sandboxControl('DELETE', 'faults');
     await stopChild(first);

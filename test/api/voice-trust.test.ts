@@ -1,3 +1,4 @@
+import { tenantScopedName } from '../../activities/kit/twilio-objects';
 import twilio from 'twilio';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../helpers/stack';
@@ -163,8 +164,10 @@ it('under 5xx and answers lost after Twilio committed, each number is assigned o
   // The sandbox keeps duplicate assignments: equal lists mean nothing was assigned twice.
   expect((await on('profile', profile)).sort()).toEqual([...sids].sort());
   expect((await on('product', done.trustProductSid!)).sort()).toEqual([...sids].sort());
-  expect(await th.trustProducts.list({ friendlyName: `twilio-pro:voice-trust:${done.id}` })).toHaveLength(1);
-  expect((await th.endUsers.list()).filter((u) => u.friendlyName === `twilio-pro:voice-trust:${done.id}`)).toHaveLength(1);
+  // Named after the tenant and the registration's workflow.
+  const name = tenantScopedName(tenant.tenantId, `tenant-${tenant.tenantId}/voice-trust-${done.id}`);
+  expect(await th.trustProducts.list({ friendlyName: name })).toHaveLength(1);
+  expect((await th.endUsers.list()).filter((u) => u.friendlyName === name)).toHaveLength(1);
   const assigned = await th.trustProducts(done.trustProductSid!).trustProductsEntityAssignments.list();
   expect(assigned).toHaveLength(2);
 });

@@ -1,5 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { expectAccessible, openTab, screenshots, signIn } from './helpers';
+import type { Page } from '@playwright/test';
+import { expect, test, expectAccessible, openTab, screenshots, signIn } from './helpers';
 
 /** A business that passes preflight, by the wizard's field labels. */
 const business: Record<string, string> = {

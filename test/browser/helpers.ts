@@ -1,7 +1,27 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
-import { expect, type Page } from '@playwright/test';
+import { expect, test as base, type Page } from '@playwright/test';
+
+/**
+ * Every spec's `test`: a test fails when its page reported a Content-Security-Policy violation (Chromium logs
+ * each as a console error naming the policy), so a CSP that breaks the console or /docs breaks the tests.
+ * `cspViolations` is the list, for the test that provokes one on purpose.
+ */
+export const test = base.extend<{ cspViolations: string[] }>({
+  cspViolations: [
+    async ({ page }, use) => {
+      const violations: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) violations.push(message.text());
+      });
+      await use(violations);
+      expect(violations, 'Content-Security-Policy violations').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 const keys = JSON.parse(process.env.TENANT_KEYS ?? '{}') as Record<string, string>;
 /** Each spec file has a tenant of its own, made by run.ts. */

@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { expectAccessible, screenshots, signIn } from './helpers';
+import { expect, test, expectAccessible, screenshots, signIn } from './helpers';
 
 test.beforeEach(async ({ page }) => signIn(page, 'numbers'));
 

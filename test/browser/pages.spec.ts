@@ -1,5 +1,4 @@
-import { expect, test } from '@playwright/test';
-import { expectAccessible, openTab, screenshots, signIn } from './helpers';
+import { expect, test, expectAccessible, openTab, screenshots, signIn } from './helpers';
 
 test.beforeEach(async ({ page }) => signIn(page, 'pages'));
 

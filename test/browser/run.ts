@@ -25,7 +25,7 @@ await withBenchStack(
     const port = await freePort();
     await app.listen({ port, host: '127.0.0.1' });
     const keys: Record<string, string> = {};
-    for (const spec of ['signin', 'numbers', 'sip', 'a2p', 'pages']) keys[spec] = (await createTenant(db, `browser-${spec}-${Date.now()}`)).apiKey;
+    for (const spec of ['signin', 'numbers', 'sip', 'a2p', 'pages', 'scopes']) keys[spec] = (await createTenant(db, `browser-${spec}-${Date.now()}`)).apiKey;
     code = await new Promise<number>((resolve) => {
       const child = spawn(process.execPath, [path.join(repoRoot, 'node_modules', '@playwright', 'test', 'cli.js'), 'test', '-c', path.join(repoRoot, 'test', 'browser', 'playwright.config.ts'), ...process.argv.slice(2)], {
         stdio: 'inherit',

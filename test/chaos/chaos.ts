@@ -16,6 +16,8 @@ import { createTwilioClient } from '../../activities/twilio-client';
 import { migrate } from '../../db/migrate';
 import { createPool } from '../../db/pool';
 import { createTenant } from '../../db/tenants';
+import { tenantScopedName } from '../../activities/kit/twilio-objects';
+import { tenantPrefix } from '../../schemas/workflow-ids';
 import { startWorker, workerEnv, type LocalStack } from '../../dev/local-stack';
 import { freePort, spawnEntrypoint, startPostgresProcess, stopChild, waitForLine } from '../../dev/processes';
 import { startTemporalDevServer } from '../../dev/temporal';
@@ -71,7 +73,7 @@ const startApi = async () => {
 let worker = await startWorkerProcess();
 let api = await startApi();
 const base = `http://127.0.0.1:${ports.api}/v1`;
-const { apiKey } = await createTenant(db, 'chaos');
+const { apiKey, tenant: chaosTenant } = await createTenant(db, 'chaos');
 const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' };
 
 /** Every answer the API gave while the chaos ran, by status (0: no answer — the API itself was down). */
@@ -178,7 +180,7 @@ try {
   const owned = await sdk.api.v2010.accounts(accountSid).incomingPhoneNumbers.list({ pageSize: 1000 });
   const active = (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM phone_numbers WHERE status = 'active'`)).rows[0]!.n;
   if (owned.length !== active || owned.length !== BUY - RELEASE) problems.push(`numbers owned at the sandbox ${owned.length}, active rows ${active}, expected ${BUY - RELEASE}`);
-  const tag = `tp:${registrationId}`;
+  const tag = tenantScopedName(chaosTenant.id, `${tenantPrefix(chaosTenant.id)}/a2p-${registrationId}`);
   const counts = {
     customerProfiles: (await sdk.trusthub.v1.customerProfiles.list({ friendlyName: tag })).length,
     trustProducts: (await sdk.trusthub.v1.trustProducts.list({ friendlyName: tag })).length,

@@ -80,7 +80,18 @@ describe('the typed client', () => {
     expect(await away.jobs.list().catch((e: TwilioProError) => [e.status, e.code])).toEqual([0, 'network_error']);
   });
 
-  it('looks a number up, typed: the packages with their age, then the same from the cache at no cost', async () => {
+  it('trades a key for a session token: the token reads as the key, can’t make another, and stops at sign-out', async () => {
+    const session = await alice.sessions.create({ ttlMinutes: 15 });
+    expect(session.token).toMatch(/^tps_/);
+    const viaToken = createTwilioProClient({ baseUrl, apiKey: session.token });
+    expect((await viaToken.apiKeys.current()).id).toBe(session.keyId);
+    await expect(viaToken.sessions.create()).rejects.toMatchObject({ status: 403, code: 'api_key_required' });
+    expect(await viaToken.sessions.revoke()).toMatchObject({ keyId: session.keyId });
+    await expect(viaToken.jobs.list()).rejects.toMatchObject({ status: 401, code: 'unauthorized' });
+    expect(Date.parse((await alice.sessions.create()).expiresAt) - Date.now()).toBeGreaterThan(59 * 60_000); // no body: the default hour
+  });
+
+    it('looks a number up, typed: the packages with their age, then the same from the cache at no cost', async () => {
     const first = await alice.lookups.get('+12675550201', { fields: 'line_type_intelligence' });
     expect(first).toMatchObject({ valid: true, costUsd: 0.008, packages: { line_type_intelligence: { fromCache: false, data: { type: 'nonFixedVoip' } } } });
     expect((await alice.lookups.get('+12675550201', { fields: 'line_type_intelligence' })).costUsd).toBe(0);

@@ -6,6 +6,8 @@ import { buildApp } from '../../api/app';
 import { requestIdClientInterceptor } from '../../api/request-context';
 import { createTwilioClient } from '../../activities/twilio-client';
 import { loadConfig } from '../../config/env';
+import { temporalConnectionOptions } from '../../config/temporal-connection';
+import { temporalDataConverter } from '../../config/temporal-payload-codec';
 import { createPool, type Db } from '../../db/pool';
 import { createTenant } from '../../db/tenants';
 import { stopChild } from '../../dev/processes';
@@ -24,6 +26,14 @@ export function testConfig(overrides: Record<string, string> = {}) {
     TWILIO_BASE_URL: stack.sandboxUrl,
     LOG_LEVEL: 'silent',
     BULK_MAX_QUANTITY: '1000',
+    // Every test calls from 127.0.0.1; many check 401s. test/api/auth-failures.test.ts sets its own limit.
+    AUTH_FAILURES_BURST: '1000000',
+    // Tests make many trunks and jobs for one tenant; test/api/quotas.test.ts sets each tenant's own limits.
+    TENANT_MAX_TRUNKS: '100',
+    TENANT_MAX_ACTIVE_JOBS: '100',
+    // Receivers are local (127.0.0.1, free ports): allowed here; webhook-ssrf.test.ts runs the API without it.
+    WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
+    WEBHOOK_ALLOWED_PORTS: '*',
     ...overrides,
   });
 }
@@ -32,8 +42,14 @@ export function testConfig(overrides: Record<string, string> = {}) {
 export async function createTestApi(overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const db = createPool(config.DATABASE_URL, 5);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, interceptors: { workflow: [requestIdClientInterceptor()] } });
+  const connection = await Connection.connect(temporalConnectionOptions(config));
+  // As api/main.ts: the stack's workers seal payloads with the same key ring (derived from the stack's auth token).
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: temporalDataConverter(config),
+    interceptors: { workflow: [requestIdClientInterceptor()] },
+  });
   const app = await buildApp({ config, db, temporal }, { logger: false });
   await app.ready();
   return {
@@ -74,8 +90,8 @@ export async function sandboxControl(method: 'GET' | 'POST' | 'DELETE', path: st
   return res.status === 204 ? null : res.json();
 }
 
-/** A worker process from the production entrypoint, on its own task queue. */
-export const startWorkerProcess = (taskQueue: string) => startWorker(stack, taskQueue);
+/** A worker process from the production entrypoint, on its own task queue; `extra` adds or overrides its environment. */
+export const startWorkerProcess = (taskQueue: string, extra: NodeJS.ProcessEnv = {}) => startWorker(stack, taskQueue, extra);
 
 export { stopChild };
 

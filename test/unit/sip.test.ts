@@ -59,7 +59,7 @@ describe('trunk health findings', () => {
 });
 
 describe('write-only secrets', () => {
-  const box = SecretBox.fromConfig({ TWILIO_AUTH_TOKEN: 'token-123456' });
+  const box = SecretBox.fromConfig({ TWILIO_AUTH_TOKEN: 'token-123456' }, 'sip-password');
 
   it('seals with a fresh nonce each time and opens only with the same key', () => {
     const a = box.seal('Agent-Secret-2024x');
@@ -67,16 +67,16 @@ describe('write-only secrets', () => {
     expect(a).not.toEqual(b);
     expect(a).not.toContain('Agent-Secret');
     expect(box.open(a)).toBe('Agent-Secret-2024x');
-    expect(() => SecretBox.fromConfig({ TWILIO_AUTH_TOKEN: 'another-token' }).open(a)).toThrow();
-    const explicit = SecretBox.fromConfig({ SECRETS_KEY: randomBytes(32).toString('base64'), TWILIO_AUTH_TOKEN: 'token-123456' });
+    expect(() => SecretBox.fromConfig({ TWILIO_AUTH_TOKEN: 'another-token' }, 'sip-password').open(a)).toThrow();
+    const explicit = SecretBox.fromConfig({ SECRETS_KEY: randomBytes(32).toString('base64'), TWILIO_AUTH_TOKEN: 'token-123456' }, 'sip-password');
     expect(() => explicit.open(a)).toThrow();
   });
 
   it('detects tampering', () => {
     const sealed = box.seal('Agent-Secret-2024x').split('.');
-    const body = Buffer.from(sealed[3]!, 'base64');
+    const body = Buffer.from(sealed[4]!, 'base64');
     body[0] = body[0]! ^ 1;
-    sealed[3] = body.toString('base64');
+    sealed[4] = body.toString('base64');
     expect(() => box.open(sealed.join('.'))).toThrow();
     expect(() => box.open('plain text')).toThrow(/not a sealed secret/);
   });

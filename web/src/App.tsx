@@ -2,12 +2,25 @@ import { useState, type FormEvent } from 'react';
 import { QueryClient } from '@tanstack/react-query';
 import { createTwilioProClient, type TwilioProError } from '@twilio-pro/client';
 import { TwilioProProvider } from '@twilio-pro/react';
-import { currentApiKey, useSession } from './session';
+import { currentToken, sessionEnded, useSession, type ConsoleSession } from './session';
 import { TwilioProDashboard } from './TwilioProDashboard';
 import { ErrorNote } from './components/ui';
 
 // The API serves the console, so the API is this page's origin.
-const client = createTwilioProClient({ baseUrl: window.location.origin, apiKey: currentApiKey });
+const baseUrl = window.location.origin;
+const client = createTwilioProClient({
+  baseUrl,
+  apiKey: currentToken,
+  // A 401 means the session is over — expired, signed out in another place, or its key revoked: sign in again.
+  fetch: async (request) => {
+    const response = await fetch(request);
+    if (response.status === 401) {
+      sessionEnded();
+      queryClient.clear();
+    }
+    return response;
+  },
+});
 const queryClient = new QueryClient({
   defaultOptions: {
     queries: {
@@ -18,22 +31,24 @@ const queryClient = new QueryClient({
   },
 });
 
+/** Ends the session at the API (its token is refused from then on) after leaving it here, whatever the API answers. */
+function signOutEverywhere(token: string | null, leave: () => void) {
+  leave();
+  queryClient.clear();
+  if (token) void createTwilioProClient({ baseUrl, apiKey: token }).sessions.revoke().catch(() => undefined);
+}
+
 export function App() {
-  const session = useSession();
-  if (!session.apiKey) return <SignIn onSignedIn={session.signIn} />;
+  const { session, endedOnItsOwn, signIn, signOut } = useSession();
+  if (!session) return <SignIn onSignedIn={signIn} ended={endedOnItsOwn} />;
   return (
     <TwilioProProvider client={client} queryClient={queryClient}>
-      <TwilioProDashboard
-        onSignOut={() => {
-          session.signOut();
-          queryClient.clear();
-        }}
-      />
+      <TwilioProDashboard sessionExpiresAt={session.expiresAt} onSignOut={() => signOutEverywhere(session.token, signOut)} />
     </TwilioProProvider>
   );
 }
 
-function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
+function SignIn({ onSignedIn, ended }: { onSignedIn: (session: ConsoleSession) => void; ended: boolean }) {
   const [key, setKey] = useState('');
   const [error, setError] = useState<unknown>(null);
   const [checking, setChecking] = useState(false);
@@ -42,9 +57,10 @@ function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     setChecking(true);
     setError(null);
     try {
-      // One cheap authenticated read proves the key before it is kept.
-      await createTwilioProClient({ baseUrl: window.location.origin, apiKey: key.trim() }).jobs.list({ limit: 1 });
-      onSignedIn(key.trim());
+      // The key is used this once, to make a session; only the session's token is kept.
+      const { token, expiresAt } = await createTwilioProClient({ baseUrl, apiKey: key.trim() }).sessions.create();
+      setKey('');
+      onSignedIn({ token, expiresAt });
     } catch (err) {
       setError(err);
     } finally {
@@ -55,10 +71,18 @@ function SignIn({ onSignedIn }: { onSignedIn: (key: string) => void }) {
     <main className="signin">
       <h1>twilio-pro</h1>
       <p className="muted">Durable Twilio back-office jobs: numbers, SIP trunks, A2P 10DLC.</p>
+      {ended ? (
+        <p role="status" className="note note-warn">
+          Your session has ended (it expired, or it or its key was revoked). Sign in again.
+        </p>
+      ) : null}
       <form onSubmit={submit} noValidate className="card">
         <label htmlFor="api-key">API key</label>
         <input id="api-key" name="apiKey" type="password" autoComplete="off" value={key} onChange={(e) => setKey(e.target.value)} required />
-        <p className="hint">Kept in this tab’s session storage only. <code>npm start</code> writes the dev tenant’s key to <code>.data/dev-api-key</code>.</p>
+        <p className="hint">
+          Not kept: it is traded for a session token that lasts an hour, held in this tab’s session storage only. <code>npm start</code> writes the dev
+          tenant’s key to <code>.data/dev-api-key</code>.
+        </p>
         <button type="submit" className="primary" disabled={checking || !key.trim()}>
           Sign in
         </button>

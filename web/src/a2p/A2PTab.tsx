@@ -4,6 +4,7 @@ import type { RegistrationCorrections } from '@twilio-pro/client';
 import { queryKeys, useRegistration, useRegistrations, useTwilioProClient } from '@twilio-pro/react';
 import { Checkbox, Empty, ErrorNote, Field, Loading, Status, when, THead, ListStates } from '../components/ui';
 import { temporalLink, useConsoleConfig } from '../console-config';
+import { Scoped } from '../components/Scoped';
 import { A2PRegistrationWizard } from './A2PRegistrationWizard';
 import { labelFor } from './fields';
 
@@ -20,9 +21,11 @@ function RegistrationList({ onOpen }: { onOpen: (path: string) => void }) {
     <section className="card" aria-labelledby="regs-heading">
       <div className="header-row">
         <h2 id="regs-heading">A2P 10DLC registrations</h2>
-        <button type="button" className="primary" onClick={() => onOpen('register')}>
-          Register a business
-        </button>
+        <Scoped scope="spend" what="Registering a business (it is billed)">
+          <button type="button" className="primary" onClick={() => onOpen('register')}>
+            Register a business
+          </button>
+        </Scoped>
       </div>
       <ListStates
         loading={list.isLoading}
@@ -125,13 +128,19 @@ function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void })
             <dt>Sent again</dt>
             <dd>{customerAction.resends} times</dd>
           </dl>
-          <button type="button" onClick={() => void resendVerification().catch(() => {})} disabled={isResending}>
-            {customerAction.kind === 'sole_proprietor_otp' ? 'Resend the one-time password' : 'Resend the Authentication+ e-mail'}
-          </button>
+          <Scoped scope="write" what="Sending it again">
+            <button type="button" onClick={() => void resendVerification().catch(() => {})} disabled={isResending}>
+              {customerAction.kind === 'sole_proprietor_otp' ? 'Resend the one-time password' : 'Resend the Authentication+ e-mail'}
+            </button>
+          </Scoped>
           <ErrorNote error={resendError} title="Not sent again" />
         </section>
       ) : null}
-      {actionRequired ? <Corrections id={id} action={actionRequired} onSent={() => setCorrectionsSent(true)} /> : null}
+      {actionRequired ? (
+        <Scoped scope="spend" what="Sending corrections (a resubmission may be billed)">
+          <Corrections id={id} action={actionRequired} onSent={() => setCorrectionsSent(true)} />
+        </Scoped>
+      ) : null}
       {correctionsSent && !actionRequired ? (
         <p role="status" className="note note-good">
           Corrections sent: the registration resubmitted{registration.status === 'completed' ? ' and completed' : ' and is moving again'}.
@@ -166,6 +175,7 @@ function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void })
         )}
       </section>
       {!finished ? (
+        <Scoped scope="write" what="Cancelling a registration" quiet>
         <div className="actions">
           {confirmCancel ? (
             <button type="button" className="danger" onClick={() => void cancel().catch(() => {})}>
@@ -177,6 +187,7 @@ function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void })
             </button>
           )}
         </div>
+        </Scoped>
       ) : null}
       <ErrorNote error={cancelError} title="Could not cancel" />
     </div>

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { queryKeys, useJob, useJobItems } from '@twilio-pro/react';
 import { ErrorNote, Loading, ProgressBar, Status, when, THead } from '../components/ui';
+import { Scoped } from '../components/Scoped';
 
 /** A bulk job, live: the progress bar, counts, why it stopped, failures with Twilio's codes, and cancel. */
 export function JobPanel({ jobId, onClose }: { jobId: string; onClose?: () => void }) {
@@ -55,9 +56,11 @@ export function JobPanel({ jobId, onClose }: { jobId: string; onClose?: () => vo
       <AllResults jobId={job.id} total={progress.total} live={!isFinished} />
       <div className="actions">
         {!isFinished ? (
-          <button type="button" onClick={() => void cancel().catch(() => {})} disabled={isCancelling || job.status === 'cancelling'}>
-            Cancel job
-          </button>
+          <Scoped scope="write" what="Cancelling a job" quiet>
+            <button type="button" onClick={() => void cancel().catch(() => {})} disabled={isCancelling || job.status === 'cancelling'}>
+              Cancel job
+            </button>
+          </Scoped>
         ) : null}
         {onClose ? (
           <button type="button" onClick={onClose}>

@@ -3,6 +3,8 @@ import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { AvailableNumber, PhoneNumber } from '@twilio-pro/client';
 import { queryKeys, useTwilioAdvancedManagement, useTwilioProClient } from '@twilio-pro/react';
 import { Checkbox, Empty, ErrorNote, Field, Status, fieldError, THead, ListStates } from '../components/ui';
+import { Scoped } from '../components/Scoped';
+import { useKeyScopes } from '../session';
 import { JobPanel } from './JobPanel';
 
 export function NumbersTab() {
@@ -10,7 +12,9 @@ export function NumbersTab() {
   return (
     <div className="stack">
       <SearchAndBuy />
-      <BulkBuy onStarted={setJobId} />
+      <Scoped scope="spend" what="A bulk buy">
+        <BulkBuy onStarted={setJobId} />
+      </Scoped>
       {jobId ? <JobPanel key={jobId} jobId={jobId} onClose={() => setJobId(null)} /> : null}
       <YourNumbers onBulkRelease={setJobId} />
     </div>
@@ -28,6 +32,7 @@ function SearchAndBuy() {
   const [bought, setBought] = useState<string[]>([]);
   const [buyError, setBuyError] = useState<unknown>(null);
   const client = useTwilioProClient();
+  const { can } = useKeyScopes();
 
   const search = async (e: FormEvent) => {
     e.preventDefault();
@@ -84,7 +89,7 @@ function SearchAndBuy() {
                 <td>
                   {bought.includes(n.phoneNumber) ? (
                     <Status value="active" />
-                  ) : (
+                  ) : !can('spend') ? null : (
                     <button type="button" aria-label={`Buy ${n.phoneNumber}`} onClick={() => void buy(n.phoneNumber)} disabled={mgmt.isLoading}>
                       Buy
                     </button>
@@ -100,6 +105,7 @@ function SearchAndBuy() {
           Bought {bought.join(', ')}
         </p>
       ) : null}
+      {results?.length ? <Scoped scope="spend" what="Buying a number" /> : null}
       <ErrorNote error={buyError} title="Could not buy the number" />
     </section>
   );
@@ -139,6 +145,7 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
   const client = useTwilioProClient();
   const mgmt = useTwilioAdvancedManagement();
   const qc = useQueryClient();
+  const { can } = useKeyScopes();
   const [selected, setSelected] = useState<string[]>([]);
   const [editing, setEditing] = useState<string | null>(null);
   const [confirming, setConfirming] = useState<string | null>(null);
@@ -170,11 +177,14 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
   return (
     <section className="card" aria-labelledby="numbers-heading">
       <h2 id="numbers-heading">Your numbers</h2>
-      <div className="actions">
-        <button type="button" disabled={!selected.length} onClick={() => void releaseSelected()}>
-          Release selected ({selected.length})
-        </button>
-      </div>
+      <Scoped scope="admin" what="Releasing numbers in bulk" quiet>
+        <div className="actions">
+          <button type="button" disabled={!selected.length} onClick={() => void releaseSelected()}>
+            Release selected ({selected.length})
+          </button>
+        </div>
+      </Scoped>
+      <Scoped scope="write" what="Configuring or releasing a number" />
       <ErrorNote error={error} />
       <ListStates
         loading={list.isLoading}
@@ -198,12 +208,14 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
               ) : (
                 <tr key={n.id}>
                   <td>
+                    {can('admin') ? (
                     <input
                       type="checkbox"
                       aria-label={`Select ${n.phoneNumber}`}
                       checked={selected.includes(n.phoneNumber)}
                       onChange={(e) => setSelected((s) => (e.target.checked ? [...s, n.phoneNumber] : s.filter((x) => x !== n.phoneNumber)))}
                     />
+                    ) : null}
                   </td>
                   <td>{n.phoneNumber}</td>
                   <td>{n.friendlyName ?? '—'}</td>
@@ -212,6 +224,7 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
                     <Status value={n.status} />
                   </td>
                   <td>
+                    {can('write') ? (
                     <div className="row-actions">
                     <button type="button" aria-label={`Configure ${n.phoneNumber}`} onClick={() => setEditing(n.phoneNumber)}>
                       Configure
@@ -226,6 +239,7 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
                       </button>
                     )}
                     </div>
+                    ) : null}
                   </td>
                 </tr>
               ),

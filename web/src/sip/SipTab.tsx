@@ -3,6 +3,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import type { TrunkRequest } from '@twilio-pro/client';
 import { queryKeys, useTrunk, useTrunks, useTwilioProClient } from '@twilio-pro/react';
 import { Checkbox, Empty, ErrorNote, Field, Loading, Status, fieldError, when, THead, ListStates } from '../components/ui';
+import { Scoped } from '../components/Scoped';
 
 export function SipTab({ open, go }: { open: string | null; go: (path: string | null) => void }) {
   if (open === 'new') return <NewTrunkForm onCreated={(id) => go(id)} onCancel={() => go(null)} />;
@@ -17,9 +18,11 @@ function TrunkList({ onOpen }: { onOpen: (path: string) => void }) {
     <section className="card" aria-labelledby="trunks-heading">
       <div className="header-row">
         <h2 id="trunks-heading">SIP trunks</h2>
-        <button type="button" className="primary" onClick={() => onOpen('new')}>
-          New trunk
-        </button>
+        <Scoped scope="write" what="Provisioning a trunk">
+          <button type="button" className="primary" onClick={() => onOpen('new')}>
+            New trunk
+          </button>
+        </Scoped>
       </div>
       <ListStates
         loading={trunks.isLoading}
@@ -344,6 +347,7 @@ function TrunkDetails({ id, onBack }: { id: string; onBack: () => void }) {
       </section>
 
       {trunk.status !== 'deleted' ? (
+        <Scoped scope="admin" what="Deleting a trunk">
         <div className="actions">
           {confirmDelete ? (
             <button type="button" className="danger" onClick={() => void remove()}>
@@ -355,6 +359,7 @@ function TrunkDetails({ id, onBack }: { id: string; onBack: () => void }) {
             </button>
           )}
         </div>
+        </Scoped>
       ) : null}
       <ErrorNote error={actionError} />
     </div>
