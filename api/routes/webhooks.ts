@@ -27,6 +27,12 @@ const eventStatus: Record<string, string> = {
   registered: 'APPROVED', registration_failed: 'FAILED', approved: 'VERIFIED', failure: 'FAILED', pending: 'IN_PROGRESS', successful: 'REGISTERED', failed: 'FAILED',
 };
 
+/**
+ * Twilio's callbacks are a few KiB (a status form post; one CloudEvent, as sinks are made unbatched): anything
+ * far larger is refused (413) before it is read, as every /v1 body is.
+ */
+const CALLBACK_BODY_LIMIT = 64 * 1024;
+
 /** How long identical signed status callbacks count as one delivery (Twilio's retries come within minutes). */
 export const CALLBACK_REPLAY_WINDOW_S = 600;
 
@@ -151,7 +157,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     if (sent !== type) throw new HttpError(415, 'unsupported_media_type', `this webhook accepts ${type} bodies only`);
   }
 
-  app.post('/webhooks/twilio/status-callback', { schema: { hide: true } }, async (req) => {
+  app.post('/webhooks/twilio/status-callback', { schema: { hide: true }, bodyLimit: CALLBACK_BODY_LIMIT }, async (req) => {
     // Twilio posts status callbacks form-encoded: fields are strings (a repeated field, a list of them).
     requireMediaType(req, 'application/x-www-form-urlencoded');
     const params = (req.body ?? {}) as Record<string, string | string[]>;
@@ -170,7 +176,7 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     return { accepted: true, duplicate: false, signalled, registrationId: target?.registrationId ?? null };
   });
 
-  app.post('/webhooks/twilio/events', { schema: { hide: true } }, async (req) => {
+  app.post('/webhooks/twilio/events', { schema: { hide: true }, bodyLimit: CALLBACK_BODY_LIMIT }, async (req) => {
     requireMediaType(req, 'application/json');
     verify(req, (sig) => twilio.validateRequestWithBody(token, sig, publicUrl(req), req.rawBody ?? ''));
     const events = Array.isArray(req.body) ? (req.body as { id?: string; type?: string; data?: Record<string, string> }[]) : [];

@@ -66,6 +66,14 @@ describe('body limits', () => {
     }
   });
 
+  it('Twilio’s callbacks are kilobytes: 100 KB to either webhook is a 413 before it is read or its signature checked', async () => {
+    const big = 'x'.repeat(100 * 1024);
+    const events = await api.app.inject({ method: 'POST', url: '/webhooks/twilio/events', headers: { 'content-type': 'application/json' }, payload: JSON.stringify([{ data: big }]) });
+    expect(events.statusCode).toBe(413);
+    const form = await api.app.inject({ method: 'POST', url: '/webhooks/twilio/status-callback', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `BundleSid=BU1&Status=x&Pad=${big}` });
+    expect(form.statusCode).toBe(413);
+  });
+
   it('a route that takes kilobytes refuses 100 KB (Fastify’s 1 MiB default took it)', async () => {
     const res = await post('/v1/numbers', { phoneNumber: '+12175550100', friendlyName: 'x'.repeat(100_000) });
     expect(res.statusCode).toBe(413);
