@@ -88,6 +88,12 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     return !rowCount;
   }
 
+  /** A job's group of purchases or releases acts only for the job's own tenant (refused if an input names another). */
+  async function assertJobOfTenant(jobId: string, tenantId: string): Promise<void> {
+    const { rows } = await db.query<{ tenant_id: string }>('SELECT tenant_id FROM jobs WHERE id = $1', [jobId]);
+    assertTenant(rows[0]?.tenant_id, tenantId, `job ${jobId}`);
+  }
+
   const activities = {
     /** Seed action search_numbers: read-only, safe to retry. */
     async searchAvailableNumbers(query: SearchNumbersQuery): Promise<AvailableNumber[]> {
@@ -242,6 +248,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
      * A cancelled job stops starting purchases; those in flight finish and are recorded.
      */
     async purchaseNumbers(input: PurchaseGroupInput): Promise<PurchaseGroupResult> {
+      await assertJobOfTenant(input.jobId, input.tenantId);
       const done: Record<string, PurchaseOutcome['status']> = { ...((Context.current().info.heartbeatDetails as Record<string, PurchaseOutcome['status']> | undefined) ?? {}) };
       let rejectedInARow = 0;
       let lastError: PurchaseGroupResult['lastError'];
@@ -274,6 +281,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
      * Twilio before anything new is bought. A cancelled job stops starting purchases; those in flight finish.
      */
     async purchaseNumbersFromSearch(input: PurchaseStreamInput): Promise<PurchaseStreamResult> {
+      await assertJobOfTenant(input.jobId, input.tenantId);
       const ctx = Context.current();
       // One attempt of a job's stream at a time. An attempt Temporal has given up on (its heartbeats
       // couldn't reach a restarting server) may still be finishing its purchases on a live worker: the
@@ -295,6 +303,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
 
     /** A bulk release's numbers, many per activity, the same way. */
     async releaseNumbers(input: ReleaseGroupInput): Promise<ReleaseBatchResult> {
+      await assertJobOfTenant(input.jobId, input.tenantId);
       const done: Record<string, ReleaseOutcome['status']> = { ...((Context.current().info.heartbeatDetails as Record<string, ReleaseOutcome['status']> | undefined) ?? {}) };
       // Heartbeats are throttled: what an earlier attempt finished after its last one is in the job's items.
       const { rows } = await db.query<{ item_key: string; status: string }>(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { createNumberActivities } from '../../activities/numbers';
 import { createTwilioObjectRegistry } from '../../activities/kit/twilio-objects';
+import { createJob } from '../../db/jobs';
 import { goodDraft } from '../fixtures/a2p-draft';
 import { createTestApi, newTenant, ownedInSandbox, sandboxControl, stack, twilioSdk } from '../helpers/stack';
 
@@ -88,4 +89,14 @@ it("an activity refuses a row of another tenant than its input names", async () 
   const numbers = createNumberActivities({ db: api.db, twilio: twilioSdk(), releaseBlockers: [], twilioConcurrency: 1 });
   await expect(numbers.purchaseNumber({ tenantId: bob.tenantId, jobId: null, purchaseKey, phoneNumber: rows[0].phone_number, config: {} })).rejects.toMatchObject({ type: 'TenantMismatch' });
   await api.db.query('DELETE FROM phone_numbers WHERE purchase_key = $1', [purchaseKey]);
+});
+
+it("a job's purchases and releases refuse an input naming another tenant than the job's", async () => {
+  const { job } = await createJob(api.db, {
+    id: randomUUID(), tenantId: alice.tenantId, kind: 'bulk_release', params: {}, requested: 1, idempotencyKey: null, workflowId: `iso-${randomUUID()}`,
+  });
+  const numbers = createNumberActivities({ db: api.db, twilio: twilioSdk(), releaseBlockers: [], twilioConcurrency: 1 });
+  await expect(numbers.releaseNumbers({ tenantId: bob.tenantId, jobId: job.id, phoneNumbers: ['+15415550100'], concurrency: 1 } as never)).rejects.toMatchObject({ type: 'TenantMismatch' });
+  await expect(numbers.purchaseNumbers({ tenantId: bob.tenantId, jobId: job.id, candidates: [], concurrency: 1, maxRejectionsInARow: 1, config: {} } as never)).rejects.toMatchObject({ type: 'TenantMismatch' });
+  await api.db.query(`UPDATE jobs SET status = 'cancelled', finished_at = now() WHERE id = $1`, [job.id]);
 });
