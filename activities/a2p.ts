@@ -1,10 +1,12 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
+import { forgetContainer, recordMembership } from '../db/memberships';
 import type { A2pActivities, A2pOwner, BrandIdentity, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../schemas/a2p-workflow';
 import type { TwilioClient } from './twilio-client';
 import { PRIMARY_PROFILE_POLICY_SID } from './a2p-setup';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from './twilio-errors';
+import { RowMissing } from './row-missing';
 import { assertTenant, createTwilioObjectRegistry, tenantMismatch, tenantScopedName } from './kit/twilio-objects';
 
 export interface A2pPolicies {
@@ -95,7 +97,7 @@ export function createA2pActivities({
     }
     // Re-derived from the registration's row: an input naming another tenant is refused.
     const { rows } = await db.query('SELECT tenant_id FROM a2p_registrations WHERE id = $1', [o.registrationId]);
-    if (!rows[0]) throw ApplicationFailure.nonRetryable(`registration ${o.registrationId} is not recorded`, 'NotFound');
+    if (!rows[0]) throw new RowMissing(`registration ${o.registrationId} is not recorded`);
     assertTenant(rows[0].tenant_id, o.tenantId || undefined, `registration ${o.registrationId}`);
     return rows[0].tenant_id as string;
   }
@@ -478,11 +480,14 @@ export function createA2pActivities({
         [tenantId, phoneNumbers],
       );
       const mine = new Set(rows.map((r) => r.phone_number as string));
-      const attached = new Set((await msg.services(serviceSid).phoneNumbers.list({ limit: 1000 })).map((p) => p.phoneNumber));
+      const attached = new Map((await msg.services(serviceSid).phoneNumbers.list({ limit: 1000 })).map((p) => [p.phoneNumber, p.sid]));
+      // Each number in the service is recorded as its membership (release and rotation read it instead of Twilio).
+      const member = (twilioSid: string) => recordMembership(db, { twilioSid, kind: 'messaging_service', containerSid: serviceSid, membershipSid: twilioSid });
       for (const phoneNumber of phoneNumbers) {
         if (!mine.has(phoneNumber)) {
           result.refused.push({ phoneNumber, reason: 'not an active number of this tenant (released, or never bought here)', code: null });
         } else if (attached.has(phoneNumber)) {
+          await member(attached.get(phoneNumber)!);
           result.attached.push(phoneNumber); // an earlier attempt added it
         } else {
           const [owned] = await account().incomingPhoneNumbers.list({ phoneNumber, limit: 1 });
@@ -493,7 +498,10 @@ export function createA2pActivities({
               })
             : { code: null, message: 'not a number of this Twilio account' };
           if (added) result.refused.push({ phoneNumber, reason: added.message, code: added.code });
-          else result.attached.push(phoneNumber);
+          else {
+            await member(owned!.sid);
+            result.attached.push(phoneNumber);
+          }
         }
       }
       return result;
@@ -521,6 +529,7 @@ export function createA2pActivities({
       }
       if (sids.messagingService) {
         await remove(() => msg.services(sids.messagingService!).remove());
+        await forgetContainer(db, 'messaging_service', sids.messagingService);
         await note({ kind: 'messaging_service', sid: sids.messagingService, action: 'deleted', reason: 'created for this registration and no longer used' });
       }
       if (sids.brand) {

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
+import type pg from 'pg';
 import { createJob, markJobRunning } from '../db/jobs';
 import { healthOf } from '../db/number-health';
-import type { Db } from '../db/pool';
+import { inTransaction, type Db } from '../db/pool';
 
 /** Numbers scored per query while a health pass runs. */
 const PASS_CHUNK = 500;
@@ -33,46 +35,105 @@ export function createHygieneActivities({ db }: { db: Db }) {
       return { jobId: job.id, threshold: policy?.quarantine_below ?? null };
     },
 
-    async runHealthPass({ tenantId, jobId, threshold }: { tenantId: string; jobId: string; threshold: number | null }): Promise<{ checked: number; quarantined: number; restored: number }> {
-      const totals = { checked: 0, quarantined: 0, restored: 0 };
+    /**
+     * Scores the tenant's live numbers a chunk at a time, in number order. Each chunk's state changes and items
+     * are one transaction, and the heartbeat then carries the last number done with the totals: a retried
+     * attempt resumes after it instead of scoring the tenant's numbers again from the first.
+     */
+    async runHealthPass({ tenantId, jobId, threshold }: { tenantId: string; jobId: string; threshold: number | null }): Promise<HealthPassTotals> {
+      const progress: HealthPassProgress = lastAttemptsProgress() ?? { after: '', totals: { checked: 0, quarantined: 0, restored: 0 } };
       const restDays = (await db.query<{ rest_days: number }>('SELECT rest_days FROM hygiene_policies WHERE tenant_id = $1', [tenantId])).rows[0]?.rest_days ?? 0;
-      let after = '';
       for (;;) {
-        // rested: quarantined long enough to be restored. A rotated number's service has moved: it stays out.
-        const { rows } = await db.query<{ phone_number: string; hygiene_state: string; rested: boolean; replaced_by: string | null }>(
-          `SELECT phone_number, hygiene_state, replaced_by, COALESCE(quarantined_at <= now() - make_interval(days => $3), true) AS rested
-             FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' AND phone_number > $2 ORDER BY phone_number LIMIT ${PASS_CHUNK}`,
-          [tenantId, after, restDays],
-        );
-        if (rows.length === 0) return totals;
-        after = rows[rows.length - 1]!.phone_number;
-        const scored = await healthOf(db, tenantId, rows.map((r) => r.phone_number));
-        const items = scored.map((h, i) => {
-          const { hygiene_state: was, rested, replaced_by: replacedBy } = rows[i]!;
-          const below = threshold !== null && h.score < threshold;
-          const recovered = !below && was === 'quarantined';
-          const action = below && was === 'ok' ? 'quarantined' : recovered && replacedBy ? 'none' : recovered && !rested ? 'resting' : recovered ? 'restored' : 'none';
-          return { phoneNumber: h.phoneNumber, score: h.score, factors: h.factors.map((f) => f.factor), action };
-        });
-        const moving = items.filter((i) => i.action === 'quarantined' || i.action === 'restored');
-        await db.query(
-          `UPDATE phone_numbers p SET hygiene_state = CASE WHEN m.action = 'quarantined' THEN 'quarantined' ELSE 'ok' END,
-                  quarantined_at = CASE WHEN m.action = 'quarantined' THEN now() ELSE NULL END, updated_at = now()
-             FROM jsonb_to_recordset($2) AS m("phoneNumber" text, action text)
-            WHERE p.tenant_id = $1 AND p.phone_number = m."phoneNumber" AND p.status = 'active'`,
-          [tenantId, JSON.stringify(moving)],
-        );
-        await db.query(
-          `INSERT INTO job_items (job_id, item_key, phone_number, status, detail)
-           SELECT $1, i."phoneNumber", i."phoneNumber", 'succeeded', jsonb_build_object('score', i.score, 'factors', i.factors, 'action', i.action)
-             FROM jsonb_to_recordset($2) AS i("phoneNumber" text, score int, factors jsonb, action text)
-           ON CONFLICT (job_id, item_key) DO NOTHING`,
-          [jobId, JSON.stringify(items)],
-        );
-        totals.checked += items.length;
-        totals.quarantined += items.filter((i) => i.action === 'quarantined').length;
-        totals.restored += items.filter((i) => i.action === 'restored').length;
+        beat(progress);
+        const rows = await nextChunk(db, tenantId, progress.after, restDays);
+        if (rows.length === 0) return progress.totals;
+        beat(progress);
+        const items = await decide(db, tenantId, rows, threshold);
+        beat(progress);
+        stopIfCancelled();
+        await inTransaction(db, (c) => applyChunk(c, tenantId, jobId, items));
+        progress.after = rows[rows.length - 1]!.phone_number;
+        progress.totals.checked += items.length;
+        progress.totals.quarantined += items.filter((i) => i.action === 'quarantined').length;
+        progress.totals.restored += items.filter((i) => i.action === 'restored').length;
+        beat(progress);
       }
     },
   };
+}
+
+type HealthPassTotals = { checked: number; quarantined: number; restored: number };
+/** A health pass's heartbeat details: the last number whose chunk was committed, and what the pass did so far. */
+interface HealthPassProgress {
+  after: string;
+  totals: HealthPassTotals;
+}
+interface ChunkRow {
+  phone_number: string;
+  hygiene_state: string;
+  rested: boolean;
+  replaced_by: string | null;
+}
+type HealthItem = { phoneNumber: string; score: number; factors: string[]; action: 'quarantined' | 'restored' | 'resting' | 'none' };
+
+/** The activity's Temporal context, or null outside one (unit tests call activities directly). */
+function activityContext(): Context | null {
+  try {
+    return Context.current();
+  } catch {
+    return null;
+  }
+}
+
+/** The previous attempt's last heartbeat, when this attempt is a retry. */
+const lastAttemptsProgress = () => activityContext()?.info.heartbeatDetails as HealthPassProgress | undefined;
+
+/** Heartbeats with the committed progress: each step is a sign of life, and a retry resumes from the last one. */
+const beat = ({ after, totals }: HealthPassProgress) => activityContext()?.heartbeat({ after, totals: { ...totals } });
+
+/** A pass cancelled through Temporal (learnt from a heartbeat's answer) stops between chunks. */
+function stopIfCancelled(): void {
+  const signal = activityContext()?.cancellationSignal;
+  if (signal?.aborted) throw signal.reason;
+}
+
+/** The next chunk of live numbers after `after`. rested: quarantined long enough to be restored. */
+async function nextChunk(db: Db, tenantId: string, after: string, restDays: number): Promise<ChunkRow[]> {
+  const { rows } = await db.query<ChunkRow>(
+    `SELECT phone_number, hygiene_state, replaced_by, COALESCE(quarantined_at <= now() - make_interval(days => $3), true) AS rested
+       FROM phone_numbers WHERE tenant_id = $1 AND status = 'active' AND phone_number > $2 ORDER BY phone_number LIMIT ${PASS_CHUNK}`,
+    [tenantId, after, restDays],
+  );
+  return rows;
+}
+
+/** Each number's score and what the policy does about it. A rotated number's service has moved: it stays out. */
+async function decide(db: Db, tenantId: string, rows: ChunkRow[], threshold: number | null): Promise<HealthItem[]> {
+  const scored = await healthOf(db, tenantId, rows.map((r) => r.phone_number));
+  return scored.map((h, i) => {
+    const { hygiene_state: was, rested, replaced_by: replacedBy } = rows[i]!;
+    const below = threshold !== null && h.score < threshold;
+    const recovered = !below && was === 'quarantined';
+    const action = below && was === 'ok' ? 'quarantined' : recovered && replacedBy ? 'none' : recovered && !rested ? 'resting' : recovered ? 'restored' : 'none';
+    return { phoneNumber: h.phoneNumber, score: h.score, factors: h.factors.map((f) => f.factor), action };
+  });
+}
+
+/** Moves the chunk's numbers and records its items together: a retry never finds one done without the other. */
+async function applyChunk(c: pg.PoolClient, tenantId: string, jobId: string, items: HealthItem[]): Promise<void> {
+  const moving = items.filter((i) => i.action === 'quarantined' || i.action === 'restored');
+  await c.query(
+    `UPDATE phone_numbers p SET hygiene_state = CASE WHEN m.action = 'quarantined' THEN 'quarantined' ELSE 'ok' END,
+            quarantined_at = CASE WHEN m.action = 'quarantined' THEN now() ELSE NULL END, updated_at = now()
+       FROM jsonb_to_recordset($2) AS m("phoneNumber" text, action text)
+      WHERE p.tenant_id = $1 AND p.phone_number = m."phoneNumber" AND p.status = 'active'`,
+    [tenantId, JSON.stringify(moving)],
+  );
+  await c.query(
+    `INSERT INTO job_items (job_id, item_key, phone_number, status, detail)
+     SELECT $1, i."phoneNumber", i."phoneNumber", 'succeeded', jsonb_build_object('score', i.score, 'factors', i.factors, 'action', i.action)
+       FROM jsonb_to_recordset($2) AS i("phoneNumber" text, score int, factors jsonb, action text)
+     ON CONFLICT (job_id, item_key) DO NOTHING`,
+    [jobId, JSON.stringify(items)],
+  );
 }

@@ -2,9 +2,11 @@ import type { Db } from '../db/pool';
 import type { SecretBox } from '../db/secrets';
 import { createA2pActivities, type A2pPolicies } from './a2p';
 import { createJobActivities } from './jobs';
-import { wrapActivities } from './activity-wrappers';
+import { wrapActivities, type RetryObserver } from './activity-wrappers';
+import { reportingProgress } from './progress';
 import { createNumberActivities, type ReleaseBlocker } from './numbers';
-import { messagingServiceBlocker, sipTrunkBlocker, voiceTrustBlocker } from './release-blockers';
+import { membershipReleaseBlockers } from './release-blockers';
+import { createNumberMemberships } from './memberships';
 import { createSipActivities } from './sip';
 import { createLookupActivities, type LookupPrices } from './lookups';
 import { createHygieneActivities } from './hygiene';
@@ -32,15 +34,19 @@ export interface ActivityDeps {
   numberMonthlyUsd?: number;
   /** Benchmarks only: the pre-claims way of reconciling A2P creates (see A2P_RECONCILE_BY_LISTING). */
   a2pReconcileByListing?: boolean;
+  /** Told of every activity retry (the worker's twilio_pro_activity_retries_total). */
+  observeRetry?: RetryObserver;
 }
 
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
-export function createActivities(deps: ActivityDeps) {
+export function createActivities(given: ActivityDeps) {
+  // Each query an activity makes is a sign of progress for its keepalive heartbeat (activities/progress.ts).
+  const deps = { ...given, db: reportingProgress(given.db) };
   return wrapActivities({
     ...createNumberActivities({
       db: deps.db,
       twilio: deps.twilio,
-      releaseBlockers: deps.releaseBlockers ?? [sipTrunkBlocker(deps.db), messagingServiceBlocker(deps.db), voiceTrustBlocker(deps.db)],
+      releaseBlockers: deps.releaseBlockers ?? membershipReleaseBlockers(createNumberMemberships(deps.db, deps.twilio)),
       twilioConcurrency: deps.twilioConcurrency ?? 10,
     }),
     ...createJobActivities({ db: deps.db }),
@@ -51,7 +57,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies }),
     ...createTollfreeActivities({ db: deps.db, twilio: deps.twilio }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
-  });
+  }, { observeRetry: deps.observeRetry });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -1,6 +1,6 @@
 import type { Db } from '../db/pool';
 import { recordJobItem } from '../db/jobs';
-import type { LookupBatchInput, LookupField, LookupInput, LookupView } from '../schemas/lookups';
+import { LOOKUP_BATCH_MAX, type LookupBatchInput, type LookupField, type LookupInput, type LookupView, type OwnedLookupPageInput } from '../schemas/lookups';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive } from './twilio-errors';
 
@@ -90,6 +90,33 @@ export function createLookupActivities({ db, twilio, prices }: { db: Db; twilio:
      * one request. Each number ends as a job item: succeeded, or failed with Twilio's code.
      */
     async lookupBatch(i: LookupBatchInput): Promise<{ succeeded: number; failed: number }> {
+      return lookupSlice(i);
+    },
+
+    /**
+     * One page of a lookup of the tenant's own numbers: its next live numbers after `after` (by number, as they
+     * were when the job was made), looked up as lookupBatch does a slice. `next` is where the following page
+     * starts, null once none is left: the workflow holds a cursor, never the list.
+     */
+    async lookupOwnedNumbersPage(i: OwnedLookupPageInput): Promise<{ succeeded: number; failed: number; next: string | null }> {
+      const { rows } = await db.query<{ phone_number: string }>(
+        `SELECT p.phone_number FROM phone_numbers p JOIN jobs j ON j.id = $2 AND j.tenant_id = p.tenant_id
+          WHERE p.tenant_id = $1 AND p.status = 'active' AND p.created_at <= j.created_at AND p.phone_number > $3
+          ORDER BY p.phone_number LIMIT ${LOOKUP_BATCH_MAX + 1}`,
+        [i.tenantId, i.jobId, i.after],
+      );
+      const page = rows.slice(0, LOOKUP_BATCH_MAX).map((r) => r.phone_number);
+      const { after: _after, ...job } = i;
+      const result = page.length > 0 ? await lookupSlice({ ...job, phoneNumbers: page }) : { succeeded: 0, failed: 0 };
+      return { ...result, next: rows.length > LOOKUP_BATCH_MAX ? page[page.length - 1]! : null };
+    },
+  };
+
+  /**
+   * A slice of at most 100 numbers: numbers this job already recorded are skipped (a retry neither asks nor
+   * bills twice), cached packages are reused, and the rest go to Twilio's batch endpoint in one request.
+   */
+  async function lookupSlice(i: LookupBatchInput): Promise<{ succeeded: number; failed: number }> {
       const done = await db.query<{ item_key: string; status: string }>('SELECT item_key, status FROM job_items WHERE job_id = $1 AND item_key = ANY($2)', [i.jobId, i.phoneNumbers]);
       const result = { succeeded: 0, failed: 0 };
       for (const r of done.rows) result[r.status === 'succeeded' ? 'succeeded' : 'failed'] += 1;
@@ -137,6 +164,5 @@ export function createLookupActivities({ db, twilio, prices }: { db: Db; twilio:
         result.succeeded += 1;
       }
       return result;
-    },
-  };
+  }
 }

@@ -3,6 +3,7 @@ import { CancelledFailure } from '@temporalio/common';
 import type { PoolClient } from 'pg';
 import type { Db } from '../db/pool';
 import * as numbers from '../db/numbers';
+import { forgetNumber } from '../db/memberships';
 import { recordJobItem } from '../db/jobs';
 import type { AvailableNumber, Capabilities, NumberConfig, SearchNumbersQuery } from '../schemas/numbers';
 import type {
@@ -23,6 +24,7 @@ import { activityAttempt } from './attempt';
 import { assertTenant } from './kit/twilio-objects';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from './twilio-errors';
+import { movedSinceLastLook } from './progress';
 
 /**
  * How far Twilio's clock may be behind ours. The intent is written before the purchase is sent, so the
@@ -33,7 +35,7 @@ const CLOCK_SKEW_MS = 5_000;
 /** Tries of one item inside a group before the group activity itself fails (and is retried by Temporal). */
 const ITEM_ATTEMPTS = 4;
 
-/** Something that must be undone before Twilio will release a number (SIP trunk, Messaging Service, ...). */
+/** Something that must be undone before Twilio will release a number: a product holding it (activities/release-blockers.ts). */
 export interface ReleaseBlocker {
   name: string;
   detach(ctx: { tenantId: string; phoneNumber: string; twilioSid: string; twilio: TwilioClient }): Promise<void>;
@@ -233,6 +235,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
           return { status: 'rejected', error: info! };
         }
       }
+      await forgetNumber(db, row.twilio_sid); // a released number belongs to nothing, whatever a product still recorded
       return { status: 'released', number: await numbers.markReleased(db, row.id, job) };
     },
   };
@@ -350,7 +353,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
     };
     ctx.cancellationSignal.addEventListener('abort', signal);
     const beat = () => ctx.heartbeat({ purchased, attempted: triedHere });
-    const timer = setInterval(beat, 1_000);
+    const timer = setInterval(() => movedSinceLastLook() && beat(), 1_000); // a hung stream stops heartbeating
 
     const search = async () => {
       // Twilio may list numbers we are buying right now (they are still available): ask for enough to see past them.
@@ -448,7 +451,7 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
   async function inGroup<T>(items: string[], concurrency: number | undefined, progress: T, fn: (item: string) => Promise<void>) {
     const ctx = Context.current();
     const beat = () => ctx.heartbeat(progress);
-    const timer = setInterval(beat, 1_000);
+    const timer = setInterval(() => movedSinceLastLook() && beat(), 1_000); // a hung group stops heartbeating
     // Twice the account's concurrency in lanes: while some items do their PostgreSQL bookkeeping, others
     // already wait at the account-wide limiter, so a freed Twilio slot never idles. The limiter keeps
     // Twilio at the account's concurrency; a job's own `concurrency` can only lower this.

@@ -2,13 +2,12 @@ import { overBudget } from '../db/costs';
 import { randomUUID } from 'node:crypto';
 import { createJob, markJobRunning } from '../db/jobs';
 import type { Db } from '../db/pool';
-import { isTollFree } from '../schemas/common';
+import { isTollFree, type TwilioErrorInfo } from '../schemas/common';
 import type { NumberConfig } from '../schemas/numbers';
 import { replacementPurchaseKey } from '../schemas/workflow-ids';
-import { tenantMessagingServices } from './release-blockers';
-import { markDetached, removeFromTrustProduct } from './voice-trust';
+import { createNumberMemberships } from './memberships';
 import type { TwilioClient } from './twilio-client';
-import { failOnDefinitive, goneIsDone, isTwilioNotFound } from './twilio-errors';
+import { RowMissing } from './row-missing';
 
 /** What one run of the rotation pass does to one quarantined number. */
 export interface RotationPlanItem {
@@ -18,6 +17,19 @@ export interface RotationPlanItem {
   /** Quarantined releaseAfterDays or longer: released (after its rotation, when it has one). */
   release: boolean;
 }
+
+/** A rotation pass's policy, as read when the pass starts. */
+export interface RotationPolicy {
+  rotate: boolean;
+  releaseAfterDays: number | null;
+}
+
+/** Most plan entries one page returns, whatever the workflow asks. */
+const MAX_PLAN_PAGE = 100;
+
+/** A live quarantined number of tenant $1 that policy ($2 rotate, $3 releaseAfterDays) has work for. */
+const DUE_FOR_ROTATION = `tenant_id = $1 AND status = 'active' AND hygiene_state = 'quarantined'
+  AND (($2 AND replaced_by IS NULL) OR COALESCE(quarantined_at <= now() - make_interval(days => $3::int), false))`;
 
 /** Where a number's rotation stands, read again on every attempt (so a retried or re-run rotation resumes). */
 export interface RotationState {
@@ -39,7 +51,7 @@ export interface RotationState {
  * a killed worker never adds a second replacement or a second membership.
  */
 export function createRotationActivities({ db, twilio, numberMonthlyUsd }: { db: Db; twilio: TwilioClient; numberMonthlyUsd: number }) {
-  const account = () => twilio.api.v2010.accounts(twilio.accountSid);
+  const memberships = createNumberMemberships(db, twilio);
 
   return {
     /** Whether the tenant's monthly budget has room for one more number (a replacement is a purchase like any other). */
@@ -63,6 +75,40 @@ export function createRotationActivities({ db, twilio, numberMonthlyUsd }: { db:
       });
       await markJobRunning(db, job.id);
       return { jobId: job.id, plan, policy: policy ? { rotate: policy.rotate, releaseAfterDays: policy.release_after_days } : null };
+    },
+
+    /**
+     * The paged pass's job (once per run, keyed by its workflow id), the policy it follows and how many numbers are
+     * due; the plan itself is read a page at a time (rotationPlanPage), so no activity result grows with the tenant.
+     */
+    async startRotationPass({ tenantId, runId }: { tenantId: string; runId: string }): Promise<{ jobId: string; policy: RotationPolicy | null; due: number }> {
+      const row = (await db.query<{ rotate: boolean; release_after_days: number | null }>('SELECT rotate, release_after_days FROM hygiene_policies WHERE tenant_id = $1', [tenantId])).rows[0];
+      const policy = row ? { rotate: row.rotate, releaseAfterDays: row.release_after_days } : null;
+      const due = policy
+        ? (await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM phone_numbers WHERE ${DUE_FOR_ROTATION}`, [tenantId, policy.rotate, policy.releaseAfterDays])).rows[0]!.n
+        : 0;
+      const { job } = await createJob(db, {
+        id: randomUUID(), tenantId, kind: 'rotation_pass', params: { rotate: policy?.rotate ?? null, releaseAfterDays: policy?.releaseAfterDays ?? null },
+        requested: due, idempotencyKey: `rotation-pass:${runId}`, workflowId: runId,
+      });
+      await markJobRunning(db, job.id);
+      return { jobId: job.id, policy, due };
+    },
+
+    /**
+     * The next numbers of the plan after `after`, in number order: quarantined when the pass's job was made (one
+     * quarantined since waits for the next pass) and due for rotation or release under the pass's policy.
+     */
+    async rotationPlanPage({ tenantId, jobId, policy, after, limit }: { tenantId: string; jobId: string; policy: RotationPolicy; after: string; limit: number }): Promise<RotationPlanItem[]> {
+      const { rows } = await db.query<RotationPlanItem>(
+        `SELECT phone_number AS "phoneNumber", ($2 AND replaced_by IS NULL) AS rotate,
+                COALESCE(quarantined_at <= now() - make_interval(days => $3::int), false) AS release
+           FROM phone_numbers
+          WHERE ${DUE_FOR_ROTATION} AND phone_number > $4 AND quarantined_at <= (SELECT created_at FROM jobs WHERE id = $5 AND tenant_id = $1)
+          ORDER BY phone_number LIMIT $6`,
+        [tenantId, policy.rotate, policy.releaseAfterDays, after, jobId, Math.min(limit, MAX_PLAN_PAGE)],
+      );
+      return rows;
     },
 
     async rotationStateOf({ tenantId, phoneNumber }: { tenantId: string; phoneNumber: string }): Promise<RotationState> {
@@ -94,83 +140,40 @@ export function createRotationActivities({ db, twilio, numberMonthlyUsd }: { db:
     },
 
     /**
-     * Moves the number's SIP trunk and Messaging Service memberships to its replacement: the replacement joins
+     * Moves the number's memberships (SIP trunk, Messaging Service, voice trust products) to its replacement: the replacement joins
      * each first, then the old number leaves, then the old number records its replacement (event number.rotated).
      */
     async moveServiceTo({ tenantId, from, to }: { tenantId: string; from: string; to: string }): Promise<{ trunkSid: string | null; messagingServices: string[]; trustProducts: string[] }> {
-      const { rows } = await db.query<{ phone_number: string; twilio_sid: string; sip_trunk_id: string | null; trunk_sid: string | null }>(
-        `SELECT n.phone_number, n.twilio_sid, n.sip_trunk_id, t.trunk_sid FROM phone_numbers n LEFT JOIN sip_trunks t ON t.id = n.sip_trunk_id
-          WHERE n.tenant_id = $1 AND n.phone_number = ANY($2) AND n.status = 'active'`,
+      const { rows } = await db.query<{ phone_number: string; twilio_sid: string }>(
+        `SELECT phone_number, twilio_sid FROM phone_numbers WHERE tenant_id = $1 AND phone_number = ANY($2) AND status = 'active'`,
         [tenantId, [from, to]],
       );
       const old = rows.find((r) => r.phone_number === from);
       const next = rows.find((r) => r.phone_number === to);
-      if (!next) throw new Error(`replacement ${to} is not an active number of the tenant`);
+      if (!next) throw new RowMissing(`replacement ${to} is not an active number of the tenant`);
       const moved = { trunkSid: null as string | null, messagingServices: [] as string[], trustProducts: [] as string[] };
       if (!old) return moved; // moved and released already
 
-      // The trunk: the replacement joins (unless Twilio shows it there), the old number leaves.
-      const trunkSid = old.trunk_sid ?? next.trunk_sid;
-      if (trunkSid) {
-        const current = await account().incomingPhoneNumbers(next.twilio_sid).fetch().catch(failOnDefinitive);
-        if (current.trunkSid !== trunkSid) {
-          await db.query(`UPDATE phone_numbers SET sip_prior_voice = $2 WHERE twilio_sid = $1 AND status = 'active'`, [
-            next.twilio_sid, JSON.stringify({ priorTrunkSid: current.trunkSid ?? null, priorVoiceApplicationSid: current.voiceApplicationSid || null }),
-          ]);
-          await twilio.trunking.v1.trunks(trunkSid).phoneNumbers.create({ phoneNumberSid: next.twilio_sid }).catch(failOnDefinitive);
-        }
-        await db.query(`UPDATE phone_numbers SET sip_trunk_id = (SELECT id FROM sip_trunks WHERE trunk_sid = $2), updated_at = now() WHERE twilio_sid = $1 AND status = 'active'`, [next.twilio_sid, trunkSid]);
-        await twilio.trunking.v1.trunks(trunkSid).phoneNumbers(old.twilio_sid).remove().catch(goneIsDone);
-        await db.query('UPDATE phone_numbers SET sip_trunk_id = NULL, sip_prior_voice = NULL, updated_at = now() WHERE twilio_sid = $1', [old.twilio_sid]);
-        moved.trunkSid = trunkSid;
-      }
-
-      // Messaging Services the old number sends from: the replacement joins each, then the old number leaves.
-      for (const serviceSid of (await tenantMessagingServices(db, tenantId)).keys()) {
-        const service = twilio.messaging.v1.services(serviceSid);
-        const isMember = (sid: string) => service.phoneNumbers(sid).fetch().then(() => true, (err) => {
-          if (isTwilioNotFound(err)) return false;
-          throw err;
-        });
-        const [oldIn, nextIn] = [await isMember(old.twilio_sid), await isMember(next.twilio_sid)];
-        if (!oldIn && !nextIn) continue;
-        if (!nextIn) await service.phoneNumbers.create({ phoneNumberSid: next.twilio_sid }).catch(failOnDefinitive);
-        if (oldIn) await service.phoneNumbers(old.twilio_sid).remove().catch(goneIsDone);
-        moved.messagingServices.push(serviceSid);
-      }
-      // Voice trust products (SHAKEN/STIR, CNAM, Voice Integrity): the replacement joins the business profile and the
-      // trust product, then the old number leaves the product and its registration shows it detached.
-      const th = twilio.trusthub.v1;
-      const onTrust = await db.query<{ registration_id: string; business_profile_sid: string; trust_product_sid: string }>(
-        `SELECT n.registration_id, r.business_profile_sid, r.trust_product_sid FROM voice_trust_numbers n JOIN voice_trust_registrations r ON r.id = n.registration_id
-          WHERE n.tenant_id = $1 AND n.phone_number = $2 AND n.on_trust_product AND n.detached_at IS NULL AND r.trust_product_sid IS NOT NULL`,
-        [tenantId, from],
-      );
-      for (const t of onTrust.rows) {
-        const profile = th.customerProfiles(t.business_profile_sid).customerProfilesChannelEndpointAssignment;
-        const product = th.trustProducts(t.trust_product_sid).trustProductsChannelEndpointAssignment;
-        const assign = { channelEndpointType: 'phone-number', channelEndpointSid: next.twilio_sid };
-        if ((await profile.list({ channelEndpointSid: next.twilio_sid, limit: 1 })).length === 0) await profile.create(assign).catch(failOnDefinitive);
-        if ((await product.list({ channelEndpointSid: next.twilio_sid, limit: 1 })).length === 0) await product.create(assign).catch(failOnDefinitive);
-        await db.query(
-          `INSERT INTO voice_trust_numbers (registration_id, tenant_id, phone_number, twilio_sid, on_business_profile, on_trust_product) VALUES ($1, $2, $3, $4, true, true)
-           ON CONFLICT (registration_id, phone_number) DO UPDATE SET on_business_profile = true, on_trust_product = true, detached_at = NULL`,
-          [t.registration_id, tenantId, to, next.twilio_sid],
-        );
-        await removeFromTrustProduct(twilio, t.trust_product_sid, old.twilio_sid);
-        await markDetached(db, t.registration_id, from, `${from} rotated out: ${to} took its place on trust product ${t.trust_product_sid}`);
-        moved.trustProducts.push(t.trust_product_sid);
-      }
+      // Each product holding the old number (its trunk, Messaging Service, voice trust products) takes the replacement
+      // in, then lets the old number go, asking only about this number's memberships. What the replacement holds
+      // afterwards is what moved, also on a retry that finds the old number gone from some of them already.
+      const held = await memberships.move({ tenantId, phoneNumber: from, twilioSid: old.twilio_sid }, { tenantId, phoneNumber: to, twilioSid: next.twilio_sid });
+      moved.trunkSid = held.find((m) => m.kind === 'sip_trunk')?.containerSid ?? null;
+      moved.messagingServices = held.filter((m) => m.kind === 'messaging_service').map((m) => m.containerSid);
+      moved.trustProducts = held.filter((m) => m.kind === 'trust_product').map((m) => m.containerSid);
       await db.query(`UPDATE phone_numbers SET replaced_by = $3, updated_at = now() WHERE tenant_id = $1 AND phone_number = $2 AND status = 'active' AND replaced_by IS NULL`, [tenantId, from, to]);
       return moved;
     },
 
     /** One number's result in the run's job. */
-    async recordRotationItem({ jobId, phoneNumber, ok, detail }: { jobId: string; phoneNumber: string; ok: boolean; detail: Record<string, unknown> }): Promise<void> {
+    async recordRotationItem({ jobId, phoneNumber, ok, detail, error }: { jobId: string; phoneNumber: string; ok: boolean; detail: Record<string, unknown>; error?: TwilioErrorInfo | null }): Promise<void> {
+      // A failure Twilio answered keeps Twilio's code, status and message on the item, like a bulk job's.
+      const failure = ok ? null : { code: error?.code ?? null, status: error?.status ?? null, message: error?.message ?? String(detail.reason ?? 'failed'), moreInfo: error?.moreInfo ?? null };
       await db.query(
-        `INSERT INTO job_items (job_id, item_key, phone_number, status, detail, error_message) VALUES ($1, $2, $2, $3, $4, $5)
-         ON CONFLICT (job_id, item_key) DO UPDATE SET status = EXCLUDED.status, detail = EXCLUDED.detail, error_message = EXCLUDED.error_message, updated_at = now()`,
-        [jobId, phoneNumber, ok ? 'succeeded' : 'failed', JSON.stringify(detail), ok ? null : String(detail.reason ?? 'failed')],
+        `INSERT INTO job_items (job_id, item_key, phone_number, status, detail, error_code, error_status, error_message, error_more_info) VALUES ($1, $2, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (job_id, item_key) DO UPDATE SET status = EXCLUDED.status, detail = EXCLUDED.detail, error_code = EXCLUDED.error_code, error_status = EXCLUDED.error_status,
+           error_message = EXCLUDED.error_message, error_more_info = EXCLUDED.error_more_info, updated_at = now()`,
+        [jobId, phoneNumber, ok ? 'succeeded' : 'failed', JSON.stringify(detail), failure?.code ?? null, failure?.status ?? null, failure?.message ?? null, failure?.moreInfo ?? null],
       );
     },
   };

@@ -1,12 +1,18 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../db/pool';
 import { readSecret, UnopenableSecretError, wipeSecrets, type SecretBox } from '../db/secrets';
-import { finishOperation, recordOperationProgress, storeSnapshot, trunkNumbers } from '../db/sip';
+import { forgetContainer, forgetMembership, recordMembership } from '../db/memberships';
+import { finishOperation, operationInput, recordOperationProgress, recordProgressEntry, storeSnapshot, trunkNumbers } from '../db/sip';
+import type { TwilioErrorInfo } from '../schemas/common';
 import type { OriginationUri, TrunkSpec } from '../schemas/sip';
 import type {
   AppliedChange,
   DesiredNumber,
+  EntryRef,
   ListKind,
+  NumberChange,
+  NumberUndo,
+  Refusal,
   SipActivities,
   SipChange,
   SipOperationInput,
@@ -14,12 +20,13 @@ import type {
   TrunkSettings,
   TrunkSnapshot,
 } from '../schemas/sip-workflow';
-import { describeUndo } from '../workflows/sip-describe';
+import { describeChange, describeUndo } from '../schemas/sip-describe';
 import { activityAttempt } from './attempt';
 import { foreignObject } from './kit/twilio-objects';
 import type { TrunkInstance } from 'twilio/lib/rest/trunking/v1/trunk';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone, isTwilioNotFound as notFound, twilioErrorOf } from './twilio-errors';
+import { RowMissing } from './row-missing';
 
 export interface SipActivityDeps {
   db: Db;
@@ -41,6 +48,13 @@ const LIST_IN_USE = new Set([21241, 21236]);
 function unopenableIsRefusal(err: unknown, username: string): never {
   if (!(err instanceof UnopenableSecretError)) throw err;
   throw ApplicationFailure.nonRetryable(`the password for ${username} can't be opened: ${err.message}`, 'SecretUnopenable');
+}
+
+/** A step's definitive refusal as the saga reads it from a failed activity: a non-retryable failure, with Twilio's answer when it was one. */
+function refusalIn(err: unknown): Refusal | null {
+  if (!(err instanceof ApplicationFailure) || !err.nonRetryable) return null;
+  const twilio = err.type === 'TwilioError' ? ((err.details?.[0] as TwilioErrorInfo | undefined) ?? null) : null;
+  return { message: err.message, twilio };
 }
 
 /** Trunking lists have no filters and no tags: what the service creates carries its trunk in the name. */
@@ -99,7 +113,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
       'SELECT id, tenant_id, trunk_sid, domain_name FROM sip_trunks WHERE id = $1',
       [trunkId],
     );
-    if (!rows[0]) throw ApplicationFailure.nonRetryable(`trunk ${trunkId} is not recorded`, 'NotFound');
+    if (!rows[0]) throw new RowMissing(`trunk ${trunkId} is not recorded`);
     return rows[0];
   }
 
@@ -178,6 +192,8 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
         WHERE twilio_sid = $1 AND status IN ('active','releasing')`,
       [n.twilioSid, backOn],
     );
+    await forgetMembership(db, { twilioSid: n.twilioSid, kind: 'sip_trunk', containerSid: trunkSid });
+    if (backOn) await recordMembership(db, { twilioSid: n.twilioSid, kind: 'sip_trunk', containerSid: backOn, membershipSid: n.twilioSid });
   }
 
   async function priorVoiceOf(twilioSid: string) {
@@ -200,13 +216,15 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     const acls = await t.ipAccessControlLists.list({ pageSize: 1000 });
     const numbers = await t.phoneNumbers.list({ pageSize: 1000 });
     const credentialLists = [];
+    // A list whose contents can't be read fails the read (retried), never reads as empty: an empty list
+    // would show as a trunk no one can authenticate to.
     for (const cl of cls) {
-      const creds = await account().sip.credentialLists(cl.sid).credentials.list({ pageSize: 1000 }).catch(() => []);
+      const creds = await account().sip.credentialLists(cl.sid).credentials.list({ pageSize: 1000 });
       credentialLists.push({ sid: cl.sid, twilioName: cl.friendlyName, usernames: creds.map((c) => c.username).sort() });
     }
     const ipAccessControlLists = [];
     for (const acl of acls) {
-      const ips = await account().sip.ipAccessControlLists(acl.sid).ipAddresses.list({ pageSize: 1000 }).catch(() => []);
+      const ips = await account().sip.ipAccessControlLists(acl.sid).ipAddresses.list({ pageSize: 1000 });
       ipAccessControlLists.push({ sid: acl.sid, twilioName: acl.friendlyName, ipAddresses: ips.map((i) => ({ ip: i.ipAddress, cidrPrefixLength: i.cidrPrefixLength ?? 32 })) });
     }
     return {
@@ -377,16 +395,31 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     return { detail: `trunk ${trunk.sid}`, undo: { kind: 'delete_trunk', trunkSid: trunk.sid, domainName: settings.domainName } };
   }
 
-  async function updateTrunk(trunkId: string, settings: Partial<TrunkSettings>, previous: Partial<TrunkSettings>): Promise<AppliedChange> {
+  async function updateTrunk(trunkId: string, settings: Partial<TrunkSettings>, planned: Partial<TrunkSettings> | undefined): Promise<AppliedChange> {
     const trunkSid = await trunkSidOf(trunkId);
+    const previous = planned ?? (await settingsBefore(trunkSid, settings));
     await trunking.trunks(trunkSid).update(trunkParams(settings)).catch(failOnDefinitive);
     return { detail: `updated ${Object.keys(settings).join(', ')}`, undo: { kind: 'restore_trunk', trunkSid, settings: previous } };
   }
 
-  async function setRecording(trunkId: string, recording: TrunkSpec['recording'], previous: TrunkSpec['recording']): Promise<AppliedChange> {
+  /** What an undo restores when the plan didn't carry it (plans made before 0eeb842): Twilio's values now. */
+  async function settingsBefore(trunkSid: string, settings: Partial<TrunkSettings>): Promise<Partial<TrunkSettings>> {
+    const before = settingsOfTrunk((await trunking.trunks(trunkSid).fetch().catch(failOnDefinitive)) as TrunkInstance);
+    const previous = Object.fromEntries(Object.keys(settings).map((k) => [k, before[k as keyof TrunkSettings]])) as Partial<TrunkSettings>;
+    if ('disasterRecoveryUrl' in settings && previous.disasterRecoveryUrl) previous.disasterRecoveryMethod = before.disasterRecoveryMethod;
+    return previous;
+  }
+
+  async function setRecording(trunkId: string, recording: TrunkSpec['recording'], planned: TrunkSpec['recording'] | undefined): Promise<AppliedChange> {
     const trunkSid = await trunkSidOf(trunkId);
+    const previous = planned ?? (await recordingBefore(trunkSid));
     await trunking.trunks(trunkSid).recordings().update(recording).catch(failOnDefinitive);
     return { detail: `recording ${recording.mode}, ${recording.trim}`, undo: { kind: 'restore_recording', trunkSid, recording: previous } };
+  }
+
+  async function recordingBefore(trunkSid: string): Promise<TrunkSpec['recording']> {
+    const before = await trunking.trunks(trunkSid).recordings().fetch().catch(failOnDefinitive);
+    return { mode: before.mode ?? 'do-not-record', trim: before.trim ?? 'do-not-trim' } as TrunkSpec['recording'];
   }
 
   async function findUri(trunkSid: string, sipUrl: string) {
@@ -517,6 +550,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
       await trunking.trunks(trunkSid).phoneNumbers.create({ phoneNumberSid: n.twilioSid }).catch(failOnDefinitive);
     }
     await db.query(`UPDATE phone_numbers SET sip_trunk_id = $2, updated_at = now() WHERE twilio_sid = $1 AND status IN ('active','releasing')`, [n.twilioSid, trunkId]);
+    await recordMembership(db, { twilioSid: n.twilioSid, kind: 'sip_trunk', containerSid: trunkSid, membershipSid: n.twilioSid });
     return {
       detail: prior?.priorTrunkSid ? `moved from trunk ${prior.priorTrunkSid}` : 'attached',
       undo: { kind: 'detach_number', trunkSid, number: n, priorTrunkSid: prior?.priorTrunkSid ?? null, priorVoiceApplicationSid: prior?.priorVoiceApplicationSid ?? null },
@@ -567,6 +601,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
       case 'delete_trunk': {
         const trunkSid = await trunkSidOf(trunkId);
         await trunking.trunks(trunkSid).remove().catch(goneIsDone);
+        await forgetContainer(db, 'sip_trunk', trunkSid);
         return { detail: `deleted ${trunkSid}`, undo: null };
       }
     }
@@ -578,6 +613,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
         await trunking.trunks(u.trunkSid).remove().catch(goneIsDone);
         // The row no longer names a trunk Twilio has: a later change creates one afresh.
         await db.query('UPDATE phone_numbers SET sip_trunk_id = NULL WHERE sip_trunk_id = (SELECT id FROM sip_trunks WHERE trunk_sid = $1)', [u.trunkSid]);
+        await forgetContainer(db, 'sip_trunk', u.trunkSid);
         await db.query('UPDATE sip_trunks SET trunk_sid = NULL, snapshot = NULL, updated_at = now() WHERE trunk_sid = $1', [u.trunkSid]);
         break;
       case 'restore_trunk':
@@ -629,6 +665,7 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
       case 'reattach_number':
         await trunking.trunks(u.trunkSid).phoneNumbers.create({ phoneNumberSid: u.number.twilioSid }).catch(failOnDefinitive);
         await db.query(`UPDATE phone_numbers SET sip_trunk_id = (SELECT id FROM sip_trunks WHERE trunk_sid = $2) WHERE twilio_sid = $1`, [u.number.twilioSid, u.trunkSid]);
+        await recordMembership(db, { twilioSid: u.number.twilioSid, kind: 'sip_trunk', containerSid: u.trunkSid, membershipSid: u.number.twilioSid });
         break;
     }
     return describeUndo(u);
@@ -658,12 +695,75 @@ export function createSipActivities({ db, twilio, secrets }: SipActivityDeps): S
     return snapshot;
   }
 
+  // ---- progress written step by step: what an activity is sent doesn't grow with the operation ----
+
+  /** Applies one change as step `step.index`: recorded running, then done with what was done. */
+  async function applyStep(trunkId: string, change: SipChange, step: EntryRef & { name: string }): Promise<AppliedChange> {
+    const entry = (status: 'running' | 'done', detail: string | null) =>
+      recordProgressEntry(db, { operationId: step.operationId, status: 'running', step: step.name, entry: { list: 'steps', index: step.index, value: { name: step.name, status, detail } } });
+    await entry('running', null);
+    const applied = await apply(trunkId, change);
+    await entry('done', applied.detail);
+    return applied;
+  }
+
+  /**
+   * Number changes in order, each its own step. A refusal ends the group and is returned with the changes
+   * made before it (so the saga can undo them); anything else fails the activity, whose retry reconciles.
+   */
+  async function applyNumbers(trunkId: string, changes: NumberChange[], first: EntryRef) {
+    const applied: AppliedChange[] = [];
+    for (const [i, change] of changes.entries()) {
+      try {
+        applied.push(await applyStep(trunkId, change, { operationId: first.operationId, index: first.index + i, name: describeChange(change) }));
+      } catch (err) {
+        const refusal = refusalIn(err);
+        if (!refusal) throw err;
+        return { applied, refusal };
+      }
+    }
+    return { applied, refusal: null };
+  }
+
+  async function undoStep(u: SipUndo, at: EntryRef): Promise<string> {
+    const action = await undo(u);
+    await recordProgressEntry(db, { operationId: at.operationId, status: 'rolling_back', entry: { list: 'rollback', index: at.index, value: { action, status: 'done', error: null } } });
+    return action;
+  }
+
+  /** Each undo in its place of the rollback list; one that fails is recorded failed there and named for the saga to retry. */
+  async function undoNumbers(undos: NumberUndo[], first: EntryRef) {
+    const failed: number[] = [];
+    for (const [i, u] of undos.entries()) {
+      const at = { operationId: first.operationId, index: first.index + i };
+      try {
+        await undoStep(u, at);
+      } catch (err) {
+        failed.push(i);
+        const value = { action: describeUndo(u), status: 'failed' as const, error: err instanceof Error ? err.message : String(err) };
+        await recordProgressEntry(db, { operationId: at.operationId, status: 'rolling_back', entry: { list: 'rollback', index: at.index, value } });
+      }
+    }
+    return { failed };
+  }
+
   return {
     sipPlan: plan,
     sipApply: async ({ trunkId, change, report }) => {
-      await recordOperationProgress(db, report.operationId, report.status, report.progress);
+      // Workflows started before 0eeb842 record progress with sipRecordProgress and send no report.
+      if (report) await recordOperationProgress(db, report.operationId, report.status, report.progress);
       return apply(trunkId, change);
     },
+    sipPlanOperation: async (ref) => {
+      const input = await operationInput(db, ref);
+      if (!input) throw new RowMissing(`operation ${ref.operationId} of trunk ${ref.trunkId} is not recorded`);
+      return plan(input);
+    },
+    sipApplyStep: ({ trunkId, change, step }) => applyStep(trunkId, change, step),
+    sipApplyNumbers: ({ trunkId, changes, first }) => applyNumbers(trunkId, changes, first),
+    sipUndoStep: ({ undo: u, entry }) => undoStep(u, entry),
+    sipUndoNumbers: ({ undos, first }) => undoNumbers(undos, first),
+    sipRecordEntry: (e) => recordProgressEntry(db, e),
     sipUndo: async ({ undo: u, report }) => {
       if (report) await recordOperationProgress(db, report.operationId, report.status, report.progress);
       return undo(u);

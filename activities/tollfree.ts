@@ -2,6 +2,7 @@ import type { Db } from '../db/pool';
 import type { TollfreeDraft, TollfreeEdit, TollfreeProblem, TollfreeReview, TollfreeStatus } from '../schemas/tollfree';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone } from './twilio-errors';
+import { RowMissing } from './row-missing';
 
 type Fields = Partial<Omit<TollfreeDraft, 'tollfreePhoneNumber' | 'business'>> & { business?: Partial<TollfreeDraft['business']> };
 
@@ -42,7 +43,7 @@ export function createTollfreeActivities({ db, twilio }: { db: Db; twilio: Twili
       'SELECT draft, number_sid, verification_sid FROM tollfree_verifications WHERE id = $1',
       [id],
     );
-    if (!rows[0]) throw new Error(`toll-free verification ${id} is not recorded`);
+    if (!rows[0]) throw new RowMissing(`toll-free verification ${id} is not recorded`);
     return rows[0];
   }
   async function timeline(id: string, type: string, message: string) {
@@ -94,12 +95,12 @@ export function createTollfreeActivities({ db, twilio }: { db: Db; twilio: Twili
       await timeline(verificationId, 'edited', `edited and resubmitted: ${editReason}`);
     },
 
-    /** A cancelled verification is withdrawn at Twilio (deleted). */
-    async tollfreeWithdraw({ verificationId }: { verificationId: string }): Promise<void> {
+    /** A cancelled verification is withdrawn at Twilio (deleted); so is one that failed on a step Twilio refused (`reason`). */
+    async tollfreeWithdraw({ verificationId, reason = 'cancelled' }: { verificationId: string; reason?: 'cancelled' | 'failed' }): Promise<void> {
       const r = await row(verificationId);
       const sid = r.verification_sid ?? (await tf.list({ externalReferenceId: verificationId, limit: 5 }))[0]?.sid;
       if (sid) await tf(sid).remove().catch(goneIsDone);
-      await timeline(verificationId, 'cancelled', sid ? `verification ${sid} withdrawn at Twilio` : 'cancelled before it reached Twilio');
+      await timeline(verificationId, reason, sid ? `verification ${sid} withdrawn at Twilio` : `${reason} before it reached Twilio`);
     },
 
     async tollfreeRecord({ verificationId, status, problems, message }: { verificationId: string; status: TollfreeStatus; problems?: TollfreeProblem[]; message?: string }): Promise<void> {

@@ -1,5 +1,6 @@
 import twilio from 'twilio';
 import type { TwilioWrite } from './audit';
+import { whileWaiting } from './progress';
 import type { TwilioLimiter } from './twilio-limiter';
 
 export type TwilioClient = ReturnType<typeof twilio>;
@@ -55,9 +56,13 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
     super(opts);
   }
 
-  /** One HTTP exchange (with the SDK's own 429 retries), holding an account-wide slot while in flight. */
+  /**
+   * One HTTP exchange (with the SDK's own 429 retries), holding an account-wide slot while in flight. For the
+   * activity's keepalive, the request in flight is a sign of life (the SDK's timeout bounds it), and its end
+   * a step (activities/progress.ts).
+   */
   private send<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
-    const send = async () => {
+    const send = () => whileWaiting(async () => {
       const t0 = performance.now();
       const method = opts.method ?? 'GET';
       try {
@@ -68,7 +73,7 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
         this.observe?.({ method, url: opts.uri, status: 0, seconds: (performance.now() - t0) / 1000 });
         throw err;
       }
-    };
+    });
     return this.limiter ? this.limiter.run({ method: opts.method, uri: opts.uri }, send) : send();
   }
 
@@ -79,6 +84,8 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
       try {
         const res = await this.send<T>(opts);
         if (!isRead && this.audit && res.statusCode < 400) await this.audit({ method: opts.method ?? 'POST', url: opts.uri, status: res.statusCode, params: opts.data as Record<string, unknown> | undefined, body: parseBody(res.body) });
+        // The SDK would JSON.parse this into a SyntaxError, which activities never retry (a programming error).
+        if (res.statusCode < 400 && !looksLikeJson(res.body)) throw new Error('the answer is not JSON (cut short, or not from Twilio)');
         if (!(canRetry && res.statusCode >= 500)) return res;
       } catch (err) {
         if (!canRetry) {
@@ -112,6 +119,20 @@ export function createTwilioClient(s: TwilioSettings): TwilioClient {
     for (const d of domains) (client[d] as unknown as { baseUrl: string }).baseUrl = base;
   }
   return client;
+}
+
+/**
+ * Whether a 2xx body is what the SDK can read: JSON or nothing (204). The SDK's HTTP client has parsed JSON
+ * bodies already, so a body still a string is checked only in the rare case it isn't.
+ */
+function looksLikeJson(body: unknown): boolean {
+  if (typeof body !== 'string' || body.trim() === '') return true;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** A response body as the audit wants it (for the resource's SID): parsed JSON, or nothing. */

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db } from '../db/pool';
+import { whileWaiting } from './progress';
 
 /** What the Twilio client asks before each HTTP request it sends. */
 export interface TwilioLimiter {
@@ -231,11 +232,15 @@ export class PgTwilioLimiter implements TwilioLimiter {
   }
 
   async run<T>(request: { method?: string; uri: string }, send: () => Promise<T>): Promise<T> {
-    if (isPacedWrite(request.method, request.uri)) await this.pace('a2p-registration');
-    const asked = performance.now();
-    const slot = await this.acquire();
+    // Waiting for a turn is alive, not hung: the activity's keepalive heartbeats through it (progress.ts).
+    const slot = await whileWaiting(async () => {
+      if (isPacedWrite(request.method, request.uri)) await this.pace('a2p-registration');
+      const asked = performance.now();
+      const taken = await this.acquire();
+      this.stats.waitedMs += performance.now() - asked;
+      return taken;
+    });
     this.stats.requests += 1;
-    this.stats.waitedMs += performance.now() - asked;
     try {
       return await send();
     } finally {

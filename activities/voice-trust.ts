@@ -1,9 +1,11 @@
 import type { Db } from '../db/pool';
+import { forgetContainer, recordTrustProductMemberships } from '../db/memberships';
 import type { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProblem, VoiceTrustProduct, VoiceTrustReview, VoiceTrustStatus } from '../schemas/voice-trust';
 import { activityAttempt } from './attempt';
 import { createTwilioObjectRegistry, tenantScopedName } from './kit/twilio-objects';
 import type { TwilioClient } from './twilio-client';
 import { failOnDefinitive, goneIsDone } from './twilio-errors';
+import { RowMissing } from './row-missing';
 
 /** The Trust Hub policy of each voice trust product (checked against Twilio at worker start-up). */
 export type VoiceTrustPolicies = Record<VoiceTrustProduct, string>;
@@ -69,7 +71,7 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
       'SELECT id, tenant_id, product, draft, business_profile_sid, trust_product_sid, end_user_sid FROM voice_trust_registrations WHERE id = $1',
       [registrationId],
     );
-    if (!rows[0]) throw new Error(`voice trust registration ${registrationId} is not recorded`);
+    if (!rows[0]) throw new RowMissing(`voice trust registration ${registrationId} is not recorded`);
     return rows[0];
   }
 
@@ -153,7 +155,9 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
     async voiceTrustAssignToTrustProduct({ registrationId }: { registrationId: string }): Promise<{ assigned: number }> {
       const r = await row(registrationId);
       const product = th.trustProducts(r.trust_product_sid!).trustProductsChannelEndpointAssignment;
-      return assignNumbers(registrationId, 'on_trust_product', `trust product ${r.trust_product_sid}`, product);
+      const assigned = await assignNumbers(registrationId, 'on_trust_product', `trust product ${r.trust_product_sid}`, product);
+      await recordTrustProductMemberships(db, registrationId); // Twilio has confirmed each: release and rotation read these
+      return assigned;
     },
 
     /** Evaluates the trust product and submits it; a noncompliant one comes back with its failed fields instead. */
@@ -206,16 +210,20 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
       await timeline(registrationId, 'corrections', `corrections applied: ${Object.keys(corrections).join(', ') || 'none (resubmitted as is)'}`, { fields: Object.keys(corrections) });
     },
 
-    /** A cancelled registration leaves nothing at Twilio: its numbers off the trust product, the product and end user deleted. */
-    async voiceTrustCleanUp({ registrationId }: { registrationId: string }): Promise<void> {
+    /**
+     * A cancelled registration leaves nothing at Twilio: its numbers off the trust product, the product and end user
+     * deleted. So does one abandoned in action_required or ended by a refused step (`reason` says which, for the timeline).
+     */
+    async voiceTrustCleanUp({ registrationId, reason = 'cancelled' }: { registrationId: string; reason?: 'cancelled' | 'abandoned' | 'failed' }): Promise<void> {
       const r = await row(registrationId);
       if (r.trust_product_sid) {
         await removeFromTrustProduct(twilio, r.trust_product_sid);
         await th.trustProducts(r.trust_product_sid).remove().catch(goneIsDone);
+        await forgetContainer(db, 'trust_product', r.trust_product_sid);
       }
       if (r.end_user_sid) await th.endUsers(r.end_user_sid).remove().catch(goneIsDone);
       await db.query('UPDATE voice_trust_numbers SET detached_at = COALESCE(detached_at, now()) WHERE registration_id = $1', [registrationId]);
-      await timeline(registrationId, 'cancelled', 'cancelled: numbers taken off the trust product, trust product and end user deleted (the numbers stay on the business profile)');
+      await timeline(registrationId, reason, `${reason}: numbers taken off the trust product, trust product and end user deleted (the numbers stay on the business profile)`);
     },
 
     /** The projection the API reads: status, step, problems; a finished registration gets its end time. */

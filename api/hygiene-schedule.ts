@@ -1,7 +1,7 @@
 import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Db } from '../db/pool';
 import type { HygienePolicy, PolicySchedule, ScheduleState } from '../schemas/number-health';
-import { tenantPrefix } from '../schemas/workflow-ids';
+import { TENANT_ID_SEARCH_ATTRIBUTE, tenantPrefix } from '../schemas/workflow-ids';
 import { healthPass, rotationPass } from '../workflows';
 
 export const healthPassScheduleId = (tenantId: string) => `${tenantPrefix(tenantId)}/health-pass`;
@@ -18,7 +18,8 @@ export async function upsertPolicySchedule(client: Client, taskQueue: string, te
   const { id, workflow } = policySchedules[which];
   const spec = { cronExpressions: [cron] };
   try {
-    await client.schedule.getHandle(id(tenantId)).update((prev) => ({ ...prev, spec }));
+    // Schedules made before runs carried their tenant get it on their next update.
+    await client.schedule.getHandle(id(tenantId)).update((prev) => ({ ...prev, spec, action: { ...prev.action, typedSearchAttributes: tenantAttribute(tenantId) } }));
   } catch (err) {
     if (!(err instanceof ScheduleNotFoundError)) throw err;
     await client.schedule.create({
@@ -26,10 +27,13 @@ export async function upsertPolicySchedule(client: Client, taskQueue: string, te
       spec,
       // A pass still running when the next is due: the next is skipped, not stacked.
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
-      action: { type: 'startWorkflow', workflowType: workflow, args: [{ tenantId }], taskQueue },
+      action: { type: 'startWorkflow', workflowType: workflow, args: [{ tenantId }], taskQueue, typedSearchAttributes: tenantAttribute(tenantId) },
     });
   }
 }
+
+/** Scheduled runs don't pass through the API's client: the Schedule's action carries the tenant. */
+const tenantAttribute = (tenantId: string) => [{ key: TENANT_ID_SEARCH_ATTRIBUTE, value: tenantId }];
 
 async function scheduleState(client: Client, scheduleId: string): Promise<ScheduleState> {
   const d = await client.schedule.getHandle(scheduleId).describe();

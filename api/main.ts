@@ -1,11 +1,11 @@
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig } from '../config/env';
 import { temporalConnectionOptions } from '../config/temporal-connection';
-import { temporalDataConverter } from '../config/temporal-payload-codec';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { buildApp } from './app';
-import { requestIdClientInterceptor } from './request-context';
+import { createApiTemporalClient } from './temporal-client';
+import { ensureTenantSearchAttribute } from './tenant-search-attribute';
 import { startQueuedWorkSweep } from './queued-work';
 
 let config;
@@ -22,13 +22,12 @@ const db = createPool(config.DATABASE_URL);
 await migrate(db);
 // Lazy: the API starts and serves reads from PostgreSQL even while Temporal is away (calls to it are bounded).
 const connection = Connection.lazy(temporalConnectionOptions(config));
-const temporal = new Client({
-  connection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  dataConverter: temporalDataConverter(config),
-  interceptors: { workflow: [requestIdClientInterceptor()] },
-});
+const temporal = createApiTemporalClient(config, connection);
 const app = await buildApp({ config, db, temporal });
+// In the background: the API serves reads while Temporal is away; a cluster that refuses is the operator's to set up.
+ensureTenantSearchAttribute(connection, config.TEMPORAL_NAMESPACE).catch((err: Error) =>
+  app.log.warn({ event: 'temporal.search_attribute_missing', err: err.message }, 'could not check or register the TenantId search attribute: register it with `temporal operator search-attribute create --name TenantId --type Keyword`'),
+);
 const stopSweep = startQueuedWorkSweep({ db, temporal, config, log: app.log });
 const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 app.log.info({ event: 'api.listening', url, ...describeConfig(config) }, `API listening on ${url} (docs at ${url}/docs)`);

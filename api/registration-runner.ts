@@ -26,6 +26,7 @@ export function registrationSettings(c: Config): { timings: A2pRegistrationInput
         brand: hours(c.A2P_DEADLINE_BRAND_HOURS),
         campaign: hours(c.A2P_DEADLINE_CAMPAIGN_HOURS),
         customer_verification: hours(c.A2P_DEADLINE_CUSTOMER_HOURS),
+        corrections: hours(c.A2P_DEADLINE_CORRECTIONS_HOURS),
       },
     },
     webhookBaseUrl: c.PUBLIC_BASE_URL ?? null,

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { startOnce } from './start-once';
 import type { Db } from '../db/pool';
-import { storeSecret, type SecretBox } from '../db/secrets';
+import { storeSecret, wipeSecrets, type SecretBox } from '../db/secrets';
 import { countLiveTrunks, domainTaken, foreignLists, tenantNumbers } from '../db/sip';
 import { MAX_TRUNKS_PER_ACCOUNT, type CreateTrunkRequest, type NewCredentialList, type TrunkSpec } from '../schemas/sip';
 import type { DesiredNumber, SipOperationInput } from '../schemas/sip-workflow';
@@ -73,7 +73,20 @@ export async function checkTrunkLimit(db: Db) {
   }
 }
 
-/** Passwords go to sip_secrets (encrypted) and the spec keeps only references to them. */
+/**
+ * Runs the part of a request that may still refuse it after passwords were sealed into `refs`: if it throws,
+ * they are wiped (nothing of a refused request stays behind; no operation will ever read them).
+ */
+export async function wipedIfRefused<T>(db: Db, refs: string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    await wipeSecrets(db, refs);
+    throw err;
+  }
+}
+
+/** Passwords go to sip_secrets (encrypted) and the spec keeps only references to them; all of them, or none. */
 export async function sealTermination(
   db: Db,
   box: SecretBox,
@@ -81,20 +94,24 @@ export async function sealTermination(
   lists: (z.output<typeof NewCredentialList> | { sid: string })[],
   refs: string[],
 ): Promise<TrunkSpec['termination']['credentialLists']> {
+  const sealedHere: string[] = [];
   const out: TrunkSpec['termination']['credentialLists'] = [];
-  for (const l of lists) {
-    if ('sid' in l) {
-      out.push({ sid: l.sid });
-      continue;
+  await wipedIfRefused(db, sealedHere, async () => {
+    for (const l of lists) {
+      if ('sid' in l) {
+        out.push({ sid: l.sid });
+        continue;
+      }
+      const credentials = [];
+      for (const c of l.credentials) {
+        const passwordRef = await storeSecret(db, box, tenantId, c.password);
+        sealedHere.push(passwordRef);
+        credentials.push({ username: c.username, passwordRef });
+      }
+      out.push({ friendlyName: l.friendlyName, credentials });
     }
-    const credentials = [];
-    for (const c of l.credentials) {
-      const passwordRef = await storeSecret(db, box, tenantId, c.password);
-      refs.push(passwordRef);
-      credentials.push({ username: c.username, passwordRef });
-    }
-    out.push({ friendlyName: l.friendlyName, credentials });
-  }
+  });
+  refs.push(...sealedHere);
   return out;
 }
 

@@ -12,14 +12,19 @@ export interface VoiceTrustToStart {
   workflowId: string;
 }
 
-/** The workflow's input: review polling as A2P's, its own deadline, and the status callback when the API is reachable. */
+/** The workflow's input: review polling as A2P's, its own deadlines, and the status callback when the API is reachable. */
 export function voiceTrustInput(c: Config, r: VoiceTrustToStart): VoiceTrustInput {
   const base = c.PUBLIC_BASE_URL?.replace(/\/$/, '');
   return {
     registrationId: r.id,
     tenantId: r.tenantId,
     product: r.product,
-    timings: { firstPollMs: c.A2P_POLL_FIRST_MS, maxPollMs: c.A2P_POLL_MAX_MS, deadlineMs: c.VOICE_TRUST_DEADLINE_HOURS * 3_600_000 },
+    timings: {
+      firstPollMs: c.A2P_POLL_FIRST_MS,
+      maxPollMs: c.A2P_POLL_MAX_MS,
+      deadlineMs: c.VOICE_TRUST_DEADLINE_HOURS * 3_600_000,
+      correctionsDeadlineMs: c.VOICE_TRUST_CORRECTIONS_DEADLINE_HOURS * 3_600_000,
+    },
     statusCallback: base ? `${base}/webhooks/twilio/status-callback` : null,
   };
 }

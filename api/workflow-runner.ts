@@ -83,7 +83,7 @@ export interface JobToStart {
   workflowId: string;
 }
 
-/** Starts a job's workflow at most once (the id is the job's); false when it had been started already. */
+/** Starts a job's workflow at most once (the id is the job's); false when it had been started already (or isn't ours to start). */
 export async function startJobWorkflow(client: Client, taskQueue: string, job: JobToStart): Promise<boolean> {
   try {
     if (job.kind === 'bulk_buy') {
@@ -112,11 +112,43 @@ export async function startJobWorkflow(client: Client, taskQueue: string, job: J
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         args: [{ tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, concurrency: req.concurrency }],
       });
+    } else {
+      return false; // health and rotation passes: their Schedule's runs start them, never this
     }
-    // health_pass jobs are made by their Schedule's runs, never queued here.
     return true;
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     return false;
   }
+}
+
+/** How a closed workflow ended, in words a job's outcome can carry ("its workflow was terminated in Temporal: stuck"). */
+export interface WorkflowEnding {
+  cancelled: boolean;
+  reason: string;
+}
+
+const endings: Partial<Record<string, string>> = {
+  COMPLETED: 'completed without recording an outcome',
+  FAILED: 'failed',
+  CANCELLED: 'was cancelled',
+  TERMINATED: 'was terminated',
+  TIMED_OUT: 'timed out',
+};
+
+/**
+ * How a row's workflow ended, with Temporal's reason (a termination's reason, a failure's message); null
+ * while it runs (or its state is unknown). Throws WorkflowNotFoundError when it never started.
+ */
+export async function workflowEnding(client: Client, workflowId: string): Promise<WorkflowEnding | null> {
+  const handle = client.workflow.getHandle(workflowId);
+  const { status } = await handle.describe();
+  const ending = endings[status.name];
+  if (!ending) return null;
+  const detail = await handle.result().then(
+    () => null,
+    (err: unknown) => (err instanceof WorkflowFailedError ? (err.cause?.message ?? null) : null),
+  );
+  const said = detail && !/^Workflow execution/.test(detail) ? `: ${detail}` : '';
+  return { cancelled: status.name === 'CANCELLED', reason: `its workflow ${ending} in Temporal${said}` };
 }

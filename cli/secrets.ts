@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigSchema } from '../config/env';
 import { rotateSecrets, secretsStatus } from '../db/secret-rotation';
-import { KeyRing } from '../db/secrets';
+import { KeyRing } from '../config/key-ring';
 import { withCliDb } from './db';
 
 /**

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { KeyRing, keyRingProblem } from '../db/secrets';
+import { KeyRing, keyRingProblem } from './key-ring';
 import { describeTemporalConnection, temporalConnectionProblems, temporalConnectionSchema } from './temporal-connection';
 
 /** Every setting the processes read, validated once at start-up. */
@@ -99,8 +99,12 @@ export const ConfigSchema = z.object({
   A2P_DEADLINE_BRAND_HOURS: intFrom(10 * 24),
   A2P_DEADLINE_CAMPAIGN_HOURS: intFrom(30 * 24),
   A2P_DEADLINE_CUSTOMER_HOURS: intFrom(30 * 24),
+  // An A2P registration left in action_required this long without corrections ends failed (abandoned).
+  A2P_DEADLINE_CORRECTIONS_HOURS: intFrom(30 * 24),
   // Voice trust registrations (SHAKEN/STIR, CNAM, Voice Integrity): review polling as A2P's, and the review's deadline.
   VOICE_TRUST_DEADLINE_HOURS: intFrom(7 * 24),
+  // A voice trust registration left in action_required this long without corrections ends failed (abandoned).
+  VOICE_TRUST_CORRECTIONS_DEADLINE_HOURS: intFrom(30 * 24),
   // Toll-free verification reviews: Twilio quotes two to three weeks.
   TOLLFREE_DEADLINE_HOURS: intFrom(21 * 24),
   VOICE_POLICY_SHAKEN_STIR_SID: z.string().regex(/^RN[0-9a-f]{32}$/, 'must be a Trust Hub policy SID (RN…)').default('RN7a97559effdf62d00f4298208492a5ea'),

@@ -1,7 +1,7 @@
 import { createCipheriv, createDecipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
-import { KeyRing, type KeyRingSource } from '../db/secrets';
+import { KeyRing, type KeyRingSource } from './key-ring';
 
 /**
  * Temporal stores every workflow and activity payload (inputs, results, signals, updates, queries, memos,

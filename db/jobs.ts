@@ -199,9 +199,10 @@ export async function markJobRunning(db: Db, jobId: string): Promise<void> {
   );
 }
 
+/** A cancel asked for: the sweep delivers it if the signal doesn't get through, on its first turn, not after a back-off. */
 export async function markJobCancelling(db: Db, tenantId: string, jobId: string): Promise<void> {
   await db.query(
-    `UPDATE jobs SET status = 'cancelling', updated_at = now()
+    `UPDATE jobs SET status = 'cancelling', updated_at = now(), sweep_attempts = 0, sweep_next_at = NULL
       WHERE id = $1 AND tenant_id = $2 AND status IN ('queued','running')`,
     [jobId, tenantId],
   );
@@ -215,14 +216,52 @@ export async function finishJob(db: Db, jobId: string, status: JobStatus, outcom
   );
 }
 
-/** Jobs inserted but maybe never started (the API died between insert and workflow start). */
-export async function findQueuedJobs(db: Db, olderThanSeconds: number) {
-  const { rows } = await db.query<{ id: string; tenant_id: string; kind: JobKind; params: Record<string, unknown>; workflow_id: string }>(
-    `SELECT id, tenant_id, kind, params, workflow_id FROM jobs
-      WHERE status = 'queued' AND created_at < now() - make_interval(secs => $1) ORDER BY created_at LIMIT 100`,
-    [olderThanSeconds],
+export interface JobToSweep {
+  id: string;
+  tenant_id: string;
+  kind: JobKind;
+  status: 'queued' | 'cancelling';
+  params: Record<string, unknown>;
+  workflow_id: string;
+}
+
+/** The sweep's back-off: a job it took waits this long for its next turn, doubling from `firstSeconds`. */
+export interface SweepBackoff {
+  firstSeconds: number;
+  maxSeconds: number;
+}
+
+/**
+ * Takes the jobs the sweep must look at, oldest turn first: queued ones (the API may have died between
+ * insert and workflow start) and cancelling ones (the cancel signal may not have reached Temporal), each
+ * left `olderThanSeconds` to the request that wrote it. Taking a job puts its next turn off (doubling up to
+ * `maxSeconds`), so jobs that can't move yet are taken once per back-off, never every sweep, and can't starve
+ * newer ones; SKIP LOCKED gives each job to one API replica.
+ */
+export async function takeJobsToSweep(db: Db, olderThanSeconds: number, limit: number, backoff: SweepBackoff): Promise<JobToSweep[]> {
+  const { rows } = await db.query<JobToSweep>(
+    `UPDATE jobs j SET sweep_attempts = j.sweep_attempts + 1,
+            sweep_next_at = now() + make_interval(secs => least($4::float8, $3::float8 * power(2, least(j.sweep_attempts, 20))))
+       FROM (SELECT id FROM jobs
+              WHERE status IN ('queued', 'cancelling')
+                AND (CASE WHEN status = 'queued' THEN created_at ELSE updated_at END) < now() - make_interval(secs => $1)
+                AND COALESCE(sweep_next_at, created_at) <= now()
+              ORDER BY COALESCE(sweep_next_at, created_at), id LIMIT $2
+                FOR UPDATE SKIP LOCKED) due
+      WHERE j.id = due.id
+      RETURNING j.id, j.tenant_id, j.kind, j.status, j.params, j.workflow_id`,
+    [olderThanSeconds, limit, backoff.firstSeconds, backoff.maxSeconds],
   );
   return rows;
+}
+
+/** Ends a queued or cancelling job whose workflow closed without ending it; a job already final is left as it is. */
+export async function finishStrandedJob(db: Db, jobId: string, status: JobStatus, outcome: JobOutcome): Promise<void> {
+  await db.query(
+    `UPDATE jobs SET status = $2, outcome = $3, finished_at = now(), updated_at = now()
+      WHERE id = $1 AND status IN ('queued', 'cancelling')`,
+    [jobId, status, JSON.stringify(outcome)],
+  );
 }
 
 /** Ends a job whose workflow never started; a job that started is left to its workflow. */

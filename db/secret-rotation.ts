@@ -1,5 +1,6 @@
 import type { Db } from './pool';
-import { SecretBox, UnopenableSecretError, type KeyRing, type SecretKind } from './secrets';
+import type { KeyRing } from '../config/key-ring';
+import { SecretBox, UnopenableSecretError, type SecretKind } from './secrets';
 
 /** Every column that holds sealed values, with the kind they are sealed as. */
 const STORES = [

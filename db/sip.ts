@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { secureTrunkWarnings, trunkHealth } from '../compliance/sip-health';
 import type { TrunkOperation, TrunkSpec, TrunkView } from '../schemas/sip';
-import type { OperationOutcome, OperationProgress, SipOperationInput, TrunkSnapshot } from '../schemas/sip-workflow';
+import type { OperationOutcome, OperationProgress, ProgressEntry, SipOperationInput, TrunkSnapshot } from '../schemas/sip-workflow';
 import { afterCursor, pageOf } from './cursor';
 import { inTransaction, type Db } from './pool';
 
@@ -224,16 +224,39 @@ export async function recordOperationProgress(db: Db, operationId: string, statu
 }
 
 /**
+ * Writes one entry of an operation's progress in place (a step or a compensation at its index, the step
+ * running, the error), so what the workflow sends doesn't grow with the step list. Entries are written in
+ * order: an index past the end appends, a repeated one (a retried activity) replaces.
+ */
+export async function recordProgressEntry(db: Db, e: ProgressEntry) {
+  const fields: Record<string, unknown> = {};
+  if (e.step !== undefined) fields.step = e.step;
+  if (e.error !== undefined) fields.error = e.error;
+  // Every key present (the row starts as {}), then the fields given, then the entry in its list.
+  const withFields = `'{"step": null, "steps": [], "error": null, "rollback": []}'::jsonb || progress || $3::jsonb`;
+  const progress = e.entry ? `jsonb_set(${withFields}, ARRAY[$4::text, $5::text], $6::jsonb, true)` : withFields;
+  const entry = e.entry ? [e.entry.list, String(e.entry.index), JSON.stringify(e.entry.value)] : [];
+  await db.query(`UPDATE sip_operations SET status = $2, progress = ${progress}, updated_at = now() WHERE id = $1 AND finished_at IS NULL`, [
+    e.operationId,
+    e.status,
+    JSON.stringify(fields),
+    ...entry,
+  ]);
+}
+
+/**
  * Ends an operation and settles its trunk: a create or update that succeeded stores its desired state;
  * a delete that succeeded marks the trunk deleted and frees its numbers; a failed create leaves a
  * failed trunk (its rollback report says what was undone); an update rolled back leaves it active.
  */
-export async function finishOperation(db: Db, operationId: string, outcome: OperationOutcome, progress: OperationProgress) {
+export async function finishOperation(db: Db, operationId: string, outcome: OperationOutcome, progress?: OperationProgress) {
   await inTransaction(db, async (c) => {
+    // Without a progress (workflows that write it step by step), the stored one stays, with no step running.
     const { rows } = await c.query<OperationRow>(
-      `UPDATE sip_operations SET status = $2, progress = $3, finished_at = COALESCE(finished_at, now()), updated_at = now()
+      `UPDATE sip_operations SET status = $2, progress = COALESCE($3::jsonb, progress || '{"step": null}'::jsonb),
+              finished_at = COALESCE(finished_at, now()), updated_at = now()
         WHERE id = $1 RETURNING *`,
-      [operationId, outcome, JSON.stringify(progress)],
+      [operationId, outcome, progress ? JSON.stringify(progress) : null],
     );
     const op = rows[0];
     if (!op) return;
@@ -255,6 +278,15 @@ export async function finishOperation(db: Db, operationId: string, outcome: Oper
       [op.trunk_id, outcome === 'succeeded' && spec !== null, JSON.stringify(spec), spec?.domainName ?? null],
     );
   });
+}
+
+/** An operation's input as the API stored it with the operation (the same the workflow was started with). */
+export async function operationInput(db: Db, o: { operationId: string; tenantId: string; trunkId: string }): Promise<SipOperationInput | null> {
+  const { rows } = await db.query<{ input: SipOperationInput }>(
+    'SELECT input FROM sip_operations WHERE id = $1 AND tenant_id = $2 AND trunk_id = $3',
+    [o.operationId, o.tenantId, o.trunkId],
+  );
+  return rows[0]?.input ?? null;
 }
 
 /** The numbers the trunk's latest create or update asked for. */

@@ -42,7 +42,11 @@ async function view(db: Db, r: Row): Promise<TollfreeVerificationView> {
 
 export type CreateOutcome = { kind: 'created' | 'repeated'; found: NonNullable<Awaited<ReturnType<typeof getTollfreeVerification>>> } | { kind: 'number_busy'; existingId: string };
 
-/** Records a verification once: a repeated Idempotency-Key finds the first; a number with one in progress or approved refuses another. */
+/**
+ * Records a verification once: a repeated Idempotency-Key finds the first; a number with one in progress or approved
+ * refuses another while the tenant holds the same purchase of it (its PN SID: a number released and bought again is a
+ * new purchase, which may be verified anew).
+ */
 export async function createTollfreeVerification(
   db: Db,
   r: { id: string; tenantId: string; draft: TollfreeDraft; numberSid: string; idempotencyKey: string | null; workflowId: string },
@@ -60,8 +64,8 @@ export async function createTollfreeVerification(
   } catch (err) {
     if ((err as { code?: string }).code !== '23505') throw err;
     const { rows } = await db.query<{ id: string; idempotency_key: string | null }>(
-      `SELECT id, idempotency_key FROM tollfree_verifications WHERE tenant_id = $1 AND (phone_number = $2 AND status NOT IN ('cancelled', 'failed') OR idempotency_key = $3)`,
-      [r.tenantId, r.draft.tollfreePhoneNumber, r.idempotencyKey],
+      `SELECT id, idempotency_key FROM tollfree_verifications WHERE tenant_id = $1 AND (number_sid = $2 AND status NOT IN ('cancelled', 'failed') OR idempotency_key = $3)`,
+      [r.tenantId, r.numberSid, r.idempotencyKey],
     );
     const same = rows.find((x) => r.idempotencyKey && x.idempotency_key === r.idempotencyKey);
     if (same) return { kind: 'repeated', found: (await getTollfreeVerification(db, r.tenantId, same.id))! };

@@ -98,6 +98,8 @@ export async function startTemporalDevServer(opts: {
     '--port', String(opts.port),
     '--namespace', 'default',
     '--log-level', 'warn',
+    // Every workflow carries its tenant (api/tenant-search-attribute.ts): the UI filters by it.
+    '--search-attribute', 'TenantId=Keyword',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     // Lets a worker run an activity its own workflow task just scheduled, saving a round trip.

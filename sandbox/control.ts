@@ -101,6 +101,7 @@ export const controlApi: FastifyPluginAsync<{
       total.inFlight += s.inFlight;
       total.maxInFlight = Math.max(total.maxInFlight, s.maxInFlight);
       for (const [code, n] of Object.entries(s.byStatus)) total.byStatus[code] = (total.byStatus[code] ?? 0) + n;
+      for (const [route, n] of Object.entries(s.byRoute)) total.byRoute[route] = (total.byRoute[route] ?? 0) + n;
     }
     return { total, accounts };
   });

@@ -34,6 +34,8 @@ export const noFaults = (seed: number): FaultSettings => ({
 export interface AccountStats {
   requests: number;
   byStatus: Record<string, number>;
+  /** Requests per route, `METHOD /route/:Param` (e.g. `GET /v1/Services`): what tests count a code path's calls by. */
+  byRoute: Record<string, number>;
   rejected429: number;
   injected5xx: number;
   /** Requests answered by a rule from `POST /__sandbox/failures`. */
@@ -46,6 +48,7 @@ export interface AccountStats {
 export const emptyStats = (): AccountStats => ({
   requests: 0,
   byStatus: {},
+  byRoute: {},
   rejected429: 0,
   injected5xx: 0,
   injectedFailures: 0,

@@ -56,6 +56,8 @@ export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState
     const settings = faults.settings;
     const stats = statsFor(faults, req.accountSid);
     stats.requests += 1;
+    const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
+    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     // Queued failures come first and skip the in-flight count: the test that queued one wants exactly it.
     const failure = faults.failures.take(req.method, req.url);
     if (failure) {

@@ -23,6 +23,8 @@ export interface A2pTimings {
   deadlines: Record<ReviewKind, number> & {
     /** How long the customer has to complete the OTP or Authentication+ before the registration fails (default 30 days). */
     customer_verification?: number;
+    /** How long a registration waits in action_required for corrections before it fails as abandoned (default 30 days). */
+    corrections?: number;
   };
 }
 

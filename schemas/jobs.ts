@@ -85,9 +85,9 @@ export const JobItem = z.object({
 });
 export type JobItem = z.infer<typeof JobItem>;
 
-/** Why a bulk job stopped, as the workflow reports it. */
+/** Why a bulk job stopped, as the workflow reports it (`failed`: its workflow failed; the message says why). */
 export const JobOutcome = z.object({
-  stopReason: z.enum(['completed', 'inventory_exhausted', 'cancelled', 'rejected']),
+  stopReason: z.enum(['completed', 'inventory_exhausted', 'cancelled', 'rejected', 'failed']),
   message: z.string(),
   areaCodesTried: z.array(z.string()).optional(),
   exhaustedAreaCodes: z.array(z.string()).optional(),

@@ -55,3 +55,11 @@ export interface LookupBatchInput extends Omit<LookupInput, 'phoneNumber'> {
   jobId: string;
   phoneNumbers: string[];
 }
+
+/** Twilio's batch endpoint takes at most 100 numbers per request: a bulk lookup's slice or page. */
+export const LOOKUP_BATCH_MAX = 100;
+
+/** A page of a lookup of the tenant's own numbers: the numbers after `after` ('' for the first page). */
+export interface OwnedLookupPageInput extends Omit<LookupBatchInput, 'phoneNumbers'> {
+  after: string;
+}

@@ -42,8 +42,9 @@ export type ListRef = { sid: string } | { friendlyName: string };
 /** One change the plan asks for; each is applied by one reconciling activity call. */
 export type SipChange =
   | { kind: 'create_trunk'; settings: TrunkSettings }
-  | { kind: 'update_trunk'; settings: Partial<TrunkSettings>; previous: Partial<TrunkSettings> }
-  | { kind: 'set_recording'; recording: TrunkSpec['recording']; previous: TrunkSpec['recording'] }
+  /** `previous` (what an undo restores) is absent in plans made before 0eeb842: the activity reads Twilio then. */
+  | { kind: 'update_trunk'; settings: Partial<TrunkSettings>; previous?: Partial<TrunkSettings> }
+  | { kind: 'set_recording'; recording: TrunkSpec['recording']; previous?: TrunkSpec['recording'] }
   | { kind: 'add_origination_uri'; uri: OriginationUri }
   | { kind: 'update_origination_uri'; sid: string; uri: OriginationUri }
   | { kind: 'remove_origination_uri'; sid: string; sipUrl: string }
@@ -72,6 +73,10 @@ export type SipUndo =
   | { kind: 'associate_list'; listKind: ListKind; trunkSid: string; sid: string }
   | { kind: 'detach_number'; trunkSid: string; number: DesiredNumber; priorTrunkSid: string | null; priorVoiceApplicationSid: string | null }
   | { kind: 'reattach_number'; trunkSid: string; number: DesiredNumber };
+
+/** Changes to a trunk's numbers: many of them are applied by one activity (a 1 000-number attach is 20 activities). */
+export type NumberChange = Extract<SipChange, { kind: 'attach_number' | 'detach_number' }>;
+export type NumberUndo = Extract<SipUndo, { kind: 'detach_number' | 'reattach_number' }>;
 
 export interface AppliedChange {
   /** What was done, for the operation's step list. */
@@ -103,25 +108,76 @@ export interface OperationProgress {
 
 export type OperationOutcome = 'succeeded' | 'failed' | 'rolled_back';
 
-/** Progress written by the activity that makes the next step, so reporting costs no activity of its own. */
+/**
+ * Progress written by the activity that makes the next step, so reporting costs no activity of its own.
+ * Only workflows started before `sip-progress-per-step` send it (the whole list, growing with every step).
+ */
 export interface ProgressReport {
   operationId: string;
   status: 'running' | 'rolling_back';
   progress: OperationProgress;
 }
 
+/** A definitive refusal of a step (Twilio 4xx, or ours): retrying can't change it, so the saga rolls back. */
+export interface Refusal {
+  message: string;
+  twilio: TwilioErrorInfo | null;
+}
+
+/** Where an activity writes its own entry of an operation's progress: the operation and the entry's place in its list. */
+export interface EntryRef {
+  operationId: string;
+  index: number;
+}
+
+/**
+ * One change to an operation's stored progress, written in place: the size of what an activity is sent
+ * does not depend on how many steps the operation has (the view reads the same progress as before).
+ */
+export interface ProgressEntry {
+  operationId: string;
+  status: 'running' | 'rolling_back';
+  /** Sets `progress.step`: the step now running, null when none is. */
+  step?: string | null;
+  /** Sets `progress.error`. */
+  error?: OperationProgress['error'];
+  /** One entry of the step list or of the rollback list, at its index. */
+  entry?: { list: 'steps'; index: number; value: OperationProgress['steps'][number] } | { list: 'rollback'; index: number; value: OperationProgress['rollback'][number] };
+}
+
+/** What one activity made of its numbers: those applied, in order, and the refusal that stopped it (if one did). */
+export interface NumbersApplied {
+  applied: AppliedChange[];
+  refusal: Refusal | null;
+}
+
 /** What the trunk workflows ask of the outside world; every Twilio call reconciles before it repeats a side effect. */
 export interface SipActivities {
   /** Reads Twilio (when the trunk exists there) and the database, and lists the changes that make it match. */
   sipPlan(i: SipOperationInput): Promise<SipChange[]>;
-  /** Records the operation's progress (this step running), then applies the change. */
-  sipApply(i: { tenantId: string; trunkId: string; change: SipChange; report: ProgressReport }): Promise<AppliedChange>;
-  /** Records the progress, then undoes one change; a 20404 (already gone) counts as done. */
+  /** Records the operation's progress when sent it (this step running; workflows of 0eeb842), then applies the change. */
+  sipApply(i: { tenantId: string; trunkId: string; change: SipChange; report?: ProgressReport }): Promise<AppliedChange>;
+  /** Records the progress when sent it, then undoes one change; a 20404 (already gone) counts as done. */
   sipUndo(i: { undo: SipUndo; report?: ProgressReport }): Promise<string>;
+  /** sipPlan for the operation's input as stored with it (so the activity's input doesn't grow with its numbers). */
+  sipPlanOperation(i: { tenantId: string; trunkId: string; operationId: string }): Promise<SipChange[]>;
+  /** Applies one change, writing its own step (running, then done) to the operation's progress. */
+  sipApplyStep(i: { tenantId: string; trunkId: string; change: SipChange; step: EntryRef & { name: string } }): Promise<AppliedChange>;
+  /** Applies number changes in order, each writing its own step, from `first` on; stops at the first refusal. */
+  sipApplyNumbers(i: { tenantId: string; trunkId: string; changes: NumberChange[]; first: EntryRef }): Promise<NumbersApplied>;
+  /** Undoes one change, writing its own rollback entry when done. */
+  sipUndoStep(i: { tenantId: string; trunkId: string; undo: SipUndo; entry: EntryRef }): Promise<string>;
+  /** Undoes number changes, each writing its rollback entry (done, or failed with why); the positions that failed. */
+  sipUndoNumbers(i: { tenantId: string; trunkId: string; undos: NumberUndo[]; first: EntryRef }): Promise<{ failed: number[] }>;
+  /** Writes what the workflow itself decides (a refused step, a compensation that gave up, the error). */
+  sipRecordEntry(i: ProgressEntry): Promise<void>;
   /** Reads the trunk back from Twilio and stores the snapshot (and the seed's columns). */
   sipInspect(i: { tenantId: string; trunkId: string }): Promise<TrunkSnapshot | null>;
   sipRecordProgress(i: { operationId: string; status: 'running' | 'rolling_back'; progress: OperationProgress }): Promise<void>;
-  /** Ends the operation, sets the trunk's status and stores its desired state when it succeeded. */
-  sipFinishOperation(i: { operationId: string; outcome: OperationOutcome; progress: OperationProgress }): Promise<void>;
+  /**
+   * Ends the operation, sets the trunk's status and stores its desired state when it succeeded. Without
+   * `progress` (workflows since `sip-progress-per-step`) the stored progress is kept, with no step running.
+   */
+  sipFinishOperation(i: { operationId: string; outcome: OperationOutcome; progress?: OperationProgress }): Promise<void>;
   sipWipeSecrets(i: { refs: string[] }): Promise<void>;
 }

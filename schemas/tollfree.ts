@@ -88,7 +88,7 @@ export type TollfreeStatus = z.infer<typeof TollfreeStatus>;
 export const TollfreeVerificationView = z.object({
   id: z.string(),
   tollfreePhoneNumber: z.string(),
-  status: TollfreeStatus.describe('completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed'),
+  status: TollfreeStatus.describe('completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)'),
   verificationSid: z.string().nullable().describe('Twilio’s HH… SID'),
   twilioStatus: z.string().nullable().describe('PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read'),
   problems: z.array(TollfreeProblem).describe('Twilio’s rejection reasons with their codes'),

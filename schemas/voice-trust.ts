@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { genericCnamReason } from '../compliance/cnam';
+import { genericCnamReason } from './cnam';
 import { E164, Email, SID_LENGTH } from './common';
 
 export const VoiceTrustProduct = z.enum(['shaken_stir', 'cnam', 'voice_integrity']);
@@ -71,7 +71,7 @@ export type VoiceTrustProblem = z.infer<typeof VoiceTrustProblem>;
 export const VoiceTrustRegistrationView = z.object({
   id: z.string(),
   product: VoiceTrustProduct,
-  status: VoiceTrustStatus.describe('in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections'),
+  status: VoiceTrustStatus.describe('in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)'),
   step: z.string().describe('business_profile_numbers → trust_product → trust_product_numbers → review → done'),
   businessProfileSid: z.string(),
   trustProductSid: z.string().nullable(),
@@ -82,7 +82,7 @@ export const VoiceTrustRegistrationView = z.object({
       phoneNumber: z.string(),
       onBusinessProfile: z.boolean(),
       onTrustProduct: z.boolean(),
-      detached: z.boolean().describe('Taken off the trust product (released, or the registration cancelled)'),
+      detached: z.boolean().describe('Taken off the trust product (released, or the registration cancelled or failed)'),
       attestation: z.enum(['A']).nullable().describe('SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C'),
     }),
   ),
@@ -99,7 +99,11 @@ export interface VoiceTrustInput {
   registrationId: string;
   tenantId: string;
   product: VoiceTrustProduct;
-  timings: { firstPollMs: number; maxPollMs: number; deadlineMs: number };
+  /**
+   * deadlineMs: a review pending past it is flagged needs_attention. correctionsDeadlineMs: a registration left in
+   * action_required this long without corrections ends failed as abandoned (absent in inputs written before it: 30 days).
+   */
+  timings: { firstPollMs: number; maxPollMs: number; deadlineMs: number; correctionsDeadlineMs?: number };
   /** Where Twilio posts the trust product's status changes (null: polling alone). */
   statusCallback: string | null;
 }

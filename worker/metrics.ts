@@ -24,8 +24,12 @@ export function createWorkerMetrics() {
     name: 'twilio_pro_twilio_request_duration_seconds', help: 'Twilio request latency by product and method (waiting for a slot excluded)', labelNames: ['product', 'method'],
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30], registers: [registry],
   });
+  const retries = new Counter({ name: 'twilio_pro_activity_retries_total', help: 'Activity attempts after the first, by activity (unlimited retries reconcile through outages: watch this)', labelNames: ['activity'], registers: [registry] });
   return {
     registry,
+    observeActivityRetry(r: { activity: string; attempt: number }) {
+      retries.inc({ activity: r.activity });
+    },
     observeTwilio(r: { method: string; url: string; status: number; seconds: number }) {
       const product = productOf(new URL(r.url).pathname);
       calls.inc({ product, method: r.method.toUpperCase(), status: String(r.status) });

@@ -74,6 +74,7 @@ export async function createWorker(config: Config) {
     activities: createActivities({ db, twilio, a2pPolicies: a2p.policies, voiceTrustPolicies: a2p.voiceTrustPolicies, a2pReconcileByListing: config.A2P_RECONCILE_BY_LISTING, secrets: SecretBox.fromConfig(config, 'sip-password'), twilioConcurrency: config.TWILIO_MAX_CONCURRENCY,
       lookupPrices: lookupPricesFromConfig(config),
       numberMonthlyUsd: config.NUMBER_MONTHLY_USD,
+      observeRetry: metrics.observeActivityRetry,
     }),
     // Twilio's limit is enforced per request by the account-wide limiter, not by activity slots, so
     // PostgreSQL-only activities and activities waiting for Twilio never crowd each other out.

@@ -1,5 +1,19 @@
-import { ActivityFailure, ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, defineUpdate, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ActivityFailure,
+  allHandlersFinished,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  isCancellation,
+  patched,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { RegistrationDraft } from '../schemas/a2p';
+import { refusalOf } from './activity-refusal';
 import { a2p as twilio } from './activities';
 import { TENANT_SCOPED_NAMES } from './patches';
 import type {
@@ -28,9 +42,45 @@ const DAY = 86_400_000;
 export const OTP_VALIDITY_MS = DAY;
 /** How long a customer has for the OTP or Authentication+ unless timings say otherwise. */
 export const CUSTOMER_VERIFICATION_DEADLINE_MS = 30 * DAY;
+/** How long a registration parked in action_required waits for corrections unless timings say otherwise. */
+export const CORRECTIONS_DEADLINE_MS = 30 * DAY;
 
+/**
+ * Issue #21's patch ids (docs/operations/upgrading-workflows.md). Corrections accepted while the registration is
+ * parked are all applied, merged in the order they were accepted, in one resubmission (before: the last one won).
+ */
+export const A2P_CORRECTIONS_QUEUED = 'a2p-corrections-queued';
+/** A registration parked for corrections past its deadline ends failed as abandoned, cleaned up as a cancel is. */
+export const A2P_CORRECTIONS_DEADLINE = 'a2p-corrections-deadline';
+/**
+ * The end is recorded once the Updates in flight have finished, whatever cancels the workflow meanwhile, and any
+ * activity that gave up (not only a definitive Twilio answer) ends the registration failed with its reason.
+ */
+export const A2P_FINAL_BOOKKEEPING = 'a2p-final-bookkeeping';
 
 class Cancelled extends Error {}
+/** No corrections arrived before the deadline: the registration ends failed, cleaned up as a cancel is. */
+class Abandoned extends Error {
+  constructor(
+    readonly step: A2pStep,
+    readonly reasons: ReviewStatus['reasons'],
+    readonly afterMs: number,
+  ) {
+    super('abandoned');
+  }
+}
+
+/** A deadline in words: "30 days", or hours when it is no whole number of days. */
+const spelled = (ms: number) => (ms % DAY === 0 ? `${ms / DAY} days` : `${Math.round(ms / 3_600_000)} hours`);
+
+/** Two corrections as one: fields of the later one win, and a fee approved by either is approved. */
+function mergeCorrections(earlier: A2pCorrections, later: A2pCorrections): A2pCorrections {
+  return {
+    ...(earlier.business || later.business ? { business: { ...earlier.business, ...later.business } } : {}),
+    ...(earlier.campaign || later.campaign ? { campaign: { ...earlier.campaign, ...later.campaign } } : {}),
+    ...(earlier.approveCampaignResubmissionFee || later.approveCampaignResubmissionFee ? { approveCampaignResubmissionFee: true } : {}),
+  };
+}
 
 /** When the current OTP stops working (24 hours after sending); Twilio states no lifetime for the Auth+ e-mail. */
 function validUntil(kind: VerificationKind, sentAt: number): string | null {
@@ -59,7 +109,12 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   };
   // SIDs a webhook reported since their last check; a report that arrives before its wait begins still counts.
   const signalled = new Set<string>();
-  let corrections: A2pCorrections | null = null;
+  /** Corrections accepted while parked, in the order accepted; the workflow takes them all at once. */
+  const pendingCorrections: A2pCorrections[] = [];
+  /** Set from taking corrections until the next wait: they are being applied and resubmitted. */
+  let applyingCorrections = false;
+  /** Set once the registration is ending: no Update is accepted any more. */
+  let ending = false;
   let cancelled = false;
   /** Set by a resend while waiting for the customer: the wait restarts its clock and looks again at once. */
   let resentAt: number | null = null;
@@ -74,12 +129,18 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   });
   setHandler(
     a2pCorrectionsUpdate,
+    // Queued, not applied here: the workflow applies what was accepted in one resubmission, so the caller gets
+    // its answer at once and a second correction sent before the workflow took the first is not lost.
     (c) => {
-      corrections = c;
+      pendingCorrections.push(c);
       return state;
     },
     {
       validator: (c) => {
+        if (ending) throw new Error(`nothing to correct: the registration is ending (${state.status})`);
+        if (applyingCorrections) {
+          throw new Error('the corrections sent earlier are being applied and resubmitted; send more if the next review rejects them');
+        }
         if (state.status !== 'action_required' || !state.actionRequired) throw new Error(`nothing to correct: the registration is ${state.status}`);
         const step = state.actionRequired.step;
         if ((step === 'customer_profile' || step === 'trust_product' || step === 'brand') && !c.business) {
@@ -107,7 +168,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     },
     {
       validator: () => {
-        if (state.status !== 'waiting_for_customer' || !state.customerAction || !state.sids.brand) {
+        if (ending || state.status !== 'waiting_for_customer' || !state.customerAction || !state.sids.brand) {
           throw new Error(`nothing to resend: the registration is ${state.status}, not waiting for its customer`);
         }
       },
@@ -121,6 +182,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   };
   const move = async (step: A2pStep) => {
     checkpoint();
+    applyingCorrections = false;
     state.step = step;
     state.status = 'running';
     await record();
@@ -128,6 +190,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
   /** Polls with back-off (durable timers) until Twilio decides; a signal for this SID cuts the wait short. */
   async function awaitReview(kind: ReviewKind, sid: string, serviceSid?: string): Promise<ReviewStatus> {
+    applyingCorrections = false;
     state.status = 'waiting_for_review';
     await record();
     const startedAt = Date.now();
@@ -147,15 +210,18 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     }
   }
 
-  /** Parks the registration until the tenant sends corrections (validated by the Update's validator). */
+  /**
+   * Parks the registration until the tenant sends corrections (validated by the Update's validator), or until
+   * the corrections deadline, when it is abandoned.
+   */
   async function awaitCorrections(step: A2pStep, review: ReviewStatus, hint: string): Promise<A2pCorrections> {
     state.status = 'action_required';
     state.actionRequired = { step, reasons: review.reasons, hint };
+    applyingCorrections = false;
     await record();
-    await condition(() => corrections !== null || cancelled);
-    if (cancelled) throw new Cancelled();
-    const c = corrections!;
-    corrections = null;
+    await parkedUntilCorrected(step, review);
+    const c = takeCorrections();
+    applyingCorrections = true;
     state.actionRequired = null;
     draft = {
       ...draft,
@@ -165,6 +231,25 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     state.status = 'running';
     await record();
     return c;
+  }
+
+  async function parkedUntilCorrected(step: A2pStep, review: ReviewStatus): Promise<void> {
+    const arrived = () => pendingCorrections.length > 0 || cancelled;
+    if (!patched(A2P_CORRECTIONS_DEADLINE)) {
+      await condition(arrived);
+    } else {
+      const within = timings.deadlines.corrections ?? CORRECTIONS_DEADLINE_MS;
+      // Corrections accepted in the same moment the deadline passed were promised to their caller: they count.
+      if (!(await condition(arrived, within)) && !arrived()) throw new Abandoned(step, review.reasons, within);
+    }
+    if (cancelled) throw new Cancelled();
+  }
+
+  /** Every correction accepted so far, merged in the order accepted (registrations started earlier keep the last only). */
+  function takeCorrections(): A2pCorrections {
+    const accepted = pendingCorrections.splice(0);
+    const taken = patched(A2P_CORRECTIONS_QUEUED) ? accepted : accepted.slice(-1);
+    return taken.reduce(mergeCorrections);
   }
 
   /**
@@ -224,12 +309,60 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     return `Twilio e-mails ${contact} (Authentication+): someone there opens the link, signs in and confirms the brand. If the e-mail lapsed or never arrived, resend it.`;
   }
 
-  const fail = async (review: ReviewStatus, why: string) => {
+  /**
+   * Records the registration's end. Registrations started since A2P_FINAL_BOOKKEEPING first let every accepted
+   * Update finish (so none is cut off mid-way and none records after the end), and record even when Temporal
+   * cancels the workflow meanwhile.
+   */
+  async function finish(): Promise<A2pState> {
+    ending = true;
+    if (!patched(A2P_FINAL_BOOKKEEPING)) {
+      await record();
+      return state;
+    }
+    return CancellationScope.nonCancellable(async () => {
+      await condition(allHandlersFinished);
+      await record();
+      return state;
+    });
+  }
+
+  const fail = async (review: ReviewStatus, why: string, step: A2pStep = state.step) => {
     state.status = 'failed';
-    state.actionRequired = { step: state.step, reasons: review.reasons, hint: why };
-    await record();
-    return state;
+    state.actionRequired = { step, reasons: review.reasons, hint: why };
+    return finish();
   };
+
+  /**
+   * What a cancel deletes at Twilio (unsubmitted bundles, the campaign and its Messaging Service), once no Update
+   * runs. Since A2P_FINAL_BOOKKEEPING a clean-up Twilio refuses is returned as a reason, so the end is still recorded.
+   */
+  async function cleanUp(): Promise<ReviewStatus['reasons']> {
+    ending = true;
+    const bookkeeping = patched(A2P_FINAL_BOOKKEEPING);
+    if (bookkeeping) await condition(allHandlersFinished);
+    try {
+      state.cleanup = await twilio.a2pCleanUpCancelled({ registrationId, sids: state.sids });
+      return [];
+    } catch (err) {
+      const refusal = refusalOf(err);
+      if (!bookkeeping || !refusal) throw err;
+      return [{ code: refusal.code, message: `the clean-up at Twilio was refused: ${refusal.message}`, fields: [] }];
+    }
+  }
+
+  /** Parked past the corrections deadline: cleaned up as a cancel is, then failed with the reason. */
+  async function abandon(parked: Abandoned): Promise<A2pState> {
+    return CancellationScope.nonCancellable(async () => {
+      const refused = await cleanUp();
+      const why = `abandoned: no corrections were sent within ${spelled(parked.afterMs)} of the rejection`;
+      return fail(
+        { outcome: 'terminal', twilioStatus: 'CORRECTIONS_DEADLINE_PASSED', reasons: [{ code: null, message: why, fields: [] }, ...parked.reasons, ...refused] },
+        'the corrections deadline passed; what a cancel deletes was deleted; start a new registration with the corrections',
+        parked.step,
+      );
+    });
+  }
 
   /** A Trust Hub bundle: submit, await review, on rejection take corrections and resubmit. */
   async function reviewBundle(kind: 'customer_profile' | 'trust_product', sid: string, profileSid: string): Promise<ReviewStatus> {
@@ -337,24 +470,28 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     if (draft.phoneNumbers.length > 0) state.numbers = await twilio.a2pAddNumbers({ tenantId: input.tenantId, serviceSid: service.sid, phoneNumbers: draft.phoneNumbers });
     state.step = 'done';
     state.status = 'completed';
-    await record();
-    return state;
+    return await finish();
   } catch (err) {
+    if (err instanceof Abandoned) return await abandon(err);
     // A definitive refusal (Twilio's 4xx, a noncompliant evaluation, missing ISV setup) ends the
-    // registration visibly as failed, with the reason, instead of leaving it "running".
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) {
-      const info = err.cause.type === 'TwilioError' ? (err.cause.details?.[0] as { code?: number } | undefined) : undefined;
+    // registration visibly as failed, with the reason, instead of leaving it "running"; since
+    // A2P_FINAL_BOOKKEEPING so does any activity that gave up (a failure no retry can change, a timeout).
+    const refusal = refusalOf(err);
+    const definitive = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable;
+    if (refusal && (definitive || patched(A2P_FINAL_BOOKKEEPING))) {
+      const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type : null;
       return await fail(
-        { outcome: 'terminal', twilioStatus: err.cause.type ?? 'Error', reasons: [{ code: info?.code ?? null, message: err.cause.message, fields: [] }] },
+        { outcome: 'terminal', twilioStatus: type ?? 'Error', reasons: [{ code: refusal.code, message: refusal.message, fields: [] }] },
         `the ${state.step.replaceAll('_', ' ')} step was refused; start a new registration once the cause is fixed`,
       );
     }
     // Our cancel endpoint signals; a cancel from Temporal itself (UI, CLI) is honoured the same way.
     if (!(err instanceof Cancelled) && !isCancellation(err)) throw err;
     return await CancellationScope.nonCancellable(async () => {
-      state.cleanup = await twilio.a2pCleanUpCancelled({ registrationId, sids: state.sids });
+      const refused = await cleanUp();
       state.status = 'cancelled';
-      state.actionRequired = null;
+      // A refused clean-up is what is left to do by hand.
+      state.actionRequired = refused.length ? { step: state.step, reasons: refused, hint: 'delete what is left of this registration at Twilio by hand' } : null;
       await record();
       return state;
     });

@@ -4,15 +4,27 @@ import type { A2pActivities } from '../schemas/a2p-workflow';
 import type { SipActivities } from '../schemas/sip-workflow';
 
 /**
+ * Failures no retry can change, so no proxy retries them: programming errors (a TypeError retried every 30 s
+ * for ever is a bug nobody sees) and definitive refusals — a row that is gone (activities/row-missing.ts), an
+ * input that fails its schema. Definitive Twilio answers are non-retryable failures already (twilio-errors.ts).
+ */
+const NEVER_RETRIED = ['TypeError', 'ReferenceError', 'SyntaxError', 'RangeError', 'ZodError', 'RowMissing'];
+
+// Where attempts stay unlimited, it is because the activity reconciles Twilio's side effects (or records them
+// in PostgreSQL) and must outlast an outage; each retry is counted (twilio_pro_activity_retries_total) and, from
+// attempt 5, logged by the activity wrapper (activities/activity-wrappers.ts), so a retry loop is never unseen.
+
+/**
  * Twilio calls: the SDK times out after TWILIO_HTTP_TIMEOUT_MS (10 s by default), so 15 s bounds one attempt.
  * Attempts are unlimited: every Twilio activity reconciles before repeating a side effect, and
  * definitive Twilio answers come back as results, not failures.
  */
 export const twilio = proxyActivities<Activities>({
   startToCloseTimeout: '15s',
-  // Activities heartbeat every second (activities/activity-wrappers.ts): a dead worker is noticed in 5 s.
+  // Activities heartbeat each second they make progress (activities/activity-wrappers.ts): a dead worker or a
+  // hung activity is noticed in 5 s.
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
 /**
@@ -25,14 +37,17 @@ export const groups = proxyActivities<Activities>({
   // (5 000 purchases one at a time at 500 ms each take 42 minutes).
   startToCloseTimeout: '12h',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NEVER_RETRIED },
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 });
 
-/** PostgreSQL-only bookkeeping. */
+/**
+ * PostgreSQL-only bookkeeping. Attempts are unlimited: it is where a workflow records what it did (and why it
+ * stopped), so a database outage is waited out rather than leaving a row no workflow will finish.
+ */
 export const db = proxyActivities<Activities>({
   startToCloseTimeout: '10s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
 /**
@@ -42,7 +57,7 @@ export const db = proxyActivities<Activities>({
 export const a2p = proxyActivities<A2pActivities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s', nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
 /**
@@ -52,33 +67,48 @@ export const a2p = proxyActivities<A2pActivities>({
 export const sip = proxyActivities<SipActivities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '20s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '20s', nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
 /** Compensations are retried a bounded number of times, then reported by name in the rollback list. */
 export const sipCompensation = proxyActivities<SipActivities>({
   startToCloseTimeout: '30s',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6 },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 6, nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
-/** A tenant's health pass: one activity over all its numbers (heartbeating), so it gets minutes, not seconds. */
-export const hygiene = proxyActivities<Activities>({
+/**
+ * A trunk's number changes and their undos, up to 50 per activity (workflows/sip-trunk.ts): each number is a
+ * few reconciled Twilio calls, so a group gets minutes; it heartbeats as it progresses.
+ */
+export const sipNumbers = proxyActivities<SipActivities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '20s', nonRetryableErrorTypes: NEVER_RETRIED },
+});
+
+/**
+ * A tenant's health pass: one activity over all its numbers (heartbeating), so it gets minutes, not seconds.
+ * It only reads and scores in PostgreSQL, and the Schedule runs it again, so it gives up after 2 hours of
+ * failing rather than retrying for ever.
+ */
+export const hygiene = proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  scheduleToCloseTimeout: '2h',
+  heartbeatTimeout: '5s',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
 /** A rotation's service move: a handful of reconciled Twilio calls (trunk, Messaging Services) in one activity. */
 export const rotation = proxyActivities<Activities>({
   startToCloseTimeout: '60s',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', nonRetryableErrorTypes: NEVER_RETRIED },
 });
 
 /** Voice trust and toll-free verification steps: one activity may assign hundreds of numbers (each read, then written), keeping its progress in PostgreSQL. */
 export const voiceTrust = proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '5s',
-  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s' },
+  retry: { initialInterval: '1s', backoffCoefficient: 1.5, maximumInterval: '30s', nonRetryableErrorTypes: NEVER_RETRIED },
 });

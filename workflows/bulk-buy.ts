@@ -1,24 +1,20 @@
-import { CancellationScope, continueAsNew, isCancellation, patched, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
+import { CancellationScope, continueAsNew, deprecatePatch, isCancellation, setHandler, startChild, workflowInfo, type ChildWorkflowHandle } from '@temporalio/workflow';
 import type { JobOutcome, JobStatus } from '../schemas/jobs';
 import type { BulkBuyInput, BuyBatchInput, BuyBatchResult } from '../schemas/workflow-types';
-import { db, groups, twilio } from './activities';
-import { forEachBounded } from './bounded';
+import { db, groups } from './activities';
 import { cancelJobSignal } from './definitions';
+import { finishingOnFailure, type DescribeEnd } from './job-failures';
 
-/** Numbers bought per child workflow when each purchase was its own activity: keeps each history to a few hundred events. */
-export const BUY_BATCH_SIZE = 100;
-/** With purchases grouped into activities a batch's history stays small, so batches are larger. */
-export const GROUPED_BATCH_SIZE = 1000;
 /** A streamed batch is one activity whatever its size: batches only bound how much one retry may redo. */
 export const STREAMED_BATCH_SIZE = 5000;
 /**
- * Version marker: purchases made by group activities (many numbers per activity, progress in heartbeats)
- * instead of one activity per number. Jobs started before it replay the old way.
+ * Version marker of group activities instead of one activity per number (67d91b1). Bulk buys no longer ask
+ * for it (both paths are gone); releases still do (workflows/bulk-release.ts), as no newer path exists.
  */
 export const GROUPED_PURCHASES = 'grouped-purchases';
 /**
- * Version marker: a batch is one activity that searches ahead while it buys (no idle Twilio slots between
- * rounds), counting the job's items against its target. Jobs started before it replay the grouped way.
+ * Deprecated marker: a batch is one activity that searches ahead while it buys. Every bulk buy running
+ * today started after it, so the older paths are deleted; the call goes once those too have finished.
  */
 export const STREAMED_PURCHASES = 'streamed-purchases';
 /** Definitive rejections in a row (auth, account limits, ...) that stop a batch instead of trying every candidate. */
@@ -26,9 +22,14 @@ const MAX_REJECTIONS_IN_A_ROW = 5;
 
 /**
  * Seed action bulk_buy: buy exactly `quantity` numbers in an area code (then its fallbacks),
- * in child-workflow batches, continuing as new when the history grows.
+ * in child-workflow batches, continuing as new when the history grows. A failure or a cancel through
+ * Temporal still ends the job's row (workflows/job-failures.ts).
  */
 export async function bulkBuyNumbers(input: BulkBuyInput): Promise<JobOutcome> {
+  return finishingOnFailure(input.jobId, () => buyInBatches(input), endedEarly(input));
+}
+
+async function buyInBatches(input: BulkBuyInput): Promise<JobOutcome> {
   const { request, jobId, tenantId } = input;
   const areaCodes = [request.areaCode, ...request.fallbackAreaCodes];
   const progress = input.progress ?? { bought: 0, batchNo: 0, areaIndex: 0, exhausted: [] };
@@ -84,10 +85,19 @@ export async function bulkBuyNumbers(input: BulkBuyInput): Promise<JobOutcome> {
   return outcome.outcome;
 }
 
-/** Numbers per child batch, by the version of the purchase logic this job runs. */
+/** Numbers per child batch (the marker is kept where it was asked for, so running jobs replay). */
 function batchSize(): number {
-  if (patched(STREAMED_PURCHASES)) return STREAMED_BATCH_SIZE;
-  return patched(GROUPED_PURCHASES) ? GROUPED_BATCH_SIZE : BUY_BATCH_SIZE;
+  deprecatePatch(STREAMED_PURCHASES);
+  return STREAMED_BATCH_SIZE;
+}
+
+/** A job that failed or was cancelled through Temporal: what it bought, by its items, and why it stopped. */
+function endedEarly({ request }: BulkBuyInput): DescribeEnd {
+  return ({ succeeded }, { cancelled, reason }) => {
+    const counted = `bought ${succeeded} of ${request.quantity} numbers`;
+    if (cancelled) return { status: 'cancelled', outcome: { stopReason: 'cancelled', message: `${reason}; ${counted}` } };
+    return { status: succeeded === 0 ? 'failed' : 'partial', outcome: { stopReason: 'failed', message: `${reason}; ${counted}` } };
+  };
 }
 
 function describeOutcome(
@@ -129,9 +139,8 @@ function describeOutcome(
 }
 
 /**
- * One batch: search, then buy exactly the missing count with bounded concurrency. A candidate
- * someone else took (21422) is replaced in the next round; at most `want` purchases can succeed
- * because each round starts only as many purchases as are still missing.
+ * One batch: one stream activity searches ahead while it buys, until the job holds `boughtBefore + want`
+ * numbers (exactly-N holds in the activity: a purchase starts only while bought plus in flight are short).
  */
 export async function buyNumbersBatch(input: BuyBatchInput): Promise<BuyBatchResult> {
   let cancelled = false;
@@ -140,91 +149,23 @@ export async function buyNumbersBatch(input: BuyBatchInput): Promise<BuyBatchRes
     cancelled = true;
     group?.cancel();
   });
-  const attempted = new Set<string>();
-  let bought = 0;
-  let rejectedInARow = 0;
-  let lastError: BuyBatchResult['lastError'];
-
-  if (patched(STREAMED_PURCHASES)) {
-    if (cancelled) return { bought, attempted: 0, stopReason: 'cancelled' };
-    const boughtBefore = input.boughtBefore ?? 0;
-    group = new CancellationScope();
-    try {
-      const result = await group.run(() =>
-        groups.purchaseNumbersFromSearch({
-          tenantId: input.tenantId, jobId: input.jobId, areaCode: input.areaCode, contains: input.contains, capabilities: input.capabilities,
-          config: input.config, boughtBefore, want: input.want, concurrency: input.concurrency, maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
-        }),
-      );
-      return { bought: result.purchased, attempted: result.attempted, stopReason: result.stopReason, lastError: result.lastError };
-    } catch (err) {
-      if (!isCancellation(err)) throw err;
-      // The stream stopped starting purchases and finished those in flight: count what the job has.
-      const counted = await db.countJobItems({ jobId: input.jobId });
-      return { bought: counted.succeeded - boughtBefore, attempted: counted.attempted, stopReason: 'cancelled' };
-    }
+  // Every bulk buy running today started after this marker; the grouped and per-number paths are gone.
+  deprecatePatch(STREAMED_PURCHASES);
+  if (cancelled) return { bought: 0, attempted: 0, stopReason: 'cancelled' };
+  const boughtBefore = input.boughtBefore ?? 0;
+  group = new CancellationScope();
+  try {
+    const result = await group.run(() =>
+      groups.purchaseNumbersFromSearch({
+        tenantId: input.tenantId, jobId: input.jobId, areaCode: input.areaCode, contains: input.contains, capabilities: input.capabilities,
+        config: input.config, boughtBefore, want: input.want, concurrency: input.concurrency, maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
+      }),
+    );
+    return { bought: result.purchased, attempted: result.attempted, stopReason: result.stopReason, lastError: result.lastError };
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // The stream stopped starting purchases and finished those in flight: count what the job has.
+    const counted = await db.countJobItems({ jobId: input.jobId });
+    return { bought: counted.succeeded - boughtBefore, attempted: counted.attempted, stopReason: 'cancelled' };
   }
-
-  while (bought < input.want && !cancelled) {
-    const need = input.want - bought;
-    const found = await twilio.searchAvailableNumbers({
-      type: 'local',
-      areaCode: input.areaCode,
-      contains: input.contains,
-      voiceEnabled: input.capabilities?.voice,
-      smsEnabled: input.capabilities?.sms,
-      mmsEnabled: input.capabilities?.mms,
-      limit: Math.min(1000, need * 2 + attempted.size),
-    });
-    const candidates = found.map((n) => n.phoneNumber).filter((n) => !attempted.has(n)).slice(0, need);
-    if (candidates.length === 0) return { bought, attempted: attempted.size, stopReason: 'inventory_exhausted' };
-
-    if (patched(GROUPED_PURCHASES)) {
-      // One activity buys the round's candidates concurrently, at the account's concurrency.
-      for (const n of candidates) attempted.add(n);
-      group = new CancellationScope();
-      try {
-        const result = await group.run(() =>
-          groups.purchaseNumbers({
-            tenantId: input.tenantId, jobId: input.jobId, candidates, config: input.config, concurrency: input.concurrency,
-            maxRejectionsInARow: MAX_REJECTIONS_IN_A_ROW,
-          }),
-        );
-        bought += result.purchased;
-        rejectedInARow = result.purchased > 0 ? result.rejectedInARow : rejectedInARow + result.rejectedInARow;
-        lastError = result.lastError ?? lastError;
-      } catch (err) {
-        if (!isCancellation(err)) throw err;
-        // The group stopped starting purchases and finished those in flight: count what it recorded.
-        bought += (await db.countJobItems({ jobId: input.jobId, phoneNumbers: candidates })).succeeded;
-      } finally {
-        group = undefined;
-      }
-      if (rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return { bought, attempted: attempted.size, stopReason: 'rejected', lastError };
-      continue;
-    }
-
-    await forEachBounded(candidates, input.concurrency ?? 20, async (phoneNumber) => {
-      if (cancelled || rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) return;
-      attempted.add(phoneNumber);
-      const outcome = await twilio.purchaseNumber({
-        tenantId: input.tenantId,
-        jobId: input.jobId,
-        purchaseKey: `job-${input.jobId}:${phoneNumber}`,
-        phoneNumber,
-        config: input.config,
-      });
-      if (outcome.status === 'purchased') {
-        bought += 1;
-        rejectedInARow = 0;
-      } else if (outcome.status === 'rejected') {
-        rejectedInARow += 1;
-        lastError = outcome.error;
-      }
-    });
-    if (rejectedInARow >= MAX_REJECTIONS_IN_A_ROW) {
-      return { bought, attempted: attempted.size, stopReason: 'rejected', lastError };
-    }
-  }
-  return { bought, attempted: attempted.size, stopReason: bought === input.want ? 'completed' : 'cancelled' };
 }

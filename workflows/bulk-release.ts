@@ -5,11 +5,28 @@ import { db, groups, twilio } from './activities';
 import { GROUPED_PURCHASES } from './bulk-buy';
 import { forEachBounded } from './bounded';
 import { cancelJobSignal } from './definitions';
+import { finishingOnFailure, type DescribeEnd } from './job-failures';
 
 export const RELEASE_BATCH_SIZE = 100;
 
-/** Seed action bulk_release: release a list of the tenant's numbers in child-workflow batches. */
+/**
+ * Seed action bulk_release: release a list of the tenant's numbers in child-workflow batches. A failure or
+ * a cancel through Temporal still ends the job's row (workflows/job-failures.ts).
+ */
 export async function bulkReleaseNumbers(input: BulkReleaseInput): Promise<JobOutcome> {
+  return finishingOnFailure(input.jobId, () => releaseInBatches(input), endedEarly(input));
+}
+
+/** A job that failed or was cancelled through Temporal: what its items say it released, and why it stopped. */
+function endedEarly(input: BulkReleaseInput): DescribeEnd {
+  return ({ succeeded, failed, skipped }, { cancelled, reason }) => {
+    const counted = `released ${succeeded} of ${input.phoneNumbers.length} numbers (${failed} failed, ${skipped} not owned)`;
+    if (cancelled) return { status: 'cancelled', outcome: { stopReason: 'cancelled', message: `${reason}; ${counted}` } };
+    return { status: succeeded === 0 ? 'failed' : 'partial', outcome: { stopReason: 'failed', message: `${reason}; ${counted}` } };
+  };
+}
+
+async function releaseInBatches(input: BulkReleaseInput): Promise<JobOutcome> {
   let offset = input.offset ?? 0;
   const totals = input.totals ?? { released: 0, failed: 0, skipped: 0 };
   let cancelRequested = false;

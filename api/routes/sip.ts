@@ -45,6 +45,7 @@ import {
   sealTermination,
   specOfCreate,
   startOperationWorkflow,
+  wipedIfRefused,
 } from '../sip-requests';
 import { runShortWorkflow } from '../workflow-runner';
 import { enforceQuota } from '../quotas';
@@ -81,6 +82,8 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     try {
       row = await queueOperation(deps.db, { id: operationId, tenantId, trunkId: t.id, kind, workflowId, input });
     } catch (err) {
+      // Refused (another change runs): no operation will read the passwords sealed for this one.
+      await wipeSecrets(deps.db, secretRefs);
       if (err instanceof TrunkBusyError) throw new HttpError(409, 'trunk_busy', `${err.message}; retry when its operation has finished`);
       throw err;
     }
@@ -134,22 +137,22 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       const workflowId = operationWorkflowId(tenantId, trunkId, operationId);
       const input: SipOperationInput = { tenantId, trunkId, operationId, kind: 'create', spec, numbers, move: body.move, secretRefs };
       // The account's 100 trunks are every tenant's: each may hold its quota of them, checked with the create.
-      const created = await withTenantAdmission(deps.db, tenantId, async () => {
-        try {
+      // Nothing of a refused request stays behind: the passwords it sealed are wiped.
+      const created = await wipedIfRefused(deps.db, secretRefs, () =>
+        withTenantAdmission(deps.db, tenantId, async () => {
           await checkTrunkLimit(deps.db);
           await enforceQuota(deps.db, deps.config, tenantId, 'trunks');
-        } catch (err) {
-          await wipeSecrets(deps.db, secretRefs); // nothing of a refused request stays behind
-          throw err;
-        }
-        try {
-          return await createTrunkWithOperation(deps.db, { id: trunkId, tenantId, spec, idempotencyKey: key, operation: { id: operationId, workflowId, input } });
-        } catch (err) {
-          // Two requests raced for one domain: the unique index decided.
-          if ((err as { code?: string }).code === '23505') await checkDomain(deps.db, spec.domainName);
-          throw err;
-        }
-      });
+          try {
+            return await createTrunkWithOperation(deps.db, { id: trunkId, tenantId, spec, idempotencyKey: key, operation: { id: operationId, workflowId, input } });
+          } catch (err) {
+            // Two requests raced for one domain: the unique index decided.
+            if ((err as { code?: string }).code === '23505') await checkDomain(deps.db, spec.domainName);
+            throw err;
+          }
+        }),
+      );
+      // A request that raced another with the same Idempotency-Key joins its trunk: its own passwords serve nothing.
+      if (!created.created) await wipeSecrets(deps.db, secretRefs);
       if (created.created) {
         await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'operation', id: created.trunk.id }, () =>
           startOperationWorkflow(deps.temporal, taskQueue, workflowId, input),

@@ -57,7 +57,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         summary: 'Verify a toll-free number (runs preflight first; refuses a draft that fails it)',
         description:
           'Submits the verification and follows Twilio’s review (weeks; seconds in the sandbox’s fast mode). A rejection leaves it action_required with the reasons and Twilio’s edit window; ' +
-          'POST …/edit within it resubmits. One verification in progress or approved per number (409 number_busy).',
+          'POST …/edit within it resubmits. One verification in progress or approved per number while you hold it (409 number_busy); a number released and bought again may be verified anew.',
         headers: z.object({ 'idempotency-key': IdempotencyKey.optional() }),
         body: TollfreeDraft,
         response: { 202: TollfreeVerificationView, 400: PreflightFailed, 409: ErrorBody },

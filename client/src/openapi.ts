@@ -1802,7 +1802,7 @@ export type paths = {
                             };
                             outcome: {
                                 /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
                                 message: string;
                                 areaCodesTried?: string[];
                                 exhaustedAreaCodes?: string[];
@@ -2102,7 +2102,7 @@ export type paths = {
                             };
                             outcome: {
                                 /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
                                 message: string;
                                 areaCodesTried?: string[];
                                 exhaustedAreaCodes?: string[];
@@ -2398,7 +2398,7 @@ export type paths = {
                             };
                             outcome: {
                                 /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
                                 message: string;
                                 areaCodesTried?: string[];
                                 exhaustedAreaCodes?: string[];
@@ -2695,7 +2695,7 @@ export type paths = {
                                 };
                                 outcome: {
                                     /** @enum {string} */
-                                    stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                    stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
                                     message: string;
                                     areaCodesTried?: string[];
                                     exhaustedAreaCodes?: string[];
@@ -2895,7 +2895,7 @@ export type paths = {
                             };
                             outcome: {
                                 /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
                                 message: string;
                                 areaCodesTried?: string[];
                                 exhaustedAreaCodes?: string[];
@@ -3376,7 +3376,7 @@ export type paths = {
                             };
                             outcome: {
                                 /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected";
+                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
                                 message: string;
                                 areaCodesTried?: string[];
                                 exhaustedAreaCodes?: string[];
@@ -5082,7 +5082,7 @@ export type paths = {
         put?: never;
         /**
          * Send corrections for a registration in action_required; it resubmits
-         * @description A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
+         * @description A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true. Corrections sent one after another while the registration is still action_required are all applied, merged in the order sent (a later value for the same field wins), in one resubmission; once the workflow has taken them and is resubmitting, more are refused with 409 corrections_refused until the next review. A registration left in action_required past A2P_DEADLINE_CORRECTIONS_HOURS (30 days by default) ends failed as abandoned, cleaned up as a cancel is. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -17185,7 +17185,7 @@ export type paths = {
                                 /** @enum {string} */
                                 product: "shaken_stir" | "cnam" | "voice_integrity";
                                 /**
-                                 * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                                 * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
                                  * @enum {string}
                                  */
                                 status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -17203,7 +17203,7 @@ export type paths = {
                                     phoneNumber: string;
                                     onBusinessProfile: boolean;
                                     onTrustProduct: boolean;
-                                    /** @description Taken off the trust product (released, or the registration cancelled) */
+                                    /** @description Taken off the trust product (released, or the registration cancelled or failed) */
                                     detached: boolean;
                                     /**
                                      * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
@@ -17436,7 +17436,7 @@ export type paths = {
                             /** @enum {string} */
                             product: "shaken_stir" | "cnam" | "voice_integrity";
                             /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
                              * @enum {string}
                              */
                             status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -17454,7 +17454,7 @@ export type paths = {
                                 phoneNumber: string;
                                 onBusinessProfile: boolean;
                                 onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
                                 detached: boolean;
                                 /**
                                  * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
@@ -17712,7 +17712,7 @@ export type paths = {
                             /** @enum {string} */
                             product: "shaken_stir" | "cnam" | "voice_integrity";
                             /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
                              * @enum {string}
                              */
                             status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -17730,7 +17730,7 @@ export type paths = {
                                 phoneNumber: string;
                                 onBusinessProfile: boolean;
                                 onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
                                 detached: boolean;
                                 /**
                                  * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
@@ -17983,7 +17983,7 @@ export type paths = {
                             /** @enum {string} */
                             product: "shaken_stir" | "cnam" | "voice_integrity";
                             /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
                              * @enum {string}
                              */
                             status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -18001,7 +18001,7 @@ export type paths = {
                                 phoneNumber: string;
                                 onBusinessProfile: boolean;
                                 onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
                                 detached: boolean;
                                 /**
                                  * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
@@ -18309,7 +18309,7 @@ export type paths = {
                             /** @enum {string} */
                             product: "shaken_stir" | "cnam" | "voice_integrity";
                             /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections
+                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
                              * @enum {string}
                              */
                             status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -18327,7 +18327,7 @@ export type paths = {
                                 phoneNumber: string;
                                 onBusinessProfile: boolean;
                                 onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled) */
+                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
                                 detached: boolean;
                                 /**
                                  * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
@@ -18881,7 +18881,7 @@ export type paths = {
                                 id: string;
                                 tollfreePhoneNumber: string;
                                 /**
-                                 * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                                 * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
                                  * @enum {string}
                                  */
                                 status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -19104,7 +19104,7 @@ export type paths = {
         put?: never;
         /**
          * Verify a toll-free number (runs preflight first; refuses a draft that fails it)
-         * @description Submits the verification and follows Twilio’s review (weeks; seconds in the sandbox’s fast mode). A rejection leaves it action_required with the reasons and Twilio’s edit window; POST …/edit within it resubmits. One verification in progress or approved per number (409 number_busy). Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
+         * @description Submits the verification and follows Twilio’s review (weeks; seconds in the sandbox’s fast mode). A rejection leaves it action_required with the reasons and Twilio’s edit window; POST …/edit within it resubmits. One verification in progress or approved per number while you hold it (409 number_busy); a number released and bought again may be verified anew. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -19195,7 +19195,7 @@ export type paths = {
                             id: string;
                             tollfreePhoneNumber: string;
                             /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
                              * @enum {string}
                              */
                             status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -19540,7 +19540,7 @@ export type paths = {
                             id: string;
                             tollfreePhoneNumber: string;
                             /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
                              * @enum {string}
                              */
                             status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -19916,7 +19916,7 @@ export type paths = {
                             id: string;
                             tollfreePhoneNumber: string;
                             /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
                              * @enum {string}
                              */
                             status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
@@ -20294,7 +20294,7 @@ export type paths = {
                             id: string;
                             tollfreePhoneNumber: string;
                             /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed
+                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
                              * @enum {string}
                              */
                             status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";

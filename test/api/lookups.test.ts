@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, waitFor } from '../helpers/stack';
 
@@ -149,4 +150,33 @@ it('"ownedNumbers": true looks up every live number of the tenant, and only its 
   expect(done).toMatchObject({ counts: { requested: 2, succeeded: 2 } });
   const items = (await api.app.inject({ method: 'GET', url: `/v1/jobs/${done.id}/items`, headers: owner.headers })).json().data;
   expect(items.map((i: { phoneNumber: string }) => i.phoneNumber)).toEqual(mine);
+});
+
+it('"ownedNumbers": true pages through 250 numbers by cursor: each once, and none bought after the job was asked for', async () => {
+  const owner = await newTenant(api.db, 'lookups-paged');
+  const block = String(100 + Math.floor(Math.random() * 900));
+  // Written straight to PostgreSQL (the lookup asks Twilio about any number); the last four digits keep the sandbox's answers valid.
+  const { rows } = await api.db.query<{ phone_number: string }>(
+    `INSERT INTO phone_numbers (tenant_id, phone_number, twilio_sid, status, purchase_key)
+     SELECT $1::uuid, '+1997' || $2 || lpad(g::text, 4, '0'), 'PN' || md5($1::text || g), 'active', 'test:' || gen_random_uuid() FROM generate_series(0, 249) g
+     RETURNING phone_number`,
+    [owner.tenantId, block],
+  );
+  const mine = rows.map((r) => r.phone_number).sort();
+  const res = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-lookup', headers: owner.headers, payload: { ownedNumbers: true } });
+  expect(res.statusCode).toBe(202);
+  // Bought once the job was asked for, and last in number order: not one of "your numbers as they are when the job starts".
+  const later = `+1997${block}9999`;
+  await api.db.query(`INSERT INTO phone_numbers (tenant_id, phone_number, twilio_sid, status, purchase_key) VALUES ($1, $2, 'PNlater', 'active', $3)`, [owner.tenantId, later, `test:${randomUUID()}`]);
+  const job = async () => (await api.app.inject({ method: 'GET', url: `/v1/jobs/${res.json().id}`, headers: owner.headers })).json();
+  const done = await waitFor(async () => ((j) => (['succeeded', 'partial', 'failed'].includes(j.status) ? j : null))(await job()), 'the paged owned-numbers lookup', 120_000);
+  expect(done).toMatchObject({ status: 'succeeded', counts: { requested: 250, succeeded: 250, failed: 0 }, outcome: { message: 'looked up 250 of 250 numbers (0 failed)' } });
+  const items: string[] = [];
+  for (let cursor: string | null = null, first = true; first || cursor; first = false) {
+    const page: { data: { phoneNumber: string }[]; nextCursor: string | null } = (await api.app.inject({ method: 'GET', url: `/v1/jobs/${done.id}/items?limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`, headers: owner.headers })).json();
+    items.push(...page.data.map((i) => i.phoneNumber));
+    cursor = page.nextCursor;
+  }
+  expect(items).toEqual(mine);
+  await api.db.query(`UPDATE phone_numbers SET status = 'released' WHERE tenant_id = $1`, [owner.tenantId]);
 });

@@ -58,7 +58,7 @@ it('rotates a quarantined number: a replacement in its area code takes over its 
   const registrationId = randomUUID();
   await api.db.query(
     `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, state, workflow_id, finished_at) VALUES ($1, $2, 'completed', 'done', '{}', $3, $4, now())`,
-    [registrationId, tenant.tenantId, JSON.stringify({ sids: { messagingService: service.sid } }), `tenant-${tenant.tenantId}/a2p-${registrationId}`],
+    [registrationId, tenant.tenantId, JSON.stringify({ sids: { messagingService: service.sid }, numbers: { attached: [bad], refused: [] } }), `tenant-${tenant.tenantId}/a2p-${registrationId}`],
   );
 
   // …and its SHAKEN/STIR registration (approved, the number on the business profile and the trust product).
@@ -133,6 +133,41 @@ it('rotates a quarantined number: a replacement in its area code takes over its 
     [tenant.tenantId],
   );
   expect(events.rows.map((e) => e.data)).toEqual([{ phoneNumber: bad, replacedBy: replacement }]);
+});
+
+it('one number Twilio refuses to move (21712) fails alone: its item keeps Twilio’s code, the other rotates, the pass ends partial', async () => {
+  const refusing = await newTenant(api.db, 'rotation-21712');
+  const numbers = [await buyThroughApi(api.app, refusing.headers, '729'), await buyThroughApi(api.app, refusing.headers, '729')];
+  // Both send from the tenant's A2P Messaging Service (a completed registration's, which attached them).
+  const service = await sdk.messaging.v1.services.create({ friendlyName: 'rotation 21712' });
+  for (const pn of numbers) await sdk.messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: await sidOf(pn) });
+  const registrationId = randomUUID();
+  await api.db.query(
+    `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, state, workflow_id, finished_at) VALUES ($1, $2, 'completed', 'done', '{}', $3, $4, now())`,
+    [registrationId, refusing.tenantId, JSON.stringify({ sids: { messagingService: service.sid }, numbers: { attached: numbers } }), `tenant-${refusing.tenantId}/a2p-${registrationId}`],
+  );
+  for (const pn of numbers) await report(pn, 'blocked', 3, refusing.headers);
+  expect((await call('PUT', '/v1/number-health/policy', { quarantineBelowScore: 80, rotate: true }, refusing.headers)).statusCode).toBe(200);
+  await runPass('health_pass', refusing.headers);
+
+  // The first replacement to join the service is refused, as Twilio refuses a number already in another service.
+  const refusal = { status: 409, code: 21712, message: 'This phone number is already associated with another Messaging Service' };
+  await sandboxControl('POST', 'failures', { method: 'POST', path: `/v1/Services/${service.sid}/PhoneNumbers`, ...refusal, times: 1 });
+  let run: JobJson;
+  try {
+    run = await runPass('rotation_pass', refusing.headers);
+  } finally {
+    await sandboxControl('DELETE', 'failures');
+  }
+  expect(run).toMatchObject({ status: 'partial', counts: { requested: 2, succeeded: 1, failed: 1 }, outcome: { message: '2 quarantined numbers due: 1 rotated, 0 released, 1 failed' } });
+  expect((await call('GET', `/v1/jobs/${run.id}`, undefined, refusing.headers)).json().finishedAt).not.toBeNull();
+  const items = (await call('GET', `/v1/jobs/${run.id}/items`, undefined, refusing.headers)).json().data as { phoneNumber: string; status: string; error: object | null; detail: Record<string, unknown> }[];
+  const failed = items.find((i) => i.status === 'failed')!;
+  expect(failed).toMatchObject({ error: { code: 21712, status: 409, message: refusal.message }, detail: { action: 'failed', reason: expect.stringContaining('21712') } });
+  expect(items.find((i) => i.status === 'succeeded')).toMatchObject({ detail: { action: 'rotated', messagingServices: [service.sid] } });
+  // The refused number keeps its service: not marked replaced, still in the Messaging Service.
+  expect(await number(failed.phoneNumber, refusing.headers)).toMatchObject({ hygieneState: 'quarantined', replacedBy: null });
+  expect((await sdk.messaging.v1.services(service.sid).phoneNumbers.list()).map((n) => n.phoneNumber)).toContain(failed.phoneNumber);
 });
 
 it('a quarantined number rests its days before a pass restores it', async () => {

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { buildApp } from '../../api/app';
 import { startQueuedWorkSweep } from '../../api/queued-work';
 import { createJob } from '../../db/jobs';
 import { jobWorkflowId } from '../../schemas/workflow-ids';
 import { createRegistration } from '../../db/a2p';
+import { bulkBuyNumbers } from '../../workflows';
 import { goodDraft } from '../fixtures/a2p-draft';
-import { createTestApi, newTenant, ownedInSandbox, sandboxControl, waitFor } from '../helpers/stack';
-import { waitForJob } from '../helpers/jobs';
+import { createTestApi, newTenant, ownedInSandbox, sandboxControl, testConfig, waitFor } from '../helpers/stack';
+import { getJob, waitForJob } from '../helpers/jobs';
 import { waitForTrunk } from '../helpers/sip';
 import { createTrunkWithOperation } from '../../db/sip';
 import { operationWorkflowId } from '../../api/sip-requests';
@@ -118,5 +122,115 @@ it('a trunk whose API died before starting its operation is provisioned by the s
     expect(logs.filter((m) => m.startsWith('started the workflow of a trunk operation'))).toHaveLength(1);
   } finally {
     stops.forEach((stop) => stop());
+  }
+});
+
+const bulkBuyParams = (quantity: number) => ({ areaCode: '919', quantity, fallbackAreaCodes: [], config: {}, concurrency: 4 });
+
+/** A job row as the API writes it, made to look `age` old (the sweep leaves the API's own requests 10 s). */
+async function jobRow(tenantId: string, opts: { workflowId?: string; status?: 'queued' | 'cancelling'; age?: string; quantity?: number } = {}) {
+  const id = randomUUID();
+  const quantity = opts.quantity ?? 1;
+  await createJob(api.db, {
+    id, tenantId, kind: 'bulk_buy', params: bulkBuyParams(quantity), requested: quantity, idempotencyKey: null, workflowId: opts.workflowId ?? jobWorkflowId(tenantId, id),
+  });
+  await api.db.query(`UPDATE jobs SET status = $2, created_at = now() - $3::interval, updated_at = now() - $3::interval WHERE id = $1`, [id, opts.status ?? 'queued', opts.age ?? '1 minute']);
+  return id;
+}
+
+/** A job's workflow that started and then never ran (no worker polls its task queue), as Temporal holds it. */
+async function workflowNobodyRuns(tenantId: string, options: { workflowExecutionTimeout?: string } = {}) {
+  const workflowId = `stuck-${randomUUID()}`;
+  await api.temporal.workflow.start(bulkBuyNumbers, {
+    taskQueue: 'nobody-polls-this', workflowId, ...options,
+    args: [{ tenantId, jobId: randomUUID(), request: bulkBuyParams(1) as never }],
+  });
+  return api.temporal.workflow.getHandle(workflowId);
+}
+
+const statusIn = (ids: string[]) => api.db.query<{ id: string; status: string; outcome: { stopReason: string; message: string } | null; finished_at: Date | null }>(
+  'SELECT id, status, outcome, finished_at FROM jobs WHERE id = ANY($1)', [ids]).then((r) => new Map(r.rows.map((row) => [row.id, row])));
+
+const quietLog = { info: () => undefined, warn: () => undefined } as never;
+
+it('110 jobs stuck queued behind workflows that never run do not starve newer work', async () => {
+  const tenant = await newTenant(api.db, 'sweep-starve');
+  // Older than anything else: the old sweep took the 100 oldest queued rows every time, so these were all it saw.
+  const handles = [];
+  for (let i = 0; i < 110; i += 10) handles.push(...(await Promise.all(Array.from({ length: 10 }, () => workflowNobodyRuns(tenant.tenantId)))));
+  const stuck = await Promise.all(handles.map((h) => jobRow(tenant.tenantId, { workflowId: h.workflowId, age: '1 hour' })));
+  const newer = await jobRow(tenant.tenantId, { quantity: 2 });
+  const stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+  try {
+    expect(await waitForJob(api.app, tenant.headers, newer, 120_000)).toMatchObject({ status: 'succeeded', counts: { succeeded: 2 } });
+    // The stuck ones were looked at and left as they are: their workflows are still running.
+    const rows = await api.db.query('SELECT status, sweep_attempts FROM jobs WHERE id = ANY($1)', [stuck]);
+    expect(rows.rows.every((r) => r.status === 'queued' && r.sweep_attempts >= 1)).toBe(true);
+  } finally {
+    stop();
+    await Promise.all(handles.map((h) => h.terminate('test over').catch(() => undefined)));
+    await api.db.query('DELETE FROM jobs WHERE id = ANY($1)', [stuck]); // not left for another test's sweep
+  }
+});
+
+it('a job whose workflow closed before it left queued, or while it was cancelling, ends with the reason Temporal gives', async () => {
+  const tenant = await newTenant(api.db, 'sweep-closed');
+  const terminated = await workflowNobodyRuns(tenant.tenantId);
+  await terminated.terminate('operator stopped it');
+  const timedOut = await workflowNobodyRuns(tenant.tenantId, { workflowExecutionTimeout: '1s' });
+  await waitFor(async () => (await timedOut.describe()).status.name === 'TIMED_OUT', 'the workflow to time out', 30_000);
+  const cancellingTerminated = await workflowNobodyRuns(tenant.tenantId);
+  await cancellingTerminated.terminate('stuck while cancelling');
+  const jobs = {
+    terminated: await jobRow(tenant.tenantId, { workflowId: terminated.workflowId }),
+    timedOut: await jobRow(tenant.tenantId, { workflowId: timedOut.workflowId }),
+    cancellingTerminated: await jobRow(tenant.tenantId, { workflowId: cancellingTerminated.workflowId, status: 'cancelling' }),
+    // Cancelled while Temporal was away, before its workflow ever started: nothing ran.
+    cancellingNeverStarted: await jobRow(tenant.tenantId, { workflowId: `never-${randomUUID()}`, status: 'cancelling' }),
+  };
+  const stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+  try {
+    const ended = await waitFor(async () => {
+      const rows = await statusIn(Object.values(jobs));
+      return [...rows.values()].every((r) => r.finished_at) ? rows : null;
+    }, 'the sweep to end the stranded jobs', 60_000);
+    expect(ended.get(jobs.terminated)).toMatchObject({ status: 'failed', outcome: { stopReason: 'failed', message: 'its workflow was terminated in Temporal: operator stopped it before the job started' } });
+    expect(ended.get(jobs.timedOut)).toMatchObject({ status: 'failed', outcome: { stopReason: 'failed', message: 'its workflow timed out in Temporal before the job started' } });
+    expect(ended.get(jobs.cancellingTerminated)).toMatchObject({ status: 'cancelled', outcome: { stopReason: 'cancelled' } });
+    expect(ended.get(jobs.cancellingTerminated)?.outcome?.message).toContain('terminated in Temporal: stuck while cancelling');
+    expect(ended.get(jobs.cancellingNeverStarted)).toMatchObject({ status: 'cancelled', outcome: { message: 'cancelled before it started' } });
+  } finally {
+    stop();
+  }
+});
+
+it('a cancel the API could not signal (Temporal not answering) reaches the job through the sweep, with no second call', async () => {
+  const tenant = await newTenant(api.db, 'sweep-cancel');
+  await sandboxControl('POST', 'faults', { latencyMs: 200 });
+  const blackHole = createServer(() => undefined); // accepts connections, never answers: Temporal in a blip
+  await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+  const address = `127.0.0.1:${(blackHole.address() as { port: number }).port}`;
+  const connection = Connection.lazy({ address, connectTimeout: 500 });
+  const blip = await buildApp({ config: testConfig({ TEMPORAL_ADDRESS: address, API_TEMPORAL_TIMEOUT_MS: '800' }), db: api.db, temporal: new Client({ connection }) }, { logger: false });
+  let stop = () => undefined as void;
+  try {
+    const res = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-buy', headers: tenant.headers, payload: { areaCode: '413', quantity: 150, concurrency: 2 } });
+    const id = res.json().id as string;
+    await waitFor(async () => (await getJob(api.app, tenant.headers, id)).counts.succeeded >= 2, 'some purchases');
+    const cancel = await blip.inject({ method: 'POST', url: `/v1/jobs/${id}/cancel`, headers: tenant.headers });
+    expect(cancel.statusCode).toBe(503); // the signal did not get through...
+    expect((await getJob(api.app, tenant.headers, id)).status).toBe('cancelling'); // ...but the cancel is recorded
+    await api.db.query("UPDATE jobs SET updated_at = now() - interval '1 minute' WHERE id = $1", [id]); // past the API's own 10 s
+    stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+    const job = await waitForJob(api.app, tenant.headers, id);
+    expect(job.status).toBe('cancelled');
+    expect(job.counts.succeeded).toBeLessThan(150);
+    expect(await ownedInSandbox('+1413')).toHaveLength(job.counts.succeeded);
+  } finally {
+    stop();
+    await sandboxControl('DELETE', 'faults');
+    await blip.close();
+    await connection.close().catch(() => undefined);
+    blackHole.close();
   }
 });

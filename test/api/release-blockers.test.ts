@@ -13,14 +13,14 @@ it('releasing a number in one of the tenant’s A2P Messaging Services removes i
   const number = await buyThroughApi(api.app, tenant.headers, '213');
   const sdk = twilioSdk();
   const pn = (await sdk.api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.list({ phoneNumber: number }))[0]!;
-  // A completed registration whose campaign's service sends from this number.
+  // A completed registration whose campaign's service sends from this number (its state names the numbers it attached).
   const service = await sdk.messaging.v1.services.create({ friendlyName: 'release test' });
   await sdk.messaging.v1.services(service.sid).phoneNumbers.create({ phoneNumberSid: pn.sid });
   const registrationId = randomUUID();
   await api.db.query(
     `INSERT INTO a2p_registrations (id, tenant_id, status, step, draft, state, workflow_id, finished_at)
      VALUES ($1, $2, 'completed', 'done', '{}', $3, $4, now())`,
-    [registrationId, tenant.tenantId, JSON.stringify({ sids: { messagingService: service.sid } }), `tenant-${tenant.tenantId}/a2p-${registrationId}`],
+    [registrationId, tenant.tenantId, JSON.stringify({ sids: { messagingService: service.sid }, numbers: { attached: [number], refused: [] } }), `tenant-${tenant.tenantId}/a2p-${registrationId}`],
   );
 
   const released = await api.app.inject({ method: 'DELETE', url: `/v1/numbers/${encodeURIComponent(number)}`, headers: tenant.headers });

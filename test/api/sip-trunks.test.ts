@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buyThroughApi, createTestApi, newTenant, stack, twilioSdk } from '../helpers/stack';
+import { inspectWorkflowId } from '../../api/sip-requests';
+import { sipInspectTrunk } from '../../workflows';
+import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk } from '../helpers/stack';
 import { atTwilio, getTrunk, incomingNumber, listsFor, waitForTrunk, type TrunkJson } from '../helpers/sip';
 import { recordHistory } from '../helpers/record-history';
 
@@ -344,5 +347,55 @@ describe('bad input: a 400 naming the field, and nothing started', () => {
     const taken = await call('POST', '/v1/sip/trunks', bob.headers, { friendlyName: 'Bob 2', domainName: t.domainName });
     expect(taken.statusCode).toBe(409);
     expect(taken.json().error).toMatchObject({ code: 'domain_taken', fields: [{ field: 'domainName' }] });
+  });
+});
+
+describe('reads and refusals leave nothing false behind', () => {
+  const sealedPasswords = async (tenantId: string) =>
+    (await api.db.query('SELECT count(*)::int AS n FROM sip_secrets WHERE tenant_id = $1 AND ciphertext IS NOT NULL', [tenantId])).rows[0].n as number;
+
+  it('a credential list whose credentials fail to read is read again, never shown without credentials', async () => {
+    const carol = await newTenant(api.db, 'sip-read-fault');
+    const created = await call('POST', '/v1/sip/trunks', carol.headers, {
+      friendlyName: 'Read fault',
+      secure: false,
+      originationUris: [{ sipUrl: 'sip:read-fault.example.com' }],
+      termination: { credentialLists: [{ friendlyName: 'agents', credentials: [{ username: 'reader', password: PASSWORD }] }] },
+    });
+    const trunk = await waitForTrunk(api.app, carol.headers, created.json().id);
+    expect(trunk.termination.credentialLists.map((l) => l.usernames)).toEqual([['reader']]);
+
+    // Four 500s: the HTTP client tries a read four times (activities/twilio-client.ts), so the activity sees it fail.
+    await sandboxControl('POST', 'failures', { method: 'GET', path: '/2010-04-01/Accounts/*/SIP/CredentialLists/*/Credentials.json', status: 500, code: 20500, message: 'injected read failure', times: 4 });
+    // The live read run to its end (the API would stop waiting after SIP_LIVE_READ_TIMEOUT_MS and show the stored one).
+    const snapshot = await api.temporal.workflow.execute(sipInspectTrunk, {
+      taskQueue: api.config.TEMPORAL_TASK_QUEUE,
+      workflowId: `${inspectWorkflowId(carol.tenantId, trunk.id)}-${randomUUID()}`,
+      args: [{ tenantId: carol.tenantId, trunkId: trunk.id }],
+    });
+    expect((await sandboxControl('GET', 'failures')) as { failures: unknown[] }).toEqual({ failures: [] }); // the read did fail
+    expect(snapshot!.credentialLists.map((l) => l.usernames)).toEqual([['reader']]);
+    const stored = await getTrunk(api.app, carol.headers, trunk.id);
+    expect(stored.termination.credentialLists.map((l) => l.usernames)).toEqual([['reader']]);
+    expect(stored.health.map((h) => h.code)).not.toContain('no_termination_auth');
+  });
+
+  it('a PATCH with passwords refused with 409 while another change runs keeps none of them sealed', async () => {
+    const dave = await newTenant(api.db, 'sip-busy');
+    const created = await call('POST', '/v1/sip/trunks', dave.headers, { friendlyName: 'Busy', secure: false });
+    const trunk = await waitForTrunk(api.app, dave.headers, created.json().id);
+    // Twilio answers the next settings change with 503 three times: that change is still running below.
+    await sandboxControl('POST', 'failures', { method: 'POST', path: '/v1/Trunks/*', status: 503, code: 20503, message: 'Service Unavailable', times: 3 });
+    expect((await call('PATCH', `/v1/sip/trunks/${trunk.id}`, dave.headers, { cnamLookupEnabled: true })).statusCode).toBe(202);
+
+    const refused = await call('PATCH', `/v1/sip/trunks/${trunk.id}`, dave.headers, {
+      termination: { credentialLists: [{ friendlyName: 'late', credentials: [{ username: 'late1', password: PASSWORD }, { username: 'late2', password: PASSWORD }] }] },
+    });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json().error.code).toBe('trunk_busy');
+    expect(await sealedPasswords(dave.tenantId)).toBe(0);
+
+    const done = await waitForTrunk(api.app, dave.headers, trunk.id, trunk.operation!.id);
+    expect(done).toMatchObject({ status: 'active', cnamLookupEnabled: true, operation: { status: 'succeeded' } });
   });
 });

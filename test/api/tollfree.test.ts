@@ -19,7 +19,7 @@ afterAll(async () => {
 });
 
 type Headers = Record<string, string>;
-const call = (method: 'GET' | 'POST', url: string, payload?: object, headers: Headers = tenant.headers) =>
+const call = (method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object, headers: Headers = tenant.headers) =>
   api.app.inject({ method, url, headers, ...(payload ? { payload } : {}) });
 interface View { id: string; status: string; verificationSid: string | null; twilioStatus: string | null; problems: { message: string; twilioCode: number | null; code: string }[]; editAllowed: boolean; editExpiration: string | null; timeline: { type: string; message: string }[] }
 const until = (id: string, statuses: string[]) =>
@@ -133,6 +133,31 @@ it('the edit window closing at Twilio fails it (30824); a cancel withdraws a ver
   await expect(tf()(reviewing.verificationSid!).fetch()).rejects.toMatchObject({ status: 404 });
   // Cancelled frees the number for a new verification.
   expect((await call('POST', '/v1/tollfree/verifications', draft(pn2))).statusCode).toBe(202);
+});
+
+it('a verified number released and bought again can be verified again; the same purchase stays number_busy', async () => {
+  const pn = await tollFreeNumber();
+  const first = await call('POST', '/v1/tollfree/verifications', draft(pn));
+  expect(first.statusCode).toBe(202);
+  const busy = async () => {
+    const res = await call('POST', '/v1/tollfree/verifications', draft(pn));
+    return [res.statusCode, res.json().error?.code];
+  };
+  expect(await busy()).toEqual([409, 'number_busy']); // in progress
+  expect((await until(first.json().id, ['completed', 'failed', 'action_required'])).status).toBe('completed');
+  expect(await busy()).toEqual([409, 'number_busy']); // approved, and still the tenant's same purchase
+
+  expect((await call('DELETE', `/v1/numbers/${encodeURIComponent(pn)}`)).statusCode).toBe(200);
+  expect((await call('POST', '/v1/numbers', { phoneNumber: pn })).statusCode).toBe(201);
+  // A new purchase (a new PN SID at Twilio) needs, and may have, a verification of its own.
+  const second = await call('POST', '/v1/tollfree/verifications', draft(pn));
+  expect(second.statusCode).toBe(202);
+  expect(second.json().id).not.toBe(first.json().id);
+  expect(await busy()).toEqual([409, 'number_busy']);
+  const done = await until(second.json().id, ['completed', 'failed', 'action_required']);
+  expect(done.status).toBe('completed');
+  const [before, after] = await Promise.all([tf()((await until(first.json().id, ['completed'])).verificationSid!).fetch(), tf()(done.verificationSid!).fetch()]);
+  expect(after.tollfreePhoneNumberSid).not.toBe(before.tollfreePhoneNumberSid);
 });
 
 it('under 5xx and answers lost after Twilio committed, one verification exists at Twilio', async () => {

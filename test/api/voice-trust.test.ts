@@ -148,6 +148,27 @@ it('Voice Integrity, cancelled in review: the numbers leave the trust product, w
   }
 });
 
+it('a step Twilio refuses ends the registration failed with Twilio’s code and message, finished and cleaned up', async () => {
+  const numbers = [await buyThroughApi(api.app, tenant.headers, '736'), await buyThroughApi(api.app, tenant.headers, '736')];
+  const profile = await businessProfile();
+  await sandboxControl('POST', 'failures', { method: 'POST', path: '/v1/TrustProducts/*/ChannelEndpointAssignments', status: 400, code: 21649, message: 'Phone number is not eligible', times: 1 });
+  let failed: View & { finishedAt: string | null; problems: { message: string; code: number | null }[] };
+  try {
+    const res = await call('POST', '/v1/voice-trust/registrations', { product: 'shaken_stir', businessProfileSid: profile, email: 'ops@acme.example', phoneNumbers: numbers });
+    failed = (await until(res.json().id, ['failed', 'completed', 'action_required'])) as typeof failed;
+  } finally {
+    await sandboxControl('DELETE', 'failures');
+  }
+  // Before issue #21 the workflow failed and the row stayed `running`, with no finishedAt.
+  expect(failed).toMatchObject({ status: 'failed', step: 'trust_product_numbers', problems: [{ code: 21649, message: 'Phone number is not eligible' }] });
+  expect(failed.finishedAt).not.toBeNull();
+  expect(failed.timeline).toContainEqual(expect.objectContaining({ type: 'status', message: expect.stringContaining('(Twilio 21649): Phone number is not eligible') }));
+  // Cleaned up as a cancel is: nothing left on a trust product that will never be reviewed.
+  expect(failed.numbers.every((n) => n.detached && !n.onTrustProduct)).toBe(true);
+  await expect(th.trustProducts(failed.trustProductSid!).fetch()).rejects.toMatchObject({ status: 404 });
+  expect((await call('POST', `/v1/voice-trust/registrations/${failed.id}/cancel`)).statusCode).toBe(409);
+});
+
 it('under 5xx and answers lost after Twilio committed, each number is assigned once and one trust product is made', async () => {
   const numbers = [await buyThroughApi(api.app, tenant.headers, '734'), await buyThroughApi(api.app, tenant.headers, '734'), await buyThroughApi(api.app, tenant.headers, '734')];
   const profile = await businessProfile();

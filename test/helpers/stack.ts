@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, inject } from 'vitest';
-import { Client, Connection } from '@temporalio/client';
+import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { buildApp } from '../../api/app';
-import { requestIdClientInterceptor } from '../../api/request-context';
+import { createApiTemporalClient } from '../../api/temporal-client';
 import { createTwilioClient } from '../../activities/twilio-client';
 import { loadConfig } from '../../config/env';
 import { temporalConnectionOptions } from '../../config/temporal-connection';
-import { temporalDataConverter } from '../../config/temporal-payload-codec';
 import { createPool, type Db } from '../../db/pool';
 import { createTenant } from '../../db/tenants';
 import { stopChild } from '../../dev/processes';
@@ -44,12 +43,7 @@ export async function createTestApi(overrides: Record<string, string> = {}) {
   const db = createPool(config.DATABASE_URL, 5);
   const connection = await Connection.connect(temporalConnectionOptions(config));
   // As api/main.ts: the stack's workers seal payloads with the same key ring (derived from the stack's auth token).
-  const temporal = new Client({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    dataConverter: temporalDataConverter(config),
-    interceptors: { workflow: [requestIdClientInterceptor()] },
-  });
+  const temporal = createApiTemporalClient(config, connection);
   const app = await buildApp({ config, db, temporal }, { logger: false });
   await app.ready();
   return {

@@ -9,12 +9,14 @@ import { sealedUnderKeyIds } from '../helpers/record-history';
 import { stack } from '../helpers/stack';
 
 const dir = path.join(repoRoot, 'test', 'replay', 'histories');
+/** Recordings of paths deleted after their `deprecatePatch` (docs/operations/upgrading-workflows.md). */
+const retiredDir = path.join(repoRoot, 'test', 'replay', 'retired');
 
-async function savedHistories(filter: (file: string) => boolean) {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.json') && filter(f)).sort();
+async function savedHistories(filter: (file: string) => boolean, from = dir) {
+  const files = (await readdir(from)).filter((f) => f.endsWith('.json') && filter(f)).sort();
   return Promise.all(
     files.map(async (f) => {
-      const saved = JSON.parse(await readFile(path.join(dir, f), 'utf8')) as { workflowId: string; history: unknown };
+      const saved = JSON.parse(await readFile(path.join(from, f), 'utf8')) as { workflowId: string; history: unknown };
       return { file: f, workflowId: saved.workflowId, json: saved.history, history: historyFromJSON(saved.history) };
     }),
   );
@@ -51,4 +53,12 @@ it('an encoded history does not replay without the codec: its payloads really ar
   const [one] = await savedHistories((f) => f.endsWith('.encoded.json'));
   const failures = await replayFailures([one!], {});
   expect(failures).toEqual([expect.stringContaining('Unknown encoding: binary/encrypted')]);
+});
+
+it('every retired recording really no longer replays: its path was deleted, not a failure hidden', async () => {
+  const retired = await savedHistories(() => true, retiredDir);
+  expect(retired.length).toBeGreaterThan(0);
+  const failures = await replayFailures(retired, { dataConverter: replayDataConverter() });
+  expect(failures).toHaveLength(retired.length);
+  for (const f of failures) expect(f).toMatch(/nondeterminism/i);
 });

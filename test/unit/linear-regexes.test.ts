@@ -3,7 +3,7 @@ import path from 'node:path';
 import { checkSync } from 'recheck';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-import { genericCnamReason } from '../../compliance/cnam';
+import { genericCnamReason } from '../../schemas/cnam';
 import { containsLink, containsPhoneNumber, contentCategories, contentIn, contentPatterns, isReservedHost, publicShortenerIn } from '../../compliance/content';
 import type { A2pFees } from '../../compliance/fees';
 import { checkRules, preflight } from '../../compliance/preflight';

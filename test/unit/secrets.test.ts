@@ -1,7 +1,8 @@
 import { createCipheriv, hkdfSync, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../config/env';
-import { derivedKeyId, KeyRing, parseKeyRing, SecretBox, UnopenableSecretError } from '../../db/secrets';
+import { derivedKeyId, KeyRing, parseKeyRing } from '../../config/key-ring';
+import { SecretBox, UnopenableSecretError } from '../../db/secrets';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

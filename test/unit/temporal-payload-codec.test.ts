@@ -3,7 +3,7 @@ import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/env';
 import { ENCRYPTED_ENCODING, isSealed, KEY_ID_METADATA, PayloadDecryptionError, PayloadEncryptionCodec, temporalDataConverter } from '../../config/temporal-payload-codec';
-import { KeyRing } from '../../db/secrets';
+import { KeyRing } from '../../config/key-ring';
 
 const keyA = randomBytes(32).toString('base64');
 const keyB = randomBytes(32).toString('base64');

@@ -1,15 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
+import { Context } from '@temporalio/activity';
+import { Client, Connection, WorkflowFailedError } from '@temporalio/client';
+import { ApplicationFailure, CancelledFailure, ChildWorkflowFailure } from '@temporalio/common';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Activities } from '../../activities';
-import type { JobOutcome } from '../../schemas/jobs';
+import type { JobOutcome, JobStatus } from '../../schemas/jobs';
 import type { TwilioErrorInfo } from '../../schemas/common';
 import type { PurchaseInput, PurchaseOutcome } from '../../schemas/workflow-types';
-import { bulkBuyNumbers } from '../../workflows';
+import { bulkBuyNumbers, bulkReleaseNumbers } from '../../workflows';
 import { stack } from '../helpers/stack';
 import { recordHistory } from '../helpers/record-history';
+import { timeSkippingEnvironment } from '../helpers/time-skipping';
 
 /**
  * The bulk-buy workflow on the real Temporal server with stub activities, to drive outcomes the
@@ -88,15 +91,6 @@ function fakeTwilio(opts: { inventory: number; outcome: (n: string, i: number) =
       }
       return { ...t, stopReason: 'completed' };
     },
-    // The group activity of jobs started before streamed purchases: each candidate bought once, stopping on rejections in a row.
-    async purchaseNumbers(input) {
-      const t = newTally();
-      for (const phoneNumber of input.candidates) {
-        if (t.rejectedInARow >= input.maxRejectionsInARow) break;
-        await buyInto(t, input, phoneNumber);
-      }
-      return t;
-    },
   };
   return { activities, bought, finished: () => finished };
 }
@@ -142,4 +136,100 @@ describe('bulkBuyNumbers workflow', () => {
     expect(outcome.lastError?.code).toBe(20003);
     expect(fake.finished()?.status).toBe('failed');
   });
+});
+
+/**
+ * A bulk job whose batch breaks (a definitive activity failure, a batch terminated by an operator) or that is
+ * cancelled through Temporal still ends its row: final status, the reason, and what its items say it did.
+ * Time-skipping server; the batch's one group activity is faked.
+ */
+describe('bulk jobs that fail or are cancelled through Temporal', () => {
+  const ts = timeSkippingEnvironment();
+  type Ending = 'activity_fails' | 'batch_terminated' | 'job_cancelled';
+
+  /** The batch activity records `done` items, then breaks or hangs (heartbeating, so a cancel reaches it). */
+  function fakeJob(ending: Ending, done: number) {
+    const items: JobStatus[] = [];
+    let finished: { status: JobStatus; outcome: JobOutcome } | undefined;
+    let reportStarted!: () => void;
+    const started = new Promise<void>((resolve) => (reportStarted = resolve));
+    const batch = async () => {
+      for (let i = 0; i < done; i++) items.push('succeeded');
+      reportStarted();
+      if (ending === 'activity_fails') throw ApplicationFailure.nonRetryable('Twilio answered 20003: authenticate', 'TwilioAuth');
+      for (;;) {
+        Context.current().heartbeat();
+        await Context.current().sleep(200); // rejects once the cancel (or the batch's end) reaches the activity
+      }
+    };
+    const activities: Partial<Activities> = {
+      async markJobRunning() {},
+      async finishJob(input) {
+        finished = input;
+      },
+      async countJobItems() {
+        const n = (s: JobStatus) => items.filter((x) => x === s).length;
+        return { succeeded: n('succeeded'), failed: 0, skipped: 0, attempted: items.length };
+      },
+      purchaseNumbersFromSearch: batch as never,
+      releaseNumbers: batch as never,
+    };
+    return { activities, started, finished: () => finished };
+  }
+
+  /**
+   * The time-skipping server never tells a parent that its child was terminated (temporalio/sdk-java#2921):
+   * that case runs on the stack's real server, like the tests above.
+   */
+  const serverFor = (ending: Ending) =>
+    ending === 'batch_terminated' ? { client, connection, code: bundle } : { client: ts.env.client, connection: ts.env.nativeConnection, code: ts.bundle };
+
+  async function runToEnd(kind: 'buy' | 'release', ending: Ending, done: number) {
+    const fake = fakeJob(ending, done);
+    const server = serverFor(ending);
+    const taskQueue = `wf-fail-${randomUUID()}`;
+    const worker = await Worker.create({ connection: server.connection, taskQueue, workflowBundle: { code: server.code }, activities: fake.activities });
+    const workflowId = `wf-fail-${randomUUID()}`;
+    const job = { tenantId: 't', jobId: randomUUID() };
+    const handle = kind === 'buy'
+      ? await server.client.workflow.start(bulkBuyNumbers, { taskQueue, workflowId, args: [{ ...job, request: { areaCode: '555', quantity: 10, fallbackAreaCodes: [], config: {} } as never }] })
+      : await server.client.workflow.start(bulkReleaseNumbers, { taskQueue, workflowId, args: [{ ...job, phoneNumbers: Array.from({ length: 10 }, (_, i) => `+1555000000${i}`) }] });
+    const error = await worker.runUntil(async () => {
+      await fake.started;
+      if (ending === 'batch_terminated') await server.client.workflow.getHandle(`${workflowId}/batch-0`).terminate('stuck batch');
+      if (ending === 'job_cancelled') await handle.cancel();
+      return handle.result().then(() => null, (err: unknown) => err);
+    });
+    await recordHistory(`bulk-${kind}-${ending.replaceAll('_', '-')}`, handle);
+    return { error, finished: fake.finished() };
+  }
+
+  const noun = { buy: 'bought', release: 'released' } as const;
+
+  for (const kind of ['buy', 'release'] as const) {
+    it(`${kind}: a batch activity that fails for good ends the job partial, with the reason and the count`, async () => {
+      const { error, finished } = await runToEnd(kind, 'activity_fails', 3);
+      expect((error as WorkflowFailedError).cause).toBeInstanceOf(ChildWorkflowFailure); // Temporal shows it failed
+      expect(finished?.status).toBe('partial');
+      expect(finished?.outcome.stopReason).toBe('failed');
+      expect(finished?.outcome.message).toContain('Twilio answered 20003: authenticate');
+      expect(finished?.outcome.message).toContain(`${noun[kind]} 3 of 10 numbers`);
+    });
+
+    it(`${kind}: a batch terminated in Temporal ends the job failed when nothing was done`, async () => {
+      const { error, finished } = await runToEnd(kind, 'batch_terminated', 0);
+      expect(error).toBeInstanceOf(WorkflowFailedError);
+      expect(finished).toMatchObject({ status: 'failed', outcome: { stopReason: 'failed' } });
+      // Temporal tells the parent that its child was terminated, not the operator's reason.
+      expect(finished?.outcome.message).toMatch(/batch-0 failed: terminated; /);
+      expect(finished?.outcome.message).toContain(`${noun[kind]} 0 of 10 numbers`);
+    });
+
+    it(`${kind}: a job cancelled through Temporal ends cancelled, counting what it did`, async () => {
+      const { error, finished } = await runToEnd(kind, 'job_cancelled', 4);
+      expect((error as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect(finished).toMatchObject({ status: 'cancelled', outcome: { stopReason: 'cancelled' } });
+      expect(finished?.outcome.message).toContain(`cancelled through Temporal; ${noun[kind]} 4 of 10 numbers`);
+    });
+  }
 });

@@ -1,6 +1,6 @@
-import type { ListKind, SipChange, SipUndo } from '../schemas/sip-workflow';
+import type { ListKind, SipChange, SipUndo } from './sip-workflow';
 
-/** Names of trunk changes and their compensations, as operation reports show them (shared by workflow and activities). */
+/** Names of trunk changes and their compensations, as operation reports show them (shared by workflow and activities, so here below both). */
 
 const listWord = (k: ListKind) => (k === 'credential_list' ? 'credential list' : 'IP access control list');
 

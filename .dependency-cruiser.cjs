@@ -1,0 +1,55 @@
+/**
+ * The layers, top to bottom (README "Layout"): data flows one way, API → Temporal workflows → activities →
+ * Twilio and PostgreSQL; no layer imports from a layer above it. `npm run check:layers` (in `npm test`).
+ *   entry points and tools: cli/ dev/ bench/ test/ (may import anything)
+ *   api/, worker/          the processes (composition roots)
+ *   workflows/             deterministic business processes (type-only imports of activities)
+ *   activities/            Twilio and PostgreSQL side effects
+ *   db/                    PostgreSQL
+ *   compliance/ config/    pure rules and settings
+ *   schemas/               the shared payload schemas and types
+ * The sandbox (a fake Twilio) and the front-end packages stand apart from the service's code.
+ */
+const below = {
+  schemas: ['schemas'],
+  config: ['config', 'schemas'],
+  compliance: ['compliance', 'config', 'schemas'],
+  db: ['db', 'config', 'compliance', 'schemas'],
+  activities: ['activities', 'db', 'config', 'compliance', 'schemas'],
+  workflows: ['workflows', 'activities', 'db', 'compliance', 'schemas'],
+  api: ['api', 'workflows', 'activities', 'db', 'config', 'compliance', 'schemas'],
+  worker: ['worker', 'workflows', 'activities', 'db', 'config', 'compliance', 'schemas'],
+  sandbox: ['sandbox', 'compliance', 'schemas'],
+  client: ['client', 'schemas'],
+  react: ['react', 'client', 'schemas'],
+  web: ['web', 'react', 'client', 'schemas'],
+};
+const layers = Object.keys(below);
+const anyLayer = `^(${layers.join('|')})/`;
+
+module.exports = {
+  forbidden: [
+    ...layers.map((layer) => ({
+      name: `${layer}-imports-only-below`,
+      comment: `${layer}/ may import only from ${below[layer].join(', ')}`,
+      severity: 'error',
+      from: { path: `^${layer}/` },
+      to: { path: anyLayer, pathNot: `^(${below[layer].join('|')})/` },
+    })),
+    {
+      name: 'workflows-only-types-of-activities',
+      comment: 'workflow code runs in the deterministic sandbox: it may name activities and PostgreSQL rows only as types',
+      severity: 'error',
+      from: { path: '^workflows/' },
+      to: { path: '^(activities|db)/', dependencyTypesNot: ['type-only'] },
+    },
+    { name: 'no-circular', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(node_modules|dist|\\.tools)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: { extensions: ['.ts', '.tsx', '.js', '.mjs', '.json'] },
+  },
+};
