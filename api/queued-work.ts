@@ -65,13 +65,14 @@ export function startQueuedWorkSweep(deps: SweepDeps, everyMs = 15_000) {
 /**
  * Jobs whose workflow may never have heard of them: a queued job's workflow is started (or, if it closed
  * before the job left `queued`, the job ends with Temporal's reason); a cancelling job's cancel is sent again
- * while its workflow runs (the API's signal may have failed), and the job ends if its workflow is gone.
+ * while its workflow runs (the API's signal may have failed), and the job ends if its workflow is gone; a
+ * running job whose workflow was terminated ends with Temporal's reason.
  * One job's trouble (Temporal away) doesn't stop the others: it is simply taken again on its next turn.
  */
 async function sweepJobs(deps: SweepDeps) {
   for (const job of await takeJobsToSweep(deps.db, 10, JOBS_PER_SWEEP, JOB_TURNS)) {
     try {
-      await (job.status === 'queued' ? sweepQueuedJob(deps, job) : sweepCancellingJob(deps, job));
+      await sweepers[job.status](deps, job);
     } catch (err) {
       deps.log.warn({ err, jobId: job.id }, 'queued-work sweep could not handle a job; it is taken again on its next turn');
     }
@@ -113,6 +114,26 @@ async function sweepCancellingJob(deps: SweepDeps, job: JobToSweep) {
   await finishStrandedJob(deps.db, job.id, 'cancelled', { stopReason: 'cancelled', message: `cancelled; ${ended.reason} before recording an outcome` });
   deps.log.warn({ jobId: job.id, reason: ended.reason }, 'ended a cancelling job whose workflow had closed');
 }
+
+/**
+ * A running job's workflow ends the job itself, whatever fails inside it; only a terminate (or a run timeout)
+ * stops it with no code of its own left to run, so the job is ended here, with Temporal's reason.
+ */
+async function sweepRunningJob(deps: SweepDeps, job: JobToSweep) {
+  const ended = await workflowEnding(deps.temporal, job.workflow_id).catch(nullWhenNotFound);
+  if (!ended) return;
+  await finishStrandedJob(deps.db, job.id, ended.cancelled ? 'cancelled' : 'failed', {
+    stopReason: ended.cancelled ? 'cancelled' : 'failed',
+    message: `${ended.reason} while the job ran`,
+  });
+  deps.log.warn({ jobId: job.id, reason: ended.reason }, 'ended a running job whose workflow had closed without ending it');
+}
+
+const sweepers: Record<JobToSweep['status'], (deps: SweepDeps, job: JobToSweep) => Promise<void>> = {
+  queued: sweepQueuedJob,
+  cancelling: sweepCancellingJob,
+  running: sweepRunningJob,
+};
 
 const nullWhenNotFound = (err: unknown) => {
   if (err instanceof WorkflowNotFoundError) return null;

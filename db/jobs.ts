@@ -220,7 +220,7 @@ export interface JobToSweep {
   id: string;
   tenant_id: string;
   kind: JobKind;
-  status: 'queued' | 'cancelling';
+  status: 'queued' | 'cancelling' | 'running';
   params: Record<string, unknown>;
   workflow_id: string;
 }
@@ -233,7 +233,8 @@ export interface SweepBackoff {
 
 /**
  * Takes the jobs the sweep must look at, oldest turn first: queued ones (the API may have died between
- * insert and workflow start) and cancelling ones (the cancel signal may not have reached Temporal), each
+ * insert and workflow start), cancelling ones (the cancel signal may not have reached Temporal) and running
+ * ones (their workflow may have been terminated, which no workflow code sees), each
  * left `olderThanSeconds` to the request that wrote it. Taking a job puts its next turn off (doubling up to
  * `maxSeconds`), so jobs that can't move yet are taken once per back-off, never every sweep, and can't starve
  * newer ones; SKIP LOCKED gives each job to one API replica.
@@ -243,7 +244,7 @@ export async function takeJobsToSweep(db: Db, olderThanSeconds: number, limit: n
     `UPDATE jobs j SET sweep_attempts = j.sweep_attempts + 1,
             sweep_next_at = now() + make_interval(secs => least($4::float8, $3::float8 * power(2, least(j.sweep_attempts, 20))))
        FROM (SELECT id FROM jobs
-              WHERE status IN ('queued', 'cancelling')
+              WHERE status IN ('queued', 'cancelling', 'running')
                 AND (CASE WHEN status = 'queued' THEN created_at ELSE updated_at END) < now() - make_interval(secs => $1)
                 AND COALESCE(sweep_next_at, created_at) <= now()
               ORDER BY COALESCE(sweep_next_at, created_at), id LIMIT $2
@@ -255,11 +256,11 @@ export async function takeJobsToSweep(db: Db, olderThanSeconds: number, limit: n
   return rows;
 }
 
-/** Ends a queued or cancelling job whose workflow closed without ending it; a job already final is left as it is. */
+/** Ends a queued, cancelling or running job whose workflow closed without ending it; a job already final is left as it is. */
 export async function finishStrandedJob(db: Db, jobId: string, status: JobStatus, outcome: JobOutcome): Promise<void> {
   await db.query(
     `UPDATE jobs SET status = $2, outcome = $3, finished_at = now(), updated_at = now()
-      WHERE id = $1 AND status IN ('queued', 'cancelling')`,
+      WHERE id = $1 AND status IN ('queued', 'cancelling', 'running')`,
     [jobId, status, JSON.stringify(outcome)],
   );
 }

@@ -128,7 +128,7 @@ it('a trunk whose API died before starting its operation is provisioned by the s
 const bulkBuyParams = (quantity: number) => ({ areaCode: '919', quantity, fallbackAreaCodes: [], config: {}, concurrency: 4 });
 
 /** A job row as the API writes it, made to look `age` old (the sweep leaves the API's own requests 10 s). */
-async function jobRow(tenantId: string, opts: { workflowId?: string; status?: 'queued' | 'cancelling'; age?: string; quantity?: number } = {}) {
+async function jobRow(tenantId: string, opts: { workflowId?: string; status?: 'queued' | 'cancelling' | 'running'; age?: string; quantity?: number } = {}) {
   const id = randomUUID();
   const quantity = opts.quantity ?? 1;
   await createJob(api.db, {
@@ -232,5 +232,37 @@ it('a cancel the API could not signal (Temporal not answering) reaches the job t
     await blip.close();
     await connection.close().catch(() => undefined);
     blackHole.close();
+  }
+});
+
+it('a running job whose workflow was terminated ends failed with the reason; one whose workflow runs is left running', async () => {
+  const tenant = await newTenant(api.db, 'sweep-running');
+  const terminated = await workflowNobodyRuns(tenant.tenantId);
+  await terminated.terminate('operator stopped a stuck job');
+  const alive = await workflowNobodyRuns(tenant.tenantId);
+  const jobs = {
+    terminated: await jobRow(tenant.tenantId, { workflowId: terminated.workflowId, status: 'running' }),
+    alive: await jobRow(tenant.tenantId, { workflowId: alive.workflowId, status: 'running' }),
+  };
+  const stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+  try {
+    const ended = await waitFor(async () => {
+      const rows = await statusIn([jobs.terminated]);
+      return rows.get(jobs.terminated)?.finished_at ? rows : null;
+    }, 'the sweep to end the terminated job', 60_000);
+    expect(ended.get(jobs.terminated)).toMatchObject({
+      status: 'failed',
+      outcome: { stopReason: 'failed', message: 'its workflow was terminated in Temporal: operator stopped a stuck job while the job ran' },
+    });
+    // The live one was looked at (its turn taken) and left to its workflow.
+    const aliveRow = await waitFor(async () => {
+      const r = (await api.db.query('SELECT status, sweep_attempts, finished_at FROM jobs WHERE id = $1', [jobs.alive])).rows[0];
+      return r.sweep_attempts >= 1 && r;
+    }, 'the sweep to look at the running job', 60_000);
+    expect(aliveRow).toMatchObject({ status: 'running', finished_at: null });
+  } finally {
+    stop();
+    await alive.terminate('test over').catch(() => undefined);
+    await api.db.query('DELETE FROM jobs WHERE id = ANY($1)', [Object.values(jobs)]);
   }
 });
