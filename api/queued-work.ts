@@ -86,13 +86,18 @@ async function sweepQueuedJob(deps: SweepDeps, job: JobToSweep) {
     return;
   }
   // Started already: it leaves `queued` on its own while it runs; if it closed first, nothing else will end the job.
+  await endIfWorkflowClosed(deps, job, 'before the job started');
+}
+
+/** Ends the job with Temporal's reason when its workflow closed without ending it; nothing while it runs. */
+async function endIfWorkflowClosed(deps: SweepDeps, job: JobToSweep, when: string) {
   const ended = await workflowEnding(deps.temporal, job.workflow_id).catch(nullWhenNotFound);
   if (!ended) return;
   await finishStrandedJob(deps.db, job.id, ended.cancelled ? 'cancelled' : 'failed', {
     stopReason: ended.cancelled ? 'cancelled' : 'failed',
-    message: `${ended.reason} before the job started`,
+    message: `${ended.reason} ${when}`,
   });
-  deps.log.warn({ jobId: job.id, reason: ended.reason }, 'ended a queued job whose workflow had closed');
+  deps.log.warn({ jobId: job.id, status: job.status, reason: ended.reason }, `ended a ${job.status} job whose workflow had closed`);
 }
 
 async function sweepCancellingJob(deps: SweepDeps, job: JobToSweep) {
@@ -120,13 +125,7 @@ async function sweepCancellingJob(deps: SweepDeps, job: JobToSweep) {
  * stops it with no code of its own left to run, so the job is ended here, with Temporal's reason.
  */
 async function sweepRunningJob(deps: SweepDeps, job: JobToSweep) {
-  const ended = await workflowEnding(deps.temporal, job.workflow_id).catch(nullWhenNotFound);
-  if (!ended) return;
-  await finishStrandedJob(deps.db, job.id, ended.cancelled ? 'cancelled' : 'failed', {
-    stopReason: ended.cancelled ? 'cancelled' : 'failed',
-    message: `${ended.reason} while the job ran`,
-  });
-  deps.log.warn({ jobId: job.id, reason: ended.reason }, 'ended a running job whose workflow had closed without ending it');
+  await endIfWorkflowClosed(deps, job, 'while the job ran');
 }
 
 const sweepers: Record<JobToSweep['status'], (deps: SweepDeps, job: JobToSweep) => Promise<void>> = {
