@@ -25,6 +25,21 @@ const below = {
   web: ['web', 'react', 'client', 'schemas'],
 };
 const layers = Object.keys(below);
+
+/**
+ * Inside each layer, code is grouped by product (README "Layout"), one name per product in every layer, and
+ * what products share is in the layer's kit/. A product uses its own folders, the kits, the platform (keys,
+ * audit, costs, quotas, webhooks) and numbers (every product holds numbers); never another product. The kits
+ * and the platform use no product. The layers' entry points (app.ts, index.ts, main.ts, worker/) compose them.
+ */
+const products = ['numbers', 'a2p', 'sip', 'lookups', 'number-health', 'voice-trust', 'tollfree'];
+const shared = ['kit', 'platform'];
+const productLayers = '(api|workflows|activities|worker|db|schemas|compliance)';
+const inFolder = (names) => `^${productLayers}/(${names.join('|')})/`;
+const mayUse = Object.fromEntries([
+  ...products.map((p) => [p, [p, ...shared, 'numbers']]),
+  ...shared.map((s) => [s, shared]),
+]);
 const anyLayer = `^(${layers.join('|')})/`;
 
 module.exports = {
@@ -43,6 +58,13 @@ module.exports = {
       from: { path: '^workflows/' },
       to: { path: '^(activities|db)/', dependencyTypesNot: ['type-only'] },
     },
+    ...Object.entries(mayUse).map(([folder, allowed]) => ({
+      name: `${folder}-uses-only-${allowed.join('-')}`,
+      comment: `a ${folder}/ folder may import only from ${allowed.join(', ')} folders (and its layer's entry points)`,
+      severity: 'warn',
+      from: { path: inFolder([folder]) },
+      to: { path: inFolder([...products, ...shared].filter((f) => !allowed.includes(f))) },
+    })),
     { name: 'no-circular', severity: 'error', from: {}, to: { circular: true, viaOnly: { dependencyTypesNot: ['type-only'] } } },
   ],
   options: {

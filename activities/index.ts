@@ -1,19 +1,19 @@
-import type { Db } from '../db/pool';
-import type { SecretBox } from '../db/secrets';
-import { createA2pActivities, type A2pPolicies } from './a2p';
-import { createJobActivities } from './jobs';
-import { wrapActivities, type RetryObserver } from './activity-wrappers';
-import { reportingProgress } from './progress';
-import { createNumberActivities, type ReleaseBlocker } from './numbers';
-import { membershipReleaseBlockers } from './release-blockers';
-import { createNumberMemberships } from './memberships';
-import { createSipActivities } from './sip';
-import { createLookupActivities, type LookupPrices } from './lookups';
-import { createHygieneActivities } from './hygiene';
-import { createRotationActivities } from './rotation';
-import { createVoiceTrustActivities, type VoiceTrustPolicies } from './voice-trust';
-import { createTollfreeActivities } from './tollfree';
-import type { TwilioClient } from './twilio-client';
+import type { Db } from '../db/kit/pool';
+import type { SecretBox } from '../db/platform/secrets';
+import { createA2pActivities, type A2pPolicies } from './a2p/registration';
+import { createJobActivities } from './kit/jobs';
+import { wrapActivities, type RetryObserver } from './kit/activity-wrappers';
+import { reportingProgress } from './kit/progress';
+import { createNumberActivities, type ReleaseBlocker } from './numbers/numbers';
+import { membershipReleaseBlockers } from './numbers/release-blockers';
+import { createNumberMemberships } from './kit/membership-providers';
+import { createSipActivities } from './sip/trunk';
+import { createLookupActivities, type LookupPrices } from './lookups/lookups';
+import { createHygieneActivities } from './number-health/health';
+import { createRotationActivities } from './number-health/rotation';
+import { createVoiceTrustActivities, type VoiceTrustPolicies } from './voice-trust/registration';
+import { createTollfreeActivities } from './tollfree/verification';
+import type { TwilioClient } from './kit/twilio-client';
 
 export interface ActivityDeps {
   db: Db;
@@ -40,7 +40,7 @@ export interface ActivityDeps {
 
 /** All activities, built from injected dependencies (the worker passes real ones, tests may pass others). */
 export function createActivities(given: ActivityDeps) {
-  // Each query an activity makes is a sign of progress for its keepalive heartbeat (activities/progress.ts).
+  // Each query an activity makes is a sign of progress for its keepalive heartbeat (activities/kit/progress.ts).
   const deps = { ...given, db: reportingProgress(given.db) };
   return wrapActivities({
     ...createNumberActivities({

@@ -6,39 +6,39 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Client } from '@temporalio/client';
 import type { Config } from '../config/env';
 import { redactPaths } from '../config/logger';
-import type { Db } from '../db/pool';
-import { errorHandler } from './errors';
-import { registerMetrics } from './metrics';
-import { opsAccess } from './plugins/ops-access';
-import { registerRequestContext } from './request-context';
-import { registerAuth } from './plugins/auth';
-import { clientErrorHandler, codeForStatus, registerErrorShapes } from './plugins/error-shapes';
-import { declareCommonErrors } from './plugins/openapi-errors';
-import { refuseUnstorableText } from './plugins/text-guard';
-import { registerBoundedJsonParser } from './plugins/json-depth';
-import { fitBodyLimits } from './plugins/body-limits';
-import { markOptionalBodies } from './plugins/optional-body';
-import { registerSecurityHeaders } from './plugins/security-headers';
-import { a2pActionRoutes } from './routes/a2p-actions';
-import { apiKeyRoutes } from './routes/api-keys';
-import { sessionRoutes } from './routes/sessions';
-import { auditRoutes } from './routes/audit';
-import { lookupRoutes } from './routes/lookups';
-import { numberHealthRoutes } from './routes/number-health';
-import { voiceTrustRoutes } from './routes/voice-trust';
-import { tollfreeRoutes } from './routes/tollfree';
-import { costRoutes } from './routes/costs';
-import { webhookEndpointRoutes } from './routes/webhook-endpoints';
-import { a2pRoutes } from './routes/a2p';
-import { availableNumbersRoutes } from './routes/available-numbers';
-import { healthRoutes } from './routes/health';
-import { jobsRoutes } from './routes/jobs';
-import { numbersRoutes } from './routes/numbers';
-import { sipRoutes } from './routes/sip';
-import { webhookRoutes } from './routes/webhooks';
-import { consoleRoutes } from './routes/console';
-import { CODEC_PREFIX, temporalCodecRoutes } from './routes/temporal-codec';
-import type { RunnerSettings } from './workflow-runner';
+import type { Db } from '../db/kit/pool';
+import { errorHandler } from './kit/errors';
+import { registerMetrics } from './platform/metrics';
+import { opsAccess } from './kit/plugins/ops-access';
+import { registerRequestContext } from './kit/request-context';
+import { registerAuth } from './kit/plugins/auth';
+import { clientErrorHandler, codeForStatus, registerErrorShapes } from './kit/plugins/error-shapes';
+import { declareCommonErrors } from './kit/plugins/openapi-errors';
+import { refuseUnstorableText } from './kit/plugins/text-guard';
+import { registerBoundedJsonParser } from './kit/plugins/json-depth';
+import { fitBodyLimits } from './kit/plugins/body-limits';
+import { markOptionalBodies } from './kit/plugins/optional-body';
+import { registerSecurityHeaders } from './kit/plugins/security-headers';
+import { a2pActionRoutes } from './a2p/action-routes';
+import { apiKeyRoutes } from './platform/api-keys';
+import { sessionRoutes } from './platform/sessions';
+import { auditRoutes } from './platform/audit';
+import { lookupRoutes } from './lookups/routes';
+import { numberHealthRoutes } from './number-health/routes';
+import { voiceTrustRoutes } from './voice-trust/routes';
+import { tollfreeRoutes } from './tollfree/routes';
+import { costRoutes } from './platform/costs';
+import { webhookEndpointRoutes } from './platform/webhook-endpoints';
+import { a2pRoutes } from './a2p/routes';
+import { availableNumbersRoutes } from './numbers/available-routes';
+import { healthRoutes } from './platform/health';
+import { jobsRoutes } from './numbers/job-routes';
+import { numbersRoutes } from './numbers/routes';
+import { sipRoutes } from './sip/routes';
+import { webhookRoutes } from './platform/twilio-callbacks';
+import { consoleRoutes } from './platform/console';
+import { CODEC_PREFIX, temporalCodecRoutes } from './platform/temporal-codec';
+import type { RunnerSettings } from './kit/workflow-runner';
 
 export interface ApiDeps {
   config: Config;
@@ -102,7 +102,7 @@ export async function buildApp(
   await app.register(healthRoutes, full);
   await app.register(webhookRoutes, full);
   await app.register(consoleRoutes, full);
-  // Each /v1 route with the scope it declared (api/plugins/auth.ts); a test checks that none forgot.
+  // Each /v1 route with the scope it declared (api/kit/plugins/auth.ts); a test checks that none forgot.
   app.decorate('routeScopes', []);
   // One authentication for /v1 and the codec endpoint beside it.
   const authenticate = (scope: FastifyInstance) =>

@@ -1,12 +1,12 @@
 import { Connection } from '@temporalio/client';
 import { ConfigError, describeConfig, loadConfig } from '../config/env';
 import { temporalConnectionOptions } from '../config/temporal-connection';
-import { migrate } from '../db/migrate';
-import { createPool } from '../db/pool';
+import { migrate } from '../db/kit/migrate';
+import { createPool } from '../db/kit/pool';
 import { buildApp } from './app';
-import { createApiTemporalClient } from './temporal-client';
-import { ensureTenantSearchAttribute } from './tenant-search-attribute';
-import { startQueuedWorkSweep } from './queued-work';
+import { createApiTemporalClient } from './kit/temporal-client';
+import { ensureTenantSearchAttribute } from './kit/tenant-search-attribute';
+import { startQueuedWorkSweep } from './kit/queued-work';
 
 let config;
 try {

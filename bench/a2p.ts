@@ -11,7 +11,7 @@
  */
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { createTwilioClient } from '../activities/twilio-client';
+import { createTwilioClient } from '../activities/kit/twilio-client';
 import { goodDraft } from '../test/fixtures/a2p-draft';
 import { percentile, withBenchStack } from './harness';
 

@@ -10,7 +10,7 @@
  */
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { createTwilioClient } from '../activities/twilio-client';
+import { createTwilioClient } from '../activities/kit/twilio-client';
 import { percentile, withBenchStack } from './harness';
 
 interface Scenario {

@@ -3,8 +3,8 @@ import { buildApp } from '../api/app';
 import { loadConfig } from '../config/env';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { temporalDataConverter } from '../config/temporal-payload-codec';
-import { createPool } from '../db/pool';
-import { createTenant } from '../db/tenants';
+import { createPool } from '../db/kit/pool';
+import { createTenant } from '../db/platform/tenants';
 import { startLocalStack, startWorker } from '../dev/local-stack';
 import { stopChild } from '../dev/processes';
 

@@ -8,8 +8,8 @@
  *   npm run bench:input -- --seconds 10 --senders 2
  */
 import { parseArgs } from 'node:util';
-import { createPool } from '../db/pool';
-import { createTenant } from '../db/tenants';
+import { createPool } from '../db/kit/pool';
+import { createTenant } from '../db/platform/tenants';
 import { startLocalStack } from '../dev/local-stack';
 import { freePort, spawnEntrypoint, stopChild, waitForLine } from '../dev/processes';
 import { bBbDraft, deepJson, draftOfBytes, largestA2pDraft, MIB } from '../test/fixtures/hostile-input';

@@ -11,8 +11,8 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { createTwilioClient } from '../activities/twilio-client';
-import { MAX_TRUNKS_PER_ACCOUNT } from '../schemas/sip';
+import { createTwilioClient } from '../activities/kit/twilio-client';
+import { MAX_TRUNKS_PER_ACCOUNT } from '../schemas/sip/trunks';
 import { percentile, withBenchStack } from './harness';
 
 const { values } = parseArgs({

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { createTenant } from '../db/tenants';
+import { createTenant } from '../db/platform/tenants';
 import { withCliDb } from './db';
 
 /** `npm run tenant:create -- --name acme` → prints {"tenantId","name","apiKey"} as JSON. */

@@ -1,5 +1,5 @@
-import { migrate } from '../db/migrate';
-import { createPool, type Db } from '../db/pool';
+import { migrate } from '../db/kit/migrate';
+import { createPool, type Db } from '../db/kit/pool';
 
 /** The CLIs' database: DATABASE_URL (the dev stack prints it on start), migrated, closed when `fn` ends. */
 export async function withCliDb(fn: (db: Db) => Promise<void>): Promise<void> {

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { findTenantByName, issueApiKey, listApiKeys, revokeApiKey } from '../db/tenants';
-import { CreateApiKeyBody } from '../schemas/api-keys';
+import { findTenantByName, issueApiKey, listApiKeys, revokeApiKey } from '../db/platform/tenants';
+import { CreateApiKeyBody } from '../schemas/platform/api-keys';
 import { withCliDb } from './db';
 
 /**

@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
-import { findTenantByName } from '../db/tenants';
-import { quotaCheck, setQuota, type Quota } from '../db/quotas';
+import { findTenantByName } from '../db/platform/tenants';
+import { quotaCheck, setQuota, type Quota } from '../db/platform/quotas';
 import { ConfigSchema } from '../config/env';
 import { withCliDb } from './db';
 

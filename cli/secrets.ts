@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigSchema } from '../config/env';
-import { rotateSecrets, secretsStatus } from '../db/secret-rotation';
+import { rotateSecrets, secretsStatus } from '../db/platform/secret-rotation';
 import { KeyRing } from '../config/key-ring';
 import { withCliDb } from './db';
 

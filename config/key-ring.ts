@@ -2,7 +2,7 @@ import { hkdfSync } from 'node:crypto';
 
 /**
  * The key ring sealed secrets and Temporal payloads are encrypted under: settings (SECRETS_KEY / SECRETS_KEYS)
- * read by config, db/secrets.ts and the payload codec alike, so it sits with the settings.
+ * read by config, db/platform/secrets.ts and the payload codec alike, so it sits with the settings.
  */
 
 /** A master key of the ring: its id travels with every value sealed under it. */

@@ -17,7 +17,7 @@ const CIPHER_METADATA = 'encryption-cipher';
 const CIPHER = 'AES-256-GCM';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
-/** HKDF domain separation: a payload key is never the key of a stored secret (db/secrets.ts derives those). */
+/** HKDF domain separation: a payload key is never the key of a stored secret (db/platform/secrets.ts derives those). */
 const DERIVATION_SALT = 'twilio-pro-temporal-payload-v1';
 const DERIVATION_KIND = 'temporal-payload';
 

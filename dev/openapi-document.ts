@@ -5,7 +5,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import { ConfigSchema } from '../config/env';
-import { createPool } from '../db/pool';
+import { createPool } from '../db/kit/pool';
 import { buildApp } from '../api/app';
 
 export async function openApiDocument(): Promise<Record<string, unknown>> {

@@ -98,7 +98,7 @@ export async function startTemporalDevServer(opts: {
     '--port', String(opts.port),
     '--namespace', 'default',
     '--log-level', 'warn',
-    // Every workflow carries its tenant (api/tenant-search-attribute.ts): the UI filters by it.
+    // Every workflow carries its tenant (api/kit/tenant-search-attribute.ts): the UI filters by it.
     '--search-attribute', 'TenantId=Keyword',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
     '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',

@@ -2,25 +2,26 @@ import { NativeConnection, Worker, bundleWorkflowCode } from '@temporalio/worker
 import { fileURLToPath } from 'node:url';
 import { readFile } from 'node:fs/promises';
 import { createActivities } from '../activities';
-import { checkA2pSetup } from '../activities/a2p-setup';
-import { createTwilioClient } from '../activities/twilio-client';
+import { checkA2pSetup } from './trusthub-setup';
+import { createTwilioClient } from '../activities/kit/twilio-client';
 import type { Config } from '../config/env';
-import { migrate } from '../db/migrate';
-import { createPool, warmPool } from '../db/pool';
-import { createAuditSink } from '../activities/audit';
-import { feesFromConfig, lookupPricesFromConfig } from '../compliance/fees';
+import { migrate } from '../db/kit/migrate';
+import { createPool, warmPool } from '../db/kit/pool';
+import { createAuditSink } from '../activities/kit/audit';
+import { feesFromConfig } from '../compliance/platform/prices';
+import { lookupPricesFromConfig } from '../compliance/lookups/prices';
 import { createWorkerMetrics } from './metrics';
-import { startWebhookDispatcher } from './webhook-dispatcher';
+import { startWebhookDispatcher } from './platform/webhook-dispatcher';
 import { outboundPolicyFromConfig } from '../config/outbound-url';
-import { requestIdActivityInterceptors } from '../activities/request-id';
-import { SecretBox } from '../db/secrets';
+import { requestIdActivityInterceptors } from '../activities/kit/request-id';
+import { SecretBox } from '../db/platform/secrets';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { temporalDataConverter } from '../config/temporal-payload-codec';
-import { PgTwilioLimiter } from '../activities/twilio-limiter';
+import { PgTwilioLimiter } from '../activities/kit/twilio-limiter';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Carries the API request's id from workflows to their activities and children (and into their logs). */
-const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/interceptors.ts', import.meta.url))];
+const workflowInterceptorModules = [fileURLToPath(new URL('../workflows/kit/interceptors.ts', import.meta.url))];
 
 /** Bundles the workflow code (webpack); tests and `npm run build:workflows` do this once ahead of time. */
 export async function buildWorkflowBundle(): Promise<string> {

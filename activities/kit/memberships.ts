@@ -1,4 +1,4 @@
-import type { Membership, MembershipKind, NumberRef } from '../../db/memberships';
+import type { Membership, MembershipKind, NumberRef } from '../../db/kit/memberships';
 
 export type { Membership, MembershipKind, NumberRef };
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from '../../db/pool';
-import { activityAttempt } from '../attempt';
+import type { Db } from '../../db/kit/pool';
+import { activityAttempt } from './attempt';
 
 /**
  * The Twilio object registry: how this service names what it creates at Twilio and finds it again,

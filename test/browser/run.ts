@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { withBenchStack } from '../../bench/harness';
-import { createTenant } from '../../db/tenants';
+import { createTenant } from '../../db/platform/tenants';
 import { freePort, repoRoot } from '../../dev/processes';
 
 if (!existsSync(path.join(repoRoot, 'web', 'dist', 'index.html'))) {

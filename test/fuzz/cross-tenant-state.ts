@@ -4,7 +4,7 @@
  * the objects those views name; when a tenant has settled (nothing of it still moving); and the ids in it.
  */
 import type { buildApp } from '../../api/app';
-import type { TwilioClient } from '../../activities/twilio-client';
+import type { TwilioClient } from '../../activities/kit/twilio-client';
 
 export type Api = Awaited<ReturnType<typeof buildApp>>;
 export type Headers = Record<string, string>;
@@ -97,7 +97,7 @@ export async function tenantViews(app: Api, headers: Headers): Promise<Views> {
 /**
  * Fields that change without any write, left out of the comparison: an API key's `lastUsedAt` moves each time
  * the sweep reads with it, and a bundle's, brand's or campaign's `updatedAt` each time its detail GET reads the
- * status back from Twilio (activities/a2p.ts recordStatus stamps it even when the status is the same).
+ * status back from Twilio (activities/a2p/registration.ts recordStatus stamps it even when the status is the same).
  */
 export function withoutReadStamps(views: Views): Views {
   const out: Views = {};

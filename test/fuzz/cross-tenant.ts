@@ -15,9 +15,9 @@
  * Returns the problems found (none: the sweep passed).
  */
 import { randomBytes } from 'node:crypto';
-import { PRIMARY_PROFILE_POLICY_SID } from '../../activities/a2p-setup';
-import { createTwilioClient, type TwilioClient } from '../../activities/twilio-client';
-import type { Db } from '../../db/pool';
+import { PRIMARY_PROFILE_POLICY_SID } from '../../worker/trusthub-setup';
+import { createTwilioClient, type TwilioClient } from '../../activities/kit/twilio-client';
+import type { Db } from '../../db/kit/pool';
 import { goodDraft } from '../fixtures/a2p-draft';
 import {
   call,

@@ -16,7 +16,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { withBenchStack } from '../../bench/harness';
-import { createTenant } from '../../db/tenants';
+import { createTenant } from '../../db/platform/tenants';
 import { freePort, repoRoot } from '../../dev/processes';
 import { crossTenantSweep } from './cross-tenant';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { twilioListName } from '../../activities/sip';
+import { twilioListName } from '../../activities/sip/trunk';
 import { stack, twilioSdk, waitFor } from './stack';
 
 /** A trunk as the API shows it (the fields tests read). */

@@ -3,12 +3,12 @@ import { Connection } from '@temporalio/client';
 import { randomUUID } from 'node:crypto';
 import type { ChildProcess } from 'node:child_process';
 import { buildApp } from '../../api/app';
-import { createApiTemporalClient } from '../../api/temporal-client';
-import { createTwilioClient } from '../../activities/twilio-client';
+import { createApiTemporalClient } from '../../api/kit/temporal-client';
+import { createTwilioClient } from '../../activities/kit/twilio-client';
 import { loadConfig } from '../../config/env';
 import { temporalConnectionOptions } from '../../config/temporal-connection';
-import { createPool, type Db } from '../../db/pool';
-import { createTenant } from '../../db/tenants';
+import { createPool, type Db } from '../../db/kit/pool';
+import { createTenant } from '../../db/platform/tenants';
 import { stopChild } from '../../dev/processes';
 import { startWorker } from '../../dev/local-stack';
 import './stack-info';
@@ -25,9 +25,9 @@ export function testConfig(overrides: Record<string, string> = {}) {
     TWILIO_BASE_URL: stack.sandboxUrl,
     LOG_LEVEL: 'silent',
     BULK_MAX_QUANTITY: '1000',
-    // Every test calls from 127.0.0.1; many check 401s. test/api/auth-failures.test.ts sets its own limit.
+    // Every test calls from 127.0.0.1; many check 401s. test/api/platform/auth-failures.test.ts sets its own limit.
     AUTH_FAILURES_BURST: '1000000',
-    // Tests make many trunks and jobs for one tenant; test/api/quotas.test.ts sets each tenant's own limits.
+    // Tests make many trunks and jobs for one tenant; test/api/platform/quotas.test.ts sets each tenant's own limits.
     TENANT_MAX_TRUNKS: '100',
     TENANT_MAX_ACTIVE_JOBS: '100',
     // Receivers are local (127.0.0.1, free ports): allowed here; webhook-ssrf.test.ts runs the API without it.

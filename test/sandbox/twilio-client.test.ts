@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createTwilioClient } from '../../activities/twilio-client';
+import { createTwilioClient } from '../../activities/kit/twilio-client';
 import { account, startSandbox } from './sandbox-fixture';
 
 /** The service's SDK client against the sandbox: reads ride out 5xx, writes never repeat on their own. */

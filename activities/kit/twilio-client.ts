@@ -1,0 +1,146 @@
+import twilio from 'twilio';
+import type { TwilioWrite } from './audit';
+import { whileWaiting } from './progress';
+import type { TwilioLimiter } from './twilio-limiter';
+
+export type TwilioClient = ReturnType<typeof twilio>;
+
+export interface TwilioSettings {
+  accountSid: string;
+  authToken: string;
+  /** The sandbox's URL; unset for real Twilio. */
+  baseUrl?: string;
+  timeoutMs: number;
+  /** The account-wide limiter every request goes through (workers); none for tests' and benches' own clients. */
+  limiter?: TwilioLimiter;
+  /** Where accepted writes are recorded (the audit trail); none for tests' and benches' own clients. */
+  audit?: (w: TwilioWrite) => Promise<void>;
+  /** Told of every HTTP exchange (metrics): method, URL, final status (0 when none came) and seconds. */
+  observe?: (r: { method: string; url: string; status: number; seconds: number }) => void;
+  /** The account's concurrency (TWILIO_MAX_CONCURRENCY): sizes the SDK's connection pool. */
+  concurrency?: number;
+}
+
+// Every product domain the service talks to; all are re-pointed at the sandbox together.
+const domains = ['api', 'trunking', 'trusthub', 'messaging', 'lookups', 'events'] as const;
+
+/** A network failure (timeout, dropped connection) with nothing but its code and message. */
+export class TwilioTransportError extends Error {
+  constructor(
+    readonly code: string | undefined,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TwilioTransportError';
+  }
+}
+
+/** A read that failed with 5xx or on the network is tried again this many times before the activity sees it. */
+const READ_RETRIES = 3;
+
+/**
+ * The SDK's own HTTP client, with two changes:
+ * - transport errors are replaced by a bare error. The original carries the request config, Basic-auth
+ *   credentials included, and would end up in logs and in workflow histories;
+ * - reads (GET) are retried a few times on 5xx and network errors. They change nothing, and an activity
+ *   that reconciles with a dozen reads should not restart (and back off) for one failed read.
+ *   Writes are never retried here: only the activity, after reconciling, may repeat one.
+ */
+class CredentialSafeRequestClient extends twilio.RequestClient {
+  constructor(
+    opts: ConstructorParameters<typeof twilio.RequestClient>[0],
+    private readonly limiter?: TwilioLimiter,
+    private readonly audit?: (w: TwilioWrite) => Promise<void>,
+    private readonly observe?: (r: { method: string; url: string; status: number; seconds: number }) => void,
+  ) {
+    super(opts);
+  }
+
+  /**
+   * One HTTP exchange (with the SDK's own 429 retries), holding an account-wide slot while in flight. For the
+   * activity's keepalive, the request in flight is a sign of life (the SDK's timeout bounds it), and its end
+   * a step (activities/kit/progress.ts).
+   */
+  private send<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
+    const send = () => whileWaiting(async () => {
+      const t0 = performance.now();
+      const method = opts.method ?? 'GET';
+      try {
+        const res = await super.request<T>(opts as never);
+        this.observe?.({ method, url: opts.uri, status: res.statusCode, seconds: (performance.now() - t0) / 1000 });
+        return res;
+      } catch (err) {
+        this.observe?.({ method, url: opts.uri, status: 0, seconds: (performance.now() - t0) / 1000 });
+        throw err;
+      }
+    });
+    return this.limiter ? this.limiter.run({ method: opts.method, uri: opts.uri }, send) : send();
+  }
+
+  override async request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {
+    const isRead = (opts.method ?? '').toUpperCase() === 'GET';
+    for (let attempt = 0; ; attempt++) {
+      const canRetry = isRead && attempt < READ_RETRIES;
+      try {
+        const res = await this.send<T>(opts);
+        if (!isRead && this.audit && res.statusCode < 400) await this.audit({ method: opts.method ?? 'POST', url: opts.uri, status: res.statusCode, params: opts.data as Record<string, unknown> | undefined, body: parseBody(res.body) });
+        // The SDK would JSON.parse this into a SyntaxError, which activities never retry (a programming error).
+        if (res.statusCode < 400 && !looksLikeJson(res.body)) throw new Error('the answer is not JSON (cut short, or not from Twilio)');
+        if (!(canRetry && res.statusCode >= 500)) return res;
+      } catch (err) {
+        if (!canRetry) {
+          const e = err as { code?: string; message?: string };
+          throw new TwilioTransportError(e.code, `${opts.method?.toUpperCase()} ${new URL(opts.uri).pathname}: ${e.code ?? ''} ${e.message ?? 'request failed'}`.trim());
+        }
+      }
+      await new Promise((r) => setTimeout(r, 100 * 2 ** attempt + Math.random() * 100));
+    }
+  }
+}
+
+/**
+ * The official SDK, unchanged except where it sends requests. Every request waits for a slot of the
+ * account-wide limiter (when given); 429s (never processed by Twilio) are retried by the SDK's client
+ * with jittered back-off, and reads as above; everything else surfaces to the activity.
+ */
+export function createTwilioClient(s: TwilioSettings): TwilioClient {
+  // The SDK's agent keeps 20 sockets per host by default: below an account allowed more, that cap (not
+  // Twilio) would set the pace. Room for the account's concurrency, and a little more for the 429 retries.
+  const sockets = Math.max(20, (s.concurrency ?? 10) + 10);
+  const httpClient = new CredentialSafeRequestClient(
+    { autoRetry: true, maxRetries: 8, maxRetryDelay: 2000, timeout: s.timeoutMs, keepAlive: true, maxSockets: sockets, maxTotalSockets: sockets * 4 },
+    s.limiter,
+    s.audit,
+    s.observe,
+  );
+  const client = twilio(s.accountSid, s.authToken, { httpClient });
+  if (s.baseUrl) {
+    const base = s.baseUrl.replace(/\/$/, '');
+    for (const d of domains) (client[d] as unknown as { baseUrl: string }).baseUrl = base;
+  }
+  return client;
+}
+
+/**
+ * Whether a 2xx body is what the SDK can read: JSON or nothing (204). The SDK's HTTP client has parsed JSON
+ * bodies already, so a body still a string is checked only in the rare case it isn't.
+ */
+function looksLikeJson(body: unknown): boolean {
+  if (typeof body !== 'string' || body.trim() === '') return true;
+  try {
+    JSON.parse(body);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A response body as the audit wants it (for the resource's SID): parsed JSON, or nothing. */
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string') return body;
+  try {
+    return JSON.parse(body);
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import { ErrorBody } from '../../../schemas/kit/common';
+
+/**
+ * Declares on every `/v1` operation the error answers any of them can give, so the OpenAPI document
+ * lists every status the server really returns: 401 (the API key), 403 (a key without the scope the
+ * operation needs: every operation declares one, see api/kit/plugins/auth.ts), 400 when the operation validates
+ * parameters or a body, 404 (and 414 for an over-long path parameter) when its path names something, 413 and 415 when it takes a body, 429 over
+ * the tenant's request rate, 503 when PostgreSQL or Temporal is away. Answers particular to an
+ * operation (409, 504, ...) stay in its own schema.
+ */
+export function declareCommonErrors(app: FastifyInstance) {
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/v1')) return;
+    const schema = (route.schema ??= {}) as Record<string, unknown> & { hide?: boolean };
+    if (schema.hide) return;
+    const response = (schema.response ??= {}) as Record<string, unknown>;
+    const declare = (status: number, when = true) => {
+      if (when && !(String(status) in response)) response[status] = ErrorBody;
+    };
+    const takesBody = ['POST', 'PUT', 'PATCH'].includes(String(route.method)) && Boolean(schema.body);
+    declare(400, Boolean(schema.params || schema.querystring || schema.body || schema.headers));
+    declare(401);
+    declare(403);
+    declare(404, route.url.includes(':'));
+    // A path parameter longer than Fastify's maxParamLength (100) is refused before routing.
+    declare(414, route.url.includes(':'));
+    declare(413, takesBody);
+    declare(415, takesBody);
+    declare(429);
+    declare(503);
+  });
+}
