@@ -61,7 +61,7 @@ module.exports = {
     ...Object.entries(mayUse).map(([folder, allowed]) => ({
       name: `${folder}-uses-only-${allowed.join('-')}`,
       comment: `a ${folder}/ folder may import only from ${allowed.join(', ')} folders (and its layer's entry points)`,
-      severity: 'warn',
+      severity: 'error',
       from: { path: inFolder([folder]) },
       to: { path: inFolder([...products, ...shared].filter((f) => !allowed.includes(f))) },
     })),

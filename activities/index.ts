@@ -1,17 +1,21 @@
 import type { Db } from '../db/kit/pool';
 import type { SecretBox } from '../db/platform/secrets';
-import { createA2pActivities, type A2pPolicies } from './a2p/registration';
+import { a2pSidSources, createA2pActivities, type A2pPolicies } from './a2p/registration';
+import { messagingServiceMemberships } from './a2p/memberships';
 import { createJobActivities } from './kit/jobs';
 import { wrapActivities, type RetryObserver } from './kit/activity-wrappers';
 import { reportingProgress } from './kit/progress';
 import { createNumberActivities, type ReleaseBlocker } from './numbers/numbers';
 import { membershipReleaseBlockers } from './numbers/release-blockers';
-import { createNumberMemberships } from './kit/membership-providers';
+import { createMembershipRegistry } from './kit/memberships';
+import { createTwilioObjectRegistry, reconcilingByListing } from './kit/twilio-objects';
 import { createSipActivities } from './sip/trunk';
+import { sipTrunkMemberships } from './sip/memberships';
 import { createLookupActivities, type LookupPrices } from './lookups/lookups';
 import { createHygieneActivities } from './number-health/health';
 import { createRotationActivities } from './number-health/rotation';
-import { createVoiceTrustActivities, type VoiceTrustPolicies } from './voice-trust/registration';
+import { createVoiceTrustActivities, voiceTrustSidSources, type VoiceTrustPolicies } from './voice-trust/registration';
+import { trustProductMemberships } from './voice-trust/memberships';
 import { createTollfreeActivities } from './tollfree/verification';
 import type { TwilioClient } from './kit/twilio-client';
 
@@ -42,19 +46,27 @@ export interface ActivityDeps {
 export function createActivities(given: ActivityDeps) {
   // Each query an activity makes is a sign of progress for its keepalive heartbeat (activities/kit/progress.ts).
   const deps = { ...given, db: reportingProgress(given.db) };
+  // The products that hold numbers: what a release must undo and what a rotation's replacement takes over.
+  const memberships = createMembershipRegistry([
+    sipTrunkMemberships(deps.db, deps.twilio),
+    messagingServiceMemberships(deps.db, deps.twilio),
+    trustProductMemberships(deps.db, deps.twilio),
+  ]);
+  // Every product's SID sources: what one product holds for a tenant, no product adopts for another.
+  const twilioObjects = createTwilioObjectRegistry(deps.db, [...a2pSidSources, ...voiceTrustSidSources]);
   return wrapActivities({
     ...createNumberActivities({
       db: deps.db,
       twilio: deps.twilio,
-      releaseBlockers: deps.releaseBlockers ?? membershipReleaseBlockers(createNumberMemberships(deps.db, deps.twilio)),
+      releaseBlockers: deps.releaseBlockers ?? membershipReleaseBlockers(memberships),
       twilioConcurrency: deps.twilioConcurrency ?? 10,
     }),
     ...createJobActivities({ db: deps.db }),
-    ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, reconcileByListing: deps.a2pReconcileByListing }),
+    ...createA2pActivities({ db: deps.db, twilio: deps.twilio, policies: deps.a2pPolicies, twilioObjects: deps.a2pReconcileByListing ? reconcilingByListing() : twilioObjects }),
     ...createSipActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
     ...createHygieneActivities({ db: deps.db }),
-    ...createRotationActivities({ db: deps.db, twilio: deps.twilio, numberMonthlyUsd: deps.numberMonthlyUsd ?? 1.15 }),
-    ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies }),
+    ...createRotationActivities({ db: deps.db, twilio: deps.twilio, numberMonthlyUsd: deps.numberMonthlyUsd ?? 1.15, memberships }),
+    ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies, twilioObjects }),
     ...createTollfreeActivities({ db: deps.db, twilio: deps.twilio }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   }, { observeRetry: deps.observeRetry });

@@ -32,20 +32,37 @@ import { webhookEndpointRoutes } from './platform/webhook-endpoints';
 import { a2pRoutes } from './a2p/routes';
 import { availableNumbersRoutes } from './numbers/available-routes';
 import { healthRoutes } from './platform/health';
-import { jobsRoutes } from './numbers/job-routes';
+import { numbersJobRoutes } from './numbers/job-routes';
+import { lookupJobRoutes } from './lookups/job-routes';
+import { jobRoutes } from './kit/jobs/routes';
+import { jobKindTable } from './kit/jobs/kinds';
+import type { SweepRegistry } from './kit/queued-work';
+import { numbersJobKinds } from './numbers/job-kinds';
+import { bulkLookupJob } from './lookups/job-kinds';
+import { numberHealthJobKinds } from './number-health/job-kinds';
+import { a2pQueuedWork } from './a2p/queued';
+import { voiceTrustQueuedWork } from './voice-trust/queued';
+import { tollfreeQueuedWork } from './tollfree/queued';
+import { sipQueuedWork } from './sip/queued';
+import { a2pCallbacks } from './a2p/callbacks';
+import { voiceTrustCallbacks } from './voice-trust/callbacks';
 import { numbersRoutes } from './numbers/routes';
 import { sipRoutes } from './sip/routes';
 import { webhookRoutes } from './platform/twilio-callbacks';
 import { consoleRoutes } from './platform/console';
 import { CODEC_PREFIX, temporalCodecRoutes } from './platform/temporal-codec';
-import type { RunnerSettings } from './kit/workflow-runner';
+import type { ApiDeps } from './kit/deps';
 
-export interface ApiDeps {
-  config: Config;
-  db: Db;
-  temporal: Client;
-  runner: RunnerSettings;
-}
+export type { ApiDeps };
+
+/** Every product's job kinds and the rows it writes before starting their workflows: what the queued-work sweep runs. */
+export const sweepRegistry: SweepRegistry = {
+  jobKinds: jobKindTable([...numbersJobKinds, bulkLookupJob, ...numberHealthJobKinds]),
+  queued: [a2pQueuedWork, voiceTrustQueuedWork, tollfreeQueuedWork, sipQueuedWork],
+};
+
+/** The products Twilio's callbacks are about, asked in this order (a trust product's bundle is voice trust's before A2P's). */
+const twilioCallbacks = [voiceTrustCallbacks, a2pCallbacks];
 
 /** The HTTP API: thin — it validates, authenticates, reads PostgreSQL and starts workflows. */
 export async function buildApp(
@@ -100,7 +117,7 @@ export async function buildApp(
   };
   registerMetrics(app, deps.db, opsAccess(deps.config));
   await app.register(healthRoutes, full);
-  await app.register(webhookRoutes, full);
+  await app.register(webhookRoutes, { ...full, callbacks: twilioCallbacks });
   await app.register(consoleRoutes, full);
   // Each /v1 route with the scope it declared (api/kit/plugins/auth.ts); a test checks that none forgot.
   app.decorate('routeScopes', []);
@@ -116,7 +133,9 @@ export async function buildApp(
       fitBodyLimits(v1);
       await v1.register(availableNumbersRoutes, full);
       await v1.register(numbersRoutes, full);
-      await v1.register(jobsRoutes, full);
+      await v1.register(numbersJobRoutes, full);
+      await v1.register(lookupJobRoutes, full);
+      await v1.register(jobRoutes, full);
       await v1.register(a2pRoutes, full);
       await v1.register(a2pActionRoutes, full);
       await v1.register(sipRoutes, full);

@@ -3,7 +3,7 @@ import { ConfigError, describeConfig, loadConfig } from '../config/env';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { migrate } from '../db/kit/migrate';
 import { createPool } from '../db/kit/pool';
-import { buildApp } from './app';
+import { buildApp, sweepRegistry } from './app';
 import { createApiTemporalClient } from './kit/temporal-client';
 import { ensureTenantSearchAttribute } from './kit/tenant-search-attribute';
 import { startQueuedWorkSweep } from './kit/queued-work';
@@ -28,7 +28,7 @@ const app = await buildApp({ config, db, temporal });
 ensureTenantSearchAttribute(connection, config.TEMPORAL_NAMESPACE).catch((err: Error) =>
   app.log.warn({ event: 'temporal.search_attribute_missing', err: err.message }, 'could not check or register the TenantId search attribute: register it with `temporal operator search-attribute create --name TenantId --type Keyword`'),
 );
-const stopSweep = startQueuedWorkSweep({ db, temporal, config, log: app.log });
+const stopSweep = startQueuedWorkSweep({ ...sweepRegistry, db, temporal, config, log: app.log });
 const url = await app.listen({ host: config.API_HOST, port: config.API_PORT });
 app.log.info({ event: 'api.listening', url, ...describeConfig(config) }, `API listening on ${url} (docs at ${url}/docs)`);
 

@@ -1,13 +1,13 @@
-import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Db } from '../../db/kit/pool';
 import { forgetContainer, recordMembership } from '../../db/kit/memberships';
+import { recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { A2pActivities, A2pOwner, BrandIdentity, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../../schemas/a2p/workflow';
 import type { TwilioClient } from '../kit/twilio-client';
 import { PRIMARY_PROFILE_POLICY_SID } from './policies';
 import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
-import { assertTenant, createTwilioObjectRegistry, tenantMismatch, tenantScopedName } from '../kit/twilio-objects';
+import { assertTenant, scopedNameOr, sidByName, tenantMismatch, type SidSource, type TwilioObjectRegistry } from '../kit/twilio-objects';
 
 export interface A2pPolicies {
   secondaryProfile: string;
@@ -25,6 +25,12 @@ export const defaultPolicies: A2pPolicies = {
   starterProfile: 'RN806dd6cd175f314e1f96a9727ee271f4',
   soleProprietorTrustProduct: 'RN670d5d2e282a6130ae063b234b6019c8',
 };
+
+/** Where A2P keeps the SIDs of what it made for a tenant (besides twilio_objects): no other tenant may adopt them. */
+export const a2pSidSources: SidSource[] = [
+  { table: 'a2p_profiles', sidColumns: ['profile_sid'] },
+  { table: 'a2p_brands', sidColumns: ['brand_sid'] },
+];
 
 /** Twilio's codes for a customer verification that lapsed (a resend starts it again) or failed outright. */
 const expiredVerificationCodes = new Set([30752, 21737, 21739, 21741]);
@@ -52,34 +58,26 @@ export const a2pEventTypes = [
  * Everything this service creates is named after its tenant and workflow, so a retry finds it and no other
  * tenant or request can. Workflows started before tenant-scoped names keep their old `tp:<key>` names.
  */
-const tagOf = (o: A2pOwner) => (o.nameScope ? tenantScopedName(o.tenantId, o.nameScope) : `tp:${o.key ?? o.registrationId ?? ''}`);
+const tagOf = (o: A2pOwner) => scopedNameOr(o.tenantId, o.nameScope, () => `tp:${o.key ?? o.registrationId ?? ''}`);
 
-/** This activity execution's attempt (1 outside an activity, as in unit tests). */
-function activityAttempt(): number {
-  try {
-    return Context.current().info.attempt;
-  } catch {
-    return 1;
-  }
-}
-
-/** A2P activities over the official SDK: each create first looks for what an earlier attempt made. */
+/**
+ * A2P activities over the official SDK: each create first looks for what an earlier attempt made, through
+ * the Twilio object registry (activities/kit/twilio-objects.ts), named per tenant.
+ */
 export function createA2pActivities({
   db,
   twilio,
+  twilioObjects,
   policies = defaultPolicies,
-  reconcileByListing = false,
 }: {
   db: Db;
   twilio: TwilioClient;
+  twilioObjects: TwilioObjectRegistry;
   policies?: A2pPolicies;
-  /** The old way, kept only to measure against (bench:a2p): page through Twilio's lists before every create. */
-  reconcileByListing?: boolean;
 }): A2pActivities {
   const th = twilio.trusthub.v1;
   const msg = twilio.messaging.v1;
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
-  const registry = createTwilioObjectRegistry(db);
 
   async function primaryProfile(): Promise<string> {
     if (policies.primaryProfileSid) return policies.primaryProfileSid;
@@ -108,32 +106,16 @@ export function createA2pActivities({
     for (const sid of sids) if (!have.has(sid)) await bundle.entityAssignments({ objectSid: sid }).catch(failOnDefinitive);
   }
 
-  /** Claim-then-create through the registry (see activities/kit/twilio-objects.ts), named per tenant. */
-  async function createOnce(owner: A2pOwner, kind: string, name: string, find: () => Promise<string | undefined>, create: () => Promise<string>): Promise<string> {
-    if (reconcileByListing) return (await find()) ?? (await create());
-    return registry.createOnce({ tenantId: await tenantOf(owner), kind, name, find, create });
-  }
-
-  /**
-   * For objects Twilio filters by name cheaply (profiles, trust products, addresses): what the name finds is
-   * used only when no other tenant holds it; what is found or made is recorded as this tenant's.
-   */
-  async function findOrCreate(owner: A2pOwner, kind: string, name: string, find: () => Promise<string | undefined>, create: () => Promise<string>): Promise<string> {
-    const sid = (await find()) ?? (await create());
-    if (!reconcileByListing) await registry.adopt({ tenantId: await tenantOf(owner), kind, name, sid });
-    return sid;
-  }
-
   async function endUser(owner: A2pOwner, type: string, attributes: Record<string, unknown>) {
     const name = `${tagOf(owner)}:${type}`;
-    return createOnce(
-      owner,
-      'end_user',
+    return twilioObjects.createOnce({
+      tenantId: await tenantOf(owner),
+      kind: 'end_user',
       name,
       // Trust Hub can't filter end users by name: this pages through all of them.
-      async () => (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid,
-      async () => (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid,
-    );
+      find: () => sidByName(th.endUsers.list(), name),
+      create: async () => (await th.endUsers.create({ friendlyName: name, type, attributes }).catch(failOnDefinitive)).sid,
+    });
   }
 
   const businessAttributes = (d: Extract<BusinessProfileInput, { authorizedRepresentatives: unknown }>) => ({
@@ -154,11 +136,7 @@ export function createA2pActivities({
   /** Appends to the registration's timeline (registrations only; single actions have none). */
   async function timeline(registrationId: string | null, type: string, message: string, data: object = {}) {
     if (!registrationId) return;
-    await db.query(
-      `INSERT INTO a2p_events (tenant_id, registration_id, type, message, data)
-       SELECT tenant_id, id, $2, $3, $4 FROM a2p_registrations WHERE id = $1`,
-      [registrationId, type, message, JSON.stringify(data)],
-    );
+    await recordRegistrationEvent(db, { product: 'a2p', registrationId, type, message, data });
   }
 
   /** Stores a resource's status; when it changed, the change goes on its registration's timeline. */
@@ -197,15 +175,15 @@ export function createA2pActivities({
       const name = tagOf(owner);
       const soleProprietor = draft.brandType === 'sole_proprietor';
       const profile = {
-        sid: await findOrCreate(
-          owner,
-          'customer_profile',
+        sid: await twilioObjects.findOrCreate({
+          tenantId: await tenantOf(owner),
+          kind: 'customer_profile',
           name,
-          async () => (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0]?.sid,
-          async () => (await th.customerProfiles
+          find: async () => (await th.customerProfiles.list({ friendlyName: name, limit: 5 }))[0]?.sid,
+          create: async () => (await th.customerProfiles
             .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.starterProfile : policies.secondaryProfile, statusCallback })
             .catch(failOnDefinitive)).sid,
-        ),
+        }),
       };
       const people: string[] = [];
       if (draft.brandType === 'sole_proprietor') {
@@ -221,25 +199,25 @@ export function createA2pActivities({
         }
       }
       const address = {
-        sid: await findOrCreate(
-          owner,
-          'address',
+        sid: await twilioObjects.findOrCreate({
+          tenantId: await tenantOf(owner),
+          kind: 'address',
           name,
-          async () => (await account().addresses.list({ friendlyName: name, limit: 1 }))[0]?.sid,
-          async () => (await account().addresses.create({
+          find: async () => (await account().addresses.list({ friendlyName: name, limit: 1 }))[0]?.sid,
+          create: async () => (await account().addresses.create({
             friendlyName: name, customerName: draft.address.customerName ?? (draft.brandType === 'sole_proprietor' ? `${draft.soleProprietor.firstName} ${draft.soleProprietor.lastName}` : draft.business.name), street: draft.address.street, streetSecondary: draft.address.streetSecondary,
             city: draft.address.city, region: draft.address.region, postalCode: draft.address.postalCode, isoCountry: draft.address.isoCountry,
           }).catch(failOnDefinitive)).sid,
-        ),
+        }),
       };
       const docName = `${name}:address`;
-      const docSid = await createOnce(
-        owner,
-        'supporting_document',
-        docName,
-        async () => (await th.supportingDocuments.list()).find((d) => d.friendlyName === docName)?.sid,
-        async () => (await th.supportingDocuments.create({ friendlyName: docName, type: 'customer_profile_address', attributes: { address_sids: address.sid } }).catch(failOnDefinitive)).sid,
-      );
+      const docSid = await twilioObjects.createOnce({
+        tenantId: await tenantOf(owner),
+        kind: 'supporting_document',
+        name: docName,
+        find: () => sidByName(th.supportingDocuments.list(), docName),
+        create: async () => (await th.supportingDocuments.create({ friendlyName: docName, type: 'customer_profile_address', attributes: { address_sids: address.sid } }).catch(failOnDefinitive)).sid,
+      });
       const p = th.customerProfiles(profile.sid);
       await assignAll(
         { entityAssignments: (o) => p.customerProfilesEntityAssignments.create(o), assigned: async () => (await p.customerProfilesEntityAssignments.list()).map((a) => a.objectSid) },
@@ -253,15 +231,15 @@ export function createA2pActivities({
       const name = tagOf(owner);
       const soleProprietor = draft.brandType === 'sole_proprietor';
       const product = {
-        sid: await findOrCreate(
-          owner,
-          'trust_product',
+        sid: await twilioObjects.findOrCreate({
+          tenantId: await tenantOf(owner),
+          kind: 'trust_product',
           name,
-          async () => (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0]?.sid,
-          async () => (await th.trustProducts
+          find: async () => (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0]?.sid,
+          create: async () => (await th.trustProducts
             .create({ friendlyName: name, email: draft.profile.email, policySid: soleProprietor ? policies.soleProprietorTrustProduct : policies.trustProduct, statusCallback })
             .catch(failOnDefinitive)).sid,
-        ),
+        }),
       };
       const info = draft.brandType === 'sole_proprietor'
         ? await endUser(owner, 'sole_proprietor_information', { brand_name: draft.business.name, mobile_phone_number: draft.soleProprietor.mobilePhoneNumber, vertical: draft.business.industry })
@@ -328,23 +306,23 @@ export function createA2pActivities({
       const brandType = soleProprietor ? 'SOLE_PROPRIETOR' : 'STANDARD';
       // Brands have no friendly name: the claim is on the profile it is made from, and so is the search.
       let status: string | undefined;
-      const brandSid = await createOnce(
-        owner,
-        'brand',
-        customerProfileSid,
-        async () => {
+      const brandSid = await twilioObjects.createOnce({
+        tenantId: await tenantOf(owner),
+        kind: 'brand',
+        name: customerProfileSid,
+        find: async () => {
           const found = (await msg.brandRegistrations.list()).find((b) => b.customerProfileBundleSid === customerProfileSid);
           status = found?.status;
           return found?.sid;
         },
-        async () => {
+        create: async () => {
           const created = await msg.brandRegistrations
             .create({ customerProfileBundleSid: customerProfileSid, a2PProfileBundleSid: trustProductSid, brandType, ...(soleProprietor ? {} : { skipAutomaticSecVet: lowVolume }) })
             .catch(failOnDefinitive);
           status = created.status;
           return created.sid;
         },
-      );
+      });
       // Only a SID read back from PostgreSQL needs the brand's status fetched.
       const brand = { sid: brandSid, status: status ?? (await msg.brandRegistrations(brandSid).fetch()).status };
       await db.query(
@@ -428,13 +406,13 @@ export function createA2pActivities({
     async a2pEnsureMessagingService({ friendlyName, ...owner }) {
       // The whole tag, never a prefix of it (two requests could share a prefix); Twilio allows 64 characters.
       const name = owner.nameScope ? `${friendlyName.slice(0, 64 - 1 - tagOf(owner).length)} ${tagOf(owner)}` : `${friendlyName.slice(0, 40)} ${tagOf(owner).slice(0, 11)}`;
-      const sid = await createOnce(
-        owner,
-        'messaging_service',
+      const sid = await twilioObjects.createOnce({
+        tenantId: await tenantOf(owner),
+        kind: 'messaging_service',
         name,
-        async () => (await msg.services.list()).find((s) => s.friendlyName === name)?.sid,
-        async () => (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive)).sid,
-      );
+        find: () => sidByName(msg.services.list(), name),
+        create: async () => (await msg.services.create({ friendlyName: name, usecase: 'notifications' }).catch(failOnDefinitive)).sid,
+      });
       return { sid };
     },
 

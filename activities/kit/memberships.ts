@@ -8,7 +8,13 @@ export type LeaveCause = { kind: 'release' } | { kind: 'rotation'; replacement: 
 /**
  * A product that holds numbers (SIP trunks, Messaging Services, trust products; porting and bundles later).
  * Its own activities record each join in number_memberships when Twilio confirms it; release and rotation
- * reach the product only through these three calls, never by listing its containers at Twilio.
+ * reach the product only through these three calls, never by listing its containers at Twilio. Each product
+ * has its provider in its own folder (activities/<product>/memberships.ts); activities/index.ts registers them.
+ *
+ * A provider reads the number's memberships from number_memberships (backfilled by migration 037). A worker
+ * of the previous version, still running during a rolling deploy, records joins only the old way —
+ * phone_numbers.sip_trunk_id, voice_trust_numbers, a registration's state and the audit trail — so each
+ * provider also reads that, for this one number only.
  */
 export interface MembershipProvider {
   kind: MembershipKind;
@@ -32,6 +38,10 @@ export interface MembershipRegistry {
    */
   move(from: NumberRef, to: NumberRef): Promise<Membership[]>;
 }
+
+/** A product's rows (container SID, membership SID) as the number's memberships of its kind. */
+export const asMemberships = (n: NumberRef, kind: MembershipKind, rows: { container_sid: string; membership_sid: string | null }[]): Membership[] =>
+  rows.map((r) => ({ ...n, kind, containerSid: r.container_sid, membershipSid: r.membership_sid }));
 
 /** The registry: one registration per product. */
 export function createMembershipRegistry(providers: MembershipProvider[]): MembershipRegistry {

@@ -5,7 +5,7 @@ import type { Db } from '../../db/kit/pool';
 import { isTollFree, type TwilioErrorInfo } from '../../schemas/kit/common';
 import type { NumberConfig } from '../../schemas/numbers/numbers';
 import { replacementPurchaseKey } from '../../schemas/kit/workflow-ids';
-import { createNumberMemberships } from '../kit/membership-providers';
+import type { MembershipRegistry } from '../kit/memberships';
 import type { TwilioClient } from '../kit/twilio-client';
 import { RowMissing } from '../kit/row-missing';
 
@@ -50,8 +50,18 @@ export interface RotationState {
  * them; numbers quarantined long enough are released. Every step reads Twilio before it writes, so a retry or
  * a killed worker never adds a second replacement or a second membership.
  */
-export function createRotationActivities({ db, twilio, numberMonthlyUsd }: { db: Db; twilio: TwilioClient; numberMonthlyUsd: number }) {
-  const memberships = createNumberMemberships(db, twilio);
+export function createRotationActivities({
+  db,
+  twilio,
+  numberMonthlyUsd,
+  memberships,
+}: {
+  db: Db;
+  twilio: TwilioClient;
+  numberMonthlyUsd: number;
+  /** The products that hold numbers (activities/index.ts registers them): what a replacement takes over. */
+  memberships: MembershipRegistry;
+}) {
 
   return {
     /** Whether the tenant's monthly budget has room for one more number (a replacement is a purchase like any other). */

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/kit/pool';
+import { insertRegistrationEvents, recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { TollfreeDraft, TollfreeEdit, TollfreeProblem, TollfreeReview, TollfreeStatus } from '../../schemas/tollfree/verification';
 import type { TwilioClient } from '../kit/twilio-client';
 import { failOnDefinitive, goneIsDone } from '../kit/twilio-errors';
@@ -47,7 +48,7 @@ export function createTollfreeActivities({ db, twilio }: { db: Db; twilio: Twili
     return rows[0];
   }
   async function timeline(id: string, type: string, message: string) {
-    await db.query(`INSERT INTO tollfree_events (tenant_id, verification_id, type, message) SELECT tenant_id, id, $2, $3 FROM tollfree_verifications WHERE id = $1`, [id, type, message]);
+    await recordRegistrationEvent(db, { product: 'tollfree', registrationId: id, type, message });
   }
 
   return {
@@ -105,12 +106,15 @@ export function createTollfreeActivities({ db, twilio }: { db: Db; twilio: Twili
 
     async tollfreeRecord({ verificationId, status, problems, message }: { verificationId: string; status: TollfreeStatus; problems?: TollfreeProblem[]; message?: string }): Promise<void> {
       const finished = ['completed', 'cancelled', 'failed'].includes(status);
+      // One statement: a reader never sees the new status without the timeline entry that explains it.
       await db.query(
-        `UPDATE tollfree_verifications SET status = $2, problems = COALESCE($3, problems), updated_at = now(),
-                finished_at = CASE WHEN $4 THEN COALESCE(finished_at, now()) ELSE finished_at END WHERE id = $1`,
-        [verificationId, status, problems ? JSON.stringify(problems) : null, finished],
+        `WITH updated AS (
+           UPDATE tollfree_verifications SET status = $2, problems = COALESCE($3, problems), updated_at = now(),
+                  finished_at = CASE WHEN $4 THEN COALESCE(finished_at, now()) ELSE finished_at END WHERE id = $1
+           RETURNING tenant_id, id)
+         ${insertRegistrationEvents('tollfree', `SELECT tenant_id, id, 'status', $5::text, '{}' FROM updated WHERE $5::text IS NOT NULL`)}`,
+        [verificationId, status, problems ? JSON.stringify(problems) : null, finished, message ?? null],
       );
-      if (message) await timeline(verificationId, 'status', message);
     },
   };
 }

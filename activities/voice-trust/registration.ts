@@ -1,8 +1,9 @@
 import type { Db } from '../../db/kit/pool';
 import { forgetContainer, recordTrustProductMemberships } from '../../db/kit/memberships';
+import { insertRegistrationEvents, recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProblem, VoiceTrustProduct, VoiceTrustReview, VoiceTrustStatus } from '../../schemas/voice-trust/registration';
 import { activityAttempt } from '../kit/attempt';
-import { createTwilioObjectRegistry, tenantScopedName } from '../kit/twilio-objects';
+import { scopedNameOr, sidByName, type SidSource, type TwilioObjectRegistry } from '../kit/twilio-objects';
 import type { TwilioClient } from '../kit/twilio-client';
 import { failOnDefinitive, goneIsDone } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
@@ -26,10 +27,13 @@ export async function removeFromTrustProduct(twilio: TwilioClient, trustProductS
 export async function markDetached(db: Db, registrationId: string, phoneNumber: string, message: string, data: object = {}): Promise<void> {
   await db.query(
     `WITH d AS (UPDATE voice_trust_numbers SET detached_at = now() WHERE registration_id = $1 AND phone_number = $2 AND detached_at IS NULL RETURNING tenant_id)
-     INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, $1, 'number', $3, $4 FROM d`,
+     ${insertRegistrationEvents('voice_trust', `SELECT tenant_id, $1, 'number', $3, $4 FROM d`)}`,
     [registrationId, phoneNumber, message, JSON.stringify(data)],
   );
 }
+
+/** Where voice trust keeps the SIDs of what it made for a tenant: no other tenant may adopt them. */
+export const voiceTrustSidSources: SidSource[] = [{ table: 'voice_trust_registrations', sidColumns: ['trust_product_sid', 'end_user_sid'] }];
 
 interface Row {
   id: string;
@@ -60,11 +64,20 @@ function endUserOf(draft: VoiceTrustDraft): { type: string; attributes: Record<s
  * endpoint assignments are listed by number, the trust product is found by its name, the end user's SID is
  * kept in PostgreSQL as soon as Twilio answers (and looked for by name when an answer was lost).
  */
-export function createVoiceTrustActivities({ db, twilio, policies = defaultVoiceTrustPolicies }: { db: Db; twilio: TwilioClient; policies?: VoiceTrustPolicies }) {
+export function createVoiceTrustActivities({
+  db,
+  twilio,
+  twilioObjects,
+  policies = defaultVoiceTrustPolicies,
+}: {
+  db: Db;
+  twilio: TwilioClient;
+  twilioObjects: TwilioObjectRegistry;
+  policies?: VoiceTrustPolicies;
+}) {
   const th = twilio.trusthub.v1;
-  const registry = createTwilioObjectRegistry(db);
   /** Registrations started before tenant-scoped names keep their old name. */
-  const nameOf = (r: Row, nameScope?: string) => (nameScope ? tenantScopedName(r.tenant_id, nameScope) : `twilio-pro:voice-trust:${r.id}`);
+  const nameOf = (r: Row, nameScope?: string) => scopedNameOr(r.tenant_id, nameScope, () => `twilio-pro:voice-trust:${r.id}`);
 
   async function row(registrationId: string): Promise<Row> {
     const { rows } = await db.query<Row>(
@@ -76,10 +89,7 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
   }
 
   async function timeline(registrationId: string, type: string, message: string, data: object = {}) {
-    await db.query(
-      `INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, id, $2, $3, $4 FROM voice_trust_registrations WHERE id = $1`,
-      [registrationId, type, message, JSON.stringify(data)],
-    );
+    await recordRegistrationEvent(db, { product: 'voice_trust', registrationId, type, message, data });
   }
 
   /** The registration's numbers still to do for a column, each with its PN SID. */
@@ -125,23 +135,28 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
       const name = nameOf(r, nameScope);
       let sid = r.trust_product_sid;
       if (!sid) {
-        const found = (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0];
-        if (found) await registry.assertNotForeign(r.tenant_id, 'trust product', found.sid);
-        const product = found ?? (await th.trustProducts.create({ friendlyName: name, email: r.draft.email, policySid: policies[r.product], ...(statusCallback ? { statusCallback } : {}) }).catch(failOnDefinitive));
-        sid = product.sid;
+        sid = await twilioObjects.reconcile({
+          tenantId: r.tenant_id,
+          kind: 'trust product',
+          // Trust Hub filters trust products by name: always cheap to look first.
+          mayExist: true,
+          find: async () => (await th.trustProducts.list({ friendlyName: name, limit: 5 }))[0]?.sid,
+          create: async () => (await th.trustProducts.create({ friendlyName: name, email: r.draft.email, policySid: policies[r.product], ...(statusCallback ? { statusCallback } : {}) }).catch(failOnDefinitive)).sid,
+        });
         await db.query('UPDATE voice_trust_registrations SET trust_product_sid = $2, updated_at = now() WHERE id = $1', [registrationId, sid]);
         await timeline(registrationId, 'step', `trust product ${sid} created`, { sid });
       }
       const objects = [r.business_profile_sid];
       const wanted = endUserOf(r.draft);
       if (wanted) {
-        let endUser = r.end_user_sid;
-        // Trust Hub can't filter end users by name: only a retry (an answer may have been lost) pages through them.
-        if (!endUser && activityAttempt() > 1) {
-          endUser = (await th.endUsers.list()).find((u) => u.friendlyName === name)?.sid ?? null;
-          if (endUser) await registry.assertNotForeign(r.tenant_id, 'end user', endUser);
-        }
-        endUser ??= (await th.endUsers.create({ friendlyName: name, type: wanted.type, attributes: wanted.attributes }).catch(failOnDefinitive)).sid;
+        const endUser = r.end_user_sid ?? (await twilioObjects.reconcile({
+          tenantId: r.tenant_id,
+          kind: 'end user',
+          // Trust Hub can't filter end users by name: only a retry (an answer may have been lost) pages through them.
+          mayExist: activityAttempt() > 1,
+          find: () => sidByName(th.endUsers.list(), name),
+          create: async () => (await th.endUsers.create({ friendlyName: name, type: wanted.type, attributes: wanted.attributes }).catch(failOnDefinitive)).sid,
+        }));
         await db.query('UPDATE voice_trust_registrations SET end_user_sid = $2 WHERE id = $1', [registrationId, endUser]);
         objects.unshift(endUser);
       }
@@ -229,12 +244,15 @@ export function createVoiceTrustActivities({ db, twilio, policies = defaultVoice
     /** The projection the API reads: status, step, problems; a finished registration gets its end time. */
     async voiceTrustRecord({ registrationId, status, step, problems, message }: { registrationId: string; status: VoiceTrustStatus; step: string; problems?: VoiceTrustProblem[]; message?: string }): Promise<void> {
       const finished = ['completed', 'cancelled', 'failed'].includes(status);
+      // One statement: a reader never sees the new status without the timeline entry that explains it.
       await db.query(
-        `UPDATE voice_trust_registrations SET status = $2, step = $3, problems = COALESCE($4, problems), updated_at = now(),
-                finished_at = CASE WHEN $5 THEN COALESCE(finished_at, now()) ELSE finished_at END WHERE id = $1`,
-        [registrationId, status, step, problems ? JSON.stringify(problems) : null, finished],
+        `WITH updated AS (
+           UPDATE voice_trust_registrations SET status = $2, step = $3, problems = COALESCE($4, problems), updated_at = now(),
+                  finished_at = CASE WHEN $5 THEN COALESCE(finished_at, now()) ELSE finished_at END WHERE id = $1
+           RETURNING tenant_id, id)
+         ${insertRegistrationEvents('voice_trust', `SELECT tenant_id, id, 'status', $6::text, '{}' FROM updated WHERE $6::text IS NOT NULL`)}`,
+        [registrationId, status, step, problems ? JSON.stringify(problems) : null, finished, message ?? null],
       );
-      if (message) await timeline(registrationId, 'status', message);
     },
   };
 }

@@ -26,7 +26,7 @@ import {
   a2pRegisterBrandAction,
   a2pSubmitBusinessProfile,
 } from '../../workflows/index';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { idempotencyKeyOf, isRepeat } from '../kit/idempotency';
 import { feesFromConfig } from '../../compliance/platform/prices';
 import { checkBudget } from '../platform/costs';

@@ -1,27 +1,34 @@
-import { isDeepStrictEqual } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
-import { ActivityFailure, ApplicationFailure, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
-import type { TwilioErrorInfo } from '../../schemas/kit/common';
 import { feesFromConfig } from '../../compliance/platform/prices';
 import { preflight } from '../../compliance/a2p/preflight';
 import { createRegistration, foreignNumbers, getRegistration, listRegistrations } from '../../db/a2p/registrations';
 import { A2pCorrectionsBody, PreflightResult, RegistrationDraft, RegistrationView } from '../../schemas/a2p/registration';
 import { ErrorBody, IdempotencyKey, PageQuery, pageOf, Uuid } from '../../schemas/kit/common';
-import { tenantPrefix } from '../../schemas/kit/workflow-ids';
 import { a2pCorrectionsUpdate, a2pResendVerificationUpdate } from '../../workflows/a2p/registration';
 import { startRegistrationWorkflow } from './registration-runner';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { withTenantAdmission } from '../../db/platform/quotas';
-import { startOrLeaveQueued, boundedTemporalCall } from '../kit/temporal-calls';
-import { HttpError, notFound } from '../kit/errors';
+import { HttpError } from '../kit/errors';
+import { reviewedRegistrations, type ReviewedRegistrationKind } from '../kit/reviewed-registrations';
 import { checkBudget } from '../platform/costs';
 
 const RegistrationParams = z.object({ registrationId: Uuid('must be a registration id (UUID)') });
 
-/** US A2P 10DLC: preflight, and registrations as durable workflows. */
+type A2pRow = NonNullable<Awaited<ReturnType<typeof getRegistration>>>;
+
+/** A2P 10DLC registrations as a reviewed-registration kind: the chain of Trust Hub, TCR and campaign reviews. */
+export const a2pRegistrations: ReviewedRegistrationKind<A2pRow> = {
+  noun: 'registration',
+  notFoundAs: 'registration',
+  path: '/v1/a2p/registrations',
+  workflowIdPrefix: 'a2p',
+  find: getRegistration,
+  start: (deps, tenantId, row, opts) =>
+    startRegistrationWorkflow(deps.temporal, deps.config, { id: row.view.id, tenantId, draft: row.draft as RegistrationDraft, workflowId: row.workflowId }, opts),
+};
+
 /** A refused start: the error, plus preflight's whole report when the draft was what failed. */
 const PreflightFailed = ErrorBody.extend(PreflightResult.partial().shape);
 
@@ -37,8 +44,10 @@ const draftCheckedByHandler: FastifySchemaCompiler<unknown> = (route) => {
       : { error: new Error('body: must be a registration draft (an object)') };
 };
 
+/** US A2P 10DLC: preflight, and registrations as durable workflows. */
 export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const fees = feesFromConfig(deps.config);
+  const registrations = reviewedRegistrations(deps, a2pRegistrations);
   const r = app.withTypeProvider<ZodTypeProvider>();
   r.post(
     '/a2p/preflight',
@@ -89,32 +98,19 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         const fields = foreign.map(({ n, i }) => ({ field: `phoneNumbers.${i}`, message: `${n} is not an active number of this tenant; buy it first` }));
         throw new HttpError(400, 'validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
       }
-      const key = req.headers['idempotency-key'];
-      const repeat = key ? (await deps.db.query('SELECT 1 FROM a2p_registrations WHERE tenant_id = $1 AND idempotency_key = $2', [req.tenant.id, key])).rowCount : 0;
-      const id = randomUUID();
       const estimate = check.cost.oneTimeUsd + check.cost.monthlyUsd;
-      // Checked and reserved together, one admission of the tenant at a time: two registrations that fit
-      // the budget only one at a time can't both start.
-      const created = await withTenantAdmission(deps.db, req.tenant.id, async () => {
-        if (!repeat) await checkBudget(deps.db, req.tenant.id, estimate, fees.numberMonthly, 'this registration');
-        return createRegistration(deps.db, {
-          id,
-          tenantId: req.tenant.id,
-          draft,
-          idempotencyKey: req.headers['idempotency-key'] ?? null,
-          workflowId: `${tenantPrefix(req.tenant.id)}/a2p-${id}`,
-          budgetReservedUsd: estimate,
+      return registrations.create(req, reply, draft, async ({ id, workflowId, idempotencyKey }) => {
+        const repeat = idempotencyKey
+          ? (await deps.db.query('SELECT 1 FROM a2p_registrations WHERE tenant_id = $1 AND idempotency_key = $2', [req.tenant.id, idempotencyKey])).rowCount
+          : 0;
+        // Checked and reserved together, one admission of the tenant at a time: two registrations that fit
+        // the budget only one at a time can't both start.
+        const created = await withTenantAdmission(deps.db, req.tenant.id, async () => {
+          if (!repeat) await checkBudget(deps.db, req.tenant.id, estimate, fees.numberMonthly, 'this registration');
+          return createRegistration(deps.db, { id, tenantId: req.tenant.id, draft, idempotencyKey, workflowId, budgetReservedUsd: estimate });
         });
+        return { row: { view: created.view, workflowId: created.workflowId, draft: created.draft }, created: created.created, draft: created.draft };
       });
-      if (created.view.id !== id && !isDeepStrictEqual(created.draft, JSON.parse(JSON.stringify(draft)))) {
-        throw new HttpError(409, 'idempotency_conflict', 'Idempotency-Key was already used for a different registration');
-      }
-      if (created.view.status === 'queued') {
-        await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'registration', id: created.view.id }, () =>
-          startRegistrationWorkflow(deps.temporal, deps.config, { id: created.view.id, tenantId: req.tenant.id, draft: created.draft as RegistrationDraft, workflowId: created.workflowId }),
-        );
-      }
-      return reply.code(202).header('location', `/v1/a2p/registrations/${created.view.id}`).send(created.view);
     },
   );
 
@@ -143,11 +139,7 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         response: { 200: RegistrationView, 404: ErrorBody },
       },
     },
-    async (req) => {
-      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
-      if (!found) throw notFound('registration');
-      return found.view;
-    },
+    async (req) => (await registrations.found(req.tenant.id, req.params.registrationId)).view,
   );
 
   r.post(
@@ -168,19 +160,9 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req, reply) => {
-      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
-      if (!found) throw notFound('registration');
-      try {
-        // The update waits for the workflow to take it: bounded like a short call.
-        await boundedTemporalCall(deps.temporal, deps.runner.syncTimeoutMs, () =>
-          deps.temporal.workflow.getHandle(found.workflowId).executeUpdate(a2pCorrectionsUpdate, { args: [req.body] }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'corrections_refused', (err.cause as Error | undefined)?.message ?? err.message);
-        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'registration_finished', 'the registration is no longer running');
-        throw err;
-      }
-      return reply.code(202).send((await getRegistration(deps.db, req.tenant.id, found.view.id))!.view);
+      const found = await registrations.found(req.tenant.id, req.params.registrationId);
+      const view = await registrations.update(req.tenant.id, found, a2pCorrectionsUpdate, [req.body], { code: 'corrections_refused', what: 'the corrections' });
+      return reply.code(202).send(view);
     },
   );
 
@@ -199,26 +181,8 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       },
     },
     async (req) => {
-      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
-      if (!found) throw notFound('registration');
-      if (found.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${found.view.status}`);
-      try {
-        await boundedTemporalCall(deps.temporal, deps.runner.syncTimeoutMs, () =>
-          deps.temporal.workflow.getHandle(found.workflowId).executeUpdate(a2pResendVerificationUpdate, { args: [] }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) {
-          const refusal = err.cause instanceof ActivityFailure ? err.cause.cause : undefined;
-          if (refusal instanceof ApplicationFailure && refusal.type === 'TwilioError') {
-            const twilio = refusal.details?.[0] as TwilioErrorInfo | undefined;
-            throw new HttpError(409, 'twilio_error', `Twilio refused the resend: ${refusal.message}`, twilio ? { twilio } : {});
-          }
-          throw new HttpError(409, 'not_waiting_for_customer', (err.cause as Error | undefined)?.message ?? err.message);
-        }
-        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'registration_finished', 'the registration is no longer running');
-        throw err;
-      }
-      return (await getRegistration(deps.db, req.tenant.id, found.view.id))!.view;
+      const found = await registrations.found(req.tenant.id, req.params.registrationId);
+      return registrations.update(req.tenant.id, found, a2pResendVerificationUpdate, [], { code: 'not_waiting_for_customer', what: 'the resend', twilioCode: 'twilio_error' });
     },
   );
 
@@ -228,20 +192,6 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       config: { scope: 'write' },
       schema: { tags: ['a2p'], summary: 'Cancel a registration at any step', params: RegistrationParams, response: { 202: RegistrationView, 404: ErrorBody, 409: ErrorBody } },
     },
-    async (req, reply) => {
-      const found = await getRegistration(deps.db, req.tenant.id, req.params.registrationId);
-      if (!found) throw notFound('registration');
-      if (found.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${found.view.status}`);
-      // Signal-with-start: a registration whose workflow never started (the API died) is cancelled through it too.
-      try {
-        await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () =>
-          startRegistrationWorkflow(deps.temporal, deps.config, { id: found.view.id, tenantId: req.tenant.id, draft: found.draft as RegistrationDraft, workflowId: found.workflowId }, { cancel: true }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'registration_finished', 'the registration has just finished');
-        throw err;
-      }
-      return reply.code(202).send(found.view);
-    },
+    async (req, reply) => reply.code(202).send(await registrations.cancel(req.tenant.id, req.params.registrationId)),
   );
 };

@@ -1,21 +1,37 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Config } from '../../config/env';
-import { findQueuedRegistrations } from '../../db/a2p/registrations';
 import { cancelUnstartedJob, finishStrandedJob, takeJobsToSweep, type JobToSweep, type SweepBackoff } from '../../db/kit/jobs';
-import { findQueuedOperations } from '../../db/sip/trunks';
-import { findQueuedVoiceTrustRegistrations } from '../../db/voice-trust/registrations';
-import { findQueuedTollfreeVerifications } from '../../db/tollfree/verifications';
 import type { Db } from '../../db/kit/pool';
-import type { RegistrationDraft } from '../../schemas/a2p/registration';
-import { startRegistrationWorkflow } from '../a2p/registration-runner';
-import { startOperationWorkflow } from '../sip/requests';
 import { cancelJobSignal } from '../../workflows/kit/job-signals';
-import { startJobWorkflow, workflowEnding } from './workflow-runner';
-import { startVoiceTrustWorkflow } from '../voice-trust/runner';
-import { startTollfreeWorkflow } from '../tollfree/runner';
+import { startJobWorkflow, type JobKindTable } from './jobs/kinds';
+import { workflowEnding } from './workflow-runner';
 
-type SweepDeps = { db: Db; temporal: Client; config: Config; log: FastifyBaseLogger };
+/** What the sweep uses to start a workflow: PostgreSQL, Temporal, the settings. */
+export type QueuedWorkDeps = { db: Db; temporal: Client; config: Config; log: FastifyBaseLogger };
+
+/**
+ * One product's rows that are written before their workflows start (registrations, verifications, trunk
+ * operations): how the sweep finds those still queued and starts their workflows. Each product declares its own.
+ */
+export interface QueuedWork<Row = unknown> {
+  /** What one row is, for the log ("a voice trust registration"), and the log field naming it ("registrationId"). */
+  what: string;
+  idField: string;
+  /** Up to 100 rows, oldest first, still queued this many seconds after they were written. */
+  findQueued(db: Db, olderThanSeconds: number): Promise<Row[]>;
+  idOf(row: Row): string;
+  /** Starts the row's workflow at most once (its id is the row's); false when it had been started already. */
+  start(deps: QueuedWorkDeps, row: Row): Promise<boolean>;
+}
+
+/** What the sweep runs: every job kind and every product's queued work, in the order they are swept (api/app.ts composes them). */
+export interface SweepRegistry {
+  jobKinds: JobKindTable;
+  queued: readonly QueuedWork[];
+}
+
+type SweepDeps = QueuedWorkDeps & SweepRegistry;
 
 /** Jobs looked at per sweep, and how long a job that can't move yet waits for its next turn. */
 const JOBS_PER_SWEEP = 100;
@@ -27,31 +43,10 @@ const JOB_TURNS: SweepBackoff = { firstSeconds: 15, maxSeconds: 600 };
  * workflow id is the row's), so an API crash delays work and never drops it.
  */
 export function startQueuedWorkSweep(deps: SweepDeps, everyMs = 15_000) {
-  const taskQueue = deps.config.TEMPORAL_TASK_QUEUE;
   const sweep = async () => {
     try {
       await sweepJobs(deps);
-      for (const r of await findQueuedRegistrations(deps.db, 10)) {
-        const started = await startRegistrationWorkflow(deps.temporal, deps.config, {
-          id: r.id,
-          tenantId: r.tenant_id,
-          draft: r.draft as RegistrationDraft,
-          workflowId: r.workflow_id,
-        });
-        if (started) deps.log.info({ registrationId: r.id }, 'started the workflow of a registration the API had not started');
-      }
-      for (const r of await findQueuedVoiceTrustRegistrations(deps.db, 10)) {
-        const started = await startVoiceTrustWorkflow(deps.temporal, deps.config, { id: r.id, tenantId: r.tenant_id, product: r.product, workflowId: r.workflow_id });
-        if (started) deps.log.info({ registrationId: r.id }, 'started the workflow of a voice trust registration the API had not started');
-      }
-      for (const v of await findQueuedTollfreeVerifications(deps.db, 10)) {
-        const started = await startTollfreeWorkflow(deps.temporal, deps.config, { id: v.id, tenantId: v.tenant_id, workflowId: v.workflow_id });
-        if (started) deps.log.info({ verificationId: v.id }, 'started the workflow of a toll-free verification the API had not started');
-      }
-      for (const op of await findQueuedOperations(deps.db, 10)) {
-        const started = await startOperationWorkflow(deps.temporal, taskQueue, op.workflow_id, op.input);
-        if (started) deps.log.info({ operationId: op.id }, 'started the workflow of a trunk operation the API had not started');
-      }
+      for (const work of deps.queued) await startQueuedRows(deps, work);
     } catch (err) {
       deps.log.warn({ err }, 'queued-work sweep failed; will retry');
     }
@@ -60,6 +55,14 @@ export function startQueuedWorkSweep(deps: SweepDeps, everyMs = 15_000) {
   timer.unref();
   void sweep();
   return () => clearInterval(timer);
+}
+
+/** Starts the workflows of one product's rows the API wrote but (it seems) did not start. */
+async function startQueuedRows(deps: SweepDeps, work: QueuedWork) {
+  for (const row of await work.findQueued(deps.db, 10)) {
+    const started = await work.start(deps, row);
+    if (started) deps.log.info({ [work.idField]: work.idOf(row) }, `started the workflow of ${work.what} the API had not started`);
+  }
 }
 
 /**
@@ -81,7 +84,7 @@ async function sweepJobs(deps: SweepDeps) {
 
 async function sweepQueuedJob(deps: SweepDeps, job: JobToSweep) {
   const toStart = { id: job.id, tenantId: job.tenant_id, kind: job.kind, params: job.params, workflowId: job.workflow_id };
-  if (await startJobWorkflow(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, toStart)) {
+  if (await startJobWorkflow(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE, deps.jobKinds, toStart)) {
     deps.log.info({ jobId: job.id }, 'started the workflow of a job the API had not started');
     return;
   }

@@ -1,5 +1,4 @@
 import {
-  WorkflowExecutionAlreadyStartedError,
   WorkflowFailedError,
   type Client,
   type WorkflowStartOptions,
@@ -7,10 +6,6 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import type { Workflow } from '@temporalio/common';
 import type { TwilioErrorInfo } from '../../schemas/kit/common';
-import type { JobKind } from '../../schemas/kit/jobs';
-import type { BulkBuyRequest, BulkReleaseRequest } from '../../schemas/numbers/bulk-jobs';
-import type { BulkLookupRequest } from '../../schemas/lookups/bulk-lookup';
-import { bulkBuyNumbers, bulkLookupNumbers, bulkReleaseNumbers } from '../../workflows/index';
 import { HttpError } from './errors';
 import { boundedTemporalCall } from './temporal-calls';
 
@@ -74,53 +69,6 @@ export async function runShortWorkflow<W extends Workflow>(
     throw err;
   } finally {
     clearTimeout(timer);
-  }
-}
-
-export interface JobToStart {
-  id: string;
-  tenantId: string;
-  kind: JobKind;
-  params: Record<string, unknown>;
-  workflowId: string;
-}
-
-/** Starts a job's workflow at most once (the id is the job's); false when it had been started already (or isn't ours to start). */
-export async function startJobWorkflow(client: Client, taskQueue: string, job: JobToStart): Promise<boolean> {
-  try {
-    if (job.kind === 'bulk_buy') {
-      await client.workflow.start(bulkBuyNumbers, {
-        taskQueue,
-        workflowId: job.workflowId,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ tenantId: job.tenantId, jobId: job.id, request: job.params as BulkBuyRequest }],
-      });
-    } else if (job.kind === 'bulk_lookup') {
-      const req = job.params as BulkLookupRequest;
-      await client.workflow.start(bulkLookupNumbers, {
-        taskQueue,
-        workflowId: job.workflowId,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{
-          tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers ?? [], ownedNumbers: req.ownedNumbers ?? false, fields: req.fields,
-          lastVerifiedDate: req.lastVerifiedDate?.replaceAll('-', ''), maxAgeMs: req.maxAgeHours * 3_600_000,
-        }],
-      });
-    } else if (job.kind === 'bulk_release') {
-      const req = job.params as BulkReleaseRequest;
-      await client.workflow.start(bulkReleaseNumbers, {
-        taskQueue,
-        workflowId: job.workflowId,
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        args: [{ tenantId: job.tenantId, jobId: job.id, phoneNumbers: req.phoneNumbers, concurrency: req.concurrency }],
-      });
-    } else {
-      return false; // health and rotation passes: their Schedule's runs start them, never this
-    }
-    return true;
-  } catch (err) {
-    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    return false;
   }
 }
 

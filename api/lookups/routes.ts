@@ -5,7 +5,7 @@ import { ErrorBody } from '../../schemas/kit/common';
 import { LookupField, LookupParams, LookupQuery, LookupView } from '../../schemas/lookups/lookups';
 import { tenantPrefix } from '../../schemas/kit/workflow-ids';
 import { lookupNumber } from '../../workflows/index';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { HttpError } from '../kit/errors';
 import { PENDING, runShortWorkflow } from '../kit/workflow-runner';
 import { checkBudget } from '../platform/costs';

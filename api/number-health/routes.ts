@@ -6,7 +6,7 @@ import { CallOutcomesBody, HygienePolicy, HygienePolicyBody, IngestResult, Numbe
 import { describePolicy, policySchedules, upsertPolicySchedule } from './schedules';
 import { boundedTemporalCall } from '../kit/temporal-calls';
 import { NumberParams } from '../../schemas/numbers/numbers';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { HttpError, notFound } from '../kit/errors';
 import { auditChange } from '../platform/control-plane-audit';
 import { z } from 'zod';

@@ -5,7 +5,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { AvailableNumber, SearchNumbersQuery } from '../../schemas/numbers/numbers';
 import { tenantPrefix } from '../../schemas/kit/workflow-ids';
 import { searchNumbers } from '../../workflows/index';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { HttpError } from '../kit/errors';
 import { PENDING, runShortWorkflow } from '../kit/workflow-runner';
 

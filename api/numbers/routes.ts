@@ -8,7 +8,7 @@ import { ErrorBody, IdempotencyKey } from '../../schemas/kit/common';
 import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNumber } from '../../schemas/numbers/numbers';
 import { numberOpWorkflowId } from '../../schemas/kit/workflow-ids';
 import { buyNumber, configureNumber, releaseNumber } from '../../workflows/index';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { idempotencyKeyOf, isRepeat } from '../kit/idempotency';
 import { checkBudget } from '../platform/costs';
 import { HttpError, notFound } from '../kit/errors';

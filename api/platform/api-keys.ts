@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { getApiKey, issueApiKey, LastAdminKeyError, listApiKeys, revokeApiKey } from '../../db/platform/tenants';
 import { ApiKeyParams, ApiKeyView, CreateApiKeyBody, CreatedApiKey } from '../../schemas/platform/api-keys';
 import { ErrorBody } from '../../schemas/kit/common';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { auditChange } from './control-plane-audit';
 import { HttpError, notFound } from '../kit/errors';
 

@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listAuditEvents } from '../../db/platform/audit';
 import { PageQuery, pageOf } from '../../schemas/kit/common';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 
 const AuditEvent = z.object({
   id: z.uuid(),

@@ -3,10 +3,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 
 /** Where `npm run build:web` puts the console (WEB_DIST_DIR overrides it). */
-export const defaultWebDist = fileURLToPath(new URL('../../../web/dist', import.meta.url));
+export const defaultWebDist = fileURLToPath(new URL('../../web/dist', import.meta.url));
 
 /**
  * The web console, served from the API's own origin (so it needs no CORS and no second server): its static

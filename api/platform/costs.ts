@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { costsOfMonth, currentMonth, overBudget, setMonthlyBudget } from '../../db/platform/costs';
 import type { Db } from '../../db/kit/pool';
 import { ErrorBody } from '../../schemas/kit/common';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { auditChange } from './control-plane-audit';
 import { HttpError } from '../kit/errors';
 

@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ErrorBody } from '../../schemas/kit/common';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { boundedTemporalCall } from '../kit/temporal-calls';
 import { opsAccess } from '../kit/plugins/ops-access';
 

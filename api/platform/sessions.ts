@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { createSession, revokeSession } from '../../db/platform/sessions';
 import { ErrorBody } from '../../schemas/kit/common';
 import { CreatedSession, CreateSessionBody, RevokedSession } from '../../schemas/platform/sessions';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { auditChange } from './control-plane-audit';
 import { HttpError } from '../kit/errors';
 import { OPTIONAL_BODY } from '../kit/plugins/optional-body';

@@ -4,7 +4,7 @@ import type { Payload } from '@temporalio/common';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { isSealed, PayloadEncryptionCodec } from '../../config/temporal-payload-codec';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { HttpError } from '../kit/errors';
 
 /**

@@ -2,14 +2,9 @@ import { createHash } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
-import { WorkflowNotFoundError } from '@temporalio/client';
-import type { A2pStatusEvent } from '../../schemas/a2p/workflow';
-import { voiceTrustStatusSignal } from '../../workflows/voice-trust/registration';
-import { a2pStatusSignal } from '../../workflows/a2p/registration';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { HttpError } from '../kit/errors';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH, tooDeep } from '../kit/plugins/json-depth';
-import { boundedTemporalCall, TemporalUnavailableError } from '../kit/temporal-calls';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -17,15 +12,30 @@ declare module 'fastify' {
   }
 }
 
-interface Target {
-  registrationId: string;
-  workflowId: string;
+/** What a product did with a callback: the registration it is about and whether its workflow was woken. */
+export interface CallbackDelivery {
+  registrationId: string | null;
+  signalled: boolean;
 }
 
-/** Event Streams' words → the REST status they stand for (the workflow re-reads REST anyway). */
-const eventStatus: Record<string, string> = {
-  registered: 'APPROVED', registration_failed: 'FAILED', approved: 'VERIFIED', failure: 'FAILED', pending: 'IN_PROGRESS', successful: 'REGISTERED', failed: 'FAILED',
-};
+/** An Event Streams event a product recognised: what it is about (the delivery log's) and how to deliver it. */
+export interface RecognisedEvent {
+  sid: string;
+  status: string;
+  /** Wakes the workflow it is about; false when there is none to wake. `via` says how it came, for the timeline. */
+  deliver(via: string): Promise<boolean>;
+}
+
+/**
+ * One product's share of Twilio's callbacks (composed in api/app.ts). The platform verifies and deduplicates
+ * each delivery, then asks the products in order; the first that recognises it handles it.
+ */
+export interface TwilioCallbackHandler {
+  /** A Trust Hub status callback about `sid` (a bundle); null when that bundle is not this product's. */
+  statusCallback?(deps: ApiDeps, sid: string, status: string): Promise<CallbackDelivery | null>;
+  /** An Event Streams CloudEvent; null when it is not about this product. */
+  event?(deps: ApiDeps, type: string, data: Record<string, string>): Promise<RecognisedEvent | null>;
+}
 
 /**
  * Twilio's callbacks are a few KiB (a status form post; one CloudEvent, as sinks are made unbatched): anything
@@ -51,9 +61,10 @@ export function signedContentDigest(url: string, params: Record<string, string |
 /**
  * Twilio's webhooks: Trust Hub StatusCallbacks (form posts) and Event Streams (JSON CloudEvents).
  * Each is verified with X-Twilio-Signature against the account's auth token (403 otherwise, nothing
- * signalled), deduplicated, mapped to its registration and signalled to that workflow.
+ * signalled), deduplicated, and handed to the product it is about, which signals its registration's workflow.
  */
-export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+export const webhookRoutes: FastifyPluginAsync<ApiDeps & { callbacks: readonly TwilioCallbackHandler[] }> = async (app, options) => {
+  const { callbacks, ...deps } = options;
   await app.register(formbody);
   // Event Streams signs the raw body's SHA-256: keep it. The app's JSON parser is replaced here, depth bound included.
   app.removeContentTypeParser('application/json');
@@ -109,46 +120,13 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     return rowCount === 1;
   }
 
-  async function targetOf(sql: string, sid: string): Promise<Target | null> {
-    const { rows } = await deps.db.query(
-      `SELECT r.id AS registration_id, r.workflow_id FROM a2p_registrations r WHERE r.id = (${sql})`,
-      [sid],
-    );
-    return rows[0] ? { registrationId: rows[0].registration_id, workflowId: rows[0].workflow_id } : null;
-  }
-
-  async function signal(target: Target | null, event: A2pStatusEvent, via: string): Promise<boolean> {
-    if (!target) return false;
-    await deps.db.query(
-      `INSERT INTO a2p_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, id, 'webhook', $2, $3 FROM a2p_registrations WHERE id = $1`,
-      [target.registrationId, `${via}: ${event.kind.replaceAll('_', ' ')} ${event.sid} ${event.status}`, JSON.stringify(event)],
-    );
-    try {
-      await boundedTemporalCall(deps.temporal, deps.config.API_TEMPORAL_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(target.workflowId).signal(a2pStatusSignal, event));
-      return true;
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return false; // finished or never started: nothing to wake
-      if (err instanceof TemporalUnavailableError) return false; // the workflow's own polling picks the change up
-      throw err;
+  /** The first product's reading of an Event Streams event; null when none recognises it. */
+  async function recognise(type: string, data: Record<string, string>): Promise<RecognisedEvent | null> {
+    for (const product of callbacks) {
+      const event = await product.event?.(deps, type, data);
+      if (event) return event;
     }
-  }
-
-  /** A voice trust registration's trust product: its timeline notes the callback and its workflow looks again. */
-  async function signalVoiceTrust(sid: string, status: string): Promise<{ registrationId: string; signalled: boolean } | null> {
-    const { rows } = await deps.db.query<{ id: string; workflow_id: string }>('SELECT id, workflow_id FROM voice_trust_registrations WHERE trust_product_sid = $1', [sid]);
-    const target = rows[0];
-    if (!target) return null;
-    await deps.db.query(
-      `INSERT INTO voice_trust_events (tenant_id, registration_id, type, message, data) SELECT tenant_id, id, 'webhook', $2, $3 FROM voice_trust_registrations WHERE id = $1`,
-      [target.id, `Trust Hub status callback: trust product ${sid} ${status}`, JSON.stringify({ sid, status })],
-    );
-    try {
-      await boundedTemporalCall(deps.temporal, deps.config.API_TEMPORAL_TIMEOUT_MS, () => deps.temporal.workflow.getHandle(target.workflow_id).signal(voiceTrustStatusSignal));
-      return { registrationId: target.id, signalled: true };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError || err instanceof TemporalUnavailableError) return { registrationId: target.id, signalled: false };
-      throw err;
-    }
+    return null;
   }
 
   /** Refuses a body of another media type than the webhook's own, before anything reads it. */
@@ -168,12 +146,11 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     const sid = value('BundleSid') ?? '';
     const status = value('Status');
     if (!(await freshCallback(signedContentDigest(publicUrl(req), params), sid, status ?? null))) return { accepted: true, duplicate: true, signalled: false };
-    const voiceTrust = await signalVoiceTrust(sid, status ?? '');
-    if (voiceTrust) return { accepted: true, duplicate: false, signalled: voiceTrust.signalled, registrationId: voiceTrust.registrationId };
-    const target = await targetOf('SELECT registration_id FROM a2p_profiles WHERE profile_sid = $1', sid);
-    const { rows } = await deps.db.query('SELECT kind FROM a2p_profiles WHERE profile_sid = $1', [sid]);
-    const signalled = await signal(target, { kind: rows[0]?.kind ?? 'customer_profile', sid, status: status ?? '' }, 'Trust Hub status callback');
-    return { accepted: true, duplicate: false, signalled, registrationId: target?.registrationId ?? null };
+    for (const product of callbacks) {
+      const delivered = await product.statusCallback?.(deps, sid, status ?? '');
+      if (delivered) return { accepted: true, duplicate: false, signalled: delivered.signalled, registrationId: delivered.registrationId };
+    }
+    return { accepted: true, duplicate: false, signalled: false, registrationId: null };
   });
 
   app.post('/webhooks/twilio/events', { schema: { hide: true }, bodyLimit: CALLBACK_BODY_LIMIT }, async (req) => {
@@ -185,23 +162,12 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
     for (const e of events) {
       const data = e.data ?? {};
       const type = String(e.type ?? '');
-      let event: A2pStatusEvent | null = null;
-      let target: Target | null = null;
-      if (type.includes('brand-registration') && data.brandsid) {
-        event = { kind: 'brand', sid: data.brandsid, status: eventStatus[data.brandstatus ?? ''] ?? data.brandstatus ?? '' };
-        target = await targetOf('SELECT registration_id FROM a2p_brands WHERE brand_sid = $1', data.brandsid);
-      } else if (type.includes('campaign-registration') && data.campaignsid) {
-        event = { kind: 'campaign', sid: data.campaignsid, status: eventStatus[data.campaignregistrationstatus ?? ''] ?? '' };
-        target = await targetOf('SELECT registration_id FROM a2p_campaigns WHERE campaign_sid = $1', data.campaignsid);
-      } else if (type.includes('number-registration') && data.messagingservicesid) {
-        event = { kind: 'number', sid: data.phonenumber ?? '', status: eventStatus[data.numberregistrationstatus ?? ''] ?? '' };
-        target = await targetOf('SELECT registration_id FROM a2p_campaigns WHERE messaging_service_sid = $1 LIMIT 1', data.messagingservicesid);
-      }
+      const event = await recognise(type, data);
       if (!(await firstTime(`event:${e.id ?? JSON.stringify(e)}`, type || 'unknown', event?.sid ?? null, event?.status ?? null))) {
         duplicates += 1;
         continue;
       }
-      if (event && (await signal(target, event, `Event Streams ${type.split('.').at(-1)}`))) signalled += 1;
+      if (event && (await event.deliver(`Event Streams ${type.split('.').at(-1)}`))) signalled += 1;
     }
     return { accepted: events.length, duplicates, signalled };
   });

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SecretBox } from '../../db/platform/secrets';
 import { createEndpoint, DELIVERY_ID_PATTERN, disableEndpoint, EVENT_TYPES, listDeliveries, listEndpoints, resendDelivery } from '../../db/platform/webhooks';
 import { ErrorBody, PageQuery, pageOf } from '../../schemas/kit/common';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { HttpError, notFound } from '../kit/errors';
 import { OutboundUrlRefused, outboundPolicyFromConfig, vetOutboundUrl, type OutboundPolicy } from '../../config/outbound-url';
 

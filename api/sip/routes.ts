@@ -31,7 +31,7 @@ import {
 } from '../../schemas/sip/trunks';
 import type { DesiredNumber, SipOperationInput } from '../../schemas/sip/workflow';
 import { sipInspectTrunk } from '../../workflows/index';
-import type { ApiDeps } from '../app';
+import type { ApiDeps } from '../kit/deps';
 import { startOrLeaveQueued } from '../kit/temporal-calls';
 import { claimIdempotencyKey } from '../../db/kit/idempotency';
 import { HttpError, notFound } from '../kit/errors';

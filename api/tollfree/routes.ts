@@ -1,25 +1,34 @@
-import { isDeepStrictEqual } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { tollfreePreflight } from '../../compliance/tollfree/preflight';
 import { createTollfreeVerification, getTollfreeVerification, listTollfreeVerifications } from '../../db/tollfree/verifications';
 import { ErrorBody, IdempotencyKey, PageQuery, pageOf, Uuid } from '../../schemas/kit/common';
 import { TollfreeDraft, TollfreeEdit, TollfreePreflight, TollfreeStatus, TollfreeVerificationView } from '../../schemas/tollfree/verification';
-import { tenantPrefix } from '../../schemas/kit/workflow-ids';
 import { tollfreeEditUpdate } from '../../workflows/tollfree/verification';
 import { startTollfreeWorkflow } from './runner';
-import type { ApiDeps } from '../app';
-import { boundedTemporalCall, startOrLeaveQueued } from '../kit/temporal-calls';
-import { HttpError, notFound } from '../kit/errors';
+import type { ApiDeps } from '../kit/deps';
+import { HttpError } from '../kit/errors';
+import { reviewedRegistrations, type ReviewedRegistrationKind } from '../kit/reviewed-registrations';
 
 const Params = z.object({ verificationId: Uuid('must be a verification id (UUID)') });
+
+type TollfreeRow = NonNullable<Awaited<ReturnType<typeof getTollfreeVerification>>>;
+
+/** Toll-free verifications as a reviewed-registration kind: one verification at Twilio, with its edit window. */
+export const tollfreeVerifications: ReviewedRegistrationKind<TollfreeRow> = {
+  noun: 'verification',
+  notFoundAs: 'toll-free verification',
+  path: '/v1/tollfree/verifications',
+  workflowIdPrefix: 'tollfree',
+  find: getTollfreeVerification,
+  start: (deps, tenantId, row, opts) => startTollfreeWorkflow(deps.temporal, deps.config, { id: row.view.id, tenantId, workflowId: row.workflowId }, opts),
+};
 const PreflightFailed = ErrorBody.extend(TollfreePreflight.partial().shape);
 
 /** Toll-free verification: preflight, and verifications as durable workflows with their edit window. */
 export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const verifications = reviewedRegistrations(deps, tollfreeVerifications);
   const r = app.withTypeProvider<ZodTypeProvider>();
 
   /** The preflight's report, with the number checked too: one of the tenant's live toll-free numbers. */
@@ -71,21 +80,11 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
           ...report,
         });
       }
-      const id = randomUUID();
-      const created = await createTollfreeVerification(deps.db, {
-        id, tenantId: req.tenant.id, draft: req.body, numberSid: numberSid!, idempotencyKey: req.headers['idempotency-key'] ?? null, workflowId: `${tenantPrefix(req.tenant.id)}/tollfree-${id}`,
+      return verifications.create(req, reply, req.body, async ({ id, workflowId, idempotencyKey }) => {
+        const created = await createTollfreeVerification(deps.db, { id, tenantId: req.tenant.id, draft: req.body, numberSid: numberSid!, idempotencyKey, workflowId });
+        if (created.kind === 'number_busy') throw new HttpError(409, 'number_busy', `${req.body.tollfreePhoneNumber} already has a verification in progress or approved (${created.existingId})`);
+        return { row: created.found, created: created.kind === 'created', draft: created.found.view.draft };
       });
-      if (created.kind === 'number_busy') throw new HttpError(409, 'number_busy', `${req.body.tollfreePhoneNumber} already has a verification in progress or approved (${created.existingId})`);
-      if (created.kind === 'repeated' && !isDeepStrictEqual(created.found.view.draft, JSON.parse(JSON.stringify(req.body)))) {
-        throw new HttpError(409, 'idempotency_conflict', 'Idempotency-Key was already used for a different verification');
-      }
-      const { view, workflowId } = created.found;
-      if (view.status === 'queued') {
-        await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'verification', id: view.id }, () =>
-          startTollfreeWorkflow(deps.temporal, deps.config, { id: view.id, tenantId: req.tenant.id, workflowId }),
-        );
-      }
-      return reply.code(202).header('location', `/v1/tollfree/verifications/${view.id}`).send(view);
     },
   );
 
@@ -103,12 +102,6 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     async (req) => listTollfreeVerifications(deps.db, req.tenant.id, req.query),
   );
 
-  const found = async (tenantId: string, id: string) => {
-    const f = await getTollfreeVerification(deps.db, tenantId, id);
-    if (!f) throw notFound('toll-free verification');
-    return f;
-  };
-
   r.get(
     '/tollfree/verifications/:verificationId',
     {
@@ -120,7 +113,7 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
         response: { 200: TollfreeVerificationView, 404: ErrorBody },
       },
     },
-    async (req) => (await found(req.tenant.id, req.params.verificationId)).view,
+    async (req) => (await verifications.found(req.tenant.id, req.params.verificationId)).view,
   );
 
   r.post(
@@ -137,19 +130,13 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       },
     },
     async (req, reply) => {
-      const f = await found(req.tenant.id, req.params.verificationId);
+      const f = await verifications.found(req.tenant.id, req.params.verificationId);
       const edited = { ...f.view.draft, ...req.body, business: { ...f.view.draft.business, ...req.body.business } };
       const { editReason: _reason, ...draft } = edited as TollfreeDraft & { editReason?: string };
       const report = tollfreePreflight(draft as TollfreeDraft);
       if (!report.ok) throw new HttpError(400, 'preflight_failed', report.problems.map((p) => `${p.field ?? 'draft'}: ${p.message}`).join('; '), { fields: report.problems.map((p) => ({ field: p.field ?? 'draft', message: p.message })) });
-      try {
-        await boundedTemporalCall(deps.temporal, deps.runner.syncTimeoutMs, () => deps.temporal.workflow.getHandle(f.workflowId).executeUpdate(tollfreeEditUpdate, { args: [req.body] }));
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'not_editable', (err.cause as Error | undefined)?.message ?? err.message);
-        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'verification_finished', 'the verification is no longer running');
-        throw err;
-      }
-      return reply.code(202).send((await found(req.tenant.id, f.view.id)).view);
+      const view = await verifications.update(req.tenant.id, f, tollfreeEditUpdate, [req.body], { code: 'not_editable', what: 'the edit' });
+      return reply.code(202).send(view);
     },
   );
 
@@ -159,18 +146,6 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       config: { scope: 'write' },
       schema: { tags: ['tollfree'], summary: 'Cancel a verification: it is withdrawn at Twilio', params: Params, response: { 202: TollfreeVerificationView, 404: ErrorBody, 409: ErrorBody } },
     },
-    async (req, reply) => {
-      const f = await found(req.tenant.id, req.params.verificationId);
-      if (f.view.finishedAt) throw new HttpError(409, 'verification_finished', `the verification is already ${f.view.status}`);
-      try {
-        await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () =>
-          startTollfreeWorkflow(deps.temporal, deps.config, { id: f.view.id, tenantId: req.tenant.id, workflowId: f.workflowId }, { cancel: true }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'verification_finished', 'the verification has just finished');
-        throw err;
-      }
-      return reply.code(202).send(f.view);
-    },
+    async (req, reply) => reply.code(202).send(await verifications.cancel(req.tenant.id, req.params.verificationId)),
   );
 };

@@ -1,23 +1,33 @@
-import { isDeepStrictEqual } from 'node:util';
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { createVoiceTrustRegistration, getVoiceTrustRegistration, isTenantsBusinessProfile, listVoiceTrustRegistrations } from '../../db/voice-trust/registrations';
 import { ErrorBody, IdempotencyKey, isTollFree, PageQuery, pageOf, Uuid } from '../../schemas/kit/common';
 import { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProduct, VoiceTrustRegistrationView } from '../../schemas/voice-trust/registration';
-import { tenantPrefix } from '../../schemas/kit/workflow-ids';
 import { voiceTrustCorrectionsUpdate } from '../../workflows/voice-trust/registration';
 import { startVoiceTrustWorkflow } from './runner';
-import type { ApiDeps } from '../app';
-import { boundedTemporalCall, startOrLeaveQueued } from '../kit/temporal-calls';
-import { HttpError, notFound } from '../kit/errors';
+import type { ApiDeps } from '../kit/deps';
+import { HttpError } from '../kit/errors';
+import { reviewedRegistrations, type ReviewedRegistrationKind } from '../kit/reviewed-registrations';
 
 const Params = z.object({ registrationId: Uuid('must be a registration id (UUID)') });
 
+type VoiceTrustRow = NonNullable<Awaited<ReturnType<typeof getVoiceTrustRegistration>>>;
+
+/** Voice trust registrations as a reviewed-registration kind: one trust product, reviewed by Twilio. */
+export const voiceTrustRegistrations: ReviewedRegistrationKind<VoiceTrustRow> = {
+  noun: 'registration',
+  notFoundAs: 'voice trust registration',
+  path: '/v1/voice-trust/registrations',
+  workflowIdPrefix: 'voice-trust',
+  find: getVoiceTrustRegistration,
+  start: (deps, tenantId, row, opts) =>
+    startVoiceTrustWorkflow(deps.temporal, deps.config, { id: row.view.id, tenantId, product: row.view.product, workflowId: row.workflowId }, opts),
+};
+
 /** Voice trust: SHAKEN/STIR, CNAM and Voice Integrity registrations, each a durable workflow. */
 export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
+  const registrations = reviewedRegistrations(deps, voiceTrustRegistrations);
   const r = app.withTypeProvider<ZodTypeProvider>();
   const invalid = (fields: { field: string; message: string }[]) =>
     new HttpError(400, 'validation_failed', fields.map((f) => `${f.field}: ${f.message}`).join('; '), { fields });
@@ -56,21 +66,13 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       );
       if (problems.length) throw invalid(problems);
 
-      const id = randomUUID();
-      const key = req.headers['idempotency-key'] ?? null;
-      const created = await createVoiceTrustRegistration(deps.db, {
-        id, tenantId: req.tenant.id, draft, idempotencyKey: key, workflowId: `${tenantPrefix(req.tenant.id)}/voice-trust-${id}`,
-        numbers: draft.phoneNumbers.map((n) => ({ phoneNumber: n, twilioSid: sids.get(n)! })),
+      return registrations.create(req, reply, draft, async ({ id, workflowId, idempotencyKey }) => {
+        const created = await createVoiceTrustRegistration(deps.db, {
+          id, tenantId: req.tenant.id, draft, idempotencyKey, workflowId,
+          numbers: draft.phoneNumbers.map((n) => ({ phoneNumber: n, twilioSid: sids.get(n)! })),
+        });
+        return { row: created, created: created.created, draft: created.draft };
       });
-      if (!created.created && !isDeepStrictEqual(created.draft, JSON.parse(JSON.stringify(draft)))) {
-        throw new HttpError(409, 'idempotency_conflict', 'Idempotency-Key was already used for a different registration');
-      }
-      if (created.view.status === 'queued') {
-        await startOrLeaveQueued({ temporal: deps.temporal, timeoutMs: deps.runner.temporalTimeoutMs, log: reply.log }, { kind: 'registration', id: created.view.id }, () =>
-          startVoiceTrustWorkflow(deps.temporal, deps.config, { id: created.view.id, tenantId: req.tenant.id, product: draft.product, workflowId: created.workflowId }),
-        );
-      }
-      return reply.code(202).header('location', `/v1/voice-trust/registrations/${created.view.id}`).send(created.view);
     },
   );
 
@@ -88,12 +90,6 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
     async (req) => listVoiceTrustRegistrations(deps.db, req.tenant.id, req.query),
   );
 
-  const found = async (tenantId: string, id: string) => {
-    const f = await getVoiceTrustRegistration(deps.db, tenantId, id);
-    if (!f) throw notFound('voice trust registration');
-    return f;
-  };
-
   r.get(
     '/voice-trust/registrations/:registrationId',
     {
@@ -105,7 +101,7 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
         response: { 200: VoiceTrustRegistrationView, 404: ErrorBody },
       },
     },
-    async (req) => (await found(req.tenant.id, req.params.registrationId)).view,
+    async (req) => (await registrations.found(req.tenant.id, req.params.registrationId)).view,
   );
 
   r.post(
@@ -121,17 +117,9 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
       },
     },
     async (req, reply) => {
-      const f = await found(req.tenant.id, req.params.registrationId);
-      try {
-        await boundedTemporalCall(deps.temporal, deps.runner.syncTimeoutMs, () =>
-          deps.temporal.workflow.getHandle(f.workflowId).executeUpdate(voiceTrustCorrectionsUpdate, { args: [req.body] }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowUpdateFailedError) throw new HttpError(409, 'corrections_refused', (err.cause as Error | undefined)?.message ?? err.message);
-        if (err instanceof WorkflowNotFoundError) throw new HttpError(409, 'registration_finished', 'the registration is no longer running');
-        throw err;
-      }
-      return reply.code(202).send((await found(req.tenant.id, f.view.id)).view);
+      const found = await registrations.found(req.tenant.id, req.params.registrationId);
+      const view = await registrations.update(req.tenant.id, found, voiceTrustCorrectionsUpdate, [req.body], { code: 'corrections_refused', what: 'the corrections' });
+      return reply.code(202).send(view);
     },
   );
 
@@ -146,18 +134,6 @@ export const voiceTrustRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) =
         response: { 202: VoiceTrustRegistrationView, 404: ErrorBody, 409: ErrorBody },
       },
     },
-    async (req, reply) => {
-      const f = await found(req.tenant.id, req.params.registrationId);
-      if (f.view.finishedAt) throw new HttpError(409, 'registration_finished', `the registration is already ${f.view.status}`);
-      try {
-        await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () =>
-          startVoiceTrustWorkflow(deps.temporal, deps.config, { id: f.view.id, tenantId: req.tenant.id, product: f.view.product, workflowId: f.workflowId }, { cancel: true }),
-        );
-      } catch (err) {
-        if (err instanceof WorkflowExecutionAlreadyStartedError) throw new HttpError(409, 'registration_finished', 'the registration has just finished');
-        throw err;
-      }
-      return reply.code(202).send(f.view);
-    },
+    async (req, reply) => reply.code(202).send(await registrations.cancel(req.tenant.id, req.params.registrationId)),
   );
 };

@@ -1,9 +1,11 @@
 import type { A2pState } from '../../schemas/a2p/workflow';
 import { afterCursor, pageOf } from '../kit/cursor';
 import type { Db } from '../kit/pool';
+import { registrationTimeline } from '../kit/registration-events';
 
 interface RegistrationRow {
   id: string;
+  tenant_id: string;
   status: string;
   step: string;
   state: Partial<A2pState>;
@@ -16,7 +18,7 @@ interface RegistrationRow {
 }
 
 const TIMELINE_LIMIT = 200;
-const columns = 'id, status, step, state, idempotency_key, workflow_id, created_at, updated_at, finished_at, created_at::text AS cursor_ts';
+const columns = 'id, tenant_id, status, step, state, idempotency_key, workflow_id, created_at, updated_at, finished_at, created_at::text AS cursor_ts';
 
 /** The registration as the API shows it, with each Twilio resource's SID, status and failure reasons. */
 async function view(db: Db, r: RegistrationRow) {
@@ -25,7 +27,7 @@ async function view(db: Db, r: RegistrationRow) {
     db.query('SELECT brand_sid AS sid, status, brand_type, failure_reasons FROM a2p_brands WHERE registration_id = $1 ORDER BY created_at', [r.id]),
     db.query('SELECT campaign_sid AS sid, messaging_service_sid, status, usecase, failure_reasons FROM a2p_campaigns WHERE registration_id = $1 ORDER BY created_at', [r.id]),
     // The newest events, shown oldest first.
-    db.query(`SELECT * FROM (SELECT id, at, type, message FROM a2p_events WHERE registration_id = $1 ORDER BY id DESC LIMIT ${TIMELINE_LIMIT}) e ORDER BY id`, [r.id]),
+    registrationTimeline(db, 'a2p', { tenantId: r.tenant_id, registrationId: r.id }, TIMELINE_LIMIT),
   ]);
   return {
     id: r.id,
@@ -41,7 +43,7 @@ async function view(db: Db, r: RegistrationRow) {
       brands: brands.rows.map((b) => ({ sid: b.sid, status: b.status, brandType: b.brand_type, failureReasons: b.failure_reasons })),
       campaigns: campaigns.rows.map((c) => ({ sid: c.sid, messagingServiceSid: c.messaging_service_sid, status: c.status, usecase: c.usecase, failureReasons: c.failure_reasons })),
     },
-    timeline: events.rows.map((e) => ({ at: (e.at as Date).toISOString(), type: e.type as 'state' | 'twilio_status' | 'webhook' | 'cleanup' | 'number', message: e.message as string })),
+    timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type as 'state' | 'twilio_status' | 'webhook' | 'cleanup' | 'number', message: e.message })),
     numbers: r.state.numbers ?? null,
     cleanup: r.state.cleanup ?? null,
     idempotencyKey: r.idempotency_key,

@@ -1,5 +1,6 @@
 import { afterCursor, pageOf } from '../kit/cursor';
 import type { Db } from '../kit/pool';
+import { registrationTimeline } from '../kit/registration-events';
 import type { TollfreeDraft, TollfreeVerificationView } from '../../schemas/tollfree/verification';
 
 interface Row {
@@ -22,7 +23,7 @@ const columns = `id, tenant_id, phone_number, status, draft, verification_sid, t
   created_at, updated_at, finished_at, created_at::text AS cursor_ts`;
 
 async function view(db: Db, r: Row): Promise<TollfreeVerificationView> {
-  const events = await db.query<{ at: Date; type: string; message: string }>('SELECT at, type, message FROM tollfree_events WHERE verification_id = $1 ORDER BY id', [r.id]);
+  const events = await registrationTimeline(db, 'tollfree', { tenantId: r.tenant_id, registrationId: r.id }, null);
   return {
     id: r.id,
     tollfreePhoneNumber: r.phone_number,
@@ -33,7 +34,7 @@ async function view(db: Db, r: Row): Promise<TollfreeVerificationView> {
     editAllowed: r.status === 'action_required' && r.edit_expiration !== null && r.edit_expiration > new Date(),
     editExpiration: r.status === 'action_required' ? (r.edit_expiration?.toISOString() ?? null) : null,
     draft: r.draft,
-    timeline: events.rows.map((e) => ({ at: e.at.toISOString(), type: e.type, message: e.message })),
+    timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type, message: e.message })),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     finishedAt: r.finished_at?.toISOString() ?? null,

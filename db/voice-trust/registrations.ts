@@ -1,5 +1,6 @@
 import { afterCursor, pageOf } from '../kit/cursor';
 import { inTransaction, type Db } from '../kit/pool';
+import { registrationTimeline } from '../kit/registration-events';
 import type { VoiceTrustDraft, VoiceTrustRegistrationView } from '../../schemas/voice-trust/registration';
 
 interface Row {
@@ -28,7 +29,7 @@ async function view(db: Db, r: Row): Promise<VoiceTrustRegistrationView> {
       'SELECT phone_number, on_business_profile, on_trust_product, detached_at FROM voice_trust_numbers WHERE registration_id = $1 ORDER BY phone_number',
       [r.id],
     ),
-    db.query<{ at: Date; type: string; message: string }>('SELECT at, type, message FROM voice_trust_events WHERE registration_id = $1 ORDER BY id', [r.id]),
+    registrationTimeline(db, 'voice_trust', { tenantId: r.tenant_id, registrationId: r.id }, null),
   ]);
   const approved = r.twilio_status === 'twilio-approved';
   return {
@@ -48,7 +49,7 @@ async function view(db: Db, r: Row): Promise<VoiceTrustRegistrationView> {
       attestation: r.product === 'shaken_stir' && approved && n.on_trust_product && !n.detached_at ? ('A' as const) : null,
     })),
     problems: r.problems,
-    timeline: events.rows.map((e) => ({ at: e.at.toISOString(), type: e.type, message: e.message })),
+    timeline: events.map((e) => ({ at: e.at.toISOString(), type: e.type, message: e.message })),
     createdAt: r.created_at.toISOString(),
     updatedAt: r.updated_at.toISOString(),
     finishedAt: r.finished_at?.toISOString() ?? null,

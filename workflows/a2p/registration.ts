@@ -1,19 +1,34 @@
 import {
   ActivityFailure,
-  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
   defineQuery,
   defineSignal,
   defineUpdate,
-  isCancellation,
   patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RegistrationDraft } from '../../schemas/a2p/registration';
 import { refusalOf } from '../kit/activity-refusal';
+import {
+  afterUpdatesFinish,
+  awaitReviewDecision,
+  awaitUntilDeadline,
+  cleanUpRefusedMessage,
+  DAY_MS,
+  DEFAULT_CORRECTIONS_DEADLINE_MS,
+  isCancel,
+  nextPollInterval,
+  refusalOfStep,
+  RegistrationAbandoned,
+  RegistrationLifecycle,
+  spelledDuration,
+  stepInWords,
+  updatesFinished,
+  WakeUps,
+} from '../kit/reviewed-registration';
 import { a2p as twilio } from './activities';
 import { TENANT_SCOPED_NAMES } from '../kit/patches';
 import type {
@@ -37,13 +52,12 @@ export const a2pResendVerificationUpdate = defineUpdate<A2pState, []>('a2pResend
 
 /** Twilio allows three brand updates; a campaign resubmission costs a vetting fee. */
 export const MAX_BRAND_RESUBMISSIONS = 3;
-const DAY = 86_400_000;
 /** A Sole Proprietor's OTP is valid for 24 hours from sending (30752 after that). */
-export const OTP_VALIDITY_MS = DAY;
+export const OTP_VALIDITY_MS = DAY_MS;
 /** How long a customer has for the OTP or Authentication+ unless timings say otherwise. */
-export const CUSTOMER_VERIFICATION_DEADLINE_MS = 30 * DAY;
+export const CUSTOMER_VERIFICATION_DEADLINE_MS = 30 * DAY_MS;
 /** How long a registration parked in action_required waits for corrections unless timings say otherwise. */
-export const CORRECTIONS_DEADLINE_MS = 30 * DAY;
+export const CORRECTIONS_DEADLINE_MS = DEFAULT_CORRECTIONS_DEADLINE_MS;
 
 /**
  * Issue #21's patch ids (docs/operations/upgrading-workflows.md). Corrections accepted while the registration is
@@ -58,20 +72,8 @@ export const A2P_CORRECTIONS_DEADLINE = 'a2p-corrections-deadline';
  */
 export const A2P_FINAL_BOOKKEEPING = 'a2p-final-bookkeeping';
 
-class Cancelled extends Error {}
 /** No corrections arrived before the deadline: the registration ends failed, cleaned up as a cancel is. */
-class Abandoned extends Error {
-  constructor(
-    readonly step: A2pStep,
-    readonly reasons: ReviewStatus['reasons'],
-    readonly afterMs: number,
-  ) {
-    super('abandoned');
-  }
-}
-
-/** A deadline in words: "30 days", or hours when it is no whole number of days. */
-const spelled = (ms: number) => (ms % DAY === 0 ? `${ms / DAY} days` : `${Math.round(ms / 3_600_000)} hours`);
+type Abandoned = RegistrationAbandoned<{ step: A2pStep; reasons: ReviewStatus['reasons'] }>;
 
 /** Two corrections as one: fields of the later one win, and a fee approved by either is approved. */
 function mergeCorrections(earlier: A2pCorrections, later: A2pCorrections): A2pCorrections {
@@ -107,26 +109,20 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     brandResubmissions: 0,
     campaignSubmissions: 0,
   };
+  const lifecycle = new RegistrationLifecycle();
   // SIDs a webhook reported since their last check; a report that arrives before its wait begins still counts.
-  const signalled = new Set<string>();
+  const wakeUps = new WakeUps();
   /** Corrections accepted while parked, in the order accepted; the workflow takes them all at once. */
   const pendingCorrections: A2pCorrections[] = [];
   /** Set from taking corrections until the next wait: they are being applied and resubmitted. */
   let applyingCorrections = false;
-  /** Set once the registration is ending: no Update is accepted any more. */
-  let ending = false;
-  let cancelled = false;
   /** Set by a resend while waiting for the customer: the wait restarts its clock and looks again at once. */
   let resentAt: number | null = null;
 
   setHandler(a2pStateQuery, () => state);
-  setHandler(a2pCancelSignal, () => {
-    cancelled = true;
-  });
-  setHandler(a2pStatusSignal, (event) => {
-    // Duplicated, late or unrelated deliveries cause at most one more (idempotent) status check.
-    signalled.add(event.sid);
-  });
+  setHandler(a2pCancelSignal, lifecycle.cancel);
+  // Duplicated, late or unrelated deliveries cause at most one more (idempotent) status check.
+  setHandler(a2pStatusSignal, (event) => wakeUps.add(event.sid));
   setHandler(
     a2pCorrectionsUpdate,
     // Queued, not applied here: the workflow applies what was accepted in one resubmission, so the caller gets
@@ -137,7 +133,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     },
     {
       validator: (c) => {
-        if (ending) throw new Error(`nothing to correct: the registration is ending (${state.status})`);
+        if (lifecycle.ending) throw new Error(`nothing to correct: the registration is ending (${state.status})`);
         if (applyingCorrections) {
           throw new Error('the corrections sent earlier are being applied and resubmitted; send more if the next review rejects them');
         }
@@ -168,7 +164,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     },
     {
       validator: () => {
-        if (ending || state.status !== 'waiting_for_customer' || !state.customerAction || !state.sids.brand) {
+        if (lifecycle.ending || state.status !== 'waiting_for_customer' || !state.customerAction || !state.sids.brand) {
           throw new Error(`nothing to resend: the registration is ${state.status}, not waiting for its customer`);
         }
       },
@@ -177,9 +173,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
 
   const record = () => twilio.a2pRecordState({ registrationId, state });
   /** A cancel takes effect before the next Twilio side effect, not only during waits. */
-  const checkpoint = () => {
-    if (cancelled) throw new Cancelled();
-  };
+  const checkpoint = () => lifecycle.checkpoint();
   const move = async (step: A2pStep) => {
     checkpoint();
     applyingCorrections = false;
@@ -193,21 +187,19 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     applyingCorrections = false;
     state.status = 'waiting_for_review';
     await record();
-    const startedAt = Date.now();
-    let interval = timings.firstPollMs;
-    for (;;) {
-      await condition(() => signalled.has(sid) || cancelled, interval);
-      if (cancelled) throw new Cancelled();
-      signalled.delete(sid);
-      const review = await twilio.a2pReviewStatus({ kind, sid, serviceSid });
-      if (review.outcome !== 'pending') return review;
-      interval = Math.min(interval * 2, timings.maxPollMs);
-      if (state.status !== 'needs_attention' && Date.now() - startedAt > timings.deadlines[kind]) {
-        // Still polling, but visibly overdue.
+    return awaitReviewDecision({
+      firstPollMs: timings.firstPollMs,
+      maxPollMs: timings.maxPollMs,
+      deadlineMs: timings.deadlines[kind],
+      lifecycle,
+      wakeUp: wakeUps.of(sid),
+      look: () => twilio.a2pReviewStatus({ kind, sid, serviceSid }),
+      // Still polling, but visibly overdue.
+      flagOverdue: async () => {
         state.status = 'needs_attention';
         await record();
-      }
-    }
+      },
+    });
   }
 
   /**
@@ -234,15 +226,15 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   }
 
   async function parkedUntilCorrected(step: A2pStep, review: ReviewStatus): Promise<void> {
-    const arrived = () => pendingCorrections.length > 0 || cancelled;
+    const arrived = () => pendingCorrections.length > 0 || lifecycle.cancelled;
     if (!patched(A2P_CORRECTIONS_DEADLINE)) {
       await condition(arrived);
     } else {
       const within = timings.deadlines.corrections ?? CORRECTIONS_DEADLINE_MS;
       // Corrections accepted in the same moment the deadline passed were promised to their caller: they count.
-      if (!(await condition(arrived, within)) && !arrived()) throw new Abandoned(step, review.reasons, within);
+      if (!(await awaitUntilDeadline(arrived, within))) throw new RegistrationAbandoned({ step, reasons: review.reasons }, within);
     }
-    if (cancelled) throw new Cancelled();
+    checkpoint();
   }
 
   /** Every correction accepted so far, merged in the order accepted (registrations started earlier keep the last only). */
@@ -259,6 +251,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
    * registration's deadline passes first.
    */
   async function awaitCustomerVerification(kind: VerificationKind, brandSid: string): Promise<ReviewStatus | null> {
+    const wakeUp = wakeUps.of(brandSid);
     const startedAt = Date.now();
     const deadline = startedAt + (timings.deadlines.customer_verification ?? CUSTOMER_VERIFICATION_DEADLINE_MS);
     let sentAt = startedAt;
@@ -294,10 +287,10 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
         const what = kind === 'sole_proprietor_otp' ? 'confirm the one-time password' : 'complete Authentication+';
         return { outcome: 'terminal', twilioStatus: 'CUSTOMER_VERIFICATION_EXPIRED', reasons: [{ code: identity.code, message: `the customer did not ${what} in time`, fields: [] }] };
       }
-      await condition(() => signalled.has(brandSid) || cancelled || resentAt !== null, Math.min(interval, left));
-      if (cancelled) throw new Cancelled();
-      signalled.delete(brandSid);
-      interval = Math.min(interval * 2, timings.maxPollMs);
+      await condition(() => wakeUp.pending() || lifecycle.cancelled || resentAt !== null, Math.min(interval, left));
+      checkpoint();
+      wakeUp.take();
+      interval = nextPollInterval(interval, timings.maxPollMs);
     }
   }
 
@@ -315,13 +308,12 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
    * cancels the workflow meanwhile.
    */
   async function finish(): Promise<A2pState> {
-    ending = true;
+    lifecycle.ending = true;
     if (!patched(A2P_FINAL_BOOKKEEPING)) {
       await record();
       return state;
     }
-    return CancellationScope.nonCancellable(async () => {
-      await condition(allHandlersFinished);
+    return afterUpdatesFinish(async () => {
       await record();
       return state;
     });
@@ -338,28 +330,28 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
    * runs. Since A2P_FINAL_BOOKKEEPING a clean-up Twilio refuses is returned as a reason, so the end is still recorded.
    */
   async function cleanUp(): Promise<ReviewStatus['reasons']> {
-    ending = true;
-    const bookkeeping = patched(A2P_FINAL_BOOKKEEPING);
-    if (bookkeeping) await condition(allHandlersFinished);
-    try {
+    lifecycle.ending = true;
+    const cleanUpCancelled = async () => {
       state.cleanup = await twilio.a2pCleanUpCancelled({ registrationId, sids: state.sids });
+    };
+    if (!patched(A2P_FINAL_BOOKKEEPING)) {
+      await cleanUpCancelled();
       return [];
-    } catch (err) {
-      const refusal = refusalOf(err);
-      if (!bookkeeping || !refusal) throw err;
-      return [{ code: refusal.code, message: `the clean-up at Twilio was refused: ${refusal.message}`, fields: [] }];
     }
+    await updatesFinished();
+    const refusal = await refusalOfStep(cleanUpCancelled);
+    return refusal ? [{ code: refusal.code, message: cleanUpRefusedMessage('clean-up', refusal), fields: [] }] : [];
   }
 
   /** Parked past the corrections deadline: cleaned up as a cancel is, then failed with the reason. */
   async function abandon(parked: Abandoned): Promise<A2pState> {
     return CancellationScope.nonCancellable(async () => {
       const refused = await cleanUp();
-      const why = `abandoned: no corrections were sent within ${spelled(parked.afterMs)} of the rejection`;
+      const why = `abandoned: no corrections were sent within ${spelledDuration(parked.afterMs)} of the rejection`;
       return fail(
-        { outcome: 'terminal', twilioStatus: 'CORRECTIONS_DEADLINE_PASSED', reasons: [{ code: null, message: why, fields: [] }, ...parked.reasons, ...refused] },
+        { outcome: 'terminal', twilioStatus: 'CORRECTIONS_DEADLINE_PASSED', reasons: [{ code: null, message: why, fields: [] }, ...parked.detail.reasons, ...refused] },
         'the corrections deadline passed; what a cancel deletes was deleted; start a new registration with the corrections',
-        parked.step,
+        parked.detail.step,
       );
     });
   }
@@ -472,7 +464,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     state.status = 'completed';
     return await finish();
   } catch (err) {
-    if (err instanceof Abandoned) return await abandon(err);
+    if (err instanceof RegistrationAbandoned) return await abandon(err as Abandoned);
     // A definitive refusal (Twilio's 4xx, a noncompliant evaluation, missing ISV setup) ends the
     // registration visibly as failed, with the reason, instead of leaving it "running"; since
     // A2P_FINAL_BOOKKEEPING so does any activity that gave up (a failure no retry can change, a timeout).
@@ -482,11 +474,11 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
       const type = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? err.cause.type : null;
       return await fail(
         { outcome: 'terminal', twilioStatus: type ?? 'Error', reasons: [{ code: refusal.code, message: refusal.message, fields: [] }] },
-        `the ${state.step.replaceAll('_', ' ')} step was refused; start a new registration once the cause is fixed`,
+        `the ${stepInWords(state.step)} step was refused; start a new registration once the cause is fixed`,
       );
     }
     // Our cancel endpoint signals; a cancel from Temporal itself (UI, CLI) is honoured the same way.
-    if (!(err instanceof Cancelled) && !isCancellation(err)) throw err;
+    if (!isCancel(err)) throw err;
     return await CancellationScope.nonCancellable(async () => {
       const refused = await cleanUp();
       state.status = 'cancelled';

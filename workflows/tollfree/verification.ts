@@ -1,6 +1,21 @@
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, defineSignal, defineUpdate, isCancellation, patched, setHandler } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, defineSignal, defineUpdate, patched, setHandler } from '@temporalio/workflow';
 import type { TollfreeEdit, TollfreeInput, TollfreeProblem, TollfreeStatus } from '../../schemas/tollfree/verification';
-import { refusalOf, type Refusal } from '../kit/activity-refusal';
+import type { Refusal } from '../kit/activity-refusal';
+import {
+  awaitReviewDecision,
+  awaitUntilDeadline,
+  CANCELLED_THROUGH_TEMPORAL,
+  cleanUpRefusedMessage,
+  CorrectionsInUpdate,
+  endAfterStop,
+  letUpdatesFinish,
+  REVIEW_OVERDUE,
+  refusedMessage,
+  RegistrationCancelled,
+  RegistrationLifecycle,
+  updatesFinished,
+  type StopReason,
+} from '../kit/reviewed-registration';
 import { tollfree as twilio } from './activities';
 
 export const tollfreeCancelSignal = defineSignal('tollfreeCancel');
@@ -17,7 +32,11 @@ export const TOLLFREE_LIFECYCLE = 'tollfree-lifecycle';
 /** Twilio's code for an edit after the window closed; the verification must then be made anew. */
 const EDIT_TIME_EXPIRED = 30824;
 
-class Cancelled extends Error {}
+/** Twilio's code on a refused edit, whatever the failure's type. */
+function editRefusalCode(err: unknown): number | undefined {
+  const details = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { code?: number } | undefined) : undefined;
+  return details?.code;
+}
 
 /**
  * A toll-free number's verification, as one workflow that may run for weeks: submit (its preflight passed at
@@ -29,41 +48,31 @@ class Cancelled extends Error {}
  */
 export async function tollfreeVerification({ verificationId, timings }: TollfreeInput): Promise<TollfreeStatus> {
   let status: TollfreeStatus = 'submitting';
-  let cancelled = false;
-  let edited = false;
-  let editing = false;
   let editUntil = 0;
   /** Twilio refused an edit because its window had closed (its clock is the judge, not ours). */
   let windowClosed = false;
-  /** Set once the verification is ending (cancelled, refused): edits are no longer taken. */
-  let ending = false;
+  const lifecycle = new RegistrationLifecycle();
+  const edits = new CorrectionsInUpdate(lifecycle, { verb: 'edit', noun: 'verification', busy: 'being edited already' });
 
-  setHandler(tollfreeCancelSignal, () => {
-    cancelled = true;
-  });
+  setHandler(tollfreeCancelSignal, lifecycle.cancel);
   setHandler(
     tollfreeEditUpdate,
     // Sent to Twilio inside the Update, so its caller gets the verification back in review (or Twilio's refusal).
     async (edit) => {
-      editing = true;
-      try {
-        await twilio.tollfreeEdit({ verificationId, edit });
-      } catch (err) {
-        editing = false;
-        const refusal = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure ? (err.cause.details?.[0] as { code?: number } | undefined) : undefined;
-        if (refusal?.code === EDIT_TIME_EXPIRED) windowClosed = true;
-        throw err;
-      }
-      await record('in_review', { problems: [] });
-      edited = true;
+      await edits.apply(
+        () => twilio.tollfreeEdit({ verificationId, edit }),
+        () => record('in_review', { problems: [] }),
+        (err) => {
+          if (editRefusalCode(err) === EDIT_TIME_EXPIRED) windowClosed = true;
+        },
+      );
       return status;
     },
     {
-      validator: (_edit: TollfreeEdit) => {
-        if (status !== 'action_required' || editing) throw new Error(`nothing to edit: the verification is ${editing ? 'being edited already' : status}`);
-        if (Date.now() >= editUntil) throw new Error('Twilio’s edit window has closed: start a new verification');
-        if (ending || cancelled) throw new Error('nothing to edit: the verification is ending');
-      },
+      validator: (_edit: TollfreeEdit) =>
+        edits.refuseUnlessOpen(status, () => {
+          if (Date.now() >= editUntil) throw new Error('Twilio’s edit window has closed: start a new verification');
+        }),
     },
   );
 
@@ -72,61 +81,58 @@ export async function tollfreeVerification({ verificationId, timings }: Tollfree
     await twilio.tollfreeRecord({ verificationId, status: next, ...extra });
   };
 
+  /** Toll-free has no status callbacks: the review is polled only. */
   async function awaitReview() {
     await record('in_review');
-    const startedAt = Date.now();
-    let interval = timings.firstPollMs;
-    for (;;) {
-      await condition(() => cancelled, interval);
-      if (cancelled) throw new Cancelled();
-      const review = await twilio.tollfreeReviewStatus({ verificationId });
-      if (review.outcome !== 'pending') return review;
-      interval = Math.min(interval * 2, timings.maxPollMs);
-      if (status !== 'needs_attention' && Date.now() - startedAt > timings.deadlineMs) await record('needs_attention', { message: 'the review is past its deadline; still waiting for Twilio' });
-    }
-  }
-
-  /** Withdraws the verification at Twilio; a refusal is returned, not thrown, so the row still ends final. */
-  async function withdraw(reason: 'cancelled' | 'failed'): Promise<Refusal | null> {
-    try {
-      await twilio.tollfreeWithdraw({ verificationId, reason });
-      return null;
-    } catch (err) {
-      const refusal = refusalOf(err);
-      if (!refusal) throw err;
-      return refusal;
-    }
-  }
-
-  /** The verification's end after whatever stopped it, recorded final with the reason (a cancel from Temporal included). */
-  async function end(err: unknown): Promise<TollfreeStatus> {
-    const refusal = refusalOf(err);
-    const cancel = err instanceof Cancelled || isCancellation(err);
-    if (!cancel && !refusal) throw err;
-    ending = true;
-    // Temporal's cancel cancels the workflow's scope; the withdrawal and the last record must run all the same.
-    return CancellationScope.nonCancellable(async () => {
-      // An edit in flight finishes first, so its record can't land after the final one.
-      await condition(allHandlersFinished);
-      const withdrawRefused = await withdraw(cancel ? 'cancelled' : 'failed');
-      const alsoRefused: TollfreeProblem[] = withdrawRefused
-        ? [{ field: null, code: 'withdrawal_refused', message: `the withdrawal at Twilio was refused: ${withdrawRefused.message}`, twilioCode: withdrawRefused.code }]
-        : [];
-      if (cancel) {
-        const how = err instanceof Cancelled ? {} : { message: 'cancelled through Temporal' };
-        await record('cancelled', { ...how, ...(alsoRefused.length ? { problems: alsoRefused } : {}) });
-      } else {
-        const { code, message: why } = refusal!;
-        const message = `${refusal!.activity} was refused${code ? ` (Twilio ${code})` : ''}: ${why}; start a new verification once the cause is fixed`;
-        await record('failed', { problems: [{ field: null, code: 'twilio_refusal', message: why, twilioCode: code }, ...alsoRefused], message });
-      }
-      return status;
+    return awaitReviewDecision({
+      firstPollMs: timings.firstPollMs,
+      maxPollMs: timings.maxPollMs,
+      deadlineMs: timings.deadlineMs,
+      lifecycle,
+      look: () => twilio.tollfreeReviewStatus({ verificationId }),
+      flagOverdue: () => record('needs_attention', { message: REVIEW_OVERDUE }),
     });
   }
 
+  /** Waits in action_required until an edit lands, a cancel, or Twilio's edit window closes. */
+  async function awaitEdit(problems: TollfreeProblem[]) {
+    edits.reopen();
+    await record('action_required', { problems });
+    // An edit accepted before the window closed may still be on its way to Twilio: let it land, then judge.
+    await awaitUntilDeadline(() => edits.landedOrCancelled() || windowClosed, editUntil - Date.now(), async () => {
+      if (patched(TOLLFREE_LIFECYCLE)) await updatesFinished();
+    });
+    lifecycle.checkpoint();
+  }
+
+  /** The end's last record: cancelled, or failed with Twilio's code and message; a refused withdrawal with it. */
+  async function recordEnd(why: StopReason, withdrawRefused: Refusal | null): Promise<TollfreeStatus> {
+    const alsoRefused: TollfreeProblem[] = withdrawRefused
+      ? [{ field: null, code: 'withdrawal_refused', message: cleanUpRefusedMessage('withdrawal', withdrawRefused), twilioCode: withdrawRefused.code }]
+      : [];
+    if (why.kind === 'cancelled') {
+      const how = why.throughTemporal ? { message: CANCELLED_THROUGH_TEMPORAL } : {};
+      await record('cancelled', { ...how, ...(alsoRefused.length ? { problems: alsoRefused } : {}) });
+    } else if (why.kind === 'refused') {
+      // (Never abandoned: Twilio's edit window, not a deadline of ours, ends a verification nobody edits.)
+      const { code, message: reason } = why.refusal;
+      const message = refusedMessage(why.refusal.activity, why.refusal, 'verification');
+      await record('failed', { problems: [{ field: null, code: 'twilio_refusal', message: reason, twilioCode: code }, ...alsoRefused], message });
+    }
+    return status;
+  }
+
+  /** Whatever stopped it: withdrawn at Twilio, the row final. */
+  const end = (err: unknown) =>
+    endAfterStop<TollfreeStatus>(err, {
+      lifecycle,
+      cleanUp: (why) => twilio.tollfreeWithdraw({ verificationId, reason: why.kind === 'cancelled' ? 'cancelled' : 'failed' }),
+      record: recordEnd,
+    });
+
   /** As a cancel ended a verification before issue #21 (the histories recorded then replay through here); anything else failed the workflow. */
   async function endAsBefore(err: unknown): Promise<TollfreeStatus> {
-    if (!(err instanceof Cancelled)) throw err;
+    if (!(err instanceof RegistrationCancelled)) throw err;
     await twilio.tollfreeWithdraw({ verificationId });
     await record('cancelled');
     return status;
@@ -134,7 +140,7 @@ export async function tollfreeVerification({ verificationId, timings }: Tollfree
 
   /** Lets an Update accepted before the end finish, so its caller gets an answer. */
   async function settled(): Promise<TollfreeStatus> {
-    if (patched(TOLLFREE_LIFECYCLE)) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    await letUpdatesFinish(TOLLFREE_LIFECYCLE);
     return status;
   }
 
@@ -152,14 +158,8 @@ export async function tollfreeVerification({ verificationId, timings }: Tollfree
         return await settled();
       }
       editUntil = review.editExpiration;
-      edited = false;
-      editing = false;
-      await record('action_required', { problems: review.problems });
-      const inTime = await condition(() => edited || cancelled || windowClosed, editUntil - Date.now());
-      // An edit accepted before the window closed may still be on its way to Twilio: let it land, then judge.
-      if (!inTime && patched(TOLLFREE_LIFECYCLE)) await condition(allHandlersFinished);
-      if (cancelled) throw new Cancelled();
-      if (!edited) {
+      await awaitEdit(review.problems);
+      if (!edits.landed) {
         const closed = { field: null, code: 'edit_window_closed', message: 'not edited within Twilio’s seven-day window: start a new verification', twilioCode: EDIT_TIME_EXPIRED };
         await record('failed', { problems: [...review.problems, closed] });
         return await settled();

@@ -1,6 +1,27 @@
-import { allHandlersFinished, CancellationScope, condition, defineSignal, defineUpdate, isCancellation, patched, setHandler, workflowInfo } from '@temporalio/workflow';
+import { condition, defineSignal, defineUpdate, patched, setHandler, workflowInfo } from '@temporalio/workflow';
 import { VoiceTrustCorrections, type VoiceTrustInput, type VoiceTrustProblem, type VoiceTrustStatus } from '../../schemas/voice-trust/registration';
-import { refusalOf, type Refusal } from '../kit/activity-refusal';
+import type { Refusal } from '../kit/activity-refusal';
+import {
+  awaitReviewDecision,
+  awaitUntilDeadline,
+  CANCELLED_THROUGH_TEMPORAL,
+  cleanUpReason,
+  cleanUpRefusedMessage,
+  CorrectionsInUpdate,
+  DEFAULT_CORRECTIONS_DEADLINE_MS,
+  endAfterStop,
+  letUpdatesFinish,
+  REVIEW_OVERDUE,
+  refusedMessage,
+  RegistrationAbandoned,
+  RegistrationCancelled,
+  RegistrationLifecycle,
+  spelledDuration,
+  stepInWords,
+  updatesFinished,
+  WakeUps,
+  type StopReason,
+} from '../kit/reviewed-registration';
 import { voiceTrust as twilio } from './activities';
 import { TENANT_SCOPED_NAMES } from '../kit/patches';
 
@@ -16,20 +37,17 @@ export const voiceTrustCorrectionsUpdate = defineUpdate<VoiceTrustStatus, [Voice
  */
 export const VOICE_TRUST_LIFECYCLE = 'voice-trust-lifecycle';
 /** How long a registration waits in action_required for corrections when its input names no deadline. */
-export const DEFAULT_CORRECTIONS_DEADLINE_MS = 30 * 86_400_000;
+export { DEFAULT_CORRECTIONS_DEADLINE_MS };
 
-/** A deadline in words: "30 days", or hours when it is no whole number of days. */
-const spelled = (ms: number) => (ms % 86_400_000 === 0 ? `${ms / 86_400_000} days` : `${Math.round(ms / 3_600_000)} hours`);
+/** Fields only one product's registration has. */
+const VOICE_INTEGRITY_ONLY = ['useCase', 'employeeCount', 'averageDailyCallVolume', 'notes'] as const;
 
-class Cancelled extends Error {}
-/** No corrections arrived before the deadline: the registration ends failed, cleaned up as a cancel is. */
-class Abandoned extends Error {
-  constructor(
-    readonly problems: VoiceTrustProblem[],
-    readonly afterMs: number,
-  ) {
-    super('abandoned');
-  }
+/** The product's own rules for corrections, after the kit's (parked, nothing being applied, not ending). */
+function refuseCorrectionsForOtherProducts(product: VoiceTrustInput['product'], c: VoiceTrustCorrections): void {
+  VoiceTrustCorrections.parse(c);
+  if (c.displayName !== undefined && product !== 'cnam') throw new Error('displayName: only a CNAM registration has a display name');
+  const stray = VOICE_INTEGRITY_ONLY.find((k) => c[k] !== undefined);
+  if (stray && product !== 'voice_integrity') throw new Error(`${stray}: only a Voice Integrity registration has it`);
 }
 
 /**
@@ -44,47 +62,27 @@ class Abandoned extends Error {
 export async function voiceTrustRegistration({ registrationId, product, timings, statusCallback }: VoiceTrustInput): Promise<VoiceTrustStatus> {
   let status: VoiceTrustStatus = 'running';
   let step = 'business_profile_numbers';
-  let cancelled = false;
-  let woken = false;
-  /** Set once the tenant's corrections were applied at Twilio: the parked registration resubmits. */
-  let corrected = false;
   let parkedAt = '';
-  let applying = false;
-  /** Set once the registration is ending (cancelled, abandoned, refused): corrections are no longer taken. */
-  let ending = false;
+  const lifecycle = new RegistrationLifecycle();
+  const wakeUps = new WakeUps();
+  const corrections = new CorrectionsInUpdate(lifecycle, { verb: 'correct', noun: 'registration', busy: 'taking corrections already' });
 
-  setHandler(voiceTrustCancelSignal, () => {
-    cancelled = true;
-  });
-  setHandler(voiceTrustStatusSignal, () => {
-    woken = true;
-  });
+  setHandler(voiceTrustCancelSignal, lifecycle.cancel);
+  setHandler(voiceTrustStatusSignal, () => wakeUps.add());
   setHandler(
     voiceTrustCorrectionsUpdate,
     // Applied inside the Update, so its caller gets the registration back running (or Twilio's refusal).
     async (c) => {
-      applying = true;
-      try {
-        await twilio.voiceTrustApplyCorrections({ registrationId, corrections: c });
-      } catch (err) {
-        // Refused: the registration still waits for corrections, so the next ones must be taken. (Issues no
-        // command, so it needs no patch, and registrations stuck by the old code take corrections again.)
-        applying = false;
-        throw err;
-      }
-      await record('running', parkedAt, { problems: [] });
-      corrected = true;
+      await corrections.apply(
+        () => twilio.voiceTrustApplyCorrections({ registrationId, corrections: c }),
+        () => record('running', parkedAt, { problems: [] }),
+      );
       return status;
     },
     {
       validator: (c) => {
-        if (status !== 'action_required' || applying) throw new Error(`nothing to correct: the registration is ${applying ? 'taking corrections already' : status}`);
-        if (ending || cancelled) throw new Error('nothing to correct: the registration is ending');
-        VoiceTrustCorrections.parse(c);
-        if (c.displayName !== undefined && product !== 'cnam') throw new Error('displayName: only a CNAM registration has a display name');
-        const vi = ['useCase', 'employeeCount', 'averageDailyCallVolume', 'notes'] as const;
-        const stray = vi.find((k) => c[k] !== undefined);
-        if (stray && product !== 'voice_integrity') throw new Error(`${stray}: only a Voice Integrity registration has it`);
+        corrections.refuseUnlessOpen(status);
+        refuseCorrectionsForOtherProducts(product, c);
       },
     },
   );
@@ -94,91 +92,68 @@ export async function voiceTrustRegistration({ registrationId, product, timings,
     step = at;
     await twilio.voiceTrustRecord({ registrationId, status: next, step: at, ...extra });
   };
-  /** A cancel takes effect before the next Twilio side effect, not only during waits. */
-  const checkpoint = () => {
-    if (cancelled) throw new Cancelled();
-  };
 
-  /** Polls with back-off until Twilio decides; a status callback cuts the wait short. Overdue is visible, not fatal. */
   async function awaitReview() {
     await record('in_review', 'review');
-    const startedAt = Date.now();
-    let interval = timings.firstPollMs;
-    for (;;) {
-      await condition(() => woken || cancelled, interval);
-      checkpoint();
-      woken = false;
-      const review = await twilio.voiceTrustReviewStatus({ registrationId });
-      if (review.outcome !== 'pending') return review;
-      interval = Math.min(interval * 2, timings.maxPollMs);
-      if (status !== 'needs_attention' && Date.now() - startedAt > timings.deadlineMs) await record('needs_attention', 'review', { message: 'the review is past its deadline; still waiting for Twilio' });
-    }
+    return awaitReviewDecision({
+      firstPollMs: timings.firstPollMs,
+      maxPollMs: timings.maxPollMs,
+      deadlineMs: timings.deadlineMs,
+      lifecycle,
+      wakeUp: wakeUps.of(),
+      look: () => twilio.voiceTrustReviewStatus({ registrationId }),
+      flagOverdue: () => record('needs_attention', 'review', { message: REVIEW_OVERDUE }),
+    });
   }
 
   /** Parks the registration until the tenant's corrections have been applied (by the Update), or its deadline. */
   async function awaitCorrections(at: string, problems: VoiceTrustProblem[]) {
     parkedAt = at;
-    corrected = false;
-    applying = false;
+    corrections.reopen();
     await record('action_required', at, { problems });
     if (!patched(VOICE_TRUST_LIFECYCLE)) {
-      await condition(() => corrected || cancelled);
+      await condition(corrections.landedOrCancelled);
     } else {
       const deadline = timings.correctionsDeadlineMs ?? DEFAULT_CORRECTIONS_DEADLINE_MS;
-      const inTime = await condition(() => corrected || cancelled, deadline);
       // Corrections accepted before the deadline may still be on their way to Twilio: they count; no more are taken.
-      if (!inTime) {
-        ending = true;
-        await condition(allHandlersFinished);
-      }
-      if (!corrected && !cancelled) throw new Abandoned(problems, deadline);
+      const inTime = await awaitUntilDeadline(corrections.landedOrCancelled, deadline, () => {
+        lifecycle.ending = true;
+        return updatesFinished();
+      });
+      if (!inTime) throw new RegistrationAbandoned(problems, deadline);
     }
-    checkpoint();
+    lifecycle.checkpoint();
   }
 
-  /** Takes the numbers off the trust product and deletes what the registration made; a refusal is returned, not thrown. */
-  async function cleanUp(reason: 'cancelled' | 'abandoned' | 'failed'): Promise<Refusal | null> {
-    try {
-      await twilio.voiceTrustCleanUp({ registrationId, reason });
-      return null;
-    } catch (err) {
-      const refusal = refusalOf(err);
-      if (!refusal) throw err;
-      return refusal;
+  /** The end's last record: cancelled, abandoned or failed with Twilio's code and message, and a refused clean-up. */
+  async function recordEnd(why: StopReason<VoiceTrustProblem[]>, cleanUpRefused: Refusal | null): Promise<VoiceTrustStatus> {
+    const at = step;
+    const alsoRefused: VoiceTrustProblem[] = cleanUpRefused ? [{ field: null, message: cleanUpRefusedMessage('clean-up', cleanUpRefused), code: cleanUpRefused.code }] : [];
+    if (why.kind === 'cancelled') {
+      const how = why.throughTemporal ? { message: CANCELLED_THROUGH_TEMPORAL } : {};
+      await record('cancelled', 'done', { ...how, ...(alsoRefused.length ? { problems: alsoRefused } : {}) });
+    } else if (why.kind === 'abandoned') {
+      const message = `abandoned: no corrections within ${spelledDuration(why.abandoned.afterMs)} of action_required; the numbers were taken off the trust product`;
+      await record('failed', at, { problems: [...why.abandoned.detail, { field: null, message, code: null }, ...alsoRefused], message });
+    } else {
+      const { code, message: reason } = why.refusal;
+      const message = refusedMessage(`the ${stepInWords(at)} step`, why.refusal, 'registration');
+      await record('failed', at, { problems: [{ field: null, message: reason, code }, ...alsoRefused], message });
     }
+    return status;
   }
 
-  /** The registration's end after whatever stopped it, recorded final with the reason (a cancel from Temporal included). */
-  async function end(err: unknown): Promise<VoiceTrustStatus> {
-    const refusal = refusalOf(err);
-    const cancel = err instanceof Cancelled || isCancellation(err);
-    if (!cancel && !refusal && !(err instanceof Abandoned)) throw err;
-    ending = true;
-    // Temporal's cancel cancels the workflow's scope; the clean-up and the last record must run all the same.
-    return CancellationScope.nonCancellable(async () => {
-      // An Update in flight finishes first, so its record can't land after the final one.
-      await condition(allHandlersFinished);
-      const at = step;
-      const cleanUpRefused = await cleanUp(cancel ? 'cancelled' : err instanceof Abandoned ? 'abandoned' : 'failed');
-      const alsoRefused: VoiceTrustProblem[] = cleanUpRefused ? [{ field: null, message: `the clean-up at Twilio was refused: ${cleanUpRefused.message}`, code: cleanUpRefused.code }] : [];
-      if (cancel) {
-        const how = err instanceof Cancelled ? {} : { message: 'cancelled through Temporal' };
-        await record('cancelled', 'done', { ...how, ...(alsoRefused.length ? { problems: alsoRefused } : {}) });
-      } else if (err instanceof Abandoned) {
-        const message = `abandoned: no corrections within ${spelled(err.afterMs)} of action_required; the numbers were taken off the trust product`;
-        await record('failed', at, { problems: [...err.problems, { field: null, message, code: null }, ...alsoRefused], message });
-      } else {
-        const { code, message: why } = refusal!;
-        const message = `the ${at.replaceAll('_', ' ')} step was refused${code ? ` (Twilio ${code})` : ''}: ${why}; start a new registration once the cause is fixed`;
-        await record('failed', at, { problems: [{ field: null, message: why, code }, ...alsoRefused], message });
-      }
-      return status;
+  /** Whatever stopped it: the numbers taken off the trust product, what it made deleted, the row final. */
+  const end = (err: unknown) =>
+    endAfterStop<VoiceTrustStatus, VoiceTrustProblem[]>(err, {
+      lifecycle,
+      cleanUp: (why) => twilio.voiceTrustCleanUp({ registrationId, reason: cleanUpReason(why) }),
+      record: recordEnd,
     });
-  }
 
   /** As a cancel ended a registration before issue #21 (the histories recorded then replay through here); anything else failed the workflow. */
   async function endAsBefore(err: unknown): Promise<VoiceTrustStatus> {
-    if (!(err instanceof Cancelled)) throw err;
+    if (!(err instanceof RegistrationCancelled)) throw err;
     await twilio.voiceTrustCleanUp({ registrationId });
     await record('cancelled', 'done');
     return status;
@@ -186,23 +161,23 @@ export async function voiceTrustRegistration({ registrationId, product, timings,
 
   /** Lets an Update accepted before the end finish, so its caller gets an answer. */
   async function settled(): Promise<VoiceTrustStatus> {
-    if (patched(VOICE_TRUST_LIFECYCLE)) await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    await letUpdatesFinish(VOICE_TRUST_LIFECYCLE);
     return status;
   }
 
   try {
     await record('running', 'business_profile_numbers');
     await twilio.voiceTrustAssignToProfile({ registrationId });
-    checkpoint();
+    lifecycle.checkpoint();
     await record('running', 'trust_product');
     // Named after the tenant and this workflow (registrations past this step keep their old name).
     const nameScope = patched(TENANT_SCOPED_NAMES) ? { nameScope: workflowInfo().workflowId } : {};
     await twilio.voiceTrustCreateTrustProduct({ registrationId, statusCallback, ...nameScope });
-    checkpoint();
+    lifecycle.checkpoint();
     await record('running', 'trust_product_numbers');
     await twilio.voiceTrustAssignToTrustProduct({ registrationId });
     for (;;) {
-      checkpoint();
+      lifecycle.checkpoint();
       const submitted = await twilio.voiceTrustSubmit({ registrationId });
       if (!submitted.submitted) {
         await awaitCorrections('trust_product', submitted.problems);

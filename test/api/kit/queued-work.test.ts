@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { buildApp } from '../../../api/app';
+import { buildApp, sweepRegistry } from '../../../api/app';
 import { startQueuedWorkSweep } from '../../../api/kit/queued-work';
 import { createJob } from '../../../db/kit/jobs';
 import { jobWorkflowId } from '../../../schemas/kit/workflow-ids';
@@ -53,7 +53,7 @@ it('a job whose API died before starting its workflow is started by the sweep, o
   const mine = (o: { jobId?: string }, m: string) => void (o.jobId === id && logs.push(m));
   const log = { info: mine, warn: mine } as never;
   // Two sweeps at once, as two API replicas would run them: the workflow still starts once.
-  const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
+  const stops = [1, 2].map(() => startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log }, 200));
   try {
     const job = await waitForJob(api.app, tenant.headers, id);
     expect(job.status).toBe('succeeded');
@@ -71,7 +71,7 @@ it('a registration whose API died before starting its workflow is started by the
   // Only this registration's lines: other tests may leave queued rows the sweep also starts.
   const mine = (o: { registrationId?: string }, m: string) => void (o.registrationId === id && logs.push(m));
   const log = { info: mine, warn: mine } as never;
-  const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
+  const stops = [1, 2].map(() => startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log }, 200));
   try {
     const done = await waitFor(async () => {
       const r = (await api.app.inject({ method: 'GET', url: `/v1/a2p/registrations/${id}`, headers: tenant.headers })).json();
@@ -115,7 +115,7 @@ it('a trunk whose API died before starting its operation is provisioned by the s
   // Only this operation's lines: other tests may leave queued rows the sweep also starts.
   const mine = (o: { operationId?: string }, m: string) => void (o.operationId === operationId && logs.push(m));
   const log = { info: mine, warn: mine } as never;
-  const stops = [1, 2].map(() => startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log }, 200));
+  const stops = [1, 2].map(() => startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log }, 200));
   try {
     const done = await waitForTrunk(api.app, tenant.headers, trunkId);
     expect(done).toMatchObject({ status: 'active', operation: { status: 'succeeded' }, originationUris: [expect.objectContaining({ sipUrl: 'sip:swept.example.com' })] });
@@ -160,7 +160,7 @@ it('110 jobs stuck queued behind workflows that never run do not starve newer wo
   for (let i = 0; i < 110; i += 10) handles.push(...(await Promise.all(Array.from({ length: 10 }, () => workflowNobodyRuns(tenant.tenantId)))));
   const stuck = await Promise.all(handles.map((h) => jobRow(tenant.tenantId, { workflowId: h.workflowId, age: '1 hour' })));
   const newer = await jobRow(tenant.tenantId, { quantity: 2 });
-  const stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+  const stop = startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
   try {
     expect(await waitForJob(api.app, tenant.headers, newer, 120_000)).toMatchObject({ status: 'succeeded', counts: { succeeded: 2 } });
     // The stuck ones were looked at and left as they are: their workflows are still running.
@@ -188,7 +188,7 @@ it('a job whose workflow closed before it left queued, or while it was cancellin
     // Cancelled while Temporal was away, before its workflow ever started: nothing ran.
     cancellingNeverStarted: await jobRow(tenant.tenantId, { workflowId: `never-${randomUUID()}`, status: 'cancelling' }),
   };
-  const stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+  const stop = startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
   try {
     const ended = await waitFor(async () => {
       const rows = await statusIn(Object.values(jobs));
@@ -221,7 +221,7 @@ it('a cancel the API could not signal (Temporal not answering) reaches the job t
     expect(cancel.statusCode).toBe(503); // the signal did not get through...
     expect((await getJob(api.app, tenant.headers, id)).status).toBe('cancelling'); // ...but the cancel is recorded
     await api.db.query("UPDATE jobs SET updated_at = now() - interval '1 minute' WHERE id = $1", [id]); // past the API's own 10 s
-    stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+    stop = startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
     const job = await waitForJob(api.app, tenant.headers, id);
     expect(job.status).toBe('cancelled');
     expect(job.counts.succeeded).toBeLessThan(150);
@@ -244,7 +244,7 @@ it('a running job whose workflow was terminated ends failed with the reason; one
     terminated: await jobRow(tenant.tenantId, { workflowId: terminated.workflowId, status: 'running' }),
     alive: await jobRow(tenant.tenantId, { workflowId: alive.workflowId, status: 'running' }),
   };
-  const stop = startQueuedWorkSweep({ db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
+  const stop = startQueuedWorkSweep({ ...sweepRegistry, db: api.db, temporal: api.temporal, config: api.config, log: quietLog }, 200);
   try {
     const ended = await waitFor(async () => {
       const rows = await statusIn([jobs.terminated]);

@@ -55,7 +55,7 @@ describe('Trust Hub status callbacks (form posts)', () => {
     post({ 'x-twilio-signature': sign(undefined, p), ...(token ? { 'i-twilio-idempotency-token': token } : {}) }, p);
   /** The callbacks that reached the registration (each is in its timeline before the workflow is signalled). */
   const heard = async (sid: string) =>
-    (await api.db.query(`SELECT message FROM a2p_events WHERE registration_id = $1 AND type = 'webhook' AND message LIKE $2 ORDER BY id`, [registrationId, `%${sid}%`])).rows.map((r) => r.message.split(' ').at(-1));
+    (await api.db.query(`SELECT message FROM registration_events WHERE product = 'a2p' AND registration_id = $1 AND type = 'webhook' AND message LIKE $2 ORDER BY id`, [registrationId, `%${sid}%`])).rows.map((r) => r.message.split(' ').at(-1));
 
   it('a replay of a signed callback with a new I-Twilio-Idempotency-Token is still a replay', async () => {
     const sid = await newProfile();
@@ -143,7 +143,7 @@ describe('Event Streams deliveries (JSON CloudEvents)', () => {
     expect((await send(failure(first))).json()).toMatchObject({ accepted: 1, duplicates: 0 });
     expect((await send(failure(first))).json()).toMatchObject({ accepted: 1, duplicates: 1 });
     expect((await send(failure(randomUUID()))).json()).toMatchObject({ accepted: 1, duplicates: 0 });
-    const { rows } = await api.db.query(`SELECT count(*)::int AS n FROM a2p_events WHERE registration_id = $1 AND type = 'webhook' AND message LIKE $2`, [registrationId, `%${campaignSid} FAILED`]);
+    const { rows } = await api.db.query(`SELECT count(*)::int AS n FROM registration_events WHERE product = 'a2p' AND registration_id = $1 AND type = 'webhook' AND message LIKE $2`, [registrationId, `%${campaignSid} FAILED`]);
     expect(rows[0].n).toBe(2);
   });
 
