@@ -3,7 +3,7 @@ import { bulkBuyNumbers } from '../../workflows/numbers/bulk-buy';
 import { bulkReleaseNumbers } from '../../workflows/numbers/bulk-release';
 import type { SubmittableJobKind } from '../kit/jobs/submit';
 import { checkBudget } from '../platform/costs';
-import { enforceQuota } from '../platform/quotas';
+import { enforceQuota } from '../kit/quotas';
 
 /** A bulk buy: exactly `quantity` numbers, which count against the tenant's numbers quota and its budget at once. */
 export const bulkBuyJob: SubmittableJobKind<BulkBuyRequest> = {

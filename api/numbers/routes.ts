@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
 import { findLatestNumber, findLiveNumber, listNumbers } from '../../db/numbers/numbers';
-import { enforceQuota } from '../platform/quotas';
+import { enforceQuota } from '../kit/quotas';
 import { ErrorBody, IdempotencyKey } from '../../schemas/kit/common';
 import { BuyNumberRequest, ListNumbersQuery, NumberConfig, NumberParams, PhoneNumber } from '../../schemas/numbers/numbers';
 import { numberOpWorkflowId } from '../../schemas/kit/workflow-ids';

@@ -48,7 +48,7 @@ import {
   wipedIfRefused,
 } from './requests';
 import { runShortWorkflow } from '../kit/workflow-runner';
-import { enforceQuota } from '../platform/quotas';
+import { enforceQuota } from '../kit/quotas';
 import { withTenantAdmission } from '../../db/platform/quotas';
 
 const errors = { 400: ErrorBody, 404: ErrorBody, 409: ErrorBody };

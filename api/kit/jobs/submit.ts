@@ -7,7 +7,7 @@ import { jobWorkflowId } from '../../../schemas/kit/workflow-ids';
 import type { ApiDeps } from '../deps';
 import { HttpError } from '../errors';
 import { startOrLeaveQueued } from '../temporal-calls';
-import { enforceQuota } from '../../platform/quotas';
+import { enforceQuota } from '../quotas';
 import { startSubmittedJob, type JobKindDef, type SubmittedJobKind } from './kinds';
 
 type JobRequest = Record<string, unknown> & { idempotencyKey?: string };

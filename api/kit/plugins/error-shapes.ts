@@ -23,18 +23,19 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
  */
 export function registerErrorShapes(app: FastifyInstance) {
   // Route patterns as regular expressions, to tell "no such path" from "not with this method".
-  const routes: { pattern: RegExp; methods: string[] }[] = [];
+  const routes: { pattern: RegExp; literalSegments: number; methods: string[] }[] = [];
   app.addHook('onRoute', (route) => {
-    const source = route.url
-      .split('/')
+    const parts = route.url.split('/');
+    const source = parts
       .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
       .join('/');
-    routes.push({ pattern: new RegExp(`^${source}/?$`), methods: ([] as string[]).concat(route.method) });
+    const literalSegments = parts.filter((part) => part && !part.startsWith(':') && part !== '*').length;
+    routes.push({ pattern: new RegExp(`^${source}/?$`), literalSegments, methods: ([] as string[]).concat(route.method) });
   });
 
   app.setNotFoundHandler((req, reply) => {
     const path = req.url.split('?')[0]!;
-    const allowed = [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))].filter((m) => METHODS.includes(m));
+    const allowed = allowedMethods(routes.filter((r) => r.pattern.test(path)));
     if (allowed.length) {
       return reply
         .code(405)
@@ -43,6 +44,16 @@ export function registerErrorShapes(app: FastifyInstance) {
     }
     return reply.code(404).send({ error: { code: 'not_found', message: `no such endpoint: ${req.method} ${path}` } });
   });
+}
+
+/**
+ * The methods of the path a request names: those of its most concrete route, as OpenAPI matches a concrete path
+ * before a templated one (`/v1/jobs/bulk-buy` is its own path, with POST, not `/v1/jobs/{jobId}` with GET).
+ */
+function allowedMethods(matching: { literalSegments: number; methods: string[] }[]): string[] {
+  const mostConcrete = Math.max(...matching.map((r) => r.literalSegments));
+  const methods = matching.filter((r) => r.literalSegments === mostConcrete).flatMap((r) => r.methods);
+  return [...new Set(methods)].filter((m) => METHODS.includes(m));
 }
 
 /** Node's HTTP parser refused the request before Fastify saw it: answer in the API's shape and close. */

@@ -75,6 +75,22 @@ describe('errors Fastify and Node produce themselves', () => {
     expect(wrongWithParam.headers.allow).toContain('GET');
   });
 
+  it('every documented path answers OPTIONS with exactly its documented methods in Allow (a concrete path over a templated one)', async () => {
+    const doc = (await api.app.inject({ method: 'GET', url: '/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
+    const httpMethods = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options', 'trace'];
+    // The paths a literal segment shares with a templated route (/v1/jobs/bulk-buy and /v1/jobs/{jobId}) among them.
+    for (const [template, operations] of Object.entries(doc.paths)) {
+      const path = template.replace(/\{[^}]+\}/g, 'x');
+      const documented = Object.keys(operations).filter((m) => httpMethods.includes(m)).map((m) => m.toUpperCase());
+      const answer = await api.app.inject({ method: 'OPTIONS', url: path, headers: tenant.headers });
+      expect(answer.statusCode, `OPTIONS ${path}`).toBe(errorShape(answer, 405, 'method_not_allowed'));
+      const allowed = String(answer.headers.allow).split(', ').filter((m) => m !== 'HEAD');
+      expect(allowed.sort(), `OPTIONS ${path}`).toEqual(documented.filter((m) => m !== 'HEAD').sort());
+    }
+    const concrete = await api.app.inject({ method: 'PUT', url: '/v1/number-health/reputation', headers: tenant.headers });
+    expect(concrete.headers.allow).toBe('POST');
+  });
+
   it('413, 415 and a malformed URL escape keep the shape', async () => {
     const big = await api.app.inject({ method: 'POST', url: '/v1/jobs/bulk-buy', headers: { ...tenant.headers, 'content-type': 'application/json' }, payload: `{"areaCode":"415","x":"${'a'.repeat(2 * 1024 * 1024)}"}` });
     expect(big.statusCode).toBe(errorShape(big, 413, 'payload_too_large'));

@@ -1,7 +1,7 @@
 import type { Config } from '../../config/env';
 import type { Db } from '../../db/kit/pool';
 import { quotaCheck, type Quota } from '../../db/platform/quotas';
-import { HttpError } from '../kit/errors';
+import { HttpError } from './errors';
 
 const described: Record<Quota, string> = { trunks: 'SIP trunks', active_jobs: 'bulk jobs running at once', numbers: 'phone numbers' };
 
