@@ -103,7 +103,7 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       schema: {
         tags: ['sip'],
         summary: 'create_trunk: a whole trunk from one desired-state body',
-        description: `Creates the trunk, sets recording, adds the origination URIs, creates and associates the credential lists and IP access control lists, attaches the numbers and reads the result back — as one saga that undoes what it did if a step fails for good. Secure (TLS + SRTP) by default. Passwords are write-only. Repeat with the same Idempotency-Key to get the same trunk. ${accepted}`,
+        description: `Creates the trunk, sets recording, adds the origination URIs, creates and associates the credential lists and IP access control lists, attaches the numbers and reads the result back — as one saga that undoes what it did if a step fails for good. Secure (TLS + SRTP) by default. Passwords are write-only. Repeat with the same Idempotency-Key to get the same trunk (409 trunk_deleted once it has been deleted). ${accepted}`,
         headers: TrunkHeaders,
         body: CreateTrunkRequest,
         response: { 202: TrunkView, ...errors },
@@ -120,6 +120,8 @@ export const sipRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
       if (key) {
         const { rows } = await deps.db.query<{ id: string }>('SELECT id FROM sip_trunks WHERE tenant_id = $1 AND idempotency_key = $2', [tenantId, key]);
         const earlier = rows[0] ? await findTrunk(deps.db, tenantId, rows[0].id) : null;
+        // The key's trunk was deleted since: answering it as if just made would name a trunk nothing can address.
+        if (earlier?.status === 'deleted') throw new HttpError(409, 'trunk_deleted', 'the trunk this Idempotency-Key created was deleted: use a new key to create another');
         if (earlier) return reply.code(202).header('location', `/v1/sip/trunks/${earlier.id}`).send(await trunkView(deps.db, earlier));
       }
       const body = req.body;

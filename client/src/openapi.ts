@@ -9206,7 +9206,7 @@ export type paths = {
         put?: never;
         /**
          * create_trunk: a whole trunk from one desired-state body
-         * @description Creates the trunk, sets recording, adds the origination URIs, creates and associates the credential lists and IP access control lists, attaches the numbers and reads the result back — as one saga that undoes what it did if a step fails for good. Secure (TLS + SRTP) by default. Passwords are write-only. Repeat with the same Idempotency-Key to get the same trunk. Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
+         * @description Creates the trunk, sets recording, adds the origination URIs, creates and associates the credential lists and IP access control lists, attaches the numbers and reads the result back — as one saga that undoes what it did if a step fails for good. Secure (TLS + SRTP) by default. Passwords are write-only. Repeat with the same Idempotency-Key to get the same trunk (409 trunk_deleted once it has been deleted). Answers 202 with the trunk at once; the change runs as a durable operation whose progress, failure and rollback report are in `operation` (poll GET /v1/sip/trunks/{trunkSid}). Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {

@@ -293,6 +293,10 @@ describe('one-call trunk provisioning', () => {
     expect(mine.json().status).toBe('active');
     expect((await call('GET', '/v1/sip/trunks', alice.headers)).json().data.map((t: TrunkJson) => t.id)).not.toContain(trunk.id);
     expect((await call('DELETE', `/v1/sip/trunks/${trunk.id}`, alice.headers)).statusCode).toBe(404);
+    // Its Idempotency-Key no longer answers with a trunk nothing can address.
+    const replayed = await call('POST', '/v1/sip/trunks', { ...alice.headers, 'idempotency-key': 'voice-agents-1' }, voiceAiTrunk(numbers));
+    expect(replayed.statusCode).toBe(409);
+    expect(replayed.json().error.code).toBe('trunk_deleted');
     await recordOperation('sip-delete', trunk.id, 'delete');
   });
 });
