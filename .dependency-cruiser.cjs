@@ -1,5 +1,5 @@
 /**
- * The layers, top to bottom (README "Layout"): data flows one way, API → Temporal workflows → activities →
+ * The layers, top to bottom (CONTRIBUTING.md "Layout"): data flows one way, API → Temporal workflows → activities →
  * Twilio and PostgreSQL; no layer imports from a layer above it. `npm run check:layers` (in `npm test`).
  *   entry points and tools: cli/ dev/ bench/ test/ (may import anything)
  *   api/, worker/          the processes (composition roots)
@@ -27,7 +27,7 @@ const below = {
 const layers = Object.keys(below);
 
 /**
- * Inside each layer, code is grouped by product (README "Layout"), one name per product in every layer, and
+ * Inside each layer, code is grouped by product (CONTRIBUTING.md "Layout"), one name per product in every layer, and
  * what products share is in the layer's kit/. A product uses its own folders, the kits, the platform (keys,
  * audit, costs, quotas, webhooks) and numbers (every product holds numbers); never another product. The kits
  * and the platform use no product. The layers' entry points (app.ts, index.ts, main.ts, worker/) compose them.

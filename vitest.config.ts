@@ -1,8 +1,24 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import SlowFirstSequencer from './test/slow-first-sequencer';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/** Files of test/workflows and test/unit that need the shared stack (PostgreSQL, the sandbox or the dev server). */
+const needStack = [
+  'test/workflows/number-health/hygiene.workflow.test.ts',
+  'test/workflows/numbers/bulk-buy.workflow.test.ts',
+  'test/workflows/kit/activity-retries.workflow.test.ts',
+  'test/unit/kit/activity-heartbeats.test.ts',
+  'test/unit/kit/twilio-objects.test.ts',
+];
+
+/**
+ * Two tiers (npm run test:fast, npm run test:api; `npm test` runs both, then fuzz, chaos and the browser flows):
+ * - fast: no stack — unit, time-skipping workflow tests, replay histories, the sandbox's contract (in-process);
+ * - api: one shared real stack with a slot (sandbox account + worker) per fork, files in parallel.
+ * Both run files in parallel; a file's tests run in order.
+ */
 export default defineConfig({
   // Tests use the packages' sources, so they need no build first.
   resolve: {
@@ -12,15 +28,32 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['test/**/*.test.ts', 'test/**/*.test.tsx', 'react/test/**/*.test.tsx', 'client/test/**/*.test.ts'],
-    // One real stack (PostgreSQL, Temporal, sandbox, worker) per run, shared by all files.
-    globalSetup: ['./test/global-setup.ts'],
-    // Files run one at a time: some change the sandbox's fault settings for the whole account.
-    fileParallelism: false,
     pool: 'forks',
+    fileParallelism: true,
     // The last line is a plain "N passed, N failed" that any CI reader can count.
     reporters: ['default', './test/closing-line-reporter.ts'],
+    sequence: { sequencer: SlowFirstSequencer },
     testTimeout: 180_000,
     hookTimeout: 180_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'fast',
+          include: ['test/unit/**/*.test.ts', 'test/workflows/**/*.test.ts', 'test/replay/**/*.test.ts', 'test/sandbox/**/*.test.ts', 'test/dev/**/*.test.ts', 'react/test/**/*.test.tsx', 'client/test/**/*.test.ts'],
+          exclude: needStack,
+          globalSetup: ['./test/global-setup-fast.ts'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'api',
+          include: ['test/api/**/*.test.ts', 'test/client/**/*.test.ts', ...needStack],
+          globalSetup: ['./test/global-setup.ts'],
+          setupFiles: ['./test/helpers/slot-lifecycle.ts'],
+        },
+      },
+    ],
   },
 });

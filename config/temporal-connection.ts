@@ -59,13 +59,13 @@ export const pemSetting = (name: string) =>
 
 /** The schema of these settings, for config/env.ts and for anything that reads only them from the environment. */
 export const temporalConnectionSchema = {
-  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
-  TEMPORAL_TLS: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')),
-  TEMPORAL_TLS_CERT: pemSetting('TEMPORAL_TLS_CERT').optional(),
-  TEMPORAL_TLS_KEY: pemSetting('TEMPORAL_TLS_KEY').optional(),
-  TEMPORAL_TLS_CA: pemSetting('TEMPORAL_TLS_CA').optional(),
-  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).max(253).optional(),
-  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233').describe('Temporal’s frontend address (host:port). `npm start` runs the dev server (history in .data/temporal.sqlite, UI on http://127.0.0.1:8233) unless it is set.'),
+  TEMPORAL_TLS: z.enum(['true', 'false']).optional().transform((v) => (v === undefined ? undefined : v === 'true')).describe('`true`: TLS with nothing else to set; implied by each TLS setting and TEMPORAL_API_KEY. `false` beside any of them is a config error.'),
+  TEMPORAL_TLS_CERT: pemSetting('TEMPORAL_TLS_CERT').optional().describe('The mTLS client certificate: PEM text (real newlines or \\n escapes) or the path of a PEM file, read at start-up; set it and TEMPORAL_TLS_KEY or neither.'),
+  TEMPORAL_TLS_KEY: pemSetting('TEMPORAL_TLS_KEY').optional().describe('The mTLS client certificate’s private key: PEM text or the path of a PEM file; set it and TEMPORAL_TLS_CERT or neither.'),
+  TEMPORAL_TLS_CA: pemSetting('TEMPORAL_TLS_CA').optional().describe('The CA that signed Temporal’s server certificate, when the system doesn’t trust it: PEM text or the path of a PEM file.'),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).max(253).optional().describe('The name the server certificate is checked against (and sent as SNI), when it isn’t the address’s host.'),
+  TEMPORAL_API_KEY: z.string().min(1).optional().describe('A Temporal Cloud API key (sent as `Authorization: Bearer`); turns TLS on with the system’s CAs.'),
 };
 
 /** Settings that only make sense over TLS; each one turns it on. */

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { migrate } from '../db/kit/migrate';
@@ -17,6 +17,12 @@ export interface LocalStack {
   authToken: string;
   taskQueue: string;
   bundlePath: string;
+  /**
+   * One secrets key ring for every process of a stack whose workers run under different Twilio accounts (the
+   * test slots): without it each derives its ring from its own auth token, and one worker's webhook dispatcher
+   * could not open a signing secret another slot's API sealed.
+   */
+  secretsKeys?: string;
 }
 
 /** The environment the worker entrypoint needs, as docker-compose would set it. */
@@ -29,6 +35,7 @@ export function workerEnv(s: LocalStack, taskQueue: string, extra: NodeJS.Proces
     TWILIO_AUTH_TOKEN: s.authToken,
     TWILIO_BASE_URL: s.sandboxUrl,
     WORKFLOW_BUNDLE_PATH: s.bundlePath,
+    ...(s.secretsKeys && !extra.SECRETS_KEY && !extra.SECRETS_KEYS ? { SECRETS_KEYS: s.secretsKeys } : {}),
     LOG_LEVEL: 'info',
     // Tests' webhook receivers listen on 127.0.0.1 at free ports; a test of the refusal passes these as 'false' / '80,443'.
     WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
@@ -60,7 +67,8 @@ export async function startLocalStack(taskQueue: string): Promise<{ stack: Local
     const [pgResult, temporalResult, bundleResult] = await Promise.allSettled([
       freePort().then((port) => startPostgresProcess({ dataDir: path.join(tmp, 'pg'), port, persistent: false })),
       freePort().then((port) => startTemporalDevServer({ port })),
-      buildWorkflowBundle(),
+      // Built once per test run (npm test sets WORKFLOW_BUNDLE_PATH after `npm run build:workflows`); else here.
+      process.env.WORKFLOW_BUNDLE_PATH ? readFile(process.env.WORKFLOW_BUNDLE_PATH, 'utf8') : buildWorkflowBundle(),
     ]);
     // Whatever started must be stopped, even when a sibling failed.
     if (pgResult.status === 'fulfilled') cleanups.push(pgResult.value.stop);

@@ -1,58 +1,43 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { FailureRuleInput } from './failures';
 import { emptyStats, FaultSettings, noFaults, type AccountStats } from './faults';
 import type { SandboxState } from './state';
-import type { FaultContext } from './twilio-scope';
-import { fastDurations, realisticDurations, ReviewDurations, type ReviewClock } from './review-clock';
+import type { AccountWorld, AccountWorlds } from './account-world';
+import { fastDurations, realisticDurations, ReviewDurations } from './review-clock';
 import type { TrustHubStore } from './trusthub-store';
-import { DeliveryMode, type Deliverer } from './deliveries';
+import { DeliveryMode } from './deliveries';
 import { newSid } from './wire';
 import { randomBytes } from 'node:crypto';
 import type { MessagingStore } from './messaging-store';
 import type { BrandVerifications } from './brand-verification';
 import { TwilioError } from './wire';
+import type { RequestValidation } from './openapi-requests';
 
-/** The control API under /__sandbox: faults, accounts, inventory, stats. Never subject to faults. */
-export const controlApi: FastifyPluginAsync<{
+interface ControlDeps {
   state: SandboxState;
-  faults: FaultContext;
-  clock: ReviewClock;
+  worlds: AccountWorlds;
   trustHub: TrustHubStore;
-  deliverer: Deliverer;
   configuredAccounts: Set<string>;
   messaging: MessagingStore;
   verifications: BrandVerifications;
-}> = async (app, { state, faults, clock, trustHub, deliverer, configuredAccounts, messaging, verifications }) => {
-  const bad = (reply: import('fastify').FastifyReply, error: z.ZodError) =>
-    reply.code(400).send({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+  requests: RequestValidation;
+}
 
+const bad = (reply: FastifyReply, error: z.ZodError) =>
+  reply.code(400).send({ error: error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });
+
+/**
+ * The control API under /__sandbox. Never subject to faults. The routes acting on an account's world
+ * (faults, failures, stats, reviews, clock, inventory, deliveries, …) are served twice: under
+ * /__sandbox/accounts/:accountSid/… for that account, and under /__sandbox/… for the configured account
+ * (stats there sum every account, as they always did).
+ */
+export const controlApi: FastifyPluginAsync<ControlDeps> = async (app, opts) => {
+  const { state, worlds, trustHub, configuredAccounts, messaging, verifications, requests } = opts;
+  // Not `...opts`: it carries this plugin's own prefix.
+  const deps: ControlDeps = { state, worlds, trustHub, configuredAccounts, messaging, verifications, requests };
   app.get('/health', async () => ({ status: 'ok' }));
-
-  app.get('/faults', async () => faults.settings);
-  app.post('/faults', async (req, reply) => {
-    const parsed = FaultSettings.partial().safeParse(req.body ?? {});
-    if (!parsed.success) return bad(reply, parsed.error);
-    faults.settings = { ...faults.settings, ...parsed.data };
-    return faults.settings;
-  });
-  app.delete('/faults', async () => {
-    faults.settings = noFaults(state.seed);
-    return faults.settings;
-  });
-
-  // Definitive failures: the next `times` matching Twilio requests get this error, unprocessed.
-  app.get('/failures', async () => ({ failures: faults.failures.list() }));
-  app.post('/failures', async (req, reply) => {
-    const parsed = FailureRuleInput.safeParse(req.body ?? {});
-    if (!parsed.success) return bad(reply, parsed.error);
-    const { matcher: _matcher, ...rule } = faults.failures.add(parsed.data);
-    return reply.code(201).send(rule);
-  });
-  app.delete('/failures', async () => {
-    faults.failures.clear();
-    return { failures: [] };
-  });
 
   app.post('/accounts', async (req, reply) => {
     const parsed = z
@@ -65,13 +50,76 @@ export const controlApi: FastifyPluginAsync<{
     return reply.code(201).send(account);
   });
 
+  // Request validation counts run-wide: only this clears it (not stats/reset, not /reset, which tests use mid-run).
+  app.post('/request-validation/reset', async () => {
+    requests.reset();
+    return { ok: true };
+  });
+
+  // Everything back to a fresh sandbox: objects, ownership, inventories, accounts created since start, every world
+  // (review durations excepted, as before worlds existed).
+  app.post('/reset', async () => {
+    state.reset();
+    for (const sid of [...state.accounts.keys()]) if (!configuredAccounts.has(sid)) state.accounts.delete(sid);
+    for (const world of worlds.all()) {
+      if (state.accounts.has(world.sid)) world.reset({ keepDurations: true });
+      else worlds.drop(world.sid);
+    }
+    return { ok: true };
+  });
+
+  await app.register(worldRoutes, { ...deps, scoped: false });
+  await app.register(worldRoutes, { ...deps, scoped: true, prefix: '/accounts/:accountSid' });
+};
+
+/** The routes on one account's world: the configured account's (`scoped: false`) or the `:accountSid` of the prefix. */
+const worldRoutes: FastifyPluginAsync<ControlDeps & { scoped: boolean }> = async (app, { state, worlds, trustHub, messaging, verifications, requests, scoped }) => {
+  const accountOf = (req: FastifyRequest) => (scoped ? (req.params as { accountSid: string }).accountSid : worlds.configuredAccount);
+  const worldOf = (req: FastifyRequest): AccountWorld => worlds.of(accountOf(req));
+  /** The worlds `GET stats` sums: this account's, or (unscoped) every account that has made a request. */
+  const statsWorlds = (req: FastifyRequest) => (scoped ? [worldOf(req)] : worlds.all().filter((w) => w.hasStats));
+
+  if (scoped) {
+    app.addHook('onRequest', async (req, reply) => {
+      const sid = accountOf(req);
+      if (!state.accounts.has(sid)) return reply.code(404).send({ error: `no sandbox account ${sid}: create it with POST /__sandbox/accounts` });
+    });
+  }
+
+  app.get('/faults', async (req) => worldOf(req).settings);
+  app.post('/faults', async (req, reply) => {
+    const parsed = FaultSettings.partial().safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const world = worldOf(req);
+    world.settings = { ...world.settings, ...parsed.data };
+    return world.settings;
+  });
+  app.delete('/faults', async (req) => {
+    const world = worldOf(req);
+    world.settings = noFaults(state.seed);
+    return world.settings;
+  });
+
+  // Definitive failures: the next `times` matching Twilio requests get this error, unprocessed.
+  app.get('/failures', async (req) => ({ failures: worldOf(req).failures.list() }));
+  app.post('/failures', async (req, reply) => {
+    const parsed = FailureRuleInput.safeParse(req.body ?? {});
+    if (!parsed.success) return bad(reply, parsed.error);
+    const { matcher: _matcher, ...rule } = worldOf(req).failures.add(parsed.data);
+    return reply.code(201).send(rule);
+  });
+  app.delete('/failures', async (req) => {
+    worldOf(req).failures.clear();
+    return { failures: [] };
+  });
+
   app.post('/inventory', async (req, reply) => {
     const parsed = z
       .object({ areaCode: z.string().regex(/^\d{3}$/), count: z.number().int().min(0).max(100_000) })
       .strict()
       .safeParse(req.body);
     if (!parsed.success) return bad(reply, parsed.error);
-    state.setInventorySize(parsed.data.areaCode, parsed.data.count);
+    state.setInventorySize(parsed.data.areaCode, parsed.data.count, accountOf(req));
     return parsed.data;
   });
 
@@ -84,14 +132,15 @@ export const controlApi: FastifyPluginAsync<{
     if (!parsed.success) return bad(reply, parsed.error);
     const owned = state.numbers.get(state.ownedByPhone.get(parsed.data.phoneNumber) ?? '');
     if (!owned) return reply.code(404).send({ error: `${parsed.data.phoneNumber} is not owned by any account` });
+    if (scoped && owned.accountSid !== accountOf(req)) return reply.code(404).send({ error: `${parsed.data.phoneNumber} is not owned by ${accountOf(req)}` });
     owned.dateCreated = new Date(parsed.data.dateCreated);
     return { sid: owned.sid, dateCreated: owned.dateCreated.toISOString() };
   });
 
-  app.get('/stats', async () => {
+  app.get('/stats', async (req) => {
     const total: AccountStats = emptyStats();
     const accounts: Record<string, AccountStats> = {};
-    for (const [sid, s] of faults.stats) {
+    for (const { sid, stats: s } of statsWorlds(req)) {
       accounts[sid] = s;
       total.requests += s.requests;
       total.rejected429 += s.rejected429;
@@ -103,21 +152,26 @@ export const controlApi: FastifyPluginAsync<{
       for (const [code, n] of Object.entries(s.byStatus)) total.byStatus[code] = (total.byStatus[code] ?? 0) + n;
       for (const [route, n] of Object.entries(s.byRoute)) total.byRoute[route] = (total.byRoute[route] ?? 0) + n;
     }
-    return { total, accounts };
+    return { total, accounts, requestValidation: requests.stats() };
   });
-  app.post('/stats/reset', async () => {
-    for (const s of faults.stats.values()) Object.assign(s, { ...emptyStats(), inFlight: s.inFlight });
+  // Unscoped, every account's counters are zeroed, as they always were.
+  app.post('/stats/reset', async (req) => {
+    for (const world of scoped ? [worldOf(req)] : worlds.all()) world.resetStats();
     return { ok: true };
   });
 
   // Reviews: durations (or a preset), the virtual clock, and forced outcomes.
-  app.get('/reviews', async () => ({ durations: clock.durations, now: clock.now().toISOString() }));
+  app.get('/reviews', async (req) => {
+    const { clock } = worldOf(req);
+    return { durations: clock.durations, now: clock.now().toISOString() };
+  });
   app.post('/reviews', async (req, reply) => {
     const parsed = z
       .object({ preset: z.enum(['fast', 'realistic']).optional(), durations: ReviewDurations.partial().optional() })
       .strict()
       .safeParse(req.body ?? {});
     if (!parsed.success) return bad(reply, parsed.error);
+    const { clock } = worldOf(req);
     if (parsed.data.preset) clock.durations = parsed.data.preset === 'fast' ? { ...fastDurations } : { ...realisticDurations };
     clock.durations = { ...clock.durations, ...parsed.data.durations };
     return { durations: clock.durations };
@@ -125,6 +179,7 @@ export const controlApi: FastifyPluginAsync<{
   app.post('/clock/advance', async (req, reply) => {
     const parsed = z.object({ ms: z.number().int().min(0) }).strict().safeParse(req.body);
     if (!parsed.success) return bad(reply, parsed.error);
+    const { clock } = worldOf(req);
     clock.advance(parsed.data.ms);
     return { now: clock.now().toISOString() };
   });
@@ -141,9 +196,10 @@ export const controlApi: FastifyPluginAsync<{
   // The customer's side of a brand verification: the owner replies YES to the OTP, or the contact completes Authentication+.
   app.post('/brands/:sid/confirm-verification', async (req, reply) => {
     const brand = messaging.brands.get((req.params as { sid: string }).sid);
-    if (!brand) return reply.code(404).send({ error: 'no such brand' });
+    if (!brand || (scoped && brand.accountSid !== accountOf(req))) return reply.code(404).send({ error: 'no such brand' });
     try {
-      verifications.confirm(brand);
+      // As the brand's account: the verification runs on that account's clock.
+      worlds.run(brand.accountSid, () => verifications.confirm(brand));
     } catch (err) {
       if (err instanceof TwilioError) return reply.code(err.status).send({ error: err.message, code: err.code });
       throw err;
@@ -152,21 +208,25 @@ export const controlApi: FastifyPluginAsync<{
   });
 
   // Webhook deliveries (status callbacks and Event Streams): normal, drop, duplicate or reorder.
-  app.get('/deliveries', async () => ({ mode: deliverer.mode, sent: deliverer.sent, dropped: deliverer.dropped }));
+  app.get('/deliveries', async (req) => {
+    const { mode, sent, dropped } = worldOf(req).deliveries;
+    return { mode, sent, dropped };
+  });
   app.post('/deliveries', async (req, reply) => {
     const parsed = z.object({ mode: DeliveryMode }).strict().safeParse(req.body);
     if (!parsed.success) return bad(reply, parsed.error);
-    deliverer.mode = parsed.data.mode;
-    return { mode: deliverer.mode };
+    const { deliveries } = worldOf(req);
+    deliveries.mode = parsed.data.mode;
+    return { mode: deliveries.mode };
   });
 
-  app.post('/reset', async () => {
-    state.reset();
-    for (const sid of [...state.accounts.keys()]) if (!configuredAccounts.has(sid)) state.accounts.delete(sid);
-    faults.settings = noFaults(state.seed);
-    faults.decider.reset();
-    faults.stats.clear();
-    faults.failures.clear();
-    return { ok: true };
-  });
+  // Scoped only: the account's world back to fresh, for the next test file on it. Its objects and numbers stay, and its
+  // inventory only returns to default sizes: numbers it was offered or owns are never offered again to anyone else.
+  if (scoped) {
+    app.post('/reset', async (req) => {
+      worldOf(req).reset();
+      state.resetInventorySizes(accountOf(req));
+      return { ok: true };
+    });
+  }
 };

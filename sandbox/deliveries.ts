@@ -11,18 +11,26 @@ interface Delivery {
   body: string;
 }
 
+/** One account's delivery switch and counters. */
+export interface DeliveryLedger {
+  mode: DeliveryMode;
+  sent: number;
+  dropped: number;
+}
+
 /**
  * Sends webhooks the way Twilio does — form-encoded status callbacks and JSON CloudEvents batches,
  * signed with the account's auth token — with a control switch to drop, duplicate or reorder them.
  */
 export class Deliverer {
-  mode: DeliveryMode = 'normal';
-  private held: Delivery[] = [];
+  private held: { delivery: Delivery; ledger: DeliveryLedger }[] = [];
   private flushTimer: NodeJS.Timeout | undefined;
-  sent = 0;
-  dropped = 0;
 
-  constructor(private readonly log: (m: string) => void) {}
+  /** `ledger` gives the sending account's switch and counters (deliveries are made in that account's context). */
+  constructor(
+    private readonly log: (m: string) => void,
+    private readonly ledger: () => DeliveryLedger,
+  ) {}
 
   /** Form POST to a StatusCallback: signature over URL + sorted params. */
   form(url: string, params: Record<string, string>, authToken: string) {
@@ -54,29 +62,30 @@ export class Deliverer {
   }
 
   private enqueue(d: Delivery) {
-    if (this.mode === 'drop') {
-      this.dropped += 1;
+    const ledger = this.ledger();
+    if (ledger.mode === 'drop') {
+      ledger.dropped += 1;
       return;
     }
-    if (this.mode === 'reorder') {
-      this.held.push(d);
+    if (ledger.mode === 'reorder') {
+      this.held.push({ delivery: d, ledger });
       this.flushTimer ??= setTimeout(() => {
         const batch = this.held.reverse();
         this.held = [];
         this.flushTimer = undefined;
-        for (const x of batch) void this.send(x);
+        for (const x of batch) void this.send(x.delivery, x.ledger);
       }, 300);
       return;
     }
-    void this.send(d);
-    if (this.mode === 'duplicate') void this.send(d);
+    void this.send(d, ledger);
+    if (ledger.mode === 'duplicate') void this.send(d, ledger);
   }
 
-  private async send(d: Delivery) {
+  private async send(d: Delivery, ledger: DeliveryLedger) {
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
         const res = await fetch(d.url, { method: 'POST', headers: { ...d.headers, 'user-agent': 'TwilioProxy/1.1 (twilio-pro sandbox)' }, body: d.body, signal: AbortSignal.timeout(5000) });
-        this.sent += 1;
+        ledger.sent += 1;
         if (res.status < 500) return;
       } catch (err) {
         this.log(`delivery to ${d.url} failed: ${(err as Error).message}`);

@@ -49,10 +49,18 @@ export const DEFAULT_NUMBERS_PER_AREA_CODE = 2000;
 /**
  * Numbers of one area code (or toll-free prefix), generated from the seed: the same seed gives the
  * same inventory in the same order. Most numbers have every capability; a deterministic minority
- * lacks MMS or SMS so capability filters mean something.
+ * lacks MMS or SMS so capability filters mean something. Lane 0 is the configured account's
+ * inventory; other lanes (accounts created through the control API) draw from their own sequence,
+ * and `accept` turns away numbers already offered to another account.
  */
-export function generateAreaCode(seed: number, areaCode: string, count: number): InventoryNumber[] {
-  const next = rng(`${seed}:${areaCode}`);
+export function generateAreaCode(
+  seed: number,
+  areaCode: string,
+  count: number,
+  lane = 0,
+  accept: (phoneNumber: string) => boolean = () => true,
+): InventoryNumber[] {
+  const next = rng(lane === 0 ? `${seed}:${areaCode}` : `${seed}:${areaCode}:lane${lane}`);
   const tollFree = tollFreePrefixes.includes(areaCode);
   const place = places[areaCode] ?? [fallbackRegions[Number(areaCode) % fallbackRegions.length]!, `Area ${areaCode}`, 39.0, -95.0, '66000'];
   const seen = new Set<string>();
@@ -63,6 +71,7 @@ export function generateAreaCode(seed: number, areaCode: string, count: number):
     const national = `${areaCode}${exchange}${String(line).padStart(4, '0')}`;
     if (seen.has(national)) continue;
     seen.add(national);
+    if (!accept(`+1${national}`)) continue;
     const r = next();
     out.push({
       phoneNumber: `+1${national}`,

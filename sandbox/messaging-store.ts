@@ -91,10 +91,8 @@ export class MessagingStore {
   readonly sinks = new Map<string, Sink>();
   readonly subscriptions = new Map<string, Subscription>();
   readonly vettings = new Map<string, BrandVetting>();
-  /** Last brand/campaign create per account: Twilio asks for 1 request/second there. */
-  readonly lastPacedCall = new Map<string, number>();
 
   reset() {
-    for (const m of [this.brands, this.services, this.campaigns, this.serviceNumbers, this.sinks, this.subscriptions, this.vettings, this.lastPacedCall]) m.clear();
+    for (const m of [this.brands, this.services, this.campaigns, this.serviceNumbers, this.sinks, this.subscriptions, this.vettings]) m.clear();
   }
 }

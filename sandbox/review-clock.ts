@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { z } from 'zod';
 
 /** How long each kind of review takes, in virtual milliseconds. */
@@ -24,10 +25,21 @@ interface Pending {
 }
 
 /**
+ * What products see of virtual time. The sandbox hands them one that follows the current account
+ * (see AccountWorlds.clock), so each account's reviews run on its own clock.
+ */
+export interface ReviewClock {
+  now(): Date;
+  /** Runs `run` once virtual time reaches now + delayMs. */
+  schedule(delayMs: number, run: () => void): void;
+  readonly durations: ReviewDurations;
+}
+
+/**
  * Virtual time for reviews: now() is wall time plus an offset the control API can advance, so a
  * test can jump days ahead. Due reviews complete on a short tick.
  */
-export class ReviewClock {
+export class VirtualClock implements ReviewClock {
   private offsetMs = 0;
   private pending: Pending[] = [];
   private timer: NodeJS.Timeout;
@@ -43,9 +55,9 @@ export class ReviewClock {
     return new Date(Date.now() + this.offsetMs);
   }
 
-  /** Runs `run` once virtual time reaches now + delayMs. */
+  /** Runs `run` once virtual time reaches now + delayMs, in the async context that scheduled it (its account's). */
   schedule(delayMs: number, run: () => void) {
-    this.pending.push({ dueAt: this.now().getTime() + delayMs, run });
+    this.pending.push({ dueAt: this.now().getTime() + delayMs, run: AsyncLocalStorage.bind(run) });
   }
 
   advance(ms: number) {

@@ -1,8 +1,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { controlApi } from './control';
-import { FailureRules } from './failures';
-import { FaultDecider, noFaults } from './faults';
+import { AccountWorlds } from './account-world';
 import { addressesProduct } from './products/addresses';
 import { numbersProduct } from './products/numbers';
 import { trustHubProduct } from './products/trusthub';
@@ -16,11 +15,12 @@ import { trunkingProduct } from './products/trunking';
 import { Deliverer } from './deliveries';
 import { BrandVerifications } from './brand-verification';
 import { MessagingStore } from './messaging-store';
-import { fastDurations, realisticDurations, ReviewClock } from './review-clock';
+import { fastDurations, realisticDurations, type ReviewClock } from './review-clock';
 import { SipStore } from './sip-store';
 import { SandboxState, type Account } from './state';
 import { TrustHubStore } from './trusthub-store';
-import { registerTwilioPipeline, type FaultContext } from './twilio-scope';
+import { registerTwilioPipeline } from './twilio-scope';
+import { RequestValidation } from './openapi-requests';
 import { stableSid } from './wire';
 
 export interface SandboxOptions {
@@ -29,6 +29,8 @@ export interface SandboxOptions {
   fastReviews?: boolean;
   accounts?: Account[];
   logger?: boolean;
+  /** Twilio's OpenAPI documents requests are validated against (default: TWILIO_OAI_DIR or ../shared/twilio-oai). */
+  twilioOaiDir?: string;
 }
 
 export interface Sandbox {
@@ -36,13 +38,17 @@ export interface Sandbox {
   /** Every route the sandbox serves, control API included (for coverage checks). */
   routes: { method: string; url: string }[];
   state: SandboxState;
-  faults: FaultContext;
+  /** Each account's faults, failure rules, stats, review clock, pacing and delivery mode. */
+  worlds: AccountWorlds;
+  /** The review clock products use: the current account's. */
   clock: ReviewClock;
   trustHub: TrustHubStore;
   messaging: MessagingStore;
   /** Trunks, their origination URLs and associations, 2010 SIP lists, domain reservations. */
   sip: SipStore;
   deliverer: Deliverer;
+  /** Request validation against Twilio's OpenAPI documents, with its run-wide counters. */
+  requests: RequestValidation;
   listen(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -60,23 +66,23 @@ export const defaultAccount = (): Account => ({
  */
 export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const seed = opts.seed ?? Number(process.env.SANDBOX_SEED ?? 1);
-  const state = new SandboxState(seed);
   const accounts = opts.accounts ?? [defaultAccount()];
+  const configuredAccount = (accounts[0] ?? defaultAccount()).sid;
+  const state = new SandboxState(seed, configuredAccount);
   for (const a of accounts) state.accounts.set(a.sid, a);
   const app = Fastify({ logger: opts.logger ?? false });
-  const faults: FaultContext = { settings: noFaults(seed), decider: new FaultDecider(), stats: new Map(), failures: new FailureRules() };
   const fast = opts.fastReviews ?? process.env.SANDBOX_FAST_REVIEWS === 'true';
-  const clock = new ReviewClock(fast ? fastDurations : realisticDurations);
+  const worlds = new AccountWorlds(seed, fast ? fastDurations : realisticDurations, configuredAccount);
+  const clock = worlds.clock;
   const trustHub = new TrustHubStore(clock);
   const messaging = new MessagingStore();
   const sip = new SipStore();
-  const deliverer = new Deliverer((m) => app.log.warn(m));
+  const deliverer = new Deliverer((m) => app.log.warn(m), () => worlds.active().deliveries);
+  const requests = new RequestValidation(opts.twilioOaiDir);
   state.onReset(() => {
     trustHub.reset();
     messaging.reset();
     sip.reset();
-    clock.reset();
-    deliverer.mode = 'normal';
   });
 
   const routes: Sandbox['routes'] = [];
@@ -91,14 +97,13 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     verifications,
     prefix: '/__sandbox',
     state,
-    faults,
-    clock,
+    worlds,
     trustHub,
-    deliverer,
     configuredAccounts: new Set(accounts.map((a) => a.sid)),
+    requests,
   });
   await app.register(async (twilio) => {
-    registerTwilioPipeline(twilio, state, faults);
+    registerTwilioPipeline(twilio, state, worlds, requests);
     await twilio.register(numbersProduct, {
       state,
       trunkExists: (accountSid, trunkSid) => sip.trunks.get(trunkSid)?.accountSid === accountSid,
@@ -107,31 +112,40 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     await twilio.register(addressesProduct, { store: trustHub, clock });
     await twilio.register(trustHubProduct, { state, store: trustHub, clock, deliverer });
     await twilio.register(trustHubChannelsProduct, { state, store: trustHub, clock });
-    await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, verifications, pacingMs: () => faults.settings.a2pPacingMs });
+    await twilio.register(messagingProduct, { state, store: messaging, trustHub, clock, publish, verifications, pace: (accountSid) => worlds.of(accountSid).pace() });
     await twilio.register(tollfreeProduct, { state, trustHub, clock });
     await twilio.register(eventsProduct, { store: messaging, clock });
     await twilio.register(lookupsProduct, { clock });
     await twilio.register(sipListsProduct, { store: sip, clock });
     await twilio.register(trunkingProduct, { state, store: sip, clock });
   });
+  // Every Twilio route must be an operation of the spec or a listed exception, or the sandbox doesn't start.
+  try {
+    requests.mapRoutes(routes);
+  } catch (err) {
+    worlds.stop();
+    await app.close();
+    throw err;
+  }
 
   return {
     app,
     routes,
     state,
-    faults,
+    worlds,
     clock,
     trustHub,
     messaging,
     sip,
     deliverer,
+    requests,
     async listen(port = 0, host = '127.0.0.1') {
       await app.listen({ port, host });
       const address = app.server.address() as { port: number };
       return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
     },
     close: async () => {
-      clock.stop();
+      worlds.stop();
       await app.close();
     },
   };

@@ -16,9 +16,18 @@ export interface OwnedNumber {
   config: Record<string, string | boolean | null>;
 }
 
+/** One account's inventory: its lane of the generator, the area codes generated so far and their sizes. */
+interface InventoryLane {
+  index: number;
+  lists: Map<string, InventoryNumber[]>;
+  sizes: Map<string, number>;
+}
+
 /**
- * Everything the sandbox remembers. One inventory is shared by all accounts, as on Twilio:
- * a number one account owns is not available to any other.
+ * Everything the sandbox remembers. Ownership is global, as on Twilio: a number one account owns
+ * is not available to any other. Each account is offered numbers from its own inventory lane, and
+ * no number is ever offered to two accounts (a project's database may hold a number once across
+ * all its tenants); the configured account's lane is the generator's plain sequence.
  */
 export class SandboxState {
   readonly accounts = new Map<string, Account>();
@@ -27,31 +36,50 @@ export class SandboxState {
   /** E.164 → SID of the owning IncomingPhoneNumber. */
   readonly ownedByPhone = new Map<string, string>();
   private readonly resetHooks: (() => void)[] = [];
-  private readonly inventory = new Map<string, InventoryNumber[]>();
-  private readonly inventorySize = new Map<string, number>();
+  private readonly lanes = new Map<string, InventoryLane>();
+  /** E.164 → the account whose inventory offered it; kept until the global reset. */
+  private readonly offeredTo = new Map<string, string>();
+  private nextLane = 1;
 
-  constructor(readonly seed: number) {}
+  /** `configuredAccount` keeps lane 0, today's inventory exactly (benchmarks, fuzz and chaos runs rely on it). */
+  constructor(
+    readonly seed: number,
+    private readonly configuredAccount?: string,
+  ) {}
 
-  setInventorySize(areaCode: string, count: number) {
-    this.inventorySize.set(areaCode, count);
-    this.inventory.delete(areaCode);
+  setInventorySize(areaCode: string, count: number, account: string) {
+    const lane = this.lane(account);
+    lane.sizes.set(areaCode, count);
+    lane.lists.delete(areaCode);
   }
 
-  /** All numbers of an area code, owned or not, generated on first use. */
-  areaCode(code: string): InventoryNumber[] {
-    let list = this.inventory.get(code);
+  /** Back to the default size for every area code of the account; what it was offered stays its own. */
+  resetInventorySizes(account: string) {
+    const lane = this.lane(account);
+    lane.sizes.clear();
+    lane.lists.clear();
+  }
+
+  /** All numbers of an area code in the account's inventory, owned or not, generated on first use. */
+  areaCode(code: string, account: string): InventoryNumber[] {
+    const lane = this.lane(account);
+    let list = lane.lists.get(code);
     if (!list) {
-      list = generateAreaCode(this.seed, code, this.inventorySize.get(code) ?? DEFAULT_NUMBERS_PER_AREA_CODE);
-      this.inventory.set(code, list);
+      // The configured account's numbers are claimed first, so its inventory is the same whatever other accounts do.
+      if (lane.index !== 0 && this.configuredAccount) this.areaCode(code, this.configuredAccount);
+      const offeredElsewhere = (phone: string) => (this.offeredTo.get(phone) ?? account) !== account;
+      list = generateAreaCode(this.seed, code, lane.sizes.get(code) ?? DEFAULT_NUMBERS_PER_AREA_CODE, lane.index, (phone) => !offeredElsewhere(phone));
+      for (const n of list) this.offeredTo.set(n.phoneNumber, account);
+      lane.lists.set(code, list);
     }
     return list;
   }
 
-  /** The inventory entry for a number, if the sandbox's inventory has it. */
-  lookup(phoneNumber: string): InventoryNumber | undefined {
+  /** The entry for a number in the account's inventory, if its inventory has it. */
+  lookup(phoneNumber: string, account: string): InventoryNumber | undefined {
     const m = /^\+1(\d{3})\d{7}$/.exec(phoneNumber);
     if (!m) return undefined;
-    return this.areaCode(m[1]!).find((n) => n.phoneNumber === phoneNumber);
+    return this.areaCode(m[1]!, account).find((n) => n.phoneNumber === phoneNumber);
   }
 
   isAvailable(phoneNumber: string) {
@@ -67,7 +95,16 @@ export class SandboxState {
     for (const fn of this.resetHooks) fn();
     this.numbers.clear();
     this.ownedByPhone.clear();
-    this.inventory.clear();
-    this.inventorySize.clear();
+    this.lanes.clear();
+    this.offeredTo.clear();
+  }
+
+  private lane(account: string): InventoryLane {
+    let lane = this.lanes.get(account);
+    if (!lane) {
+      lane = { index: account === this.configuredAccount ? 0 : this.nextLane++, lists: new Map(), sizes: new Map() };
+      this.lanes.set(account, lane);
+    }
+    return lane;
   }
 }

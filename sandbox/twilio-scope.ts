@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FailureRules } from './failures';
-import { emptyStats, fingerprint, FaultDecider, type AccountStats, type FaultSettings } from './faults';
+import type { AccountWorlds } from './account-world';
+import type { RequestValidation } from './openapi-requests';
+import { fingerprint, FaultDecider } from './faults';
 import type { SandboxState } from './state';
 import { sendTwilioError, TwilioError } from './wire';
 
@@ -12,29 +13,15 @@ declare module 'fastify' {
   }
 }
 
-export interface FaultContext {
-  settings: FaultSettings;
-  decider: FaultDecider;
-  stats: Map<string, AccountStats>;
-  /** Definitive failures queued through the control API. */
-  failures: FailureRules;
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export function statsFor(ctx: FaultContext, account: string): AccountStats {
-  let s = ctx.stats.get(account);
-  if (!s) ctx.stats.set(account, (s = emptyStats()));
-  return s;
-}
 
 /**
  * What every Twilio route goes through: HTTP Basic auth (account SID + auth token), then the
  * fault pipeline — queued definitive failures (any status, not processed), concurrency cap (429/20429,
  * not processed), latency, injected 5xx (not processed), and timeout-after-commit (processed, then the
- * connection is dropped).
+ * connection is dropped). Each account has its own fault settings, rules, decisions and stats (its world).
  */
-export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState, faults: FaultContext) {
+export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState, worlds: AccountWorlds, requests: RequestValidation) {
   app.decorateRequest('accountSid', '');
   app.decorateRequest('dropAfterCommit', false);
   app.decorateRequest('startedAt', 0);
@@ -52,14 +39,27 @@ export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState
     req.accountSid = account.sid;
   });
 
+  // From here on the request runs as its account: products' review clock, pacing and deliveries are that account's.
+  // (After body parsing: the stream's events would not carry a context entered earlier.)
+  app.addHook('preHandler', (req: FastifyRequest, _reply: FastifyReply, done: () => void) => worlds.run(req.accountSid, done));
+
+  // Before faults: a request Twilio would refuse is refused whatever the fault settings (auth and parsing are done).
   app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
-    const settings = faults.settings;
-    const stats = statsFor(faults, req.accountSid);
+    const route = req.routeOptions.url ?? '';
+    const violations = requests.check({ method: req.method, route, query: req.query, body: req.body, contentType: req.headers['content-type'] });
+    const refusal = violations && requests.refusal(req.method, route, violations);
+    if (refusal) return sendTwilioError(reply, 400, 20001, `Invalid parameter: ${refusal.name}`);
+  });
+
+  app.addHook('preHandler', async (req: FastifyRequest, reply: FastifyReply) => {
+    const world = worlds.of(req.accountSid);
+    const settings = world.settings;
+    const stats = world.stats;
     stats.requests += 1;
     const route = `${req.method} ${req.routeOptions.url ?? req.url.split('?')[0]}`;
     stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     // Queued failures come first and skip the in-flight count: the test that queued one wants exactly it.
-    const failure = faults.failures.take(req.method, req.url);
+    const failure = world.failures.take(req.method, req.url);
     if (failure) {
       stats.injectedFailures += 1;
       return sendTwilioError(reply, failure.status, failure.code, failure.message);
@@ -75,7 +75,7 @@ export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState
       return sendTwilioError(reply, 429, 20429, 'Too Many Requests');
     }
     const fp = fingerprint(req.accountSid, req.method, req.url, req.body);
-    const n = faults.decider.occurrence(fp);
+    const n = world.decider.occurrence(fp);
     const roll = (kind: string) => FaultDecider.roll(settings.seed, fp, n, kind);
     const delay = settings.latencyMs + (settings.latencyJitterMs ? roll('jitter') * settings.latencyJitterMs : 0);
     if (delay > 0) await sleep(delay);
@@ -92,13 +92,14 @@ export function registerTwilioPipeline(app: FastifyInstance, state: SandboxState
 
   app.addHook('onSend', async (req: FastifyRequest, reply: FastifyReply, payload) => {
     if (!req.accountSid) return payload;
-    const stats = statsFor(faults, req.accountSid);
+    const world = worlds.of(req.accountSid);
+    const stats = world.stats;
     stats.byStatus[reply.statusCode] = (stats.byStatus[reply.statusCode] ?? 0) + 1;
     reply.header('Twilio-Request-Duration', ((performance.now() - req.startedAt) / 1000).toFixed(3));
     if (req.dropAfterCommit && reply.statusCode < 400) {
       // The write happened; the client never hears about it.
       stats.droppedAfterCommit += 1;
-      if (faults.settings.timeoutMode === 'hang') await sleep(faults.settings.hangMs);
+      if (world.settings.timeoutMode === 'hang') await sleep(world.settings.hangMs);
       req.raw.socket?.destroy();
     }
     return payload;

@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import type { Db } from '../../db/kit/pool';
+import { inTransaction, type Db } from '../../db/kit/pool';
 import { forgetContainer, recordMembership } from '../../db/kit/memberships';
 import { recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { A2pActivities, A2pOwner, BrandIdentity, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../../schemas/a2p/workflow';
@@ -533,20 +533,25 @@ export function createA2pActivities({
 
     async a2pRecordState({ registrationId, state }) {
       const finished = ['completed', 'failed', 'cancelled'].includes(state.status);
-      const { rows } = await db.query(
-        `WITH old AS (SELECT id, status, step FROM a2p_registrations WHERE id = $1)
-         UPDATE a2p_registrations r SET status = $2, step = $3, state = $4, updated_at = now(),
-                finished_at = CASE WHEN $5 THEN COALESCE(r.finished_at, now()) ELSE NULL END
-           FROM old WHERE r.id = old.id
-         RETURNING old.status AS old_status, old.step AS old_step`,
-        [registrationId, state.status, state.step, JSON.stringify(state), finished],
-      );
-      // A retried call after its commit finds nothing changed, so the timeline gets no duplicate.
-      const old = rows[0];
-      if (old && (old.old_status !== state.status || old.old_step !== state.step)) {
-        const hint = state.actionRequired ? ` — ${state.actionRequired.hint}` : '';
-        await timeline(registrationId, 'state', `${state.step.replaceAll('_', ' ')}: ${state.status.replaceAll('_', ' ')}${hint}`, { status: state.status, step: state.step });
-      }
+      // One transaction: a reader never sees the new state without its timeline entry, and a failure between the
+      // two (a lost connection, a killed worker) leaves neither, so the retry records both.
+      await inTransaction(db, async (tx) => {
+        const { rows } = await tx.query(
+          `WITH old AS (SELECT id, status, step FROM a2p_registrations WHERE id = $1)
+           UPDATE a2p_registrations r SET status = $2, step = $3, state = $4, updated_at = now(),
+                  finished_at = CASE WHEN $5 THEN COALESCE(r.finished_at, now()) ELSE NULL END
+             FROM old WHERE r.id = old.id
+           RETURNING old.status AS old_status, old.step AS old_step`,
+          [registrationId, state.status, state.step, JSON.stringify(state), finished],
+        );
+        // A retried call after its commit finds nothing changed, so the timeline gets no duplicate.
+        const old = rows[0];
+        if (old && (old.old_status !== state.status || old.old_step !== state.step)) {
+          const hint = state.actionRequired ? ` — ${state.actionRequired.hint}` : '';
+          const message = `${state.step.replaceAll('_', ' ')}: ${state.status.replaceAll('_', ' ')}${hint}`;
+          await recordRegistrationEvent(tx, { product: 'a2p', registrationId, type: 'state', message, data: { status: state.status, step: state.step } });
+        }
+      });
     },
   };
 }

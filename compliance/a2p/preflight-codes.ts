@@ -1,8 +1,9 @@
 import { contentCategories } from './content';
 
 /**
- * Every code preflight reports, with what it means. The README's table is checked against this list and
- * a test fails when preflight can report a code that is not here, so every code is documented.
+ * Every code preflight reports, with what it means. The A2P guide's table (docs/products/a2p.md) is checked
+ * against this list, docs/reference/preflight-codes.md is generated from it, and a test fails when preflight
+ * can report a code that is not here, so every code is documented.
  */
 export const preflightCodes: Record<string, string> = {
   // The draft's shape

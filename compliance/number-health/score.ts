@@ -1,7 +1,7 @@
 /**
  * A number's health, 0–100, from what the service can observe and what the tenant reports. The score is
  * explainable by construction: it starts at 100 and each factor that moved it is listed with its points and
- * why. No factor is hidden; the README lists them all.
+ * why. No factor is hidden; docs/reference/preflight-codes.md (generated) lists them all.
  */
 
 export interface HealthInputs {
@@ -26,9 +26,26 @@ export interface HealthFactor {
 export const MIN_CALLS_FOR_RATES = 20;
 export const HEALTH_WINDOW_DAYS = 30;
 
+/**
+ * Every factor a score can list, with the rule behind its points: one list (scoreNumber takes only these
+ * names), so the reference page (docs/reference/preflight-codes.md) is generated from it.
+ */
+export const healthFactors = {
+  line_type: '−10 for a non-fixed VoIP number (labelled as spam more often by carrier analytics), −5 when the carrier reports no line type',
+  sms_pumping_risk: '−15 when Twilio’s SMS pumping risk score is over 70',
+  blocked_reports: `−10 for each call reported blocked in ${HEALTH_WINDOW_DAYS} days, at most −40`,
+  spam_labels: '−10 for each call reported labelled as spam, at most −40',
+  complaints: '−15 for each complaint, at most −45',
+  answer_rate: `with ${MIN_CALLS_FOR_RATES} calls or more: −20 when under 30 % are answered, −10 when under 50 %`,
+  short_calls: `with ${MIN_CALLS_FOR_RATES} calls or more: −15 when over 40 % of the answered calls lasted under 10 s`,
+  no_a_attestation: `−5 with ${MIN_CALLS_FOR_RATES} calls or more while the number is on no approved SHAKEN/STIR trust product (no A attestation)`,
+  external_reputation: '0.3 points for each point under 100 of the newest external reputation score you posted',
+} as const;
+export type HealthFactorName = keyof typeof healthFactors;
+
 export function scoreNumber(i: HealthInputs): { score: number; factors: HealthFactor[] } {
   const factors: HealthFactor[] = [];
-  const add = (factor: string, points: number, detail: string) => points !== 0 && factors.push({ factor, points, detail });
+  const add = (factor: HealthFactorName, points: number, detail: string) => points !== 0 && factors.push({ factor, points, detail });
 
   if (i.lineType === 'nonFixedVoip') add('line_type', -10, 'non-fixed VoIP numbers are labelled as spam more often by carrier analytics');
   else if (i.lineType === 'unknown') add('line_type', -5, 'the carrier does not report a line type');

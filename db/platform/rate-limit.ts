@@ -15,5 +15,8 @@ export const takeTokenSql = (source: string, burst: string, rate: string) => `
     updated_at = clock_timestamp()
   RETURNING tokens`;
 
-/** Seconds to wait before the bucket has a token again; 0 when this request got one. */
-export const waitFor = (tokens: number, limit: RateLimit) => (tokens >= 0 ? 0 : Math.max(1, Math.ceil(-tokens / limit.perSecond)));
+/**
+ * Seconds to wait before a request is served again; 0 when this request got one. `tokens` is what is left
+ * after this refused request took its share (down to -1): the next one needs a whole token, so 1 - tokens.
+ */
+export const waitFor = (tokens: number, limit: RateLimit) => (tokens >= 0 ? 0 : Math.max(1, Math.ceil((1 - tokens) / limit.perSecond)));

@@ -36,17 +36,10 @@ export const messagingProduct: FastifyPluginAsync<{
   clock: ReviewClock;
   publish: Publish;
   verifications: BrandVerifications;
-  pacingMs: () => number;
-}> = async (app, { state, store, trustHub, clock, publish, verifications, pacingMs }) => {
+  /** Twilio asks ISVs for 1 request/second on brand and campaign writes: throws its 429 when the account goes faster. */
+  pace: (accountSid: string) => void;
+}> = async (app, { state, store, trustHub, clock, publish, verifications, pace }) => {
   const code = () => Math.random().toString(36).slice(2, 9).toUpperCase();
-
-  /** Twilio asks ISVs for 1 request/second on brand and campaign writes; faster ones get 429. */
-  function pace(accountSid: string) {
-    const now = Date.now();
-    const last = store.lastPacedCall.get(accountSid) ?? 0;
-    if (now - last < pacingMs()) throw new TwilioError(429, 20429, 'Too Many Requests: brand and campaign registration is limited to 1 request per second');
-    store.lastPacedCall.set(accountSid, now);
-  }
 
   const forced = (sid: string) => {
     const f = trustHub.forcedOutcomes.get(sid);

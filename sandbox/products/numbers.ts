@@ -158,7 +158,7 @@ export const numbersProduct: FastifyPluginAsync<{
     const pageSize = Math.min(1000, Math.max(1, Number(q.PageSize ?? 50) || 50));
     const found: InventoryNumber[] = [];
     for (const code of codes) {
-      for (const n of state.areaCode(code)) {
+      for (const n of state.areaCode(code, accountOf(req))) {
         if (found.length >= pageSize) break;
         if (!state.isAvailable(n.phoneNumber)) continue;
         if (contains && !contains(n.nationalNumber)) continue;
@@ -184,13 +184,13 @@ export const numbersProduct: FastifyPluginAsync<{
     let inv: InventoryNumber | undefined;
     if (phoneNumber) {
       if (!/^\+1\d{10}$/.test(phoneNumber)) throw new TwilioError(400, 21421, `PhoneNumber is invalid: ${phoneNumber}`);
-      inv = state.lookup(phoneNumber);
+      inv = state.lookup(phoneNumber, accountSid);
       if (!inv || !state.isAvailable(phoneNumber)) {
         throw new TwilioError(400, 21422, `PhoneNumber ${phoneNumber} is not available.`);
       }
     } else {
       if (!/^\d{3}$/.test(areaCode!)) throw new TwilioError(400, 21451, `Invalid area code ${areaCode}`);
-      inv = state.areaCode(areaCode!).find((n) => state.isAvailable(n.phoneNumber));
+      inv = state.areaCode(areaCode!, accountSid).find((n) => state.isAvailable(n.phoneNumber));
       if (!inv) throw new TwilioError(400, 21452, `No phone numbers found in area code ${areaCode}`);
       phoneNumber = inv.phoneNumber;
     }

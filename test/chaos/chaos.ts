@@ -1,7 +1,9 @@
 /**
  * Chaos: a bulk buy, a bulk release and an A2P registration run through the API (its own process) while
  * the worker, the API, the Temporal dev server and PostgreSQL are each killed with SIGKILL, in turn, and
- * restarted on the same data. A prober reads the API all along. Afterwards: every job and registration
+ * restarted on the same data. Each kill waits for the job's own progress (so many items done, see KILL_AT), not
+ * for a clock, and each must find the job still running with items pending, or the run fails: a kill that hit
+ * nothing proves nothing. A prober reads the API all along. Afterwards: every job and registration
  * finished; the numbers owned at the sandbox equal the active rows; one of each A2P resource; no row left
  * in a transitional state; and every API answer was a 2xx or a clean 503 — never a 500.
  *
@@ -14,6 +16,7 @@ import path from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createTwilioClient } from '../../activities/kit/twilio-client';
 import { migrate } from '../../db/kit/migrate';
+import { getJob } from '../../db/kit/jobs';
 import { createPool } from '../../db/kit/pool';
 import { createTenant } from '../../db/platform/tenants';
 import { tenantScopedName } from '../../activities/kit/twilio-objects';
@@ -22,12 +25,23 @@ import { startWorker, workerEnv, type LocalStack } from '../../dev/local-stack';
 import { freePort, spawnEntrypoint, startPostgresProcess, stopChild, waitForLine } from '../../dev/processes';
 import { startTemporalDevServer } from '../../dev/temporal';
 import { buildWorkflowBundle } from '../../worker/worker';
+import type { Job } from '../../schemas/kit/jobs';
 import { goodDraft } from '../fixtures/a2p-draft';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Numbers the bulk buy asks for (long enough at 300 ms a purchase, 5 at a time, to live through every fault) and the release gives back. */
 const BUY = 300;
 const RELEASE = 100;
+/**
+ * Each Twilio call waits LATENCY_MS at the sandbox and the worker makes 5 at a time, so a job moves by at most ~17
+ * items a second however fast the machine: a gate polled every 100 ms overshoots by a couple of items. While a part
+ * is down and restarting (seconds, more on a loaded machine) the calls take SLOW_LATENCY_MS (≤ 2.5 items a second),
+ * so the job is still far from its end at the next kill.
+ */
+const LATENCY_MS = 300;
+const SLOW_LATENCY_MS = 2000;
+/** Items done when each part is killed: the buy's (of BUY) for the first four, the release's (of RELEASE) for the last. */
+const KILL_AT = { worker: 10, api: 40, temporal: 80, postgres: 120, releaseWorker: RELEASE / 2 };
 const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(11, 23)}] ${m}`);
 
 const dir = await mkdtemp(path.join(tmpdir(), 'twilio-pro-chaos-'));
@@ -45,8 +59,9 @@ const startTemporal = () => startTemporalDevServer({ port: ports.temporal, dbFil
 let temporal = await startTemporal();
 const db = createPool(pg.url, 4);
 await migrate(db);
-const bundlePath = path.join(dir, 'workflow-bundle.js');
-await writeFile(bundlePath, await buildWorkflowBundle());
+// The bundle the test run built once (`npm test` sets WORKFLOW_BUNDLE_PATH), or one of our own when run alone.
+const bundlePath = process.env.WORKFLOW_BUNDLE_PATH ?? path.join(dir, 'workflow-bundle.js');
+if (!process.env.WORKFLOW_BUNDLE_PATH) await writeFile(bundlePath, await buildWorkflowBundle());
 const accountSid = `AC${randomBytes(16).toString('hex')}`;
 const authToken = randomBytes(16).toString('hex');
 const sandbox = spawnEntrypoint('sandbox/main.ts', { SANDBOX_PORT: String(ports.sandbox), SANDBOX_ACCOUNT_SID: accountSid, SANDBOX_AUTH_TOKEN: authToken, SANDBOX_SEED: '7' });
@@ -56,10 +71,14 @@ await waitForLine(sandbox, /sandbox\.listening/);
 children.push(sandbox);
 const sandboxUrl = `http://127.0.0.1:${ports.sandbox}`;
 const stack: LocalStack = { databaseUrl: pg.url, temporalAddress: temporal.address, sandboxUrl, accountSid, authToken, taskQueue, bundlePath };
-const control = (p: string, body?: unknown) =>
-  fetch(`${sandboxUrl}/__sandbox/${p}`, { method: body ? 'POST' : 'GET', headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined }).then((r) => r.json());
+/** The sandbox's control API; a refusal stops the run (the kills' margins rest on the latency it sets). */
+const control = async (p: string, body?: unknown) => {
+  const res = await fetch(`${sandboxUrl}/__sandbox/${p}`, { method: body ? 'POST' : 'GET', headers: { 'content-type': 'application/json' }, body: body ? JSON.stringify(body) : undefined });
+  if (!res.ok) throw new Error(`sandbox control ${p} answered ${res.status}: ${await res.text()}`);
+  return res.json();
+};
 await control('reviews', { preset: 'fast' });
-await control('faults', { latencyMs: 300 });
+await control('faults', { latencyMs: LATENCY_MS });
 
 // Fast polling so the registration finishes in seconds; a short heartbeat-free activity timeout is the worker's own.
 const partEnv = { A2P_POLL_FIRST_MS: '300', A2P_POLL_MAX_MS: '1000', TWILIO_MAX_CONCURRENCY: '5' };
@@ -118,49 +137,49 @@ try {
     }
   })();
 
-  // SIGKILL each part in turn, and bring it back on the same data.
+  // SIGKILL each part in turn once the job has done so much, and bring it back on the same data.
+  const problems: string[] = [];
   const faults: string[] = [];
-  const kill = async (name: string, child: ChildProcess) => {
-    child.kill('SIGKILL');
-    await new Promise((r) => (child.exitCode !== null || child.signalCode !== null ? r(null) : child.once('exit', r)));
+  /** Kills a part (`stop` returns once it is dead) and records whether the job was in flight at that moment. */
+  const kill = async (name: string, jobId: string, stop: () => Promise<void>) => {
+    const before = await jobNow(jobId);
+    await stop();
     faults.push(name);
-    const progress = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM phone_numbers WHERE status = 'active'`).catch(() => null);
-    log(`SIGKILLed ${name}${progress ? ` (${progress.rows[0]!.n} numbers active so far)` : ''}`);
+    // Read again once the part is dead (PostgreSQL itself can't answer then): a job never goes back to running,
+    // so one still running with items pending was in flight when the part died.
+    const job = (await jobNow(jobId)) ?? before;
+    const inFlight = job?.status === 'running' && job.counts.pending > 0;
+    const state = job ? `job ${job.status}, ${job.counts.succeeded}/${job.counts.requested} done, ${job.counts.pending} pending` : 'job unreadable';
+    log(`SIGKILLed ${name}: ${inFlight ? 'work in flight' : 'NO WORK IN FLIGHT'} (${state})`);
+    if (!inFlight) problems.push(`the ${name} kill hit no work in flight (${state})`);
   };
-  await sleep(1500);
-  await kill('worker', worker);
-  await sleep(2000);
-  worker = await startWorkerProcess();
-  log('worker restarted');
-  await sleep(2000);
-  await kill('API', api);
-  await sleep(1000);
-  api = await startApi();
-  log('API restarted');
-  await sleep(2000);
-  await kill('Temporal dev server', temporal.child!);
-  await sleep(3000);
-  temporal = await startTemporal();
-  log('Temporal restarted on the same database file');
-  await sleep(3000);
+  /** An outage of one part while the job runs: gate on its progress, kill, restart (each start waits for its ready line). */
+  const outage = async (name: string, jobId: string, atDone: number, stop: () => Promise<void>, restart: () => Promise<void>) => {
+    await untilDone(jobId, atDone, `${atDone} items of job ${jobId} done before the ${name} kill`);
+    await control('faults', { latencyMs: SLOW_LATENCY_MS });
+    await kill(name, jobId, stop);
+    await restart();
+    await control('faults', { latencyMs: LATENCY_MS });
+    log(`${name} restarted`);
+  };
+  await outage('worker', buyId, KILL_AT.worker, () => sigkill(worker), async () => void (worker = await startWorkerProcess()));
+  await outage('API', buyId, KILL_AT.api, () => sigkill(api), async () => void (api = await startApi()));
+  await outage('Temporal dev server', buyId, KILL_AT.temporal, () => sigkill(temporal.child!), async () => void (temporal = await startTemporal()));
   // PostgreSQL: the postmaster itself (its wrapper too), then crash recovery on the same data directory
   // (the folder is open to the postgres user, so the data stays where it was asked for).
-  const postmasterPid = Number((await readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
-  process.kill(postmasterPid, 'SIGKILL');
-  await kill('PostgreSQL', pg.child);
-  await sleep(3000);
-  pg = await restartPostgres();
-  log('PostgreSQL restarted (crash recovery)');
+  const killPostgres = async () => {
+    const postmasterPid = Number((await readFile(path.join(pgDir, 'postmaster.pid'), 'utf8')).split('\n')[0]);
+    process.kill(postmasterPid, 'SIGKILL');
+    await sigkill(pg.child);
+  };
+  await outage('PostgreSQL', buyId, KILL_AT.postgres, killPostgres, async () => void (pg = await restartPostgres()));
 
   // Everything finishes.
   const buy = await waitFor(async () => finished((await call('GET', `/jobs/${buyId}`)).json), 'the bulk buy', 240_000);
   log(`bulk buy ${buy.status}: ${JSON.stringify(buy.counts)}`);
   const bought = ((await call('GET', `/numbers?status=active&limit=${RELEASE}`)).json?.data ?? []).map((n: { phoneNumber: string }) => n.phoneNumber) as string[];
   const releaseId = await submit('/jobs/bulk-release', { phoneNumbers: bought.slice(0, RELEASE), idempotencyKey: 'chaos-release' }, 'chaos-release');
-  await sleep(800);
-  await kill('worker (during the release)', worker);
-  await sleep(1500);
-  worker = await startWorkerProcess();
+  await outage('worker (during the release)', releaseId, KILL_AT.releaseWorker, () => sigkill(worker), async () => void (worker = await startWorkerProcess()));
   const release = await waitFor(async () => finished((await call('GET', `/jobs/${releaseId}`)).json), 'the bulk release', 240_000);
   log(`bulk release ${release.status}: ${JSON.stringify(release.counts)}`);
   const registration = await waitFor(async () => {
@@ -173,7 +192,6 @@ try {
 
   // The accounting, at the sandbox through the official SDK.
   const sdk = createTwilioClient({ accountSid, authToken, baseUrl: sandboxUrl, timeoutMs: 30_000 });
-  const problems: string[] = [];
   if (buy.status !== 'succeeded' || buy.counts.succeeded !== BUY) problems.push(`bulk buy ended ${buy.status} with ${buy.counts.succeeded}/${BUY}`);
   if (release.status !== 'succeeded' || release.counts.succeeded !== RELEASE) problems.push(`bulk release ended ${release.status} with ${release.counts.succeeded}/${RELEASE}`);
   if (registration.status !== 'completed') problems.push(`registration ended ${registration.status}`);
@@ -218,14 +236,33 @@ try {
 }
 process.exit(failed ? 1 : 0);
 
-async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs: number): Promise<T> {
+async function waitFor<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs: number, everyMs = 500): Promise<T> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const v = await fn().catch(() => null);
     if (v) return v;
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(500);
+    await sleep(everyMs);
   }
+}
+
+/** The job as `GET /jobs/{id}` shows it, read from PostgreSQL (the API may be the part that is down); null while PostgreSQL is. */
+function jobNow(jobId: string): Promise<Job | null> {
+  return getJob(db, chaosTenant.id, jobId).catch(() => null);
+}
+
+/** Waits until `done` of the job's items are done (succeeded for a buy, any outcome for a release), polled every 100 ms. */
+function untilDone(jobId: string, done: number, what: string): Promise<Job> {
+  return waitFor(async () => {
+    const job = await jobNow(jobId);
+    return job && job.counts.requested - job.counts.pending >= done ? job : null;
+  }, what, 180_000, 100);
+}
+
+/** SIGKILLs a child process; resolves once it has exited. */
+async function sigkill(child: ChildProcess): Promise<void> {
+  child.kill('SIGKILL');
+  if (child.exitCode === null && child.signalCode === null) await new Promise((r) => child.once('exit', r));
 }
 
 function finished(job: { status?: string } | null) {
@@ -238,7 +275,8 @@ async function restartPostgres() {
     try {
       return await startPostgresProcess({ dataDir: pgDir, port: ports.pg, persistent: true });
     } catch (err) {
-      if (i >= 5) throw err;
+      if (i >= 10) throw err;
+      log(`PostgreSQL start ${i} failed (the killed server's memory may still be held); again in 1 s`);
       await sleep(1000);
     }
   }

@@ -13,7 +13,12 @@ import { stopChild } from '../../dev/processes';
 import { startWorker } from '../../dev/local-stack';
 import './stack-info';
 
-export const stack = inject('stack');
+/**
+ * The shared stack, seen through this fork's slot: its sandbox account, auth token and task queue (whose
+ * worker uses that account). VITEST_POOL_ID numbers the forks 1..maxWorkers, one file at a time each.
+ */
+export const slot = inject('slots')[Number(process.env.VITEST_POOL_ID ?? '1') - 1] ?? inject('slots')[0]!;
+export const stack = { ...inject('stack'), ...slot };
 
 export function testConfig(overrides: Record<string, string> = {}) {
   return loadConfig({
@@ -23,6 +28,8 @@ export function testConfig(overrides: Record<string, string> = {}) {
     TWILIO_ACCOUNT_SID: stack.accountSid,
     TWILIO_AUTH_TOKEN: stack.authToken,
     TWILIO_BASE_URL: stack.sandboxUrl,
+    // The stack's shared key ring, unless the test sets its own.
+    ...(stack.secretsKeys && !overrides.SECRETS_KEY && !overrides.SECRETS_KEYS ? { SECRETS_KEYS: stack.secretsKeys } : {}),
     LOG_LEVEL: 'silent',
     BULK_MAX_QUANTITY: '1000',
     // Every test calls from 127.0.0.1; many check 401s. test/api/platform/auth-failures.test.ts sets its own limit.
@@ -73,9 +80,9 @@ export async function ownedInSandbox(prefix: string): Promise<string[]> {
   return list.map((n) => n.phoneNumber).filter((n) => n.startsWith(prefix));
 }
 
-/** The sandbox's control API (faults, inventory, stats). */
+/** The sandbox's control API (faults, inventory, stats, …) for this file's account only. */
 export async function sandboxControl(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) {
-  const res = await fetch(`${stack.sandboxUrl}/__sandbox/${path}`, {
+  const res = await fetch(`${stack.sandboxUrl}/__sandbox/accounts/${stack.accountSid}/${path}`, {
     method,
     headers: body ? { 'content-type': 'application/json' } : {},
     body: body ? JSON.stringify(body) : undefined,
@@ -89,15 +96,7 @@ export const startWorkerProcess = (taskQueue: string, extra: NodeJS.ProcessEnv =
 
 export { stopChild };
 
-export async function waitFor<T>(fn: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 120_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { waitFor } from './wait-for';
 
 /** Buys a number for a tenant through the API (search, then buy), as a user would. */
 export async function buyThroughApi(app: { inject: (o: object) => Promise<{ statusCode: number; json: () => any; body: string }> }, headers: Record<string, string>, areaCode: string): Promise<string> {

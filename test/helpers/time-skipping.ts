@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll } from 'vitest';
 import { findTestServer } from '../../dev/temporal';
-import { stack } from './stack';
+import { readWorkflowBundle } from './workflow-bundle';
 
 /**
- * Temporal's time-skipping test server for the file's tests, with the stack's workflow bundle; read both
+ * Temporal's time-skipping test server for the file's tests, with the run's workflow bundle; read both
  * through the getters once beforeAll has run.
  */
 export function timeSkippingEnvironment() {
@@ -15,7 +14,7 @@ export function timeSkippingEnvironment() {
     const path = findTestServer();
     if (!path) throw new Error('temporal-test-server not found: run `npm run tools`');
     env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path } } });
-    bundle = await readFile(stack.bundlePath, 'utf8');
+    bundle = await readWorkflowBundle();
   });
   afterAll(async () => env?.teardown());
   return {

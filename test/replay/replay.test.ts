@@ -6,7 +6,7 @@ import { expect, it } from 'vitest';
 import { repoRoot } from '../../dev/processes';
 import { replayDataConverter } from '../fixtures/replay-keys';
 import { sealedUnderKeyIds } from '../helpers/record-history';
-import { stack } from '../helpers/stack';
+import { readWorkflowBundle } from '../helpers/workflow-bundle';
 
 const dir = path.join(repoRoot, 'test', 'replay', 'histories');
 /** Recordings of paths deleted after their `deprecatePatch` (docs/operations/upgrading-workflows.md). */
@@ -23,7 +23,7 @@ async function savedHistories(filter: (file: string) => boolean, from = dir) {
 }
 
 async function replayFailures(histories: Awaited<ReturnType<typeof savedHistories>>, options: Partial<Parameters<typeof Worker.runReplayHistories>[0]>) {
-  const code = await readFile(stack.bundlePath, 'utf8');
+  const code = await readWorkflowBundle();
   const failures: string[] = [];
   for await (const result of Worker.runReplayHistories({ workflowBundle: { code }, ...options }, histories)) {
     if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);

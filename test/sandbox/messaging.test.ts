@@ -40,29 +40,49 @@ afterAll(async () => {
   await fx.close();
 });
 
+/** A Twilio account and the official SDK signed in as it. */
+interface AccountClient {
+  sid: string;
+  sdk: () => ReturnType<Fixture['sdk']>;
+}
+const fixtureAccount = (): AccountClient => ({ sid: account.sid, sdk: () => fx.sdk() });
+
+/** A new account of this sandbox (POST /__sandbox/accounts): its pacing clock has seen no request yet. */
+async function freshAccount(): Promise<AccountClient> {
+  const created = (await fx.control('POST', 'accounts', {})).body as { sid: string; authToken: string };
+  const sdk = () => {
+    const client = twilio(created.sid, created.authToken);
+    for (const d of ['trusthub', 'messaging'] as const) (client[d] as unknown as { baseUrl: string }).baseUrl = fx.url;
+    return client;
+  };
+  return { sid: created.sid, sdk };
+}
+
 /** Approved bundles straight from the store: Trust Hub's own flow is covered by trusthub.test.ts. */
-async function approvedBundles(businessName: string, company?: { company_type: string; brand_contact_email: string }) {
+async function approvedBundles(businessName: string, company?: { company_type: string; brand_contact_email: string }, owner: AccountClient = fixtureAccount()) {
   const th = fx.sandbox.trustHub;
   const now = new Date();
   const bundle = (kind: 'customer_profile' | 'trust_product') => {
     const sid = `BU${Math.random().toString(16).slice(2).padEnd(32, '0').slice(0, 32)}`;
-    th.bundles.set(sid, { sid, kind, accountSid: account.sid, policySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5', friendlyName: businessName, email: 'a@b.co', statusCallback: null, status: 'twilio-approved', errors: null, validUntil: null, dateCreated: now, dateUpdated: now });
+    th.bundles.set(sid, { sid, kind, accountSid: owner.sid, policySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5', friendlyName: businessName, email: 'a@b.co', statusCallback: null, status: 'twilio-approved', errors: null, validUntil: null, dateCreated: now, dateUpdated: now });
     return sid;
   };
   const cp = bundle('customer_profile');
-  const info = await fx.sdk().trusthub.v1.endUsers.create({ friendlyName: 'info', type: 'customer_profile_business_information', attributes: { business_name: businessName } });
-  th.assignments.set(`BV${info.sid.slice(2)}`, { sid: `BV${info.sid.slice(2)}`, bundleSid: cp, accountSid: account.sid, objectSid: info.sid, dateCreated: now });
+  const info = await owner.sdk().trusthub.v1.endUsers.create({ friendlyName: 'info', type: 'customer_profile_business_information', attributes: { business_name: businessName } });
+  th.assignments.set(`BV${info.sid.slice(2)}`, { sid: `BV${info.sid.slice(2)}`, bundleSid: cp, accountSid: owner.sid, objectSid: info.sid, dateCreated: now });
   const tp = bundle('trust_product');
   if (company) {
-    const a2p = await fx.sdk().trusthub.v1.endUsers.create({ friendlyName: 'a2p', type: 'us_a2p_messaging_profile_information', attributes: company });
-    th.assignments.set(`BV${a2p.sid.slice(2)}`, { sid: `BV${a2p.sid.slice(2)}`, bundleSid: tp, accountSid: account.sid, objectSid: a2p.sid, dateCreated: now });
+    const a2p = await owner.sdk().trusthub.v1.endUsers.create({ friendlyName: 'a2p', type: 'us_a2p_messaging_profile_information', attributes: company });
+    th.assignments.set(`BV${a2p.sid.slice(2)}`, { sid: `BV${a2p.sid.slice(2)}`, bundleSid: tp, accountSid: owner.sid, objectSid: a2p.sid, dateCreated: now });
   }
   return { cp, tp, info: info.sid };
 }
 
-const waitFor = async (pred: () => boolean) => {
-  for (let i = 0; i < 100 && !pred(); i++) await new Promise((r) => setTimeout(r, 50));
-  expect(pred()).toBe(true);
+const waitFor = async (pred: () => boolean) => waitForAsync(async () => pred());
+/** Polls until `pred` holds (at most 5 s). */
+const waitForAsync = async (pred: () => Promise<boolean>) => {
+  for (let i = 0; i < 100 && !(await pred()); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(await pred()).toBe(true);
 };
 
 describe('A2P messaging through the official SDK, with Event Streams deliveries', () => {
@@ -158,31 +178,34 @@ describe('A2P messaging through the official SDK, with Event Streams deliveries'
   });
 
   it('paces brand registration to 1 request/second (429 / 20429)', async () => {
-    await fx.control('POST', 'faults', { a2pPacingMs: 1000 });
-    try {
-      const a = await approvedBundles('Pace One');
-      const b = await approvedBundles('Pace Two');
-      const brands = fx.sdk().messaging.v1.brandRegistrations;
-      await new Promise((r) => setTimeout(r, 1100)); // a second after the previous tests' registrations
-      await brands.create({ customerProfileBundleSid: a.cp, a2PProfileBundleSid: a.tp });
-      await expect(brands.create({ customerProfileBundleSid: b.cp, a2PProfileBundleSid: b.tp })).rejects.toMatchObject({ status: 429, code: 20429 });
-    } finally {
-      await fx.control('POST', 'faults', { a2pPacingMs: 0 });
-    }
+    // An account of its own: its pacing setting and clock are its world's, so no earlier test's registration
+    // (nor the 0 ms pacing the fixture account runs with) can decide this one.
+    const owner = await freshAccount();
+    expect((await fx.control('POST', `accounts/${owner.sid}/faults`, { a2pPacingMs: 1000 })).status).toBe(200);
+    const a = await approvedBundles('Pace One', undefined, owner);
+    const b = await approvedBundles('Pace Two', undefined, owner);
+    const brands = owner.sdk().messaging.v1.brandRegistrations;
+    await brands.create({ customerProfileBundleSid: a.cp, a2PProfileBundleSid: a.tp });
+    await expect(brands.create({ customerProfileBundleSid: b.cp, a2PProfileBundleSid: b.tp })).rejects.toMatchObject({ status: 429, code: 20429 });
   });
 
   it('a control switch drops or duplicates deliveries', async () => {
-    const deliver = async (name: string) => {
+    const dropped = async () => ((await fx.control('GET', 'deliveries')).body as { dropped: number }).dropped;
+    /** Registers a brand, lets its review end, and waits until `settled` says its event was delivered (or dropped). */
+    const deliver = async (name: string, settled: (mine: typeof events) => Promise<boolean>) => {
       const { cp, tp } = await approvedBundles(name);
       const brand = await fx.sdk().messaging.v1.brandRegistrations.create({ customerProfileBundleSid: cp, a2PProfileBundleSid: tp });
       await fx.control('POST', 'clock/advance', { ms: 5 * day });
-      await new Promise((r) => setTimeout(r, 300));
-      return events.filter((e) => e.data.brandsid === brand.sid);
+      const mine = () => events.filter((e) => e.data.brandsid === brand.sid);
+      await waitForAsync(() => settled(mine()));
+      return mine();
     };
     await fx.control('POST', 'deliveries', { mode: 'drop' });
-    expect(await deliver('Dropped Co')).toEqual([]);
+    const droppedBefore = await dropped();
+    // A drop happens when the event is published, so nothing of it can still be on its way once it is counted.
+    expect(await deliver('Dropped Co', async () => (await dropped()) > droppedBefore)).toEqual([]);
     await fx.control('POST', 'deliveries', { mode: 'duplicate' });
-    const dup = await deliver('Doubled Co');
+    const dup = await deliver('Doubled Co', async (mine) => mine.length >= 2);
     expect(dup).toHaveLength(2);
     expect(dup[0]!.id).toBe(dup[1]!.id);
     await fx.control('POST', 'deliveries', { mode: 'normal' });

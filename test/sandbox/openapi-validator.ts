@@ -1,38 +1,8 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { repoRoot } from '../../dev/processes';
+import { addComponents, addFormats, detach, readSpec, twilioSpecDir, type Json } from '../../sandbox/openapi-spec';
 
 /** Twilio's official OpenAPI specs (../shared/twilio-oai, or TWILIO_OAI_DIR). */
-export const specDir = process.env.TWILIO_OAI_DIR ?? path.resolve(repoRoot, '..', 'shared', 'twilio-oai');
-
-type Json = Record<string, unknown>;
-
-// Formats the specs use; the ones with a checkable shape are checked.
-const formats: Record<string, RegExp | true> = {
-  // `sip:` too: trunking's origination `sip_url` is declared a uri.
-  uri: /^(\/|https?:\/\/|sip:)\S*$/,
-  'http-method': /^(GET|POST|PUT|DELETE|HEAD|PATCH)$/,
-  'date-time-rfc-2822': /^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} [+-]\d{4}$/,
-  'date-time': /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
-  date: /^\d{4}-\d{2}-\d{2}$/,
-  'phone-number': /^(\+\d{7,15}|\(\d{3}\) \d{3}-\d{4})$/,
-  'iso-country-code': /^[A-Z]{2}$/,
-  int64: true, int32: true, 'uri-map': true, currency: true, 'phone-number-capabilities': true,
-  endpoint: true, twiml: true, 'ice-server': true,
-};
-
-/** `nullable` without `type` means "anything" in OpenAPI 3.0; Ajv refuses it, so drop it there. */
-function withoutUntypedNullable(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutUntypedNullable);
-  if (!node || typeof node !== 'object') return node;
-  const out: Json = {};
-  for (const [k, v] of Object.entries(node as Json)) {
-    if (k === 'nullable' && !('type' in (node as Json))) continue;
-    out[k] = withoutUntypedNullable(v);
-  }
-  return out;
-}
+export const specDir = twilioSpecDir();
 
 /**
  * Validates a response body against the schema a spec declares for (method, path, status), and
@@ -44,15 +14,15 @@ export class OpenApiValidator {
   private readonly cache = new Map<string, ValidateFunction>();
 
   constructor() {
-    for (const [f, check] of Object.entries(formats)) this.ajv.addFormat(f, check);
+    addFormats(this.ajv);
   }
 
   private spec(file: string): Json {
     let s = this.specs.get(file);
     if (!s) {
-      s = JSON.parse(readFileSync(path.join(specDir, file), 'utf8')) as Json;
+      s = readSpec(specDir, file);
       this.specs.set(file, s);
-      this.ajv.addSchema({ $id: file, components: withoutUntypedNullable(s.components) }, file);
+      addComponents(this.ajv, file, s);
     }
     return s;
   }
@@ -65,7 +35,7 @@ export class OpenApiValidator {
     const response = (op.responses as Json)[String(status)] as Json | undefined;
     if (!response) throw new Error(`${file}: ${method} ${specPath} declares no ${status} response`);
     const schema = ((response.content as Json | undefined)?.['application/json'] as Json | undefined)?.schema as Json | undefined;
-    return schema ? (withoutUntypedNullable(JSON.parse(JSON.stringify(schema).replaceAll('"#/', `"${file}#/`))) as Json) : null;
+    return schema ? detach(file, schema) : null;
   }
 
   /** Returns a list of problems; empty means valid. */

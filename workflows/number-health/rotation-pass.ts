@@ -10,7 +10,7 @@ import { forEachBounded } from '../kit/bounded';
 import { failureReason, finishStoppedJob, twilioErrorIn } from '../kit/stopped-jobs';
 
 /** Numbers rotated at once: each buys a number and moves memberships, all through the account's limiter. */
-const ROTATIONS_IN_FLIGHT = 4;
+export const ROTATIONS_IN_FLIGHT = 4;
 /** Candidates asked for per search of the area code; a second search follows if all were taken meanwhile. */
 const CANDIDATES_PER_SEARCH = 5;
 const SEARCHES = 2;

@@ -1,5 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { tenantScopedName } from '../../../activities/kit/twilio-objects';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { createA2pActivities } from '../../../activities/a2p/registration';
+import { createRegistration } from '../../../db/a2p/registrations';
+import type { Db } from '../../../db/kit/pool';
+import type { A2pState } from '../../../schemas/a2p/workflow';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../../helpers/stack';
 import { goodDraft } from '../../fixtures/a2p-draft';
 
@@ -24,14 +29,16 @@ const until = (id: string, done: (r: any) => boolean, what: string, ms = 90_000)
 const get = async (id: string, headers = tenant.headers) => api.app.inject({ method: 'GET', url: `/v1/a2p/registrations/${id}`, headers });
 
 it('refuses a draft that fails preflight with the same problem list, and starts nothing', async () => {
-  const before = Number((await api.db.query('SELECT count(*) FROM a2p_registrations')).rows[0].count);
+  // The tenant's rows only: other files register at the same time.
+  const count = async () => Number((await api.db.query('SELECT count(*) FROM a2p_registrations WHERE tenant_id = $1', [tenant.tenantId])).rows[0].count);
+  const before = await count();
   const draft = goodDraft();
   draft.business.registrationNumber = '12';
   const res = await api.app.inject({ method: 'POST', url: '/v1/a2p/registrations', headers: tenant.headers, payload: draft });
   expect(res.statusCode).toBe(400);
   expect(res.json().error).toMatchObject({ code: 'preflight_failed', fields: [expect.objectContaining({ field: 'business.registrationNumber' })] });
   expect(res.json().problems[0]).toMatchObject({ code: 'ein_format' });
-  expect(Number((await api.db.query('SELECT count(*) FROM a2p_registrations')).rows[0].count)).toBe(before);
+  expect(await count()).toBe(before);
 });
 
 it('runs a registration through the API: brand rejection → corrections → approval → numbers', async () => {
@@ -133,4 +140,45 @@ it('a rejected customer profile: action_required with Twilio\'s reason, correcte
   expect(done).toMatchObject({ status: 'completed', step: 'done' });
   const info = (await twilioSdk().trusthub.v1.endUsers.list()).find((u) => u.friendlyName === `${tenantScopedName(tenant.tenantId, `tenant-${tenant.tenantId}/a2p-${id}`)}:customer_profile_business_information`);
   expect((info?.attributes as { business_name?: string }).business_name).toBe('Acme Dental LLC');
+});
+
+/** The pool, failing the first statement that contains `match` (as a connection lost mid-activity would). */
+function failingOnce(pool: Db, match: string): Db {
+  let armed = true;
+  const guarded = (target: { query: (...a: unknown[]) => unknown }) => (text: unknown, ...rest: unknown[]) => {
+    if (armed && typeof text === 'string' && text.includes(match)) {
+      armed = false;
+      return Promise.reject(new Error('connection lost'));
+    }
+    return target.query(text, ...rest);
+  };
+  const wrap = <T extends object>(target: T): T =>
+    new Proxy(target, {
+      get(t, prop) {
+        if (prop === 'query') return guarded(t as never);
+        if (prop === 'connect' && t === (pool as object)) return async () => wrap(await pool.connect());
+        const value = Reflect.get(t, prop, t) as unknown;
+        return typeof value === 'function' ? value.bind(t) : value;
+      },
+    });
+  return wrap(pool);
+}
+
+it('a new state is shown only with its timeline entry: a failure between the two leaves neither, and the retry records both', async () => {
+  const id = randomUUID();
+  await createRegistration(api.db, { id, tenantId: tenant.tenantId, draft: goodDraft(), idempotencyKey: null, workflowId: `tenant-${tenant.tenantId}/a2p-${id}` });
+  const activities = (db: Db) => createA2pActivities({ db, twilio: twilioSdk(), twilioObjects: {} as never });
+  const state = { status: 'completed', step: 'done' } as A2pState;
+  const shown = async () => (await get(id)).json() as { status: string; timeline: { message: string }[] };
+
+  await expect(activities(failingOnce(api.db, 'INSERT INTO registration_events')).a2pRecordState({ registrationId: id, state })).rejects.toThrow('connection lost');
+  const afterFailure = await shown();
+  expect(afterFailure.status).toBe('queued');
+  expect(afterFailure.timeline.map((e) => e.message)).not.toContain('done: completed');
+
+  await activities(api.db).a2pRecordState({ registrationId: id, state }); // Temporal's retry
+  await activities(api.db).a2pRecordState({ registrationId: id, state }); // and one after its commit: no duplicate
+  const recorded = await shown();
+  expect(recorded.status).toBe('completed');
+  expect(recorded.timeline.map((e) => e.message).filter((m) => m === 'done: completed')).toHaveLength(1);
 });

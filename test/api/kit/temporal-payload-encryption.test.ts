@@ -31,7 +31,9 @@ let rawConnection: Connection;
 /** A client as anyone who reaches Temporal has one: no codec. */
 let raw: Client;
 beforeAll(async () => {
-  const env = { SECRETS_KEYS: REPLAY_FIXTURE_KEYS, A2P_POLL_FIRST_MS: '300', A2P_POLL_MAX_MS: '1000' };
+  // The fixture key seals (the recorded histories need it); the stack's key after it only opens — so this file's
+  // workers, whose webhook dispatchers take every tenant's deliveries while they run, can open other files' secrets.
+  const env = { SECRETS_KEYS: [REPLAY_FIXTURE_KEYS, stack.secretsKeys].filter(Boolean).join(','), A2P_POLL_FIRST_MS: '300', A2P_POLL_MAX_MS: '1000' };
   worker = await startWorkerProcess(taskQueue, env);
   api = await createTestApi({ TEMPORAL_TASK_QUEUE: taskQueue, TEMPORAL_CODEC_TENANT: operatorName, TEMPORAL_UI_URL: `${UI_ORIGIN}/`, ...env });
   rawConnection = await Connection.connect({ address: stack.temporalAddress });

@@ -101,7 +101,7 @@ describe('bulk buy', () => {
   });
 
   it('refuses bad input with 400 naming the field and starts nothing', async () => {
-    const count = async () => Number((await api.db.query('SELECT count(*) FROM jobs')).rows[0].count);
+    const count = async () => Number((await api.db.query('SELECT count(*) FROM jobs WHERE tenant_id = $1', [tenant.tenantId])).rows[0].count);
     const before = await count();
     for (const [payload, field] of [
       [{ areaCode: '41', quantity: 5 }, 'areaCode'],

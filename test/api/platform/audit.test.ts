@@ -43,7 +43,7 @@ it('every Twilio write is in the tenant’s audit trail, with its SID and withou
   const credential = trunkWrites.find((e) => e.action === 'POST SIP/CredentialLists/Credentials')!;
   expect(credential.summary.params.Password).toBe('[redacted]');
   expect(all.body).not.toContain(PASSWORD);
-  const stored = await api.db.query('SELECT count(*)::int AS n FROM audit_events WHERE summary::text LIKE $1', [`%${PASSWORD}%`]);
+  const stored = await api.db.query('SELECT count(*)::int AS n FROM audit_events WHERE tenant_id = $1 AND summary::text LIKE $2', [tenant.tenantId, `%${PASSWORD}%`]);
   expect(stored.rows[0].n).toBe(0);
 
   // Filters, and cursor pages that add up to the whole.

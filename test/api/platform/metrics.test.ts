@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { startWorker } from '../../../dev/local-stack';
 import { freePort } from '../../../dev/processes';
-import { apiOnOwnQueue, newTenant, stack, stopChild } from '../../helpers/stack';
+import { apiOnOwnQueue, newTenant, stack, stopChild, waitFor } from '../../helpers/stack';
 
 const taskQueue = 'metrics-test';
 const api = apiOnOwnQueue(taskQueue);
@@ -56,17 +56,22 @@ it('the worker serves Prometheus metrics of its Twilio calls by product, method 
 it('the request id reaches the workflow and activity log lines of the work the request started', async () => {
   const worker = await startWorker(stack, taskQueue, { LOG_LEVEL: 'debug' });
   const lines: string[] = [];
-  worker.stdout?.on('data', (d) => lines.push(...String(d).split('\n')));
+  let partial = ''; // a chunk may end mid-line: keep whole lines only
+  worker.stdout?.on('data', (d) => {
+    const parts = (partial + String(d)).split('\n');
+    partial = parts.pop()!;
+    lines.push(...parts);
+  });
   try {
     const tenant = await newTenant(api().db, 'request-id');
     const search = await api().app.inject({ method: 'GET', url: '/v1/available-numbers?areaCode=417&limit=1', headers: tenant.headers });
     const phoneNumber = search.json().data[0].phoneNumber as string;
     const bought = await api().app.inject({ method: 'POST', url: '/v1/numbers', headers: { ...tenant.headers, 'x-request-id': 'trace-buy-42' }, payload: { phoneNumber } });
     expect(bought.statusCode).toBe(201);
-    await new Promise((r) => setTimeout(r, 500)); // the worker's log lines are written asynchronously
-    const tagged = lines.filter((l) => l.includes('"requestId":"trace-buy-42"')).map((l) => JSON.parse(l) as { msg: string; activityType?: string; workflowType?: string });
-    expect(tagged.some((l) => l.activityType === 'purchaseNumber')).toBe(true); // the activity's own log lines
-    expect(tagged.some((l) => l.workflowType === 'buyNumber' && !l.activityType)).toBe(true); // the workflow's
+    const tagged = () => lines.filter((l) => l.includes('"requestId":"trace-buy-42"')).map((l) => JSON.parse(l) as { msg: string; activityType?: string; workflowType?: string });
+    // The worker's log lines reach its stdout asynchronously: wait for the activity's and the workflow's own.
+    await waitFor(async () => tagged().some((l) => l.activityType === 'purchaseNumber'), "the activity's log line with the request id", 30_000);
+    await waitFor(async () => tagged().some((l) => l.workflowType === 'buyNumber' && !l.activityType), "the workflow's log line with the request id", 30_000);
   } finally {
     await stopChild(worker);
   }

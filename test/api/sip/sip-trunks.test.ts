@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectWorkflowId } from '../../../api/sip/requests';
 import { sipInspectTrunk } from '../../../workflows/index';
-import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk } from '../../helpers/stack';
+import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../../helpers/stack';
 import { atTwilio, getTrunk, incomingNumber, listsFor, waitForTrunk, type TrunkJson } from '../../helpers/sip';
 import { recordHistory } from '../../helpers/record-history';
 
@@ -27,7 +27,7 @@ type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 const call = (method: Method, url: string, headers: Record<string, string>, payload?: object) => api.app.inject({ method, url, headers, payload });
 const PASSWORD = 'Agent-Secret-2024x';
 
-/** The README's example: a voice-AI platform's trunk. */
+/** The SIP guide's example (docs/products/sip.md): a voice-AI platform's trunk. */
 const voiceAiTrunk = (numbers: string[]) => ({
   friendlyName: 'Voice agents',
   originationUris: [
@@ -109,8 +109,8 @@ describe('one-call trunk provisioning', () => {
 
   it('never keeps, returns or records a password in clear', async () => {
     const rows = await api.db.query(
-      `SELECT (SELECT string_agg(spec::text || coalesce(snapshot::text, ''), '') FROM sip_trunks) AS trunks,
-              (SELECT string_agg(input::text || progress::text, '') FROM sip_operations) AS ops,
+      `SELECT (SELECT string_agg(spec::text || coalesce(snapshot::text, ''), '') FROM sip_trunks WHERE tenant_id = $1) AS trunks,
+              (SELECT string_agg(input::text || progress::text, '') FROM sip_operations WHERE tenant_id = $1) AS ops,
               (SELECT count(*)::int FROM sip_secrets WHERE ciphertext IS NOT NULL AND tenant_id = $1) AS held`,
       [alice.tenantId],
     );
@@ -158,6 +158,9 @@ describe('one-call trunk provisioning', () => {
 
   it('configure_trunk changes only what differs at Twilio', async () => {
     const before = (await twilioSdk().trunking.v1.trunks(trunk.trunkSid!).originationUrls.list()).map((u) => u.sid).sort();
+    // Twilio answers the settings change with 503 until the rule is cleared: the change can't finish before the second PATCH.
+    const blocking = { method: 'POST', path: `/v1/Trunks/${trunk.trunkSid}`, status: 503, code: 20503, message: 'Service Unavailable', times: 1000 };
+    await sandboxControl('POST', 'failures', blocking);
     const patched = await call('PATCH', `/v1/sip/trunks/${trunk.trunkSid}`, alice.headers, {
       cnamLookupEnabled: true,
       originationUris: [
@@ -167,9 +170,15 @@ describe('one-call trunk provisioning', () => {
     });
     expect(patched.statusCode).toBe(202);
     expect(patched.json()).toMatchObject({ status: 'updating', operation: { kind: 'update' } });
+    // The first change is observably in flight: its settings update has met Twilio's 503.
+    await waitFor(async () => {
+      const { failures } = (await sandboxControl('GET', 'failures')) as { failures: { remaining: number }[] };
+      return failures[0] && failures[0].remaining < blocking.times;
+    }, 'the settings change to reach Twilio');
     const busy = await call('PATCH', `/v1/sip/trunks/${trunk.trunkSid}`, alice.headers, { friendlyName: 'again' });
-    expect([202, 409]).toContain(busy.statusCode); // 409 trunk_busy while the first change runs
-    if (busy.statusCode === 409) expect(busy.json().error.code).toBe('trunk_busy');
+    expect(busy.statusCode).toBe(409);
+    expect(busy.json().error.code).toBe('trunk_busy');
+    await sandboxControl('DELETE', 'failures'); // Twilio is back: the retried change goes through
     const done = await waitForTrunk(api.app, alice.headers, trunk.id, trunk.operation!.id);
     const updates = (await api.db.query(`SELECT progress FROM sip_operations WHERE trunk_id = $1 AND kind = 'update' ORDER BY created_at`, [trunk.id])).rows;
     expect(updates[0].progress.steps.map((s: { name: string }) => s.name)).toEqual([
@@ -327,13 +336,22 @@ describe('bad input: a 400 naming the field, and nothing started', () => {
     ['unknown field', { friendlyName: 'x', colour: 'blue' }, 'body'],
   ];
 
+  // Bob's rows only: other files write trunks to the same database at the same time.
+  const bobsRows = async () =>
+    (
+      await api.db.query(
+        `SELECT (SELECT count(*) FROM sip_trunks WHERE tenant_id = $1)::int AS t, (SELECT count(*) FROM sip_operations WHERE tenant_id = $1)::int AS o,
+                (SELECT count(*) FROM sip_secrets WHERE tenant_id = $1)::int AS s`,
+        [bob.tenantId],
+      )
+    ).rows[0];
+
   it.each(cases)('%s', async (_name, body, field) => {
-    const before = (await api.db.query('SELECT (SELECT count(*) FROM sip_trunks)::int AS t, (SELECT count(*) FROM sip_operations)::int AS o, (SELECT count(*) FROM sip_secrets)::int AS s')).rows[0];
+    const before = await bobsRows();
     const res = await call('POST', '/v1/sip/trunks', bob.headers, body);
     expect(res.statusCode).toBe(400);
     expect(res.json().error.fields.map((f: { field: string }) => f.field)).toContain(field);
-    const after = (await api.db.query('SELECT (SELECT count(*) FROM sip_trunks)::int AS t, (SELECT count(*) FROM sip_operations)::int AS o, (SELECT count(*) FROM sip_secrets)::int AS s')).rows[0];
-    expect(after).toEqual(before);
+    expect(await bobsRows()).toEqual(before);
   });
 
   it('an unknown trunk is a 404, a malformed one a 400, and PATCH needs a change', async () => {

@@ -229,17 +229,17 @@ describe('preflight: the classes reviewers reject (each failing, then passing)',
 });
 
 describe('preflight codes', () => {
-  it('every code preflight can report is documented, in preflightCodes and in the README', async () => {
+  it('every code preflight can report is documented, in preflightCodes and in the A2P guide', async () => {
     const { readFile } = await import('node:fs/promises');
     const { preflightCodes } = await import('../../../compliance/a2p/preflight-codes');
     const { contentCategories } = await import('../../../compliance/a2p/content');
     const source = await readFile(new URL('../../../compliance/a2p/preflight.ts', import.meta.url), 'utf8');
     const literal = [...source.matchAll(/code: '([a-z_]+)'/g)].map((m) => m[1]!);
     const computed = ['too_short', 'too_long', 'too_few', 'too_many', ...contentCategories.filter((c) => c.verdict !== 'age_gated').map((c) => `content_${c.code}`)];
-    const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
+    const guide = await readFile(new URL('../../../docs/products/a2p.md', import.meta.url), 'utf8');
     for (const code of new Set([...literal, ...computed])) {
       expect(preflightCodes[code], code).toBeTruthy();
-      expect(readme, `README lists ${code}`).toContain(`\`${code}\``);
+      expect(guide, `docs/products/a2p.md lists ${code}`).toContain(`\`${code}\``);
     }
   });
 });

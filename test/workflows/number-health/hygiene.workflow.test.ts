@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
@@ -12,7 +13,7 @@ import { createPool, type Db } from '../../../db/kit/pool';
 import type { JobOutcome, JobStatus } from '../../../schemas/kit/jobs';
 import type { TwilioErrorInfo } from '../../../schemas/kit/common';
 import { bulkLookupNumbers, healthPass, rotationPass } from '../../../workflows/index';
-import { ROTATION_PLAN_PAGE } from '../../../workflows/number-health/rotation-pass';
+import { ROTATION_PLAN_PAGE, ROTATIONS_IN_FLIGHT } from '../../../workflows/number-health/rotation-pass';
 import { historySizesOfRuns, type RunHistorySize } from '../../helpers/history-size';
 import { recordHistory } from '../../helpers/record-history';
 import { newTenant, stack } from '../../helpers/stack';
@@ -54,10 +55,19 @@ async function startWorker(activities: Partial<Activities>) {
 /**
  * The rotation pass's side as the workflow sees it: `quarantined` numbers due for rotation, each already holding a
  * replacement (its purchase resumed) so its child only moves its service; `refuse` numbers' moves are refused by Twilio.
+ * `duringMove` runs as a move starts (`n`: the how-manieth number to start moving, the same for its retries), and
+ * the move finishes once it resolves.
  */
-function fakeRotation(opts: { quarantined: string[]; refuse?: Set<string>; failPlanPage?: number; onRecorded?: (n: number) => void }) {
+function fakeRotation(opts: {
+  quarantined: string[];
+  refuse?: Set<string>;
+  failPlanPage?: number;
+  duringMove?: (from: string, n: number) => Promise<void> | void;
+}) {
   const items = new Map<string, { ok: boolean; detail: Record<string, unknown>; error?: TwilioErrorInfo | null }>();
   const pageLimits: number[] = [];
+  /** Numbers whose service began to move, in the order they began. */
+  const moves: string[] = [];
   let finished: { status: JobStatus; outcome: JobOutcome } | undefined;
   const activities = {
     async startRotationPass() {
@@ -72,18 +82,35 @@ function fakeRotation(opts: { quarantined: string[]; refuse?: Set<string>; failP
       return { quarantined: true, areaCode: phoneNumber.slice(2, 5), tollFree: false, config: {}, replacedBy: `+1999${phoneNumber.slice(5)}`, pendingPurchase: null };
     },
     async moveServiceTo({ from }: { from: string }) {
+      if (!moves.includes(from)) moves.push(from);
+      await opts.duringMove?.(from, moves.indexOf(from) + 1);
       if (opts.refuse?.has(from)) throw twilioRefusal(CONFLICT_21712);
       return { trunkSid: 'TK1', messagingServices: ['MG1'], trustProducts: [] };
     },
     async recordRotationItem(i: { phoneNumber: string; ok: boolean; detail: Record<string, unknown>; error?: TwilioErrorInfo | null }) {
       items.set(i.phoneNumber, i);
-      opts.onRecorded?.(items.size);
     },
     async finishJob(i: { status: JobStatus; outcome: JobOutcome }) {
       finished = i;
     },
   } satisfies Partial<Activities>;
-  return { activities, items, pageLimits, finished: () => finished };
+  return { activities, items, pageLimits, moves, finished: () => finished };
+}
+
+/** Heartbeats until Temporal cancels the activity (or the worker shuts down), then fails as cancelled. */
+async function untilActivityCancelled(): Promise<never> {
+  for (;;) {
+    Context.current().heartbeat();
+    await Context.current().sleep(100); // rejects once the cancel reaches the activity
+  }
+}
+
+/** Polls until the workflow has closed, without unlocking the test server's time skipping as `result()` does. */
+async function untilClosed(handle: WorkflowHandle) {
+  for (let i = 0; (await handle.describe()).status.name === 'RUNNING'; i++) {
+    if (i === 1200) throw new Error(`workflow ${handle.workflowId} still running after a minute`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 async function startRotationPass(fake: ReturnType<typeof fakeRotation>) {
@@ -119,24 +146,56 @@ describe('rotation pass', () => {
     await recordHistory('rotation-pass-paged-last-run', handle); // the chain's last run: resumed from a cursor
   });
 
-  it('cancelled through Temporal: the job ends cancelled with what was done, and the workflow shows the cancel', async () => {
-    const reached = gate();
-    const fake = fakeRotation({ quarantined: numbersFrom('+1726', 400), onRecorded: (n) => n === 20 && reached.open() });
-    const { worker, handle } = await startRotationPass(fake);
-    await worker.runUntil(async () => {
-      await reached.opened;
-      await handle.cancel();
-      const err = await handle.result().catch((e: unknown) => e);
-      expect(err).toBeInstanceOf(WorkflowFailedError);
-      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+  it('cancelled through Temporal with every lane in a move: nothing starts after the cancel, the job ends cancelled with exactly what was recorded', async () => {
+    // From the CANCEL_AT-th move on, a move runs until Temporal cancels it (heartbeating, as the real one does, so
+    // the cancel reaches it). The pass is cancelled once all its lanes are in such moves: then no activity of the
+    // pass or of its rotations can finish while the cancel goes through, so it always meets the same state.
+    const CANCEL_AT = 20;
+    const allHeld = gate();
+    const held: string[] = [];
+    const fake = fakeRotation({
+      quarantined: numbersFrom('+1726', 400),
+      duringMove: async (from, n) => {
+        if (n < CANCEL_AT) return;
+        if (!held.includes(from)) held.push(from);
+        if (held.length === ROTATIONS_IN_FLIGHT) allHeld.open();
+        await untilActivityCancelled();
+      },
     });
-    // Items of rotations already under way may still land after the row is final: the row's counts are its items.
-    const done = fake.items.size;
-    expect(done).toBeLessThan(400);
-    expect(fake.finished()).toMatchObject({ status: 'cancelled', outcome: { stopReason: 'cancelled' } });
-    const [, counted] = /^cancelled through Temporal; 400 quarantined numbers due: (\d+) rotated, 0 released, 0 failed$/.exec(fake.finished()!.outcome.message) ?? [];
-    expect(Number(counted)).toBeGreaterThanOrEqual(20);
-    expect(Number(counted)).toBeLessThanOrEqual(done);
+    const { worker, handle } = await startRotationPass(fake);
+    let movesAtCancel = 0;
+    const err = await worker.runUntil(async () => {
+      await allHeld.opened;
+      movesAtCancel = fake.moves.length;
+      await handle.cancel();
+      // Not `result()` until it has closed: that would let the test server skip time while moves are held.
+      await untilClosed(handle);
+      return handle.result().catch((e: unknown) => e);
+    });
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+
+    // The numbers before the held ones were all moved and recorded; the held ones never; no move began after the cancel.
+    const before = fake.moves.slice(0, CANCEL_AT - 1);
+    expect(movesAtCancel).toBe(CANCEL_AT - 1 + ROTATIONS_IN_FLIGHT);
+    expect(fake.moves).toHaveLength(movesAtCancel);
+    expect(held).toEqual(fake.moves.slice(CANCEL_AT - 1));
+    expect([...fake.items.keys()].sort()).toEqual([...before].sort());
+    expect([...fake.items.values()].every((i) => i.ok && i.detail.action === 'rotated')).toBe(true);
+
+    // From the workflow task that saw the cancel on, the pass started no rotation and no activity but the job's end.
+    const events = (await handle.fetchHistory()).events ?? [];
+    const cancelAt = events.findIndex((e) => e.workflowExecutionCancelRequestedEventAttributes);
+    expect(cancelAt).toBeGreaterThan(0);
+    const after = events.slice(events.findIndex((e, i) => i > cancelAt && e.workflowTaskStartedEventAttributes));
+    expect(after.filter((e) => e.startChildWorkflowExecutionInitiatedEventAttributes)).toHaveLength(0);
+    expect(after.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? [])).toEqual(['finishJob']);
+
+    // The row: cancelled, counting exactly the rotations recorded.
+    expect(fake.finished()).toMatchObject({
+      status: 'cancelled',
+      outcome: { stopReason: 'cancelled', message: `cancelled through Temporal; 400 quarantined numbers due: ${CANCEL_AT - 1} rotated, 0 released, 0 failed` },
+    });
     await recordHistory('rotation-pass-paged-cancelled', handle);
   });
 

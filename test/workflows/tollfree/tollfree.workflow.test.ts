@@ -9,7 +9,7 @@ import type { TollfreeInput, TollfreeProblem, TollfreeReview, TollfreeStatus } f
 import { tollfreeCancelSignal, tollfreeEditUpdate } from '../../../workflows/tollfree/verification';
 import { tollfreeVerification } from '../../../workflows/index';
 import { recordHistory } from '../../helpers/record-history';
-import { waitFor } from '../../helpers/stack';
+import { waitFor } from '../../helpers/wait-for';
 import { timeSkippingEnvironment } from '../../helpers/time-skipping';
 
 /** Weeks-long toll-free reviews and Twilio's seven-day edit window in seconds, with Twilio faked in activities. */

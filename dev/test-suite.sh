@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# npm test: the whole suite, in phases, each with its wall and CPU time; the last line is "N passed, N failed".
+#   prepare    tools; typecheck ∥ (the workflow bundle, built ONCE for every stack and tier; the client packages;
+#              the console; layers; the generated reference pages are up to date)
+#   then two lanes side by side (the machine has two cores; much of each lane waits on timers and processes):
+#     lane 1   test:api  one shared stack, a slot (sandbox account + worker) per fork, files in parallel; ends
+#                        asserting zero request violations at the sandbox
+#              fuzz      Schemathesis over every operation, then the cross-tenant and read-key sweeps
+#     lane 2   test:fast no stack: unit, time-skipping workflow tests, replay, the sandbox's contract
+#              chaos     each process killed mid-job, at observed progress
+#              browser   the console's flows in Chromium
+# A failing phase doesn't stop the others (one run reports every failure); a failing prepare does.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export run=.cache/test-run
+rm -rf "$run" && mkdir -p "$run"
+export WORKFLOW_BUNDLE_PATH="$PWD/.cache/workflow-bundle.js"
+export TEST_COUNTS_FILE="$PWD/$run/counts"
+: >"$TEST_COUNTS_FILE"
+
+# phase NAME CMD...: runs CMD (a command or one of the functions below), records wall time, CPU time, result.
+phase() {
+  local name=$1 start=$SECONDS rc cpu
+  shift
+  echo "── $name" >&2
+  /usr/bin/time -f '%U %S' -o "$run/$name.cpu" bash -c '"$@"' _ "$@"
+  rc=$?
+  cpu=$(awk '{printf "%d", $1 + $2}' "$run/$name.cpu" 2>/dev/null)
+  echo "$name $((SECONDS - start)) ${cpu:-0} $rc" >>"$run/phases"
+  return "$rc"
+}
+
+# The slow tier's checks: the fuzz run and the chaos run count as one each, the browser flows one per flow.
+counted() {
+  local name=$1
+  shift
+  "$@" 2>&1 | tee "$run/$name.log"
+  local rc=${PIPESTATUS[0]} flows=''
+  # Playwright's list reporter ends with "  15 passed (1.5m)".
+  [ "$name" = browser ] && flows=$(grep -oE '^ *[0-9]+ passed' "$run/$name.log" | tail -1 | tr -dc 0-9)
+  echo "$name ${flows:-$([ "$rc" = 0 ] && echo 1 || echo 0)} $([ "$rc" = 0 ] && echo 0 || echo 1) 0" >>"$TEST_COUNTS_FILE"
+  return "$rc"
+}
+
+builds() {
+  npm run --silent build:workflows -- "$WORKFLOW_BUNDLE_PATH" && npm run --silent build:packages && npm run --silent build:web &&
+    npm run --silent check:layers && npm run --silent docs:check
+}
+tier() { TEST_TIER=$1 npx vitest run --project "${1#test:}" "${@:2}"; }
+export -f counted builds tier
+
+lane1() {
+  phase test:api tier test:api --maxWorkers 3
+  phase fuzz counted fuzz npm run --silent fuzz
+}
+lane2() {
+  phase test:fast tier test:fast
+  phase chaos counted chaos npm run --silent chaos
+  phase browser counted browser npm run --silent test:browser
+}
+
+# Runs each function in the background, its output kept apart and printed whole when it ends.
+side_by_side() {
+  local names=("$@") pids=() i
+  for i in "${!names[@]}"; do
+    ("${names[$i]}" >"$run/${names[$i]}.out" 2>&1) &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    wait "${pids[$i]}"
+    echo "════ ${names[$i]}"
+    cat "$run/${names[$i]}.out"
+  done
+}
+
+summary() {
+  local passed=0 failed=0 name secs cpu rc p f
+  echo
+  echo "phase            wall      cpu  result"
+  while read -r name secs cpu rc; do
+    printf '%-16s %4d s  %5d s  %s\n' "$name" "$secs" "$cpu" "$([ "$rc" = 0 ] && echo ok || echo FAILED)"
+    # A phase that failed without a test count of its own (typecheck, a tier that didn't start) is one failure.
+    [ "$rc" = 0 ] || grep -q "^$name " "$TEST_COUNTS_FILE" || failed=$((failed + 1))
+  done <"$run/phases"
+  printf '%-16s %4d s\n' total "$SECONDS"
+  while read -r name p f _; do
+    echo "$name: $p passed, $f failed"
+    passed=$((passed + p))
+    failed=$((failed + f))
+  done <"$TEST_COUNTS_FILE"
+  echo "$passed passed, $failed failed"
+}
+finish() {
+  summary | tee "$run/summary"
+  ! awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases"
+}
+
+prepare() {
+  phase tools npm run --silent tools || return 1
+  side_by_side typecheck_phase builds_phase
+  ! awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases"
+}
+typecheck_phase() { phase typecheck npm run --silent typecheck; }
+builds_phase() { phase builds builds; }
+
+if prepare; then side_by_side lane1 lane2; fi
+finish
