@@ -2,13 +2,14 @@
 # npm test: the whole suite, in phases, each with its wall and CPU time; the last line is "N passed, N failed".
 #   prepare    tools; typecheck ∥ (the workflow bundle, built ONCE for every stack and tier; the client packages;
 #              the console; layers; the generated reference pages are up to date)
-#   then two lanes side by side (the machine has two cores; much of each lane waits on timers and processes):
+#   then two lanes side by side (the machine has two cores; much of each lane waits on timers and processes),
+#   balanced by their measured times:
 #     lane 1   test:api  one shared stack, a slot (sandbox account + worker) per fork, files in parallel; ends
 #                        asserting zero request violations at the sandbox
-#              fuzz      Schemathesis over every operation, then the cross-tenant and read-key sweeps
+#              browser   the console's flows in Chromium
 #     lane 2   test:fast no stack: unit, time-skipping workflow tests, replay, the sandbox's contract
 #              chaos     each process killed mid-job, at observed progress
-#              browser   the console's flows in Chromium
+#              fuzz      Schemathesis over every operation, then the cross-tenant and read-key sweeps
 # A failing phase doesn't stop the others (one run reports every failure); a failing prepare does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,12 +52,12 @@ export -f counted builds tier
 
 lane1() {
   phase test:api tier test:api --maxWorkers 3
-  phase fuzz counted fuzz npm run --silent fuzz
+  phase browser counted browser npm run --silent test:browser
 }
 lane2() {
   phase test:fast tier test:fast
   phase chaos counted chaos npm run --silent chaos
-  phase browser counted browser npm run --silent test:browser
+  phase fuzz counted fuzz npm run --silent fuzz
 }
 
 # Runs each function in the background, its output kept apart and printed whole when it ends.

@@ -12,6 +12,17 @@ const sdkKey: Record<LookupField, 'lineTypeIntelligence' | 'callerName' | 'smsPu
   line_type_intelligence: 'lineTypeIntelligence', caller_name: 'callerName', sms_pumping_risk: 'smsPumpingRisk', reassigned_number: 'reassignedNumber',
 };
 
+/**
+ * A package of a batch answer in the shape a single lookup stores: the SDK turns a single lookup's packages
+ * into objects with camelCase fields (`smsPumpingRiskScore`), but leaves the batch answer's as Twilio sent
+ * them (`sms_pumping_risk_score`). One shape in the cache, whichever call filled it, so the API's view and
+ * the health score (which reads `smsPumpingRiskScore`) don't depend on it.
+ */
+function asSdkShape(pkg: unknown): Record<string, unknown> | null {
+  if (!pkg || typeof pkg !== 'object') return null;
+  return Object.fromEntries(Object.entries(pkg).map(([k, v]) => [k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase()), v]));
+}
+
 interface Basics {
   valid: boolean;
   nationalFormat: string | null;
@@ -158,7 +169,7 @@ export function createLookupActivities({ db, twilio, prices }: { db: Db; twilio:
         }
         if (missing && a) {
           const basics = { valid: a.valid ?? false, nationalFormat: a.nationalFormat ?? null, countryCode: a.countryCode ?? null, validationErrors: (a.validationErrors ?? []).map(String) };
-          await store(i.tenantId, n, basics, missing.map((p) => ({ package: p, params: paramsOf(p, i), result: (a[sdkKey[p]] as Record<string, unknown> | undefined) ?? null })), at);
+          await store(i.tenantId, n, basics, missing.map((p) => ({ package: p, params: paramsOf(p, i), result: asSdkShape(a[sdkKey[p]]) })), at);
         }
         await recordJobItem(db, { jobId: i.jobId, itemKey: n, phoneNumber: n, status: 'succeeded', twilioSid: null, error: null });
         result.succeeded += 1;

@@ -81,7 +81,8 @@ export async function healthOf(db: Db, tenantId: string, phoneNumbers: string[])
     const rep = reputation.rows.find((r) => r.phone_number === n);
     const inputs: HealthInputs = {
       lineType: (pkg('line_type_intelligence')?.type as string | undefined) ?? null,
-      smsPumpingRiskScore: (pkg('sms_pumping_risk')?.smsPumpingRiskScore as number | undefined) ?? null,
+      // Cached by a bulk lookup before its answers were stored in the single lookup's shape: snake_case.
+      smsPumpingRiskScore: ((pkg('sms_pumping_risk')?.smsPumpingRiskScore ?? pkg('sms_pumping_risk')?.sms_pumping_risk_score) as number | undefined) ?? null,
       calls: c ? { total: c.total, answered: c.answered, short: c.short, blocked: c.blocked, labelled: c.labelled, complaints: c.complaints } : { total: 0, answered: 0, short: 0, blocked: 0, labelled: 0, complaints: 0 },
       reputation: rep ? { score: rep.score, source: rep.source } : null,
       voiceTrust: {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApi, newTenant } from '../../helpers/stack';
+import { waitForJob } from '../../helpers/jobs';
 
 /** Number health on real parts: reported outcomes and reputation, cached lookups, and the explainable score. */
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -67,4 +68,21 @@ it('bad reports are a 400 naming the field, and nothing is stored', async () => 
   }
   expect((await post('/v1/number-health/reputation', { scores: [{ phoneNumber: '+12025550000', score: 101, source: 'hiya' }] })).statusCode).toBe(400);
   expect(await stored()).toBe(before);
+});
+
+it('a bulk lookup caches packages in the single lookup’s shape: the SMS-pumping risk it found counts in the score', async () => {
+  // A 03xx number: the sandbox's Lookup answers it as high SMS-pumping risk (95).
+  const found = (await api.app.inject({ method: 'GET', url: '/v1/available-numbers?areaCode=620&contains=******03**&limit=1', headers: tenant.headers })).json().data as { phoneNumber: string }[];
+  const number = found[0]!.phoneNumber;
+  expect((await post('/v1/numbers', { phoneNumber: number })).statusCode).toBe(201);
+  const job = await post('/v1/jobs/bulk-lookup', { phoneNumbers: [number], fields: ['line_type_intelligence', 'sms_pumping_risk'] });
+  expect(job.statusCode).toBe(202);
+  expect((await waitForJob(api.app, tenant.headers, job.json().id)).status).toBe('succeeded');
+
+  const cached = (await api.app.inject({ method: 'GET', url: `/v1/lookups/${encodeURIComponent(number)}?fields=sms_pumping_risk`, headers: tenant.headers })).json();
+  expect(cached.packages.sms_pumping_risk).toMatchObject({ fromCache: true, data: { carrierRiskCategory: 'high', numberBlocked: true, smsPumpingRiskScore: 95 } });
+  expect(cached.packages.sms_pumping_risk.data).not.toHaveProperty('sms_pumping_risk_score');
+  const scored = (await health(number)).json();
+  expect(scored).toMatchObject({ score: 85, inputs: { smsPumpingRiskScore: 95 } });
+  expect(scored.factors.map((f: { factor: string }) => f.factor)).toEqual(['sms_pumping_risk']);
 });

@@ -1,57 +1,30 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { AddressInfo } from 'node:net';
 import { createTestApi, newTenant, ownedInSandbox } from '../../helpers/stack';
+import { runExample, runnableBlocks, startListeningApi, type DocBlock } from '../../helpers/doc-examples';
 
 /**
  * The README's curl tour, run as written against the real API (listening on a port, as `npm start`'s) and the
  * shared stack: only the two setup lines change, to this API's URL and a fresh tenant's key. So a tour that
  * names a wrong path, field or status fails here.
  */
-const SETUP_API = 'API=http://127.0.0.1:3000/v1';
-const SETUP_KEY = 'KEY=$(cat .data/dev-api-key)';
 
 /** The one ```sh block between the README's tour markers. */
-async function readmeTour(): Promise<string> {
-  const readme = await readFile(new URL('../../../README.md', import.meta.url), 'utf8');
-  const tour = /<!-- tour:start -->\n([\s\S]*?)<!-- tour:end -->/.exec(readme)?.[1];
-  if (!tour) throw new Error('README.md has no <!-- tour:start --> … <!-- tour:end --> section');
-  const blocks = [...tour.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  if (blocks.length !== 1) throw new Error(`the tour must be one sh block, found ${blocks.length}`);
-  return blocks[0]!;
-}
-
-/** The tour with its two setup assignments pointed at this API and key; each must be there, once, as written. */
-function pointedAt(tour: string, apiBase: string, key: string): string {
-  const lines = tour.split('\n');
-  for (const setup of [SETUP_API, SETUP_KEY]) expect(lines.filter((l) => l === setup), `the tour sets ${setup}`).toHaveLength(1);
-  return lines.map((l) => (l === SETUP_API ? `API=${apiBase}/v1` : l === SETUP_KEY ? `KEY='${key}'` : l)).join('\n');
-}
-
-function runBash(script: string, cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('bash', ['-c', `set -euo pipefail\n${script}`], { cwd, timeout: 150_000 }, (err, stdout, stderr) =>
-      resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
-    );
-  });
+async function readmeTour(): Promise<DocBlock> {
+  const tour = (await runnableBlocks('README.md')).filter((b) => b.marker === 'tour');
+  if (tour.length !== 1) throw new Error(`the README's tour (<!-- tour:start --> … <!-- tour:end -->) must be one sh block, found ${tour.length}`);
+  return tour[0]!;
 }
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
 let base: string;
 beforeAll(async () => {
-  api = await createTestApi();
-  await api.app.listen({ port: 0, host: '127.0.0.1' });
-  base = `http://127.0.0.1:${(api.app.server.address() as AddressInfo).port}`;
+  ({ api, base } = await startListeningApi());
 });
 afterAll(async () => api?.close());
 
 it('the README tour runs as written: it buys a number and a bulk job of three, and shows the job’s Twilio writes', async () => {
   const tenant = await newTenant(api.db, 'tour');
-  const cwd = await mkdtemp(path.join(tmpdir(), 'readme-tour-'));
-  const run = await runBash(pointedAt(await readmeTour(), base, tenant.apiKey), cwd).finally(() => rm(cwd, { recursive: true, force: true }));
+  const run = await runExample(await readmeTour(), { apiBase: base, key: tenant.apiKey });
   expect(run.code, `${run.stderr}\n${run.stdout}`).toBe(0);
 
   // What the tour did is real: the tenant holds four numbers, each one bought at the sandbox.
