@@ -1,4 +1,4 @@
-import type { Db } from '../../db/kit/pool';
+import { inTransaction, type Db } from '../../db/kit/pool';
 import { insertRegistrationEvents, recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { TollfreeDraft, TollfreeEdit, TollfreeProblem, TollfreeReview, TollfreeStatus } from '../../schemas/tollfree/verification';
 import type { TwilioClient } from '../kit/twilio-client';
@@ -67,15 +67,19 @@ export function createTollfreeActivities({ db, twilio }: { db: Db; twilio: Twili
       const v = await tf(r.verification_sid!).fetch();
       const problems = v.status === 'TWILIO_REJECTED' ? problemsOf(v.rejectionReasons, v.errorCode ?? null, v.rejectionReason ?? null) : [];
       const editExpiration = v.editExpiration ? Date.parse(v.editExpiration as unknown as string) : null;
-      const { rows } = await db.query<{ old: string | null }>(
-        `WITH old AS (SELECT twilio_status FROM tollfree_verifications WHERE id = $1)
-         UPDATE tollfree_verifications SET twilio_status = $2, edit_expiration = $3, updated_at = now() WHERE id = $1 RETURNING (SELECT twilio_status FROM old) AS old`,
-        [verificationId, v.status, editExpiration ? new Date(editExpiration) : null],
-      );
-      if (rows[0]?.old !== v.status) {
-        const why = problems.length ? `: ${problems.map((p) => `${p.twilioCode ?? ''} ${p.message}`.trim()).join('; ')}` : '';
-        await timeline(verificationId, 'twilio_status', `verification ${v.sid} ${rows[0]?.old ?? 'new'} → ${v.status}${why}`);
-      }
+      // One transaction, as voice trust's: the retry after a failure between the two records both.
+      await inTransaction(db, async (tx) => {
+        const { rows } = await tx.query<{ old: string | null }>(
+          `WITH old AS (SELECT twilio_status FROM tollfree_verifications WHERE id = $1)
+           UPDATE tollfree_verifications SET twilio_status = $2, edit_expiration = $3, updated_at = now() WHERE id = $1 RETURNING (SELECT twilio_status FROM old) AS old`,
+          [verificationId, v.status, editExpiration ? new Date(editExpiration) : null],
+        );
+        if (rows[0]?.old !== v.status) {
+          const why = problems.length ? `: ${problems.map((p) => `${p.twilioCode ?? ''} ${p.message}`.trim()).join('; ')}` : '';
+          const message = `verification ${v.sid} ${rows[0]?.old ?? 'new'} → ${v.status}${why}`;
+          await recordRegistrationEvent(tx, { product: 'tollfree', registrationId: verificationId, type: 'twilio_status', message });
+        }
+      });
       return {
         outcome: v.status === 'TWILIO_APPROVED' ? 'approved' : v.status === 'TWILIO_REJECTED' ? 'rejected' : 'pending',
         twilioStatus: v.status, problems, editAllowed: Boolean(v.editAllowed), editExpiration,

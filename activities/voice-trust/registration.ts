@@ -1,4 +1,4 @@
-import type { Db } from '../../db/kit/pool';
+import { inTransaction, type Db } from '../../db/kit/pool';
 import { forgetContainer, recordTrustProductMemberships } from '../../db/kit/memberships';
 import { insertRegistrationEvents, recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { VoiceTrustCorrections, VoiceTrustDraft, VoiceTrustProblem, VoiceTrustProduct, VoiceTrustReview, VoiceTrustStatus } from '../../schemas/voice-trust/registration';
@@ -202,15 +202,20 @@ export function createVoiceTrustActivities({
       const r = await row(registrationId);
       const b = await th.trustProducts(r.trust_product_sid!).fetch();
       const problems = ((b.errors ?? []) as { code?: number; message?: string }[]).map((e) => ({ field: null, message: e.message ?? 'rejected', code: e.code ?? null }));
-      const { rows } = await db.query<{ old: string | null }>(
-        `WITH old AS (SELECT twilio_status FROM voice_trust_registrations WHERE id = $1)
-         UPDATE voice_trust_registrations SET twilio_status = $2, updated_at = now() WHERE id = $1 RETURNING (SELECT twilio_status FROM old) AS old`,
-        [registrationId, b.status],
-      );
-      if (rows[0]?.old !== b.status) {
-        const why = problems.length ? `: ${problems.map((p) => p.message).join('; ')}` : '';
-        await timeline(registrationId, 'twilio_status', `trust product ${b.sid} ${rows[0]?.old ?? 'new'} → ${b.status}${why}`, { status: b.status, problems });
-      }
+      // One transaction: a failure between the new status and its timeline entry leaves neither, so the retry,
+      // seeing a change again, records both (else the retry would find nothing changed and the entry be lost).
+      await inTransaction(db, async (tx) => {
+        const { rows } = await tx.query<{ old: string | null }>(
+          `WITH old AS (SELECT twilio_status FROM voice_trust_registrations WHERE id = $1)
+           UPDATE voice_trust_registrations SET twilio_status = $2, updated_at = now() WHERE id = $1 RETURNING (SELECT twilio_status FROM old) AS old`,
+          [registrationId, b.status],
+        );
+        if (rows[0]?.old !== b.status) {
+          const why = problems.length ? `: ${problems.map((p) => p.message).join('; ')}` : '';
+          const message = `trust product ${b.sid} ${rows[0]?.old ?? 'new'} → ${b.status}${why}`;
+          await recordRegistrationEvent(tx, { product: 'voice_trust', registrationId, type: 'twilio_status', message, data: { status: b.status, problems } });
+        }
+      });
       return { outcome: b.status === 'twilio-approved' ? 'approved' : b.status === 'twilio-rejected' ? 'rejected' : 'pending', twilioStatus: b.status, problems };
     },
 

@@ -1,3 +1,4 @@
+import { failingOnce } from '../../helpers/failing-db';
 import { randomUUID } from 'node:crypto';
 import { tenantScopedName } from '../../../activities/kit/twilio-objects';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -141,28 +142,6 @@ it('a rejected customer profile: action_required with Twilio\'s reason, correcte
   const info = (await twilioSdk().trusthub.v1.endUsers.list()).find((u) => u.friendlyName === `${tenantScopedName(tenant.tenantId, `tenant-${tenant.tenantId}/a2p-${id}`)}:customer_profile_business_information`);
   expect((info?.attributes as { business_name?: string }).business_name).toBe('Acme Dental LLC');
 });
-
-/** The pool, failing the first statement that contains `match` (as a connection lost mid-activity would). */
-function failingOnce(pool: Db, match: string): Db {
-  let armed = true;
-  const guarded = (target: { query: (...a: unknown[]) => unknown }) => (text: unknown, ...rest: unknown[]) => {
-    if (armed && typeof text === 'string' && text.includes(match)) {
-      armed = false;
-      return Promise.reject(new Error('connection lost'));
-    }
-    return target.query(text, ...rest);
-  };
-  const wrap = <T extends object>(target: T): T =>
-    new Proxy(target, {
-      get(t, prop) {
-        if (prop === 'query') return guarded(t as never);
-        if (prop === 'connect' && t === (pool as object)) return async () => wrap(await pool.connect());
-        const value = Reflect.get(t, prop, t) as unknown;
-        return typeof value === 'function' ? value.bind(t) : value;
-      },
-    });
-  return wrap(pool);
-}
 
 it('a new state is shown only with its timeline entry: a failure between the two leaves neither, and the retry records both', async () => {
   const id = randomUUID();

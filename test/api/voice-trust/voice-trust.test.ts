@@ -1,4 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { tenantScopedName } from '../../../activities/kit/twilio-objects';
+import { createVoiceTrustActivities, defaultVoiceTrustPolicies } from '../../../activities/voice-trust/registration';
+import type { Db } from '../../../db/kit/pool';
+import { failingOnce } from '../../helpers/failing-db';
 import twilio from 'twilio';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, stack, twilioSdk, waitFor } from '../../helpers/stack';
@@ -219,4 +223,24 @@ it('with hourly polling, the trust product’s signed status callback is what mo
   } finally {
     await hooked.close();
   }
+});
+
+it('Twilio’s new review status is shown only with its timeline entry: a failure between the two leaves neither, and the retry records both', async () => {
+  const product = await th.trustProducts.create({ friendlyName: `review-${randomUUID()}`, email: 'ops@acme.example', policySid: defaultVoiceTrustPolicies.shaken_stir });
+  const id = randomUUID();
+  await api.db.query(
+    `INSERT INTO voice_trust_registrations (id, tenant_id, product, status, step, draft, business_profile_sid, workflow_id, trust_product_sid)
+     VALUES ($1, $2, 'shaken_stir', 'in_review', 'review', '{}', $3, $4, $5)`,
+    [id, tenant.tenantId, await businessProfile(), `tenant-${tenant.tenantId}/voice-trust-${id}`, product.sid],
+  );
+  const activities = (db: Db) => createVoiceTrustActivities({ db, twilio: sdk, twilioObjects: {} as never });
+  const entries = async () => (await get(id)).timeline.filter((e) => e.type === 'twilio_status');
+
+  await expect(activities(failingOnce(api.db, 'INSERT INTO registration_events')).voiceTrustReviewStatus({ registrationId: id })).rejects.toThrow('connection lost');
+  expect((await api.db.query('SELECT twilio_status FROM voice_trust_registrations WHERE id = $1', [id])).rows[0].twilio_status).toBeNull();
+  expect(await entries()).toEqual([]);
+
+  await activities(api.db).voiceTrustReviewStatus({ registrationId: id }); // Temporal's retry
+  await activities(api.db).voiceTrustReviewStatus({ registrationId: id }); // and one after its commit: no duplicate
+  expect((await entries()).map((e) => e.message)).toEqual([`trust product ${product.sid} new → draft`]);
 });
