@@ -220,11 +220,13 @@ const worldRoutes: FastifyPluginAsync<ControlDeps & { scoped: boolean }> = async
     return { mode: deliveries.mode };
   });
 
-  // Scoped only: the account's world back to fresh, for the next test file on it. Its objects and numbers stay, and its
-  // inventory only returns to default sizes: numbers it was offered or owns are never offered again to anyone else.
+  // Scoped only: the account's world back to fresh, for the next test file on it. It owns no number any more (none of
+  // them is ever offered again: a project's database may still hold them as live rows), its other objects stay, and
+  // its inventory returns to default sizes; numbers it was offered are never offered to anyone else.
   if (scoped) {
     app.post('/reset', async (req) => {
       worldOf(req).reset();
+      state.retireNumbersOf(accountOf(req));
       state.resetInventorySizes(accountOf(req));
       return { ok: true };
     });

@@ -40,6 +40,8 @@ export class SandboxState {
   /** E.164 → the account whose inventory offered it; kept until the global reset. */
   private readonly offeredTo = new Map<string, string>();
   private nextLane = 1;
+  /** Numbers taken from their account by a scoped reset: never offered or sold again (until the global reset). */
+  private readonly retired = new Set<string>();
 
   /** `configuredAccount` keeps lane 0, today's inventory exactly (benchmarks, fuzz and chaos runs rely on it). */
   constructor(
@@ -83,7 +85,20 @@ export class SandboxState {
   }
 
   isAvailable(phoneNumber: string) {
-    return !this.ownedByPhone.has(phoneNumber);
+    return !this.ownedByPhone.has(phoneNumber) && !this.retired.has(phoneNumber);
+  }
+
+  /**
+   * The account owns no number any more (a test slot's reset: the next file starts with none), and none of them
+   * is ever offered again — a project's database may still hold them as live rows of an earlier file's tenant.
+   */
+  retireNumbersOf(account: string) {
+    for (const [sid, n] of this.numbers) {
+      if (n.accountSid !== account) continue;
+      this.numbers.delete(sid);
+      this.ownedByPhone.delete(n.inventory.phoneNumber);
+      this.retired.add(n.inventory.phoneNumber);
+    }
   }
 
   /** Products with state of their own register here to be cleared by the control API's reset. */
@@ -97,6 +112,7 @@ export class SandboxState {
     this.ownedByPhone.clear();
     this.lanes.clear();
     this.offeredTo.clear();
+    this.retired.clear();
   }
 
   private lane(account: string): InventoryLane {
