@@ -1,8 +1,10 @@
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { FastifyPluginAsync } from 'fastify';
-import { healthOf, isLiveNumber, listHealth, recordCallOutcomes, recordReputation } from '../../db/number-health/health';
-import { ErrorBody, PageQuery, pageOf } from '../../schemas/kit/common';
-import { CallOutcomesBody, HygienePolicy, HygienePolicyBody, IngestResult, NumberHealth, PolicySchedule, ReputationBody } from '../../schemas/number-health/health';
+import { callOutcomesOf, healthOf, healthSummary, isLiveNumber, listHealth, recordCallOutcomes, recordReputation } from '../../db/number-health/health';
+import { ErrorBody, pageOf } from '../../schemas/kit/common';
+import {
+  CallOutcome, CallOutcomesBody, HealthListQuery, HealthSummary, HygienePolicy, HygienePolicyBody, IngestResult, NumberHealth, OutcomesQuery, PolicySchedule, ReputationBody,
+} from '../../schemas/number-health/health';
 import { describePolicy, policySchedules, upsertPolicySchedule } from './schedules';
 import { boundedTemporalCall } from '../kit/temporal-calls';
 import { NumberParams } from '../../schemas/numbers/numbers';
@@ -57,11 +59,47 @@ export const numberHealthRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps)
       schema: {
         tags: ['number-health'],
         summary: 'Your live numbers with their health score and the factors behind it, by number',
-        querystring: PageQuery,
-        response: { 200: pageOf(NumberHealth) },
+        description:
+          'Filters: hygieneState, resting (quarantined and still in the policy’s rest period) and belowScore. The score is computed on each request, so belowScore ' +
+          'scores your numbers after the cursor a chunk at a time, and at most a few thousand per request: a filtered page may hold fewer than limit numbers, even none, ' +
+          'with a nextCursor to go on from. Follow nextCursor until it is null.',
+        querystring: HealthListQuery,
+        response: { 200: pageOf(NumberHealth), 400: ErrorBody },
       },
     },
     async (req) => listHealth(deps.db, req.tenant.id, req.query),
+  );
+
+  r.get(
+    '/number-health/summary',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['number-health'],
+        summary: 'Your live numbers by hygiene state and by score (ten buckets), with the policy’s threshold',
+        description: 'Scored on request, a chunk at a time; past about ten thousand numbers the buckets cover the first ones only and partial is true (the counts by state stay whole).',
+        response: { 200: HealthSummary },
+      },
+    },
+    async (req) => healthSummary(deps.db, req.tenant.id),
+  );
+
+  r.get(
+    '/number-health/:phoneNumber/outcomes',
+    {
+      config: { scope: 'read' },
+      schema: {
+        tags: ['number-health'],
+        summary: 'One number’s reported call outcomes, newest first (all of them, not only the 30 days the score reads)',
+        params: NumberParams,
+        querystring: OutcomesQuery,
+        response: { 200: pageOf(CallOutcome), 400: ErrorBody, 404: ErrorBody },
+      },
+    },
+    async (req) => {
+      if (!(await isLiveNumber(deps.db, req.tenant.id, req.params.phoneNumber))) throw notFound('number');
+      return callOutcomesOf(deps.db, req.tenant.id, req.params.phoneNumber, req.query);
+    },
   );
 
   r.get(

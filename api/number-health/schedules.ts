@@ -41,8 +41,19 @@ async function scheduleState(client: Client, scheduleId: string): Promise<Schedu
     scheduleId,
     paused: d.state.paused,
     nextRunAt: d.info.nextActionTimes[0]?.toISOString() ?? null,
-    recentRuns: [...d.info.recentActions].reverse().map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId })),
+    recentRuns: [...d.info.recentActions].reverse().map((a) => ({ at: a.takenAt.toISOString(), workflowId: a.action.workflow.workflowId, jobId: null })),
   };
+}
+
+/** The Schedules' runs with their jobs: a pass's workflow makes its job with the run's workflow id (null until it has). */
+async function withJobs<T extends ScheduleState[]>(db: Db, tenantId: string, states: [...T]): Promise<T> {
+  const workflowIds = states.flatMap((s) => s.recentRuns.map((r) => r.workflowId));
+  const { rows } = await db.query<{ id: string; workflow_id: string }>(
+    `SELECT id::text, workflow_id FROM jobs WHERE tenant_id = $1 AND workflow_id = ANY($2) AND kind IN ('health_pass', 'rotation_pass')`,
+    [tenantId, workflowIds],
+  );
+  const jobOf = new Map(rows.map((r) => [r.workflow_id, r.id]));
+  return states.map((s) => ({ ...s, recentRuns: s.recentRuns.map((r) => ({ ...r, jobId: jobOf.get(r.workflowId) ?? null })) })) as T;
 }
 
 interface PolicyRow {
@@ -71,7 +82,7 @@ export async function describePolicy(db: Db, client: Client, taskQueue: string, 
       return scheduleState(client, scheduleId);
     }
   };
-  const [health, rotation] = await Promise.all([stateOf('health_pass', row.cron), stateOf('rotation_pass', row.rotation_cron)]);
+  const [health, rotation] = await withJobs(db, tenantId, await Promise.all([stateOf('health_pass', row.cron), stateOf('rotation_pass', row.rotation_cron)]));
   return {
     quarantineBelowScore: row.quarantine_below,
     cron: row.cron,

@@ -17,6 +17,15 @@ const Costs = z.object({
   totalUsd: z.number(),
   budgetUsd: z.number().nullable(),
   remainingUsd: z.number().nullable(),
+  days: z
+    .array(
+      z.object({
+        day: z.string().describe('YYYY-MM-DD, UTC'),
+        amountUsd: z.number(),
+        lines: z.array(z.object({ item: z.string(), amountUsd: z.number() })).describe('The day’s costs by item'),
+      }),
+    )
+    .describe('The month by day, oldest first: only days with costs'),
 });
 
 /**

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import type { FastifyPluginAsync } from 'fastify';
+import { validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsync, FastifySchemaCompiler } from 'fastify';
 import { tollfreePreflight } from '../../compliance/tollfree/preflight';
 import { createTollfreeVerification, getTollfreeVerification, listTollfreeVerifications } from '../../db/tollfree/verifications';
 import { ErrorBody, IdempotencyKey, PageQuery, pageOf, Uuid } from '../../schemas/kit/common';
@@ -26,19 +26,34 @@ export const tollfreeVerifications: ReviewedRegistrationKind<TollfreeRow> = {
 };
 const PreflightFailed = ErrorBody.extend(TollfreePreflight.partial().shape);
 
+/**
+ * As A2P preflight (api/a2p/routes.ts): the document shows the draft's schema, but preflight checks the draft
+ * itself (every problem at once), so Fastify only makes sure the body is an object.
+ */
+const draftCheckedByHandler: FastifySchemaCompiler<unknown> = (route) => {
+  if (route.httpPart !== 'body') return validatorCompiler(route as Parameters<typeof validatorCompiler>[0]);
+  return (data: unknown) =>
+    data && typeof data === 'object' && !Array.isArray(data) ? { value: data } : { error: new Error('body: must be a verification draft (an object)') };
+};
+
 /** Toll-free verification: preflight, and verifications as durable workflows with their edit window. */
 export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
   const verifications = reviewedRegistrations(deps, tollfreeVerifications);
   const r = app.withTypeProvider<ZodTypeProvider>();
 
-  /** The preflight's report, with the number checked too: one of the tenant's live toll-free numbers. */
-  async function check(tenantId: string, draft: TollfreeDraft) {
+  /**
+   * The preflight's report, with the number checked too: one of the tenant's live toll-free numbers (when the
+   * draft has a well-formed one; a missing or malformed number is already a problem of the draft).
+   */
+  async function check(tenantId: string, draft: unknown) {
     const report = tollfreePreflight(draft);
+    const number = (draft as { tollfreePhoneNumber?: unknown }).tollfreePhoneNumber;
+    if (typeof number !== 'string' || report.problems.some((p) => p.field === 'tollfreePhoneNumber')) return { report, numberSid: null };
     const { rows } = await deps.db.query<{ twilio_sid: string }>(
       `SELECT twilio_sid FROM phone_numbers WHERE tenant_id = $1 AND phone_number = $2 AND status = 'active' AND twilio_sid IS NOT NULL`,
-      [tenantId, draft.tollfreePhoneNumber],
+      [tenantId, number],
     );
-    if (!rows[0]) report.problems.unshift({ field: 'tollfreePhoneNumber', code: 'not_your_number', message: `${draft.tollfreePhoneNumber} is not an active number of yours`, twilioCode: null });
+    if (!rows[0]) report.problems.unshift({ field: 'tollfreePhoneNumber', code: 'not_your_number', message: `${number} is not an active number of yours`, twilioCode: null });
     return { report: { ...report, ok: report.problems.length === 0 }, numberSid: rows[0]?.twilio_sid ?? null };
   }
 
@@ -49,10 +64,13 @@ export const tollfreeRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       schema: {
         tags: ['tollfree'],
         summary: 'Check a toll-free verification before submitting it',
-        description: 'Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. Touches nothing at Twilio.',
-        body: TollfreeDraft,
+        description:
+          'Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. ' +
+          'Takes an incomplete draft too, as it is being typed: each missing or invalid field is a problem (codes as in A2P preflight: required, wrong_type, too_short, not_allowed, invalid_format, unknown_field, …). Touches nothing at Twilio.',
+        body: TollfreeDraft.describe('A verification draft; preflight also takes an incomplete one and lists what is missing'),
         response: { 200: TollfreePreflight, 400: ErrorBody },
       },
+      validatorCompiler: draftCheckedByHandler,
     },
     async (req) => (await check(req.tenant.id, req.body)).report,
   );

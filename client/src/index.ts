@@ -38,6 +38,16 @@ export type Trunk = ResponseOf<'/v1/sip/trunks/{trunkSid}', 'get'>;
 export type TrunkRequest = RequestBody<'/v1/sip/trunks', 'post'>;
 export type TrunkChange = RequestBody<'/v1/sip/trunks/{trunkSid}', 'patch'>;
 export type HealthFinding = Trunk['health'][number];
+export type NumberHealth = ResponseOf<'/v1/number-health/{phoneNumber}', 'get'>;
+export type NumberHealthQuery = QueryOf<'/v1/number-health', 'get'>;
+export type NumberHealthSummary = ResponseOf<'/v1/number-health/summary', 'get'>;
+export type CallOutcome = ResponseOf<'/v1/number-health/{phoneNumber}/outcomes', 'get'>['data'][number];
+export type HygienePolicy = ResponseOf<'/v1/number-health/policy', 'get'>;
+export type Costs = ResponseOf<'/v1/costs', 'get'>;
+export type TollfreeDraft = RequestBody<'/v1/tollfree/verifications', 'post'>;
+export type TollfreePreflightResult = ResponseOf<'/v1/tollfree/preflight', 'post'>;
+/** A draft being filled in: any field may still be missing (what preflight takes). */
+export type PartialDraft<T> = T extends readonly (infer U)[] ? PartialDraft<U>[] : T extends object ? { [K in keyof T]?: PartialDraft<T[K]> } : T;
 
 export interface TwilioProClientOptions {
   /** Where the API is, e.g. "http://127.0.0.1:3000" (no trailing /v1). */
@@ -237,9 +247,15 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
       unwrap(raw.POST('/v1/number-health/call-outcomes', { body, signal: o?.signal })),
     reportReputation: (body: RequestBody<'/v1/number-health/reputation', 'post'>, o?: CallOptions) =>
       unwrap(raw.POST('/v1/number-health/reputation', { body, signal: o?.signal })),
-    list: (query: QueryOf<'/v1/number-health', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/number-health', { params: { query }, signal: o?.signal })),
-    iterate: () => eachItem((cursor) => numberHealth.list(cursor ? { cursor } : {})),
+    /** Filters: hygieneState, resting, belowScore; a filtered page may be short (even empty): follow nextCursor until null. */
+    list: (query: NumberHealthQuery = {}, o?: CallOptions) => unwrap(raw.GET('/v1/number-health', { params: { query }, signal: o?.signal })),
+    iterate: (filters: Omit<NumberHealthQuery, 'cursor'> = {}) => eachItem((cursor) => numberHealth.list({ ...filters, ...(cursor ? { cursor } : {}) })),
     get: (phoneNumber: string, o?: CallOptions) => unwrap(raw.GET('/v1/number-health/{phoneNumber}', { params: { path: { phoneNumber } }, signal: o?.signal })),
+    /** Counts by hygiene state and ten score buckets, with the policy's threshold. */
+    summary: (o?: CallOptions) => unwrap(raw.GET('/v1/number-health/summary', { signal: o?.signal })),
+    /** One number's reported call outcomes, newest first. */
+    outcomes: (phoneNumber: string, query: QueryOf<'/v1/number-health/{phoneNumber}/outcomes', 'get'> = {}, o?: CallOptions) =>
+      unwrap(raw.GET('/v1/number-health/{phoneNumber}/outcomes', { params: { path: { phoneNumber }, query }, signal: o?.signal })),
     /** The quarantine, rest, rotation and release policy and its two Schedules (health pass, rotation pass). */
     policy: {
       get: (o?: CallOptions) => unwrap(raw.GET('/v1/number-health/policy', { signal: o?.signal })),
@@ -265,7 +281,9 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
   };
   const tollfree = {
     /** Problems (with the Twilio rejection codes they anticipate) and warnings, before anything is submitted. */
-    preflight: (body: RequestBody<'/v1/tollfree/preflight', 'post'>, o?: CallOptions) => unwrap(raw.POST('/v1/tollfree/preflight', { body, signal: o?.signal })),
+    /** Takes an incomplete draft too: each missing or invalid field is a problem in the 200 report. */
+    preflight: (body: PartialDraft<TollfreeDraft>, o?: CallOptions) =>
+      unwrap(raw.POST('/v1/tollfree/preflight', { body: body as RequestBody<'/v1/tollfree/preflight', 'post'>, signal: o?.signal })),
     /** A toll-free number's verification, as one durable workflow through Twilio's review. */
     start: (body: RequestBody<'/v1/tollfree/verifications', 'post'>, o?: CallOptions) =>
       unwrap(raw.POST('/v1/tollfree/verifications', { body, params: { header: idem(o) }, signal: o?.signal })),

@@ -13771,6 +13771,17 @@ export type paths = {
                             totalUsd: number;
                             budgetUsd: number | null;
                             remainingUsd: number | null;
+                            /** @description The month by day, oldest first: only days with costs */
+                            days: {
+                                /** @description YYYY-MM-DD, UTC */
+                                day: string;
+                                amountUsd: number;
+                                /** @description The day’s costs by item */
+                                lines: {
+                                    item: string;
+                                    amountUsd: number;
+                                }[];
+                            }[];
                         };
                     };
                 };
@@ -13949,6 +13960,17 @@ export type paths = {
                             totalUsd: number;
                             budgetUsd: number | null;
                             remainingUsd: number | null;
+                            /** @description The month by day, oldest first: only days with costs */
+                            days: {
+                                /** @description YYYY-MM-DD, UTC */
+                                day: string;
+                                amountUsd: number;
+                                /** @description The day’s costs by item */
+                                lines: {
+                                    item: string;
+                                    amountUsd: number;
+                                }[];
+                            }[];
                         };
                     };
                 };
@@ -15880,7 +15902,7 @@ export type paths = {
         };
         /**
          * Your live numbers with their health score and the factors behind it, by number
-         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         * @description Filters: hygieneState, resting (quarantined and still in the policy’s rest period) and belowScore. The score is computed on each request, so belowScore scores your numbers after the cursor a chunk at a time, and at most a few thousand per request: a filtered page may hold fewer than limit numbers, even none, with a nextCursor to go on from. Follow nextCursor until it is null. Needs an API key with the `read` scope (403 insufficient_scope otherwise).
          */
         get: {
             parameters: {
@@ -15888,6 +15910,12 @@ export type paths = {
                     limit?: number;
                     /** @description opaque: the nextCursor of the previous page, passed back unchanged */
                     cursor?: string;
+                    /** @description Only numbers in this hygiene state */
+                    hygieneState?: "ok" | "quarantined";
+                    /** @description true: only quarantined numbers still in their rest period; false: only the others */
+                    resting?: "true" | "false";
+                    /** @description Only numbers whose score is below this (0–100) */
+                    belowScore?: number;
                 };
                 header?: never;
                 path?: never;
@@ -15940,6 +15968,15 @@ export type paths = {
                                         voiceIntegrity: boolean;
                                     };
                                 };
+                                /**
+                                 * @description quarantined: a health pass put it out of service (see the hygiene policy)
+                                 * @enum {string}
+                                 */
+                                hygieneState: "ok" | "quarantined";
+                                /** @description When it was put in quarantine (ISO 8601); null when ok */
+                                quarantinedAt: string | null;
+                                /** @description Quarantined and still in its rest period (the policy’s restDays): no pass restores it before this time (ISO 8601); null otherwise, and for a rotated number */
+                                restingUntil: string | null;
                             }[];
                             nextCursor: string | null;
                         };
@@ -15995,6 +16032,382 @@ export type paths = {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/number-health/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Your live numbers by hygiene state and by score (ten buckets), with the policy’s threshold
+         * @description Scored on request, a chunk at a time; past about ten thousand numbers the buckets cover the first ones only and partial is true (the counts by state stay whole). Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description Your live numbers */
+                            total: number;
+                            quarantined: number;
+                            /** @description Quarantined and still in their rest period */
+                            resting: number;
+                            /** @description The policy’s quarantineBelowScore; null without a policy */
+                            threshold: number | null;
+                            /** @description Numbers by score: 0–9, 10–19, …, 90–100 (to is inclusive) */
+                            buckets: {
+                                from: number;
+                                to: number;
+                                count: number;
+                            }[];
+                            /** @description true when the inventory is larger than one request scores: the buckets cover the first numbers only */
+                            partial: boolean;
+                            computedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/number-health/{phoneNumber}/outcomes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One number’s reported call outcomes, newest first (all of them, not only the 30 days the score reads)
+         * @description Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description opaque: the nextCursor of the previous page, passed back unchanged */
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    phoneNumber: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** @description When the call happened, as reported (ISO 8601) */
+                                at: string;
+                                /** @enum {string} */
+                                outcome: "answered" | "no_answer" | "busy" | "failed" | "blocked" | "labelled" | "complaint";
+                                durationSeconds: number | null;
+                                /** @description Your id for it, as posted */
+                                externalId: string | null;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -16141,6 +16554,15 @@ export type paths = {
                                     voiceIntegrity: boolean;
                                 };
                             };
+                            /**
+                             * @description quarantined: a health pass put it out of service (see the hygiene policy)
+                             * @enum {string}
+                             */
+                            hygieneState: "ok" | "quarantined";
+                            /** @description When it was put in quarantine (ISO 8601); null when ok */
+                            quarantinedAt: string | null;
+                            /** @description Quarantined and still in its rest period (the policy’s restDays): no pass restores it before this time (ISO 8601); null otherwise, and for a rotated number */
+                            restingUntil: string | null;
                         };
                     };
                 };
@@ -16357,6 +16779,8 @@ export type paths = {
                             recentRuns: {
                                 at: string;
                                 workflowId: string;
+                                /** @description The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it */
+                                jobId: string | null;
                             }[];
                             quarantineBelowScore: number;
                             cron: string;
@@ -16374,6 +16798,8 @@ export type paths = {
                                 recentRuns: {
                                     at: string;
                                     workflowId: string;
+                                    /** @description The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it */
+                                    jobId: string | null;
                                 }[];
                             };
                         };
@@ -16561,6 +16987,8 @@ export type paths = {
                             recentRuns: {
                                 at: string;
                                 workflowId: string;
+                                /** @description The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it */
+                                jobId: string | null;
                             }[];
                             quarantineBelowScore: number;
                             cron: string;
@@ -16578,6 +17006,8 @@ export type paths = {
                                 recentRuns: {
                                     at: string;
                                     workflowId: string;
+                                    /** @description The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it */
+                                    jobId: string | null;
                                 }[];
                             };
                         };
@@ -16950,6 +17380,8 @@ export type paths = {
                             recentRuns: {
                                 at: string;
                                 workflowId: string;
+                                /** @description The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it */
+                                jobId: string | null;
                             }[];
                             quarantineBelowScore: number;
                             cron: string;
@@ -16967,6 +17399,8 @@ export type paths = {
                                 recentRuns: {
                                     at: string;
                                     workflowId: string;
+                                    /** @description The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it */
+                                    jobId: string | null;
                                 }[];
                             };
                         };
@@ -18563,7 +18997,7 @@ export type paths = {
         put?: never;
         /**
          * Check a toll-free verification before submitting it
-         * @description Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. Touches nothing at Twilio. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
+         * @description Every problem that would stop a submission (with the Twilio rejection code it anticipates) and warnings reviewers act on. Takes an incomplete draft too, as it is being typed: each missing or invalid field is a problem (codes as in A2P preflight: required, wrong_type, too_short, not_allowed, invalid_format, unknown_field, …). Touches nothing at Twilio. Needs an API key with the `write` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -18572,6 +19006,7 @@ export type paths = {
                 path?: never;
                 cookie?: never;
             };
+            /** @description A verification draft; preflight also takes an incomplete one and lists what is missing */
             requestBody: {
                 content: {
                     "application/json": {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { RegistrationDraft, RegistrationDraftFields, type PreflightProblem, type PreflightResult } from '../../schemas/a2p/registration';
 import { containsLink, containsPhoneNumber, contentIn, isReservedHost, publicShortenerIn } from './content';
+import { schemaProblems, withinBounds } from '../kit/draft-problems';
 import { estimateCost } from './fees';
 import type { A2pFees } from '../platform/prices';
 
@@ -27,22 +28,22 @@ export function preflight(input: unknown, fees: A2pFees): PreflightResult {
   const rulesFound = checkRules(d ?? {});
   problems.push(...rulesFound.problems);
   warnings.push(...rulesFound.warnings);
-  return { ok: problems.length === 0, problems, warnings, cost: estimateCost(parsed.success ? parsed.data : {}, fees) };
+  return { ok: problems.length === 0, problems, warnings, cost: estimateCost(parsed.success ? parsed.data : costInputsOf(d ?? {}), fees) };
 }
 
-/** The draft without the strings and lists that failed their size check (copied along their paths only). */
-function withinBounds(input: unknown, issues: readonly z.core.$ZodIssue[]): unknown {
-  const oversized = issues.filter((i) => i.code === 'too_big' && (i.origin === 'string' || i.origin === 'array'));
-  return oversized.reduce((draft, issue) => without(draft, issue.path), input);
-}
-
-function without(value: unknown, path: readonly PropertyKey[]): unknown {
-  if (path.length === 0) return undefined;
-  if (!value || typeof value !== 'object') return value;
-  const [key, ...rest] = path as [PropertyKey, ...PropertyKey[]];
-  const copy = (Array.isArray(value) ? [...value] : { ...value }) as Record<PropertyKey, unknown>;
-  copy[key] = without(copy[key], rest);
-  return copy;
+/**
+ * What the fees depend on, read from a draft still being filled in: the wizard shows a Sole Proprietor's or a
+ * low-volume brand's own fees from the brand step on, not a standard brand's until every field is valid.
+ */
+function costInputsOf(d: Loose & { phoneNumbers?: unknown }): Partial<RegistrationDraft> {
+  const brandType = (['standard', 'low_volume_standard', 'sole_proprietor'] as const).find((t) => t === d.brandType);
+  const companyType = d.company?.type === 'public' ? 'public' : undefined;
+  return {
+    ...(brandType ? { brandType } : {}),
+    ...(companyType ? { company: { type: companyType } } : {}),
+    ...(typeof d.campaign?.usecase === 'string' ? { campaign: { usecase: d.campaign.usecase } } : {}),
+    ...(Array.isArray(d.phoneNumbers) ? { phoneNumbers: d.phoneNumbers.filter((n) => typeof n === 'string') } : {}),
+  } as Partial<RegistrationDraft>;
 }
 
 /** TCR's common rejection causes in a draft (read defensively: any field may be missing or of another type). */
@@ -65,37 +66,6 @@ function soleProprietorLimit(issue: z.core.$ZodIssue): PreflightProblem[] | null
   const limit = soleProprietorLimits[issue.path.map(String).join('.')];
   // A missing field is still just `required`.
   return limit && !(issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) ? [limit] : null;
-}
-
-/**
- * A schema issue as a person reads it: `required` for a missing field, `too_short` with the minimum, the
- * allowed values for an enum — never the validator's internal code. Every code is in preflightCodes.
- */
-function schemaProblems(issue: z.core.$ZodIssue, input: unknown): PreflightProblem[] {
-  const at = (path: PropertyKey[]) => path.map(String).join('.') || '(draft)';
-  const field = at(issue.path);
-  const value = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input);
-  const i = issue as z.core.$ZodIssue & { minimum?: number | bigint; maximum?: number | bigint; origin?: string; values?: unknown[]; keys?: string[]; expected?: string };
-  const unit = i.origin === 'string' ? ' characters' : i.origin === 'array' ? ' items' : '';
-  switch (issue.code) {
-    case 'invalid_type':
-      return [value === undefined ? { field, code: 'required', message: 'required' } : { field, code: 'wrong_type', message: `must be ${i.expected === 'array' ? 'a list' : `a ${i.expected}`}` }];
-    case 'too_small':
-      return [{ field, code: i.origin === 'array' ? 'too_few' : 'too_short', message: i.origin === 'array' || i.origin === 'string' ? `must have at least ${i.minimum}${unit}` : `must be at least ${i.minimum}` }];
-    case 'too_big':
-      return [{ field, code: i.origin === 'array' ? 'too_many' : 'too_long', message: i.origin === 'array' || i.origin === 'string' ? `must have at most ${i.maximum}${unit}` : `must be at most ${i.maximum}` }];
-    case 'invalid_value':
-      return [{ field, code: 'not_allowed', message: `must be one of: ${(i.values ?? []).map(String).join(', ')}` }];
-    case 'invalid_format':
-      return [{ field, code: 'invalid_format', message: /^Invalid/.test(issue.message) ? `must be a valid ${(issue as { format?: string }).format ?? 'value'}` : issue.message }];
-    case 'invalid_union':
-      // No such brand type: the draft's shape depends on it, so nothing else can be checked.
-      return [value === undefined ? { field, code: 'required', message: 'required' } : { field, code: 'not_allowed', message: `must be one of: ${((i as { options?: unknown[] }).options ?? []).map(String).join(', ')}` }];
-    case 'unrecognized_keys':
-      return (i.keys ?? []).map((k) => ({ field: at([...issue.path, k]), code: 'unknown_field', message: 'is not a field of the draft' }));
-    default:
-      return [{ field, code: 'invalid', message: issue.message }];
-  }
 }
 
 // The draft as it may arrive: any field may be missing or of the wrong type.

@@ -10,13 +10,18 @@ export const currentMonth = () => new Date().toISOString().slice(0, 7);
 /** The tenant's ledger for a month, by item, with its budget. */
 export async function costsOfMonth(db: Db, tenantId: string, month: string) {
   const { from, to } = monthBounds(month);
-  const [{ rows: lines }, { rows: tenant }] = await Promise.all([
+  const [{ rows: lines }, { rows: tenant }, { rows: dayLines }] = await Promise.all([
     db.query<{ item: string; count: number; amount_usd: string }>(
       `SELECT item, count(*)::int AS count, sum(amount_usd)::text AS amount_usd FROM cost_ledger
         WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY item ORDER BY item`,
       [tenantId, from, to],
     ),
     db.query<{ monthly_budget_usd: string | null }>('SELECT monthly_budget_usd::text FROM tenants WHERE id = $1', [tenantId]),
+    db.query<{ day: string; item: string; amount_usd: string }>(
+      `SELECT to_char(date_trunc('day', created_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD') AS day, item, sum(amount_usd)::text AS amount_usd FROM cost_ledger
+        WHERE tenant_id = $1 AND created_at >= $2 AND created_at < $3 GROUP BY 1, item ORDER BY 1, item`,
+      [tenantId, from, to],
+    ),
   ]);
   const totalUsd = round(lines.reduce((a, l) => a + Number(l.amount_usd), 0));
   const budgetUsd = tenant[0]?.monthly_budget_usd === null || tenant[0]?.monthly_budget_usd === undefined ? null : Number(tenant[0].monthly_budget_usd);
@@ -27,7 +32,15 @@ export async function costsOfMonth(db: Db, tenantId: string, month: string) {
     totalUsd,
     budgetUsd,
     remainingUsd: budgetUsd === null ? null : round(budgetUsd - totalUsd),
+    days: byDay(dayLines),
   };
+}
+
+/** The month's ledger by UTC day (ascending, days with charges only), each day by item. */
+function byDay(rows: { day: string; item: string; amount_usd: string }[]) {
+  const days = new Map<string, { item: string; amountUsd: number }[]>();
+  for (const r of rows) days.set(r.day, [...(days.get(r.day) ?? []), { item: r.item, amountUsd: Number(r.amount_usd) }]);
+  return [...days].map(([day, lines]) => ({ day, amountUsd: round(lines.reduce((a, l) => a + l.amountUsd, 0)), lines }));
 }
 
 export async function setMonthlyBudget(db: Db, tenantId: string, usd: number | null): Promise<void> {

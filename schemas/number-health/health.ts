@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { E164 } from '../kit/common';
+import { E164, PageQuery } from '../kit/common';
 
 export const CallOutcomeKind = z.enum(['answered', 'no_answer', 'busy', 'failed', 'blocked', 'labelled', 'complaint']);
 
@@ -64,8 +64,57 @@ export const NumberHealth = z.object({
       })
       .describe('The number’s approved voice trust registrations'),
   }),
+  hygieneState: z.enum(['ok', 'quarantined']).describe('quarantined: a health pass put it out of service (see the hygiene policy)'),
+  quarantinedAt: z.string().nullable().describe('When it was put in quarantine (ISO 8601); null when ok'),
+  restingUntil: z
+    .string()
+    .nullable()
+    .describe('Quarantined and still in its rest period (the policy’s restDays): no pass restores it before this time (ISO 8601); null otherwise, and for a rotated number'),
 });
 export type NumberHealth = z.infer<typeof NumberHealth>;
+
+const Bool = z.enum(['true', 'false']).transform((v) => v === 'true');
+/** Filters of the health list; a filtered page may hold fewer than `limit` numbers: follow nextCursor until null. */
+export const HealthListQuery = PageQuery.extend({
+  hygieneState: z.enum(['ok', 'quarantined']).optional().describe('Only numbers in this hygiene state'),
+  resting: Bool.optional().describe('true: only quarantined numbers still in their rest period; false: only the others'),
+  belowScore: z.coerce.number().int().min(0).max(100).optional().describe('Only numbers whose score is below this (0–100)'),
+}).strict();
+export type HealthListQuery = z.infer<typeof HealthListQuery>;
+
+export const HealthSummary = z.object({
+  total: z.number().int().describe('Your live numbers'),
+  quarantined: z.number().int(),
+  resting: z.number().int().describe('Quarantined and still in their rest period'),
+  threshold: z.number().int().nullable().describe('The policy’s quarantineBelowScore; null without a policy'),
+  buckets: z.array(z.object({ from: z.number().int(), to: z.number().int(), count: z.number().int() })).describe('Numbers by score: 0–9, 10–19, …, 90–100 (to is inclusive)'),
+  partial: z.boolean().describe('true when the inventory is larger than one request scores: the buckets cover the first numbers only'),
+  computedAt: z.string(),
+});
+export type HealthSummary = z.infer<typeof HealthSummary>;
+
+/** A real instant, written as toISOString writes it (no 30 February). */
+const isExactInstant = (iso: string) => {
+  const t = Date.parse(iso);
+  return !Number.isNaN(t) && new Date(t).toISOString() === iso;
+};
+/** An outcomes page's cursor: the last outcome's time and id. */
+const OUTCOME_CURSOR = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z\|\d{1,18}$/;
+export const OutcomesQuery = PageQuery.extend({
+  cursor: z
+    .string()
+    .max(60)
+    .regex(OUTCOME_CURSOR, 'must be the nextCursor of the previous page')
+    .refine((c) => isExactInstant(c.split('|')[0]!), 'must be the nextCursor of the previous page')
+    .optional().describe('opaque: the nextCursor of the previous page, passed back unchanged'),
+}).strict();
+
+export const CallOutcome = z.object({
+  at: z.string().describe('When the call happened, as reported (ISO 8601)'),
+  outcome: CallOutcomeKind,
+  durationSeconds: z.number().int().nullable(),
+  externalId: z.string().nullable().describe('Your id for it, as posted'),
+});
 
 /** Five cron fields (minute hour day-of-month month day-of-week), UTC. */
 const cronField = String.raw`(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?(,(\*|\d{1,2}(-\d{1,2})?)(\/\d{1,2})?)*`;
@@ -86,7 +135,9 @@ const ScheduleState = z.object({
   scheduleId: z.string().describe('The Temporal Schedule (visible in the Temporal UI)'),
   paused: z.boolean(),
   nextRunAt: z.string().nullable(),
-  recentRuns: z.array(z.object({ at: z.string(), workflowId: z.string() })).describe('The newest runs first'),
+  recentRuns: z
+    .array(z.object({ at: z.string(), workflowId: z.string(), jobId: z.string().nullable().describe('The run’s job (GET /v1/jobs/{id}/items: what it did per number); null until the run has made it') }))
+    .describe('The newest runs first'),
 });
 export type ScheduleState = z.infer<typeof ScheduleState>;
 

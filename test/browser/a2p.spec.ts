@@ -1,5 +1,5 @@
 import type { Page } from '@playwright/test';
-import { expect, test, expectAccessible, openTab, screenshots, signIn } from './helpers';
+import { expect, test, expectAccessible, fill, openTab, screenshots, signIn, step } from './helpers';
 
 /** A business that passes preflight, by the wizard's field labels. */
 const business: Record<string, string> = {
@@ -42,15 +42,6 @@ const campaign: Record<string, string> = {
   'Privacy policy URL': 'https://acmedental.com/privacy',
 };
 
-async function fill(page: Page, values: Record<string, string>) {
-  for (const [label, value] of Object.entries(values)) {
-    const input = page.getByLabel(label, { exact: true });
-    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
-    else await input.fill(value);
-  }
-}
-
-const step = (page: Page, name: string) => expect(page.getByRole('navigation', { name: 'Registration steps' }).locator('[aria-current="step"]')).toContainText(name);
 
 async function throughTheWizard(page: Page, overrides: Record<string, string> = {}) {
   await openTab(page, 'A2P');

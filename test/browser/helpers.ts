@@ -38,10 +38,60 @@ export async function signIn(page: Page, spec: string) {
   await expect(page.getByRole('tab', { name: 'Numbers' })).toBeVisible();
 }
 
-export async function openTab(page: Page, name: 'Numbers' | 'SIP' | 'A2P' | 'Automation') {
+export type TabName = 'Numbers' | 'SIP' | 'A2P' | 'Health' | 'Trust' | 'Costs' | 'Settings' | 'Automation';
+export async function openTab(page: Page, name: TabName) {
   await page.getByRole('tab', { name, exact: true }).click();
   await expect(page.getByRole('tab', { name, exact: true })).toHaveAttribute('aria-selected', 'true');
 }
+
+/** The API as the spec's tenant (setting up what a flow starts from): the parsed JSON body, and the status. */
+export async function api<T = any>(spec: string, method: 'GET' | 'POST' | 'PUT' | 'DELETE', urlPath: string, body?: unknown, key = apiKeyFor(spec)): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${process.env.CONSOLE_URL}${urlPath}`, {
+    method,
+    headers: { authorization: `Bearer ${key}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: (text ? JSON.parse(text) : null) as T };
+}
+
+/** The sandbox's control API (its one account): reviews, outcomes, faults, clock. */
+export async function sandbox<T = any>(controlPath: string, body?: unknown, method: 'GET' | 'POST' = body === undefined ? 'GET' : 'POST'): Promise<T> {
+  const res = await fetch(`${process.env.SANDBOX_URL}/__sandbox/${controlPath}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  if (!res.ok) throw new Error(`sandbox ${controlPath}: ${res.status} ${await res.text()}`);
+  const text = await res.text();
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+/** Buys `count` numbers for the spec's tenant through the API: local ones in 415 unless `search` says otherwise. */
+export async function buyNumbers(spec: string, count: number, search = 'areaCode=415'): Promise<string[]> {
+  const bought: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const found = await api<{ data: { phoneNumber: string }[] }>(spec, 'GET', `/v1/available-numbers?${search}&limit=1`);
+    const res = await api<{ phoneNumber: string }>(spec, 'POST', '/v1/numbers', { phoneNumber: found.body.data[0]!.phoneNumber });
+    expect(res.status, JSON.stringify(res.body)).toBe(201);
+    bought.push(res.body.phoneNumber);
+  }
+  return bought;
+}
+
+export const buyTollFreeNumber = async (spec: string) => (await buyNumbers(spec, 1, 'type=toll-free'))[0]!;
+
+/** Fills a form by its fields' labels (a select gets the option of that value). */
+export async function fill(page: Page, values: Record<string, string>) {
+  for (const [label, value] of Object.entries(values)) {
+    const input = page.getByLabel(label, { exact: true });
+    if ((await input.evaluate((el) => el.tagName)) === 'SELECT') await input.selectOption(value);
+    else await input.fill(value);
+  }
+}
+
+/** The A2P wizard is on the step of this name. */
+export const step = (page: Page, name: string) => expect(page.getByRole('navigation', { name: 'Registration steps' }).locator('[aria-current="step"]')).toContainText(name);
 
 /** axe on the page as it is: no serious or critical violation. */
 export async function expectAccessible(page: Page, what: string) {

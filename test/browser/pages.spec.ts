@@ -7,6 +7,10 @@ test('every tab of a new tenant: its empty state, no serious accessibility viola
     Numbers: 'You have no numbers yet',
     SIP: 'No trunks yet',
     A2P: 'No registrations yet',
+    Health: 'No live numbers yet',
+    Trust: 'No voice trust registrations yet',
+    Costs: 'Nothing charged this month',
+    Settings: 'No webhook endpoints yet',
     Automation: 'Nothing has run yet',
   } as const;
   for (const [tab, text] of Object.entries(empty) as [keyof typeof empty, string][]) {

@@ -17,8 +17,11 @@ function chromiumPath(): string {
 export default defineConfig({
   testDir: '.',
   testMatch: '*.spec.ts',
-  outputDir: '../../test-results/browser',
-  workers: 1,
+  outputDir: process.env.PLAYWRIGHT_OUTPUT_DIR ?? '../../test-results/browser', // one per concurrent run
+  // Files side by side: each spec file has its own tenant, and the flows mostly wait on workflows and reviews, not
+  // on the CPU. Tests within a file run in order (a flow builds on the one before it).
+  workers: Number(process.env.BROWSER_WORKERS ?? 3),
+  fullyParallel: false,
   retries: 0,
   timeout: 120_000,
   expect: { timeout: 15_000 },

@@ -33,6 +33,21 @@ test('the console says what the signed-in key may do and offers nothing more', a
   await expect(page.getByRole('button', { name: 'New trunk' })).toHaveCount(0);
   await openTab(page, 'A2P');
   await expect(page.getByRole('button', { name: 'Register a business' })).toHaveCount(0);
+  // The newer tabs: what they show a read key, and none of their changes.
+  await openTab(page, 'Health');
+  await expect(page.getByRole('heading', { name: 'Hygiene policy' })).toBeVisible();
+  for (const name of ['Save policy', 'Start bulk lookup', /^Run now/, /^Pause/]) await expect(page.getByRole('button', { name })).toHaveCount(0);
+  await openTab(page, 'Trust');
+  await expect(page.getByRole('heading', { name: 'Voice trust' })).toBeVisible();
+  for (const name of ['Start a registration', 'Verify a toll-free number']) await expect(page.getByRole('button', { name })).toHaveCount(0);
+  await openTab(page, 'Costs');
+  await expect(page.getByText('Setting the budget needs an API key with the admin scope.')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Save budget' })).toHaveCount(0);
+  await openTab(page, 'Settings');
+  await expect(page.getByText('Listing, creating and revoking keys needs an API key with the admin scope.')).toBeVisible();
+  await expect(page.getByText('Adding or deleting a webhook endpoint needs an API key with the admin scope.')).toBeVisible();
+  for (const name of ['Create key', 'Add endpoint']) await expect(page.getByRole('button', { name })).toHaveCount(0);
+  await expectAccessible(page, 'settings with a read key');
   await page.getByRole('button', { name: 'Sign out' }).click();
 
   // A spend key buys, but bulk releases stay the admin's.

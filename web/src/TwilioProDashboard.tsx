@@ -1,4 +1,7 @@
+import { lazy, Suspense, type ComponentType } from 'react';
 import { Tabs } from './components/Tabs';
+import { Loading } from './components/ui';
+import type { TabRoute } from './components/tab-route';
 import { useRoute } from './route';
 import { NumbersTab } from './numbers/NumbersTab';
 import { SipTab } from './sip/SipTab';
@@ -6,7 +9,25 @@ import { A2PTab } from './a2p/A2PTab';
 import { AutomationTab } from './automation/AutomationTab';
 import { KeyBadge } from './components/Scoped';
 
-/** The seed's dashboard: Numbers, SIP, A2P and Automation tabs; the tab (and what is open in it) is in the URL hash. */
+// The four newer tabs load on first open, so signing in and the first tabs pay nothing for their code or charts.
+const HealthTab = lazyTab(() => import('./health/HealthTab').then((m) => m.HealthTab));
+const TrustTab = lazyTab(() => import('./trust/TrustTab').then((m) => m.TrustTab));
+const CostsTab = lazyTab(() => import('./costs/CostsTab').then((m) => m.CostsTab));
+const SettingsTab = lazyTab(() => import('./settings/SettingsTab').then((m) => m.SettingsTab));
+
+function lazyTab(load: () => Promise<ComponentType<TabRoute>>) {
+  const Tab = lazy(() => load().then((component) => ({ default: component })));
+  return (props: TabRoute) => (
+    <Suspense fallback={<Loading />}>
+      <Tab {...props} />
+    </Suspense>
+  );
+}
+
+/**
+ * The dashboard: Numbers, SIP, A2P, Health, Trust, Costs, Settings and Automation tabs; the tab (and what is open in it)
+ * is in the URL hash. Automation stays last (keyboard users reach it with End).
+ */
 export function TwilioProDashboard({ sessionExpiresAt, onSignOut }: { sessionExpiresAt: string; onSignOut: () => void }) {
   const [route, go] = useRoute();
   const [tab = 'numbers', ...rest] = route;
@@ -33,6 +54,10 @@ export function TwilioProDashboard({ sessionExpiresAt, onSignOut }: { sessionExp
             { id: 'numbers', label: 'Numbers', content: () => <NumbersTab /> },
             { id: 'sip', label: 'SIP', content: () => <SipTab open={rest[0] ?? null} go={(p) => go(p ? `sip/${p}` : 'sip')} /> },
             { id: 'a2p', label: 'A2P', content: () => <A2PTab open={rest[0] ?? null} go={(p) => go(p ? `a2p/${p}` : 'a2p')} /> },
+            { id: 'health', label: 'Health', content: () => <HealthTab path={rest} go={(p) => go(p ? `health/${p}` : 'health')} /> },
+            { id: 'trust', label: 'Trust', content: () => <TrustTab path={rest} go={(p) => go(p ? `trust/${p}` : 'trust')} /> },
+            { id: 'costs', label: 'Costs', content: () => <CostsTab path={rest} go={(p) => go(p ? `costs/${p}` : 'costs')} /> },
+            { id: 'settings', label: 'Settings', content: () => <SettingsTab path={rest} go={(p) => go(p ? `settings/${p}` : 'settings')} /> },
             { id: 'automation', label: 'Automation', content: () => <AutomationTab /> },
           ]}
         />

@@ -45,3 +45,30 @@ it('each purchase is in the month’s ledger at the configured price; a budget r
   expect((await api.app.inject({ method: 'PUT', url: '/v1/costs/budget', headers: { authorization: `Bearer ${plain}` }, payload: { monthlyUsd: 1000 } })).statusCode).toBe(403);
   expect((await api.app.inject({ method: 'PUT', url: '/v1/costs/budget', headers: tenant.headers, payload: { monthlyUsd: null } })).json().budgetUsd).toBeNull();
 });
+
+it('the month by day: each UTC day with charges, by item, oldest first; the days add up to the total', async () => {
+  const tenant = await newTenant(api.db, 'costs-days');
+  await buyThroughApi(api.app, tenant.headers, '319');
+  await buyThroughApi(api.app, tenant.headers, '319');
+  const today = new Date().toISOString().slice(0, 10);
+  // An older charge of this month (when today is not the 1st), written as a Twilio write would record it.
+  const monthStart = `${month()}-01`;
+  const earlier = today === monthStart ? null : monthStart;
+  if (earlier) {
+    await api.db.query(`INSERT INTO cost_ledger (tenant_id, item, amount_usd, created_at) VALUES ($1, 'lookup_line_type_intelligence', 0.01, ($2 || 'T12:00:00Z')::timestamptz)`, [tenant.tenantId, earlier]);
+  }
+  const costs = (await api.app.inject({ method: 'GET', url: '/v1/costs', headers: tenant.headers })).json();
+  const number = { item: 'number_monthly', amountUsd: 2 * api.config.NUMBER_MONTHLY_USD };
+  expect(costs.days).toEqual([
+    ...(earlier ? [{ day: earlier, amountUsd: 0.01, lines: [{ item: 'lookup_line_type_intelligence', amountUsd: 0.01 }] }] : []),
+    { day: today, amountUsd: number.amountUsd, lines: [number] },
+  ]);
+  const sum = costs.days.reduce((a: number, d: { amountUsd: number }) => a + d.amountUsd, 0);
+  expect(Math.round(sum * 100) / 100).toBe(costs.totalUsd);
+  // The budget's answer has the same shape; another month, and another tenant, have no days.
+  const set = await api.app.inject({ method: 'PUT', url: '/v1/costs/budget', headers: tenant.headers, payload: { monthlyUsd: 100 } });
+  expect(set.json().days).toEqual(costs.days);
+  expect((await api.app.inject({ method: 'GET', url: '/v1/costs?month=2001-01', headers: tenant.headers })).json().days).toEqual([]);
+  const other = await newTenant(api.db, 'costs-days-other');
+  expect((await api.app.inject({ method: 'GET', url: '/v1/costs', headers: other.headers })).json().days).toEqual([]);
+});

@@ -178,3 +178,54 @@ it('under 5xx and answers lost after Twilio committed, one verification exists a
   expect(await tf().list({ externalReferenceId: done.id })).toHaveLength(1);
   expect((await injected()) - before).toBe(1);
 });
+
+it('preflight takes a draft as it is being typed: every missing or invalid field is a problem (A2P’s codes), with the rules on what is there', async () => {
+  const empty = await call('POST', '/v1/tollfree/preflight', {});
+  expect(empty.statusCode).toBe(200);
+  expect(empty.json().ok).toBe(false);
+  const required = ['tollfreePhoneNumber', 'business', 'notificationEmail', 'useCaseCategories', 'useCaseSummary', 'productionMessageSample', 'optIn', 'messageVolume'];
+  expect(empty.json().problems.map((p: { field: string; code: string }) => [p.field, p.code]).sort()).toEqual(required.map((f) => [f, 'required']).sort());
+  expect(empty.json().warnings.map((w: { code: string }) => w.code)).toEqual(['privacy_policy']);
+
+  // Half filled: the missing fields, the invalid ones, an unknown one, and a rule on what is there.
+  const pn = await tollFreeNumber();
+  const half = await call('POST', '/v1/tollfree/preflight', {
+    tollfreePhoneNumber: pn,
+    business: { name: 'Acme Roofing', website: 'not a url', type: 'PRIVATE_PROFIT' },
+    useCaseSummary: 'short',
+    productionMessageSample: 'Acme Roofing: debt collection notice. Reply STOP to opt out.',
+    messageVolume: 'lots',
+    colour: 'blue',
+  });
+  expect(half.statusCode).toBe(200);
+  const problems = (half.json().problems as { field: string; code: string; twilioCode: number | null }[]).map((p) => [p.field, p.code]);
+  expect(problems.sort()).toEqual([
+    ['business.registrationNumber', 'registration_number_required'],
+    ['business.website', 'invalid_format'],
+    ['colour', 'unknown_field'],
+    ['messageVolume', 'not_allowed'],
+    ['notificationEmail', 'required'],
+    ['optIn', 'required'],
+    ['productionMessageSample', 'content_debt_collection'],
+    ['useCaseCategories', 'required'],
+    ['useCaseSummary', 'too_short'],
+  ]);
+  // A well-formed number that is not the tenant's is still named; a malformed one is the schema's problem only.
+  const notMine = (await call('POST', '/v1/tollfree/preflight', { tollfreePhoneNumber: '+18005550199' })).json();
+  expect(notMine.problems[0]).toMatchObject({ field: 'tollfreePhoneNumber', code: 'not_your_number' });
+  const malformed = (await call('POST', '/v1/tollfree/preflight', { tollfreePhoneNumber: '+14155550100' })).json();
+  expect(malformed.problems.filter((p: { field: string }) => p.field === 'tollfreePhoneNumber').map((p: { code: string }) => p.code)).toEqual(['invalid_format']);
+
+  // Not an object: a 400, as A2P's preflight answers.
+  for (const payload of ['[]', '"draft"']) {
+    const res = await api.app.inject({ method: 'POST', url: '/v1/tollfree/preflight', headers: { ...tenant.headers, 'content-type': 'application/json' }, payload });
+    expect(res.statusCode, payload).toBe(400);
+    const a2p = await api.app.inject({ method: 'POST', url: '/v1/a2p/preflight', headers: { ...tenant.headers, 'content-type': 'application/json' }, payload });
+    expect(a2p.statusCode, payload).toBe(400);
+  }
+  // Starting a verification still refuses an incomplete draft, and nothing starts.
+  const start = await call('POST', '/v1/tollfree/verifications', { tollfreePhoneNumber: pn, business: { name: 'Acme Roofing' } });
+  expect(start.statusCode).toBe(400);
+  expect(start.json().error.fields.length).toBeGreaterThan(0);
+  expect((await call('GET', '/v1/tollfree/verifications')).json().data.filter((v: { tollfreePhoneNumber: string }) => v.tollfreePhoneNumber === pn)).toEqual([]);
+});

@@ -262,6 +262,19 @@ describe('preflight: Sole Proprietor drafts', () => {
     return preflight(d, fees);
   };
 
+  it('prices a Sole Proprietor draft still being filled in as a Sole Proprietor, not as a standard brand', () => {
+    const r = preflight({ brandType: 'sole_proprietor', phoneNumbers: ['+14155550100'], business: { name: '' } }, fees);
+    expect(r.ok).toBe(false);
+    expect(r.cost.lines.map((l) => l.item)).toEqual(['brand registration', 'campaign vetting (charged again on every resubmission)', 'campaign fee (Sole Proprietor)', '1 phone number(s)']);
+    expect(r.cost).toMatchObject({ oneTimeUsd: 4.5 + 15, monthlyUsd: 2 + 1.15 });
+  });
+
+  it('prices an unfinished low-volume draft of a public company with its own fees', () => {
+    const r = preflight({ brandType: 'low_volume_standard', company: { type: 'public' } }, fees);
+    expect(r.ok).toBe(false);
+    expect(r.cost).toMatchObject({ oneTimeUsd: 4.5 + 12.5 + 15, monthlyUsd: 1.5 });
+  });
+
   it('passes a person without a tax ID, warns about the OTP, and prices it without secondary vetting', () => {
     const r = sp();
     expect(r.problems).toEqual([]);

@@ -7,7 +7,7 @@ import { genericCnamReason } from '../../../schemas/voice-trust/cnam';
 import { containsLink, containsPhoneNumber, contentCategories, contentIn, contentPatterns, isReservedHost, publicShortenerIn } from '../../../compliance/a2p/content';
 import type { A2pFees } from '../../../compliance/platform/prices';
 import { checkRules, preflight } from '../../../compliance/a2p/preflight';
-import { tollfreePreflight } from '../../../compliance/tollfree/preflight';
+import { tollfreePreflight, tollfreeRules } from '../../../compliance/tollfree/preflight';
 import { openApiDocument } from '../../../dev/openapi-document';
 import { repoRoot } from '../../../dev/processes';
 import type { TollfreeDraft } from '../../../schemas/tollfree/verification';
@@ -115,9 +115,11 @@ describe('preflight rules on 1 MiB of hostile text', () => {
 
   it.each(Object.entries(hostile))('toll-free rules, summary and sample %s: the warnings the text earns', (_name, text) => {
     const d = { ...largestTollfreeDraft(), useCaseSummary: text, productionMessageSample: text, useCaseCategories: ['ACCOUNT_NOTIFICATIONS'] } as TollfreeDraft;
-    const report = tollfreePreflight(d);
+    // The rules alone: preflight itself reports a text over its limit as too_long and never lets a rule read it.
+    const report = tollfreeRules(d);
     expect(report.problems).toEqual([]);
     expect(report.warnings.map((w) => w.code)).toEqual(['sample_names_business', 'sample_opt_out']);
+    expect(tollfreePreflight(d).problems.map((p) => `${p.field}:${p.code}`)).toEqual(['useCaseSummary:too_long', 'productionMessageSample:too_long']);
   });
 });
 

@@ -2,11 +2,17 @@ import { useEffect, useMemo, useState } from 'react';
 import type { RegistrationDraft } from '@twilio-pro/client';
 import { useNumbers, usePreflight, useRegistration, useTwilioA2PRegistration } from '@twilio-pro/react';
 import { Checkbox, ErrorNote, Field, Loading, Status, when, THead } from '../components/ui';
-import { brandFields, businessFields, campaignFields, problemsFor, stepOfField, toDraft, type FieldDef, type FormValues } from './fields';
+import { fieldsFor, isSoleProprietor, problemsFor, stepOfField, toDraft, type FieldDef, type FormValues } from './fields';
+import { CustomerActionCard } from './CustomerActionCard';
+import { BrandTypeChoice, OneNumberPicker, SoleProprietorBrand } from './SoleProprietorParts';
 
 /** The seed's six steps, by their names. */
 const STEPS = ['Introduction', 'Business Profile', 'Verification', 'Brand Registration', 'Campaign Setup', 'Complete'] as const;
-const STEP_FIELDS: Record<number, FieldDef[]> = { 1: businessFields, 3: brandFields, 4: campaignFields };
+/** The fields of the steps that have some, by the brand type chosen (a Sole Proprietor's are its own). */
+const stepFieldsOf = (values: FormValues): Record<number, FieldDef[]> => {
+  const f = fieldsFor(values);
+  return { 1: f.business, 3: f.brand, 4: f.campaign };
+};
 const STEP_OF_SECTION = { business: 1, brand: 3, campaign: 4 } as const;
 const SAVED = 'twilio-pro.wizard';
 
@@ -23,6 +29,8 @@ export function A2PRegistrationWizard({ onOpenRegistration }: { onOpenRegistrati
   useEffect(() => sessionStorage.setItem(SAVED, JSON.stringify(values)), [values]);
 
   const draft = useMemo(() => toDraft(values) as unknown as RegistrationDraft, [values]);
+  const stepFields = stepFieldsOf(values);
+  const soleProprietor = isSoleProprietor(values);
   const preflight = usePreflight(step >= 1 ? draft : null, { debounceMs: 300 });
   const problemsOfStep = (s: number) => preflight.problems.filter((p) => STEP_OF_SECTION[stepOfField(p.field)] === s);
 
@@ -30,13 +38,13 @@ export function A2PRegistrationWizard({ onOpenRegistration }: { onOpenRegistrati
     setValues((o) => ({ ...o, [path]: v }));
     setTouched((t) => new Set(t).add(path));
   };
-  const showAll = (s: number) => setTouched((t) => new Set([...t, ...(STEP_FIELDS[s] ?? []).map((f) => f.path), ...(s === 4 ? ['phoneNumbers'] : [])]));
-  const blocked = (s: number) => (STEP_FIELDS[s] ? problemsOfStep(s).length > 0 || preflight.isChecking : s === 2 && !confirmed);
+  const showAll = (s: number) => setTouched((t) => new Set([...t, ...(stepFields[s] ?? []).map((f) => f.path), ...(s === 4 ? ['phoneNumbers'] : [])]));
+  const blocked = (s: number) => (stepFields[s] ? problemsOfStep(s).length > 0 || preflight.isChecking : s === 2 && !confirmed);
   // "Next" while preflight is still checking the last keystrokes waits for its answer instead of refusing.
   const [nextPending, setNextPending] = useState(false);
   const next = () => {
     showAll(step);
-    if (STEP_FIELDS[step] && preflight.isChecking) setNextPending(true);
+    if (stepFields[step] && preflight.isChecking) setNextPending(true);
     else if (!blocked(step)) setStep(step + 1);
   };
   useEffect(() => {
@@ -65,13 +73,20 @@ export function A2PRegistrationWizard({ onOpenRegistration }: { onOpenRegistrati
       </nav>
       <h3>{STEPS[step]}</h3>
 
-      {step === 0 ? <Introduction /> : null}
-      {STEP_FIELDS[step] ? (
-        <StepFields fields={STEP_FIELDS[step]!} values={values} set={set} touched={touched} problems={preflight.problems} />
+      {step === 0 ? <Introduction brandType={values.brandType} onBrandType={(v) => set('brandType', v)} /> : null}
+      {stepFields[step]?.length ? (
+        <StepFields fields={stepFields[step]!} values={values} set={set} touched={touched} problems={preflight.problems} />
       ) : null}
-      {step === 2 ? <Verification values={values} problems={problemsOfStep(1)} confirmed={confirmed} setConfirmed={setConfirmed} /> : null}
-      {step === 4 ? <NumberPicker values={values} set={set} problems={touched.has('phoneNumbers') ? problemsFor(preflight.problems, 'phoneNumbers') : []} /> : null}
-      {step === 3 || step === 5 ? <CostEstimate cost={preflight.cost} /> : null}
+      {step === 2 ? <Verification fields={stepFields[1]!} values={values} problems={problemsOfStep(1)} confirmed={confirmed} setConfirmed={setConfirmed} /> : null}
+      {step === 3 && soleProprietor ? (
+        <SoleProprietorBrand warnings={preflight.warnings} cost={preflight.cost}>
+          <CostEstimate cost={preflight.cost} />
+        </SoleProprietorBrand>
+      ) : null}
+      {step === 4 ? (
+        <NumbersFor soleProprietor={soleProprietor} values={values} set={set} problems={touched.has('phoneNumbers') ? problemsFor(preflight.problems, 'phoneNumbers') : []} />
+      ) : null}
+      {(step === 3 && !soleProprietor) || step === 5 ? <CostEstimate cost={preflight.cost} /> : null}
       {step === 5 ? (
         <Complete
           draft={draft}
@@ -88,7 +103,7 @@ export function A2PRegistrationWizard({ onOpenRegistration }: { onOpenRegistrati
       ) : null}
       <ErrorNote error={preflight.error} title="Preflight could not run" />
 
-      {STEP_FIELDS[step] && touchedProblems(problemsOfStep(step), touched, step).length ? (
+      {stepFields[step] && touchedProblems(problemsOfStep(step), touched, stepFields[step]!).length ? (
         <div role="alert" className="note note-error">
           Fix the {problemsOfStep(step).length === 1 ? 'problem' : `${problemsOfStep(step).length} problems`} on this step to continue.
         </div>
@@ -111,10 +126,10 @@ export function A2PRegistrationWizard({ onOpenRegistration }: { onOpenRegistrati
   );
 }
 
-const touchedProblems = (problems: { field: string }[], touched: Set<string>, step: number) =>
-  problems.filter((p) => [...touched].some((t) => p.field === t || p.field.startsWith(`${t}.`) || t.startsWith(`${p.field}.`)) || (STEP_FIELDS[step] ?? []).every((f) => touched.has(f.path)));
+const touchedProblems = (problems: { field: string }[], touched: Set<string>, fields: FieldDef[]) =>
+  problems.filter((p) => [...touched].some((t) => p.field === t || p.field.startsWith(`${t}.`) || t.startsWith(`${p.field}.`)) || fields.every((f) => touched.has(f.path)));
 
-function Introduction() {
+function Introduction({ brandType, onBrandType }: { brandType: unknown; onBrandType: (v: string) => void }) {
   return (
     <div className="prose">
       <p>
@@ -129,6 +144,7 @@ function Introduction() {
         <li>your numbers added to the campaign’s Messaging Service.</li>
       </ol>
       <p>Reviews take from minutes to days. The registration keeps going without you and stops only when something needs your answer.</p>
+      <BrandTypeChoice brandType={brandType} onChange={onBrandType} />
     </div>
   );
 }
@@ -159,7 +175,7 @@ function StepFields({ fields, values, set, touched, problems }: { fields: FieldD
   );
 }
 
-function Verification({ values, problems, confirmed, setConfirmed }: { values: FormValues; problems: unknown[]; confirmed: boolean; setConfirmed: (v: boolean) => void }) {
+function Verification({ fields, values, problems, confirmed, setConfirmed }: { fields: FieldDef[]; values: FormValues; problems: unknown[]; confirmed: boolean; setConfirmed: (v: boolean) => void }) {
   return (
     <div className="prose">
       <p>
@@ -167,7 +183,7 @@ function Verification({ values, problems, confirmed, setConfirmed }: { values: F
         anything.
       </p>
       <dl className="facts">
-        {businessFields.map((f) => (
+        {fields.map((f) => (
           <div key={f.path} className="fact">
             <dt>{f.label}</dt>
             <dd>{String(values[f.path] ?? '—')}</dd>
@@ -184,6 +200,11 @@ function Verification({ values, problems, confirmed, setConfirmed }: { values: F
       <Checkbox label="I confirm this information is accurate and that I may register this business" checked={confirmed} onChange={setConfirmed} />
     </div>
   );
+}
+
+/** A Sole Proprietor's campaign takes one number; any other, many. */
+function NumbersFor({ soleProprietor, ...props }: { soleProprietor: boolean; values: FormValues; set: (p: string, v: string[]) => void; problems: { message: string }[] }) {
+  return soleProprietor ? <OneNumberPicker {...props} /> : <NumberPicker {...props} />;
 }
 
 function NumberPicker({ values, set, problems }: { values: FormValues; set: (p: string, v: string[]) => void; problems: { message: string }[] }) {
@@ -312,6 +333,7 @@ function Following({ id, onOpen }: { id: string; onOpen: () => void }) {
           Registration complete: brand {registration.sids.brand ?? ''}, campaign {registration.sids.campaign ?? ''}, Messaging Service {registration.sids.messagingService ?? ''}.
         </p>
       ) : null}
+      <CustomerActionCard id={id} headingLevel={4} />
       {actionRequired ? (
         <div role="alert" className="note note-warn">
           <p>{actionRequired.hint}</p>

@@ -7,6 +7,7 @@ import { temporalLink, useConsoleConfig } from '../console-config';
 import { Scoped } from '../components/Scoped';
 import { A2PRegistrationWizard } from './A2PRegistrationWizard';
 import { labelFor } from './fields';
+import { CustomerActionCard } from './CustomerActionCard';
 
 export function A2PTab({ open, go }: { open: string | null; go: (path: string | null) => void }) {
   if (open === 'register') return <A2PRegistrationWizard onOpenRegistration={go} />;
@@ -64,7 +65,7 @@ function RegistrationList({ onOpen }: { onOpen: (path: string) => void }) {
 function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void }) {
   const client = useTwilioProClient();
   const config = useConsoleConfig();
-  const { registration, timeline, actionRequired, customerAction, resendVerification, resendError, isResending, isLoading, error, cancel, cancelError } = useRegistration(id, {
+  const { registration, timeline, actionRequired, isLoading, error, cancel, cancelError } = useRegistration(id, {
     intervalMs: 1500,
   });
   const costs = useQuery({ queryKey: queryKeys.costs(), queryFn: ({ signal }) => client.costs.get({}, { signal }) });
@@ -106,36 +107,7 @@ function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void })
           </p>
         ) : null}
       </section>
-      {customerAction ? (
-        <section className="card" aria-labelledby="customer-heading">
-          <h3 id="customer-heading">{customerAction.kind === 'sole_proprietor_otp' ? 'Waiting for the owner’s one-time password' : 'Waiting for Authentication+'}</h3>
-          <p>{customerAction.instructions}</p>
-          {customerAction.state !== 'pending' ? (
-            <p role="alert" className="note note-warn">
-              {customerAction.state === 'expired' ? 'It lapsed' : 'Twilio refused it'}
-              {customerAction.code ? ` (Twilio ${customerAction.code})` : ''}: {customerAction.message ?? 'send it again'}
-            </p>
-          ) : null}
-          <dl className="facts">
-            {customerAction.expiresAt ? (
-              <>
-                <dt>Valid until</dt>
-                <dd>{when(customerAction.expiresAt)}</dd>
-              </>
-            ) : null}
-            <dt>Deadline</dt>
-            <dd>{when(customerAction.deadline)}</dd>
-            <dt>Sent again</dt>
-            <dd>{customerAction.resends} times</dd>
-          </dl>
-          <Scoped scope="write" what="Sending it again">
-            <button type="button" onClick={() => void resendVerification().catch(() => {})} disabled={isResending}>
-              {customerAction.kind === 'sole_proprietor_otp' ? 'Resend the one-time password' : 'Resend the Authentication+ e-mail'}
-            </button>
-          </Scoped>
-          <ErrorNote error={resendError} title="Not sent again" />
-        </section>
-      ) : null}
+      <CustomerActionCard id={id} />
       {actionRequired ? (
         <Scoped scope="spend" what="Sending corrections (a resubmission may be billed)">
           <Corrections id={id} action={actionRequired} onSent={() => setCorrectionsSent(true)} />

@@ -82,7 +82,47 @@ export const campaignFields: FieldDef[] = [
   { path: 'campaign.campaignVerifyToken', label: 'Campaign Verify token', optional: true, hint: 'POLITICAL campaigns only: the 10DLC token from campaignverify.org, as issued (cv|1.0|tcr|10dlc|…).' },
 ];
 
-export const allFields = [...businessFields, ...brandFields, ...campaignFields];
+/**
+ * A Sole Proprietor: a person in the US or Canada without a tax ID. No EIN, company or representatives; the
+ * owner's mobile gets the one-time password; the campaign's use case is SOLE_PROPRIETOR (set by toDraft).
+ */
+export const soleProprietorBusinessFields: FieldDef[] = [
+  { path: 'profile.friendlyName', label: 'Profile name', hint: 'How you will recognise this profile in Trust Hub.' },
+  { path: 'profile.email', label: 'Owner email', kind: 'email' },
+  { path: 'soleProprietor.firstName', label: 'First name' },
+  { path: 'soleProprietor.lastName', label: 'Last name' },
+  {
+    path: 'soleProprietor.mobilePhoneNumber',
+    label: 'Mobile phone',
+    kind: 'tel',
+    hint: 'A US or Canadian mobile in E.164, e.g. +14155550100: once the brand is approved, Twilio texts the one-time password here and the owner replies YES within 24 hours.',
+  },
+  { path: 'business.name', label: 'Brand name', hint: 'The name subscribers see in the messages.' },
+  { path: 'business.tradeName', label: 'Trade name (DBA)', optional: true },
+  { path: 'business.industry', label: 'Industry', kind: 'select', options: INDUSTRIES },
+  { path: 'business.websiteUrl', label: 'Website', kind: 'url', optional: true },
+  { path: 'address.customerName', label: 'Address name', optional: true, hint: 'The owner’s full name when empty.' },
+  { path: 'address.street', label: 'Street' },
+  { path: 'address.city', label: 'City' },
+  { path: 'address.region', label: 'State or province' },
+  { path: 'address.postalCode', label: 'Postal code' },
+  { path: 'address.isoCountry', label: 'Country', kind: 'select', options: ['US', 'CA'], hint: 'Sole Proprietor brands are only for the US and Canada.' },
+];
+
+/** The standard campaign's fields but the use case (always SOLE_PROPRIETOR) and the POLITICAL-only token. */
+export const soleProprietorCampaignFields = campaignFields.filter((f) => f.path !== 'campaign.usecase' && f.path !== 'campaign.campaignVerifyToken');
+
+export const SOLE_PROPRIETOR = 'sole_proprietor';
+export const isSoleProprietor = (values: FormValues) => values.brandType === SOLE_PROPRIETOR;
+
+/** The fields each step asks for, by the brand type chosen on the Introduction step. */
+export const fieldsFor = (values: FormValues): { business: FieldDef[]; brand: FieldDef[]; campaign: FieldDef[] } =>
+  isSoleProprietor(values)
+    ? { business: soleProprietorBusinessFields, brand: [], campaign: soleProprietorCampaignFields }
+    : { business: businessFields, brand: brandFields, campaign: campaignFields };
+
+// Standard labels first: labelFor names a standard registration's fields as its wizard did.
+export const allFields = [...businessFields, ...brandFields, ...campaignFields, ...soleProprietorBusinessFields];
 export const labelFor = (path: string) => allFields.find((f) => f.path === path)?.label ?? path;
 
 export type FormValues = Record<string, string | boolean | string[]>;
@@ -90,7 +130,9 @@ export type FormValues = Record<string, string | boolean | string[]>;
 /** The flat form as a registration draft; empty answers are left out, so preflight names them. */
 export function toDraft(values: FormValues): Record<string, unknown> {
   const draft: Record<string, unknown> = {};
-  for (const f of allFields) {
+  const fields = fieldsFor(values);
+  // Only the chosen brand type's paths: its schema is strict, and the form may still hold the other type's answers.
+  for (const f of [...fields.business, ...fields.brand, ...fields.campaign]) {
     const raw = values[f.path];
     let v: unknown = raw;
     if (f.kind === 'checkbox') v = raw === true;
@@ -101,6 +143,10 @@ export function toDraft(values: FormValues): Record<string, unknown> {
     setPath(draft, f.path, v);
   }
   draft.phoneNumbers = Array.isArray(values.phoneNumbers) ? values.phoneNumbers : [];
+  if (isSoleProprietor(values)) {
+    draft.brandType = SOLE_PROPRIETOR;
+    setPath(draft, 'campaign.usecase', 'SOLE_PROPRIETOR');
+  }
   // The schema wants arrays without holes: samples and representatives are written by index.
   const campaign = draft.campaign as { messageSamples?: unknown[] } | undefined;
   if (campaign?.messageSamples) campaign.messageSamples = Array.from(campaign.messageSamples).filter((s) => s !== undefined);
