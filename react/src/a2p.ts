@@ -1,4 +1,3 @@
-import { useEffect, useState } from 'react';
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import {
   isRegistrationSettled,
@@ -13,6 +12,7 @@ import {
 } from '@twilio-pro/client';
 import { useCall, useHookState } from './calls.js';
 import { useTwilioProClient } from './context.js';
+import { useDebouncedValue } from './debounce.js';
 import { queryKeys } from './keys.js';
 
 /** A number as the caller has it (E.164, or the PN SID Twilio gave it) as the E.164 the API takes. */
@@ -166,7 +166,7 @@ export function useRegistrations(query: QueryOf<'/v1/a2p/registrations', 'get'> 
  */
 export function usePreflight(draft: RegistrationDraft | null, opts: { debounceMs?: number } = {}) {
   const client = useTwilioProClient();
-  const settled = useDebounced(draft, opts.debounceMs ?? 400);
+  const settled = useDebouncedValue(draft, opts.debounceMs ?? 400);
   const q = useQuery<PreflightResult, TwilioProError>({
     queryKey: queryKeys.preflight(settled),
     queryFn: ({ signal }) => client.registrations.preflight(settled!, { signal }),
@@ -184,13 +184,4 @@ export function usePreflight(draft: RegistrationDraft | null, opts: { debounceMs
     isChecking: q.isFetching || settled !== draft,
     error: q.error ?? null,
   };
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
 }

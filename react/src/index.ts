@@ -9,5 +9,6 @@ export { useJob, useJobs, useJobItems, jobProgress, type JobProgress } from './j
 export { useTwilioSIPTrunking, useTrunk, useTrunks, type OriginationUriConfig } from './sip.js';
 export { useTwilioA2PRegistration, useRegistration, useRegistrations, usePreflight } from './a2p.js';
 export { queryKeys } from './keys.js';
+export { useDebouncedValue } from './debounce.js';
 export { rootKey } from './calls.js';
 export * from '@twilio-pro/client';

@@ -2,9 +2,11 @@ import { useState, type FormEvent } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { RegistrationCorrections } from '@twilio-pro/client';
 import { queryKeys, useRegistration, useRegistrations, useTwilioProClient } from '@twilio-pro/react';
-import { Checkbox, Empty, ErrorNote, Field, Loading, Status, when, THead, ListStates } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, Loading, Status, when, THead, ListStates, FormSubmit } from '../components/ui';
 import { temporalLink, useConsoleConfig } from '../console-config';
 import { Scoped } from '../components/Scoped';
+import { ListCard, OpenCell } from '../components/ListCard';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { A2PRegistrationWizard } from './A2PRegistrationWizard';
 import { labelFor } from './fields';
 import { CustomerActionCard } from './CustomerActionCard';
@@ -19,15 +21,7 @@ function RegistrationList({ onOpen }: { onOpen: (path: string) => void }) {
   const list = useRegistrations({ limit: 50 });
   const rows = list.data?.data ?? [];
   return (
-    <section className="card" aria-labelledby="regs-heading">
-      <div className="header-row">
-        <h2 id="regs-heading">A2P 10DLC registrations</h2>
-        <Scoped scope="spend" what="Registering a business (it is billed)">
-          <button type="button" className="primary" onClick={() => onOpen('register')}>
-            Register a business
-          </button>
-        </Scoped>
-      </div>
+    <ListCard headingId="regs-heading" level="h2" heading="A2P 10DLC registrations" add={{ label: 'Register a business', scope: 'spend', what: 'Registering a business (it is billed)', onClick: () => onOpen('register') }}>
       <ListStates
         loading={list.isLoading}
         loadingLabel="Loading registrations…"
@@ -48,17 +42,13 @@ function RegistrationList({ onOpen }: { onOpen: (path: string) => void }) {
                 </td>
                 <td>{r.step}</td>
                 <td>{r.sids.brand ?? '—'}</td>
-                <td>
-                  <button type="button" aria-label={`Open registration started ${when(r.createdAt)}`} onClick={() => onOpen(r.id)}>
-                    Open
-                  </button>
-                </td>
+                <OpenCell what={`registration started ${when(r.createdAt)}`} onOpen={() => onOpen(r.id)} />
               </tr>
             ))}
           </tbody>
         </table>
       </ListStates>
-    </section>
+    </ListCard>
   );
 }
 
@@ -69,7 +59,6 @@ function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void })
     intervalMs: 1500,
   });
   const costs = useQuery({ queryKey: queryKeys.costs(), queryFn: ({ signal }) => client.costs.get({}, { signal }) });
-  const [confirmCancel, setConfirmCancel] = useState(false);
   const [correctionsSent, setCorrectionsSent] = useState(false);
   if (isLoading) return <Loading label="Loading the registration…" />;
   if (error || !registration) return <ErrorNote error={error} title="Could not read the registration" />;
@@ -148,17 +137,9 @@ function RegistrationDetails({ id, onBack }: { id: string; onBack: () => void })
       </section>
       {!finished ? (
         <Scoped scope="write" what="Cancelling a registration" quiet>
-        <div className="actions">
-          {confirmCancel ? (
-            <button type="button" className="danger" onClick={() => void cancel().catch(() => {})}>
-              Confirm cancel
-            </button>
-          ) : (
-            <button type="button" onClick={() => setConfirmCancel(true)}>
-              Cancel registration
-            </button>
-          )}
-        </div>
+          <div className="actions">
+            <ConfirmButton label="Cancel registration" confirmLabel="Confirm cancel" onConfirm={() => void cancel().catch(() => {})} />
+          </div>
         </Scoped>
       ) : null}
       <ErrorNote error={cancelError} title="Could not cancel" />
@@ -213,12 +194,7 @@ function Corrections({ id, action, onSent }: { id: string; action: { step: strin
             <Field key={f} name={f} label={labelFor(f)} value={values[f] ?? ''} onChange={(v) => setValues((o) => ({ ...o, [f]: v }))} error={correctError?.fields.find((x) => x.field.endsWith(f.split('.')[1]!))?.message} />
           ))}
           {action.step === 'campaign' ? <Checkbox label="Approve the campaign resubmission fee" checked={approveFee} onChange={setApproveFee} /> : null}
-          <div className="actions">
-            <button type="submit" className="primary" disabled={isCorrecting}>
-              Send corrections
-            </button>
-          </div>
-          <ErrorNote error={correctError} title="The corrections were not accepted" />
+          <FormSubmit label="Send corrections" disabled={isCorrecting} error={correctError} errorTitle="The corrections were not accepted" />
         </form>
       )}
     </section>

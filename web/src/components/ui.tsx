@@ -175,3 +175,34 @@ export function ListStates(p: { loading: boolean; loadingLabel: string; error: u
   if (p.empty) return <Empty>{p.emptyText}</Empty>;
   return <>{p.children}</>;
 }
+
+/** What `LoadMore` needs of an infinite query. */
+export interface Pages {
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => Promise<unknown>;
+}
+
+/** The next page of a paged list, offered while there is one. */
+export function LoadMore({ pages, label = 'Load more' }: { pages: Pages; label?: string }) {
+  if (!pages.hasNextPage) return null;
+  return (
+    <button type="button" onClick={() => void pages.fetchNextPage()} disabled={pages.isFetchingNextPage}>
+      {label}
+    </button>
+  );
+}
+
+/** A form's submit button (`disabled` while it is sent, or while the form can't be) and, under it, why the last submission failed. */
+export function FormSubmit({ label, disabled, error, errorTitle }: { label: string; disabled: boolean; error: unknown; errorTitle: string }) {
+  return (
+    <>
+      <div className="actions">
+        <button type="submit" className="primary" disabled={disabled}>
+          {label}
+        </button>
+      </div>
+      <ErrorNote error={error} title={errorTitle} />
+    </>
+  );
+}

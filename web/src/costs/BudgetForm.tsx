@@ -1,4 +1,5 @@
 import { useState, type FormEvent } from 'react';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { ErrorNote, Field, fieldError } from '../components/ui';
 import { formatMoney } from './money';
 import { useSetBudget } from './queries';
@@ -18,13 +19,11 @@ export function parseBudget(text: string): number | string {
 export function BudgetForm({ budgetUsd, currency }: { budgetUsd: number | null; currency: string }) {
   const [text, setText] = useState(budgetUsd === null ? '' : String(budgetUsd));
   const [localError, setLocalError] = useState<string | null>(null);
-  const [confirmRemove, setConfirmRemove] = useState(false);
   const [done, setDone] = useState<string | null>(null);
   const save = useSetBudget();
 
   const send = (monthlyUsd: number | null) => {
     setDone(null);
-    setConfirmRemove(false);
     save.mutate(monthlyUsd, {
       onSuccess: (costs) => {
         setText(costs.budgetUsd === null ? '' : String(costs.budgetUsd));
@@ -59,15 +58,8 @@ export function BudgetForm({ budgetUsd, currency }: { budgetUsd: number | null; 
         <button type="submit" className="primary" disabled={save.isPending}>
           Save budget
         </button>
-        {budgetUsd === null ? null : confirmRemove ? (
-          <button type="button" className="danger" disabled={save.isPending} onClick={() => send(null)}>
-            Confirm remove budget
-          </button>
-        ) : (
-          <button type="button" onClick={() => setConfirmRemove(true)}>
-            Remove budget
-          </button>
-        )}
+        {/* Keyed by the last send, so any send (a save or the removal) puts it back to "Remove budget". */}
+        {budgetUsd === null ? null : <ConfirmButton key={save.submittedAt} label="Remove budget" confirmLabel="Confirm remove budget" busy={save.isPending} onConfirm={() => send(null)} />}
       </div>
       {done && !save.error ? (
         <p role="status" className="note note-good">

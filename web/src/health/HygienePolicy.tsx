@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Checkbox, Empty, ErrorNote, Field, fieldError, Loading } from '../components/ui';
 import { Scoped } from '../components/Scoped';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { useKeyScopes } from '../session';
 import { usePolicy, usePolicyActions, type HygienePolicy as Policy, type PolicyBody } from './queries';
 import { ScheduleCard } from './ScheduleCard';
@@ -68,7 +69,6 @@ const bodyOf = (f: PolicyForm): PolicyBody => ({
 
 function PolicyForm({ policy, actions: { save, remove } }: { policy: Policy | null; actions: ReturnType<typeof usePolicyActions> }) {
   const [form, setForm] = useState(() => formOf(policy));
-  const [confirmRemove, setConfirmRemove] = useState(false);
   const set = <K extends keyof PolicyForm>(k: K) => (v: PolicyForm[K]) => setForm((f) => ({ ...f, [k]: v }));
   const err = (field: string) => fieldError(save.error, field);
   const submit = (e: FormEvent) => {
@@ -91,18 +91,15 @@ function PolicyForm({ policy, actions: { save, remove } }: { policy: Policy | nu
           Save policy
         </button>
         {policy ? (
-          confirmRemove ? (
-            <button type="button" className="danger" onClick={() => {
-                save.reset();
-                remove.mutate(undefined, { onSettled: () => setConfirmRemove(false) });
-              }} disabled={remove.isPending}>
-              Confirm remove policy
-            </button>
-          ) : (
-            <button type="button" onClick={() => setConfirmRemove(true)}>
-              Remove policy
-            </button>
-          )
+          <ConfirmButton
+            label="Remove policy"
+            confirmLabel="Confirm remove policy"
+            busy={remove.isPending}
+            onConfirm={(disarm) => {
+              save.reset();
+              remove.mutate(undefined, { onSettled: disarm });
+            }}
+          />
         ) : null}
       </div>
       {save.isSuccess ? (

@@ -1,4 +1,4 @@
-import { ErrorNote, ListStates, Loading, Status, THead, when } from '../components/ui';
+import { ErrorNote, ListStates, Loading, Status, THead, when, LoadMore } from '../components/ui';
 import { Factors, hygieneStateOf } from './Factors';
 import { useNumberHealth, useOutcomes, type NumberHealth } from './queries';
 
@@ -91,11 +91,7 @@ function OutcomeHistory({ phoneNumber }: { phoneNumber: string }) {
           </tbody>
         </table>
       </ListStates>
-      {outcomes.hasNextPage ? (
-        <button type="button" onClick={() => void outcomes.fetchNextPage()} disabled={outcomes.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={outcomes} />
     </section>
   );
 }

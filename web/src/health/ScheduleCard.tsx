@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { useJobItems, type Job } from '@twilio-pro/react';
-import { ErrorNote, ListStates, Status, THead, when } from '../components/ui';
+import { ErrorNote, ListStates, Status, THead, when, LoadMore } from '../components/ui';
 import { Scoped } from '../components/Scoped';
 import { usePassRuns, usePolicyActions, useRefreshHealth, type HygienePolicy, type ScheduleName } from './queries';
 
@@ -124,11 +124,7 @@ function RunItems({ jobId, name, live }: { jobId: string; name: string; live: bo
           ))}
         </tbody>
       </table>
-      {items.hasNextPage ? (
-        <button type="button" onClick={() => void items.fetchNextPage()} disabled={items.isFetchingNextPage}>
-          More items
-        </button>
-      ) : null}
+      <LoadMore pages={items} label="More items" />
     </ListStates>
   );
 }

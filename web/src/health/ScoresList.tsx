@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { Field, ListStates, Status, THead } from '../components/ui';
+import { Field, ListStates, Status, THead, LoadMore } from '../components/ui';
 import { Factors, hygieneStateOf } from './Factors';
 import { useHealthList, type ScoreFilter } from './queries';
 
@@ -55,11 +55,7 @@ export function ScoresList({ onOpen }: { onOpen: (e164: string) => void }) {
           </tbody>
         </table>
       </ListStates>
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={list} />
     </section>
   );
 }

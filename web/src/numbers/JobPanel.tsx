@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { queryKeys, useJob, useJobItems } from '@twilio-pro/react';
-import { ErrorNote, Loading, ProgressBar, Status, when, THead } from '../components/ui';
+import { ErrorNote, Loading, ProgressBar, Status, when, THead, LoadMore } from '../components/ui';
 import { Scoped } from '../components/Scoped';
 
 /** A bulk job, live: the progress bar, counts, why it stopped, failures with Twilio's codes, and cancel. */
@@ -102,11 +102,7 @@ function AllResults({ jobId, total, live }: { jobId: string; total: number; live
           </tbody>
         </table>
       )}
-      {items.hasNextPage ? (
-        <button type="button" onClick={() => void items.fetchNextPage()} disabled={items.isFetchingNextPage}>
-          More results
-        </button>
-      ) : null}
+      <LoadMore pages={items} label="More results" />
     </details>
   );
 }

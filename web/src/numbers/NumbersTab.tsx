@@ -2,8 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import type { AvailableNumber, PhoneNumber } from '@twilio-pro/client';
 import { queryKeys, useTwilioAdvancedManagement, useTwilioProClient } from '@twilio-pro/react';
-import { Checkbox, Empty, ErrorNote, Field, Status, fieldError, THead, ListStates } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, Status, fieldError, THead, ListStates, LoadMore } from '../components/ui';
 import { Scoped } from '../components/Scoped';
+import { ConfirmButton } from '../components/ConfirmButton';
 import { useKeyScopes } from '../session';
 import { JobPanel } from './JobPanel';
 
@@ -148,7 +149,6 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
   const { can } = useKeyScopes();
   const [selected, setSelected] = useState<string[]>([]);
   const [editing, setEditing] = useState<string | null>(null);
-  const [confirming, setConfirming] = useState<string | null>(null);
   const [error, setError] = useState<unknown>(null);
   const list = useInfiniteQuery({
     queryKey: [...queryKeys.numbers({ status: 'active' }), 'pages'],
@@ -229,15 +229,13 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
                     <button type="button" aria-label={`Configure ${n.phoneNumber}`} onClick={() => setEditing(n.phoneNumber)}>
                       Configure
                     </button>
-                    {confirming === n.phoneNumber ? (
-                      <button type="button" className="danger" aria-label={`Confirm release of ${n.phoneNumber}`} onClick={() => void act(() => mgmt.releaseNumber(n.phoneNumber))}>
-                        Confirm release
-                      </button>
-                    ) : (
-                      <button type="button" aria-label={`Release ${n.phoneNumber}`} onClick={() => setConfirming(n.phoneNumber)}>
-                        Release
-                      </button>
-                    )}
+                    <ConfirmButton
+                      label="Release"
+                      ariaLabel={`Release ${n.phoneNumber}`}
+                      confirmLabel="Confirm release"
+                      confirmAriaLabel={`Confirm release of ${n.phoneNumber}`}
+                      onConfirm={() => void act(() => mgmt.releaseNumber(n.phoneNumber))}
+                    />
                     </div>
                     ) : null}
                   </td>
@@ -247,11 +245,7 @@ function YourNumbers({ onBulkRelease }: { onBulkRelease: (jobId: string) => void
           </tbody>
         </table>
       </ListStates>
-      {list.hasNextPage ? (
-        <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={list} />
     </section>
   );
 }

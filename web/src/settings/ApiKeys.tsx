@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { Checkbox, ErrorNote, Field, ListStates, Status, THead, fieldError, when } from '../components/ui';
+import { Checkbox, ErrorNote, Field, ListStates, Status, THead, fieldError, when, FormSubmit } from '../components/ui';
 import { Scoped } from '../components/Scoped';
+import { RowConfirmButton } from '../components/ConfirmButton';
 import { SecretOnce } from '../components/SecretOnce';
 import { useKeyScopes, type Scope } from '../session';
 import { useApiKeys, useCreateKey, useRevokeKey, type ApiKey, type CreatedApiKey, type NewApiKey } from './queries';
@@ -71,12 +72,7 @@ function KeyList() {
   const keys = useApiKeys(true);
   const current = useKeyScopes().key;
   const revoke = useRevokeKey();
-  const [confirming, setConfirming] = useState<string | null>(null);
   const rows = keys.data?.data ?? [];
-  const revokeKey = (id: string) => {
-    setConfirming(null);
-    revoke.mutate(id);
-  };
   return (
     <div>
       <h4>All keys</h4>
@@ -103,15 +99,7 @@ function KeyList() {
                   {k.revokedAt ? <span className="hint"> {when(k.revokedAt)}</span> : null}
                 </td>
                 <td>
-                  {keyState(k) === 'revoked' ? null : confirming === k.id ? (
-                    <button type="button" className="danger" aria-label={`Confirm revoke ${k.name ?? k.prefix}`} disabled={revoke.isPending} onClick={() => revokeKey(k.id)}>
-                      Confirm revoke
-                    </button>
-                  ) : (
-                    <button type="button" aria-label={`Revoke ${k.name ?? k.prefix}`} onClick={() => setConfirming(k.id)}>
-                      Revoke
-                    </button>
-                  )}
+                  {keyState(k) === 'revoked' ? null : <RowConfirmButton verb="Revoke" name={k.name ?? k.prefix} busy={revoke.isPending} onConfirm={() => revoke.mutate(k.id)} />}
                 </td>
               </tr>
             ))}
@@ -176,12 +164,7 @@ function CreateKeyForm() {
         onChange={setAdminKey}
         hint="A console session can’t create keys, so a stolen session can’t either: paste an admin API key. It is used for this one request and not kept."
       />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={busy}>
-          Create key
-        </button>
-      </div>
-      <ErrorNote error={error} title="Could not create the key" />
+      <FormSubmit label="Create key" disabled={busy} error={error} errorTitle="Could not create the key" />
       {created ? <SecretOnce label={`New key ${created.name ?? created.prefix}`} value={created.key} onDone={() => setCreated(null)} /> : null}
     </form>
   );

@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { ErrorNote, Field, Loading, Empty, THead, fieldError, when } from '../components/ui';
+import { ErrorNote, Field, Loading, Empty, THead, fieldError, when, LoadMore } from '../components/ui';
 import { useKeyScopes } from '../session';
 import { useApiKeys, useAuditTrail, type AuditEvent, type AuditFilters } from './queries';
 
@@ -47,11 +47,7 @@ export function AuditTrail() {
         </div>
       </form>
       <AuditTable loading={trail.isLoading} error={err} rows={rows} filtered={filtered} />
-      {trail.hasNextPage ? (
-        <button type="button" onClick={() => void trail.fetchNextPage()} disabled={trail.isFetchingNextPage}>
-          Load more
-        </button>
-      ) : null}
+      <LoadMore pages={trail} />
     </section>
   );
 }

@@ -1,5 +1,5 @@
 import { useId, useState } from 'react';
-import { ErrorNote, ListStates, Status, THead, when } from '../components/ui';
+import { ErrorNote, ListStates, Status, THead, when, LoadMore } from '../components/ui';
 import { Scoped } from '../components/Scoped';
 import { useDeliveries, useResendDelivery, useWebhookEndpoints, type Delivery, type DeliveryStatus } from './queries';
 
@@ -49,11 +49,7 @@ export function Deliveries({ endpointId, onBack }: { endpointId: string; onBack:
             ))}
           </tbody>
         </table>
-        {list.hasNextPage ? (
-          <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-            Load more
-          </button>
-        ) : null}
+        <LoadMore pages={list} />
       </ListStates>
     </section>
   );

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
-import { Checkbox, ErrorNote, Field, ListStates, THead, fieldError, when } from '../components/ui';
+import { Checkbox, ErrorNote, Field, ListStates, THead, fieldError, when, FormSubmit } from '../components/ui';
 import { Scoped } from '../components/Scoped';
+import { RowConfirmButton } from '../components/ConfirmButton';
 import { SecretOnce } from '../components/SecretOnce';
 import { EVENT_TYPES, useCreateEndpoint, useDeleteEndpoint, useWebhookEndpoints } from './queries';
 
@@ -21,7 +22,6 @@ export function WebhookEndpoints({ onOpen }: { onOpen: (endpointId: string) => v
 function EndpointList({ onOpen }: { onOpen: (endpointId: string) => void }) {
   const endpoints = useWebhookEndpoints();
   const remove = useDeleteEndpoint();
-  const [confirming, setConfirming] = useState<string | null>(null);
   const rows = endpoints.data?.data ?? [];
   return (
     <div>
@@ -48,24 +48,7 @@ function EndpointList({ onOpen }: { onOpen: (endpointId: string) => void }) {
                       Deliveries
                     </button>
                     <Scoped scope="admin" what="Deleting an endpoint" quiet>
-                      {confirming === e.id ? (
-                        <button
-                          type="button"
-                          className="danger"
-                          aria-label={`Confirm delete ${e.url}`}
-                          disabled={remove.isPending}
-                          onClick={() => {
-                            setConfirming(null);
-                            remove.mutate(e.id);
-                          }}
-                        >
-                          Confirm delete
-                        </button>
-                      ) : (
-                        <button type="button" aria-label={`Delete ${e.url}`} onClick={() => setConfirming(e.id)}>
-                          Delete
-                        </button>
-                      )}
+                      <RowConfirmButton verb="Delete" name={e.url} busy={remove.isPending} onConfirm={() => remove.mutate(e.id)} />
                     </Scoped>
                   </div>
                 </td>
@@ -98,12 +81,7 @@ function AddEndpointForm() {
         ))}
         <p className="hint">None checked: every event type.</p>
       </fieldset>
-      <div className="actions">
-        <button type="submit" className="primary" disabled={create.isPending || !url.trim()}>
-          Add endpoint
-        </button>
-      </div>
-      <ErrorNote error={create.error} title="Could not add the endpoint" />
+      <FormSubmit label="Add endpoint" disabled={create.isPending || !url.trim()} error={create.error} errorTitle="Could not add the endpoint" />
       {create.data ? <SecretOnce label={`Signing secret for ${create.data.url}`} value={create.data.secret} onDone={() => create.reset()} /> : null}
     </form>
   );

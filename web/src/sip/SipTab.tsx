@@ -2,8 +2,10 @@ import { useState, type FormEvent } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import type { TrunkRequest } from '@twilio-pro/client';
 import { queryKeys, useTrunk, useTrunks, useTwilioProClient } from '@twilio-pro/react';
-import { Checkbox, Empty, ErrorNote, Field, Loading, Status, fieldError, when, THead, ListStates } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, Loading, Status, when, THead, ListStates } from '../components/ui';
 import { Scoped } from '../components/Scoped';
+import { ListCard, OpenCell } from '../components/ListCard';
+import { ConfirmButton } from '../components/ConfirmButton';
 
 export function SipTab({ open, go }: { open: string | null; go: (path: string | null) => void }) {
   if (open === 'new') return <NewTrunkForm onCreated={(id) => go(id)} onCancel={() => go(null)} />;
@@ -15,15 +17,7 @@ function TrunkList({ onOpen }: { onOpen: (path: string) => void }) {
   const trunks = useTrunks({ limit: 50 }, { intervalMs: 5000 });
   const rows = trunks.data?.data ?? [];
   return (
-    <section className="card" aria-labelledby="trunks-heading">
-      <div className="header-row">
-        <h2 id="trunks-heading">SIP trunks</h2>
-        <Scoped scope="write" what="Provisioning a trunk">
-          <button type="button" className="primary" onClick={() => onOpen('new')}>
-            New trunk
-          </button>
-        </Scoped>
-      </div>
+    <ListCard headingId="trunks-heading" level="h2" heading="SIP trunks" add={{ label: 'New trunk', scope: 'write', what: 'Provisioning a trunk', onClick: () => onOpen('new') }}>
       <ListStates
         loading={trunks.isLoading}
         loadingLabel="Loading trunks…"
@@ -44,17 +38,13 @@ function TrunkList({ onOpen }: { onOpen: (path: string) => void }) {
                   <Status value={t.status} />
                 </td>
                 <td>{t.health.length ? `${t.health.length} finding${t.health.length > 1 ? 's' : ''}` : 'healthy'}</td>
-                <td>
-                  <button type="button" aria-label={`Open ${t.friendlyName ?? t.domainName}`} onClick={() => onOpen(t.id)}>
-                    Open
-                  </button>
-                </td>
+                <OpenCell what={`${t.friendlyName ?? t.domainName}`} onOpen={() => onOpen(t.id)} />
               </tr>
             ))}
           </tbody>
         </table>
       </ListStates>
-    </section>
+    </ListCard>
   );
 }
 
@@ -211,7 +201,6 @@ function TrunkDetails({ id, onBack }: { id: string; onBack: () => void }) {
   const client = useTwilioProClient();
   const qc = useQueryClient();
   const { trunk, health, operation, isLoading, error } = useTrunk(id, { intervalMs: 700 });
-  const [confirmDelete, setConfirmDelete] = useState(false);
   const [actionError, setActionError] = useState<unknown>(null);
   if (isLoading) return <Loading label="Loading the trunk…" />;
   if (error || !trunk) return <ErrorNote error={error} title="Could not read the trunk" />;
@@ -348,17 +337,9 @@ function TrunkDetails({ id, onBack }: { id: string; onBack: () => void }) {
 
       {trunk.status !== 'deleted' ? (
         <Scoped scope="admin" what="Deleting a trunk">
-        <div className="actions">
-          {confirmDelete ? (
-            <button type="button" className="danger" onClick={() => void remove()}>
-              Confirm delete
-            </button>
-          ) : (
-            <button type="button" onClick={() => setConfirmDelete(true)}>
-              Delete trunk
-            </button>
-          )}
-        </div>
+          <div className="actions">
+            <ConfirmButton label="Delete trunk" confirmLabel="Confirm delete" onConfirm={() => void remove()} />
+          </div>
         </Scoped>
       ) : null}
       <ErrorNote error={actionError} />

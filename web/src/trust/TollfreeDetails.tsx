@@ -2,26 +2,16 @@ import { useState, type FormEvent } from 'react';
 import { Scoped } from '../components/Scoped';
 import { TimeLeft } from '../components/TimeLeft';
 import { Timeline } from '../components/Timeline';
-import { ErrorNote, Field, Loading, Status, when } from '../components/ui';
-import { ConfirmButton } from './ConfirmButton';
+import { Field, Status, when, FormSubmit } from '../components/ui';
+import { TrustDetailsPage } from './TrustPages';
 import { isRunning, useCancelTollfree, useEditTollfree, useTollfreeVerification, type TollfreeEdit, type TollfreeVerification } from './queries';
-import { businessFields, fromTollfreeDraft, messageFor, messagingFields, toTollfreeDraft, type TollfreeValues } from './tollfree-fields';
+import { fromTollfreeDraft, messageFor, toTollfreeDraft, type TollfreeValues } from './tollfree-fields';
 import { TollfreeFields } from './TollfreeFields';
 
-const FINISHED = ['completed', 'cancelled', 'failed'];
-
 export function TollfreeDetails({ id, onBack }: { id: string; onBack: () => void }) {
-  const q = useTollfreeVerification(id);
-  const cancel = useCancelTollfree(id);
-  const v = q.data;
   return (
-    <div className="stack">
-      <button type="button" onClick={onBack} className="link">
-        ← Trust
-      </button>
-      {q.isLoading ? <Loading label="Loading the verification…" /> : null}
-      <ErrorNote error={q.error} title="Could not read the verification" />
-      {v ? (
+    <TrustDetailsPage noun="verification" read={useTollfreeVerification(id)} cancel={useCancelTollfree(id)} onBack={onBack}>
+      {(v) => (
         <>
           <Summary v={v} />
           <Reasons v={v} />
@@ -31,15 +21,9 @@ export function TollfreeDetails({ id, onBack }: { id: string; onBack: () => void
             </Scoped>
           ) : null}
           <Timeline events={v.timeline} headingId="tf-timeline-heading" />
-          {FINISHED.includes(v.status) ? null : (
-            <Scoped scope="write" what="Cancelling a verification">
-              <ConfirmButton label="Cancel verification" confirmLabel="Confirm cancel" onConfirm={() => cancel.mutate()} disabled={cancel.isPending} />
-            </Scoped>
-          )}
-          <ErrorNote error={cancel.error} title="Could not cancel" />
         </>
-      ) : null}
-    </div>
+      )}
+    </TrustDetailsPage>
   );
 }
 
@@ -109,21 +93,8 @@ function EditForm({ v }: { v: TollfreeVerification }) {
       <h3 id="tf-edit-heading">Edit and resubmit</h3>
       <form onSubmit={submit} noValidate aria-label="Edit the verification" className="stack">
         <Field label="Edit reason" name="editReason" value={editReason} onChange={setEditReason} required multiline hint="What changed and why: Twilio’s reviewers read it." error={messageFor('editReason', [], fieldsOf)} />
-        <TollfreeFields
-          groups={[
-            ['Business', businessFields],
-            ['Messaging', messagingFields],
-          ]}
-          values={values}
-          onChange={(path, value) => setValues((o) => ({ ...o, [path]: value }))}
-          messageFor={(path) => messageFor(path, [], fieldsOf)}
-        />
-        <div className="actions">
-          <button type="submit" className="primary" disabled={edit.isPending}>
-            Resubmit
-          </button>
-        </div>
-        <ErrorNote error={edit.error} title="The edit was not accepted" />
+        <TollfreeFields values={values} onChange={(path, value) => setValues((o) => ({ ...o, [path]: value }))} messageFor={(path) => messageFor(path, [], fieldsOf)} />
+        <FormSubmit label="Resubmit" disabled={edit.isPending} error={edit.error} errorTitle="The edit was not accepted" />
       </form>
     </section>
   );

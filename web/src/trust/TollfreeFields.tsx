@@ -1,16 +1,15 @@
 import { Checkbox, Field } from '../components/ui';
-import type { TollfreeField, TollfreeValues } from './tollfree-fields';
+import { tollfreeGroups, type TollfreeValues } from './tollfree-fields';
 
-/** The draft's fields in two groups, each with its message (preflight's problem or the API's error) on it. */
+/** The draft's fields in their two groups, each with its message (preflight's problem or the API's error) on it. */
 export function TollfreeFields(p: {
-  groups: [legend: string, fields: TollfreeField[]][];
   values: TollfreeValues;
   onChange: (path: string, value: string | boolean) => void;
   messageFor: (path: string) => string | undefined;
 }) {
   return (
     <>
-      {p.groups.map(([legend, fields]) => (
+      {tollfreeGroups.map(([legend, fields]) => (
         <fieldset key={legend}>
           <legend>{legend}</legend>
           <div className="grid">

@@ -1,22 +1,16 @@
 import { useMemo, useState, type FormEvent } from 'react';
 import type { TwilioProError } from '@twilio-pro/client';
-import { Scoped } from '../components/Scoped';
-import { ErrorNote, Field, Loading } from '../components/ui';
-import { businessFields, labelFor, messageFor, messagingFields, NUMBER_PATH, toTollfreeDraft, type TollfreeValues } from './tollfree-fields';
+import { ErrorNote, Field, Loading, FormSubmit } from '../components/ui';
+import { TrustFormPage } from './TrustPages';
+import { labelFor, messageFor, NUMBER_PATH, toTollfreeDraft, type TollfreeValues } from './tollfree-fields';
 import { TollfreeFields } from './TollfreeFields';
 import { useActiveNumbers, useStartTollfree, useTollfreePreflight, type TollfreeDraft, type TollfreePreflight } from './queries';
 
 export function TollfreeForm({ onStarted, onBack }: { onStarted: (id: string) => void; onBack: () => void }) {
   return (
-    <section className="card stack" aria-labelledby="tf-form-heading">
-      <button type="button" onClick={onBack} className="link">
-        ← Trust
-      </button>
-      <h3 id="tf-form-heading">Verify a toll-free number</h3>
-      <Scoped scope="spend" what="Verifying a toll-free number">
-        <VerifyForm onStarted={onStarted} />
-      </Scoped>
-    </section>
+    <TrustFormPage headingId="tf-form-heading" heading="Verify a toll-free number" scope="spend" what="Verifying a toll-free number" onBack={onBack}>
+      <VerifyForm onStarted={onStarted} />
+    </TrustFormPage>
   );
 }
 
@@ -63,22 +57,9 @@ function VerifyForm({ onStarted }: { onStarted: (id: string) => void }) {
         hint={numbers.tollFree.length ? undefined : 'You have no toll-free number: buy one on the Numbers tab (type toll-free) first.'}
         error={shown(NUMBER_PATH)}
       />
-      <TollfreeFields
-        groups={[
-          ['Business', businessFields],
-          ['Messaging', messagingFields],
-        ]}
-        values={values}
-        onChange={change}
-        messageFor={shown}
-      />
+      <TollfreeFields values={values} onChange={change} messageFor={shown} />
       <PreflightSummary checking={preflight.isChecking} started={touched.size > 0} result={preflight.result} error={preflight.error} unshown={attempted ? 0 : problems.filter((p) => !onTouched(p.field)).length} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={start.isPending}>
-          Verify
-        </button>
-      </div>
-      <ErrorNote error={start.error} title="The verification was not started" />
+      <FormSubmit label="Verify" disabled={start.isPending} error={start.error} errorTitle="The verification was not started" />
     </form>
   );
 }

@@ -1,4 +1,4 @@
-import { Scoped } from '../components/Scoped';
+import { ListCard, OpenCell } from '../components/ListCard';
 import { ListStates, Status, THead, when } from '../components/ui';
 import { useTollfreeList } from './queries';
 
@@ -6,15 +6,7 @@ export function TollfreeList({ onOpen }: { onOpen: (path: string) => void }) {
   const list = useTollfreeList();
   const rows = list.data?.data ?? [];
   return (
-    <section className="card" aria-labelledby="tf-heading">
-      <div className="header-row">
-        <h3 id="tf-heading">Toll-free verifications</h3>
-        <Scoped scope="spend" what="Verifying a toll-free number">
-          <button type="button" className="primary" onClick={() => onOpen('new')}>
-            Verify a toll-free number
-          </button>
-        </Scoped>
-      </div>
+    <ListCard headingId="tf-heading" heading="Toll-free verifications" add={{ label: 'Verify a toll-free number', scope: 'spend', what: 'Verifying a toll-free number', onClick: () => onOpen('new') }}>
       <ListStates
         loading={list.isLoading}
         loadingLabel="Loading toll-free verifications…"
@@ -35,16 +27,12 @@ export function TollfreeList({ onOpen }: { onOpen: (path: string) => void }) {
                 </td>
                 <td>{v.twilioStatus?.replace(/_/g, ' ') ?? '—'}</td>
                 <td>{when(v.createdAt)}</td>
-                <td>
-                  <button type="button" aria-label={`Open the verification of ${v.tollfreePhoneNumber} started ${when(v.createdAt)}`} onClick={() => onOpen(v.id)}>
-                    Open
-                  </button>
-                </td>
+                <OpenCell what={`the verification of ${v.tollfreePhoneNumber} started ${when(v.createdAt)}`} onOpen={() => onOpen(v.id)} />
               </tr>
             ))}
           </tbody>
         </table>
       </ListStates>
-    </section>
+    </ListCard>
   );
 }

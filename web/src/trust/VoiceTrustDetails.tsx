@@ -1,25 +1,15 @@
 import { useState, type FormEvent } from 'react';
 import { Scoped } from '../components/Scoped';
 import { Timeline } from '../components/Timeline';
-import { ErrorNote, Field, fieldError, Loading, Status, THead, when } from '../components/ui';
-import { ConfirmButton } from './ConfirmButton';
+import { Field, fieldError, Status, THead, when, FormSubmit } from '../components/ui';
+import { TrustDetailsPage } from './TrustPages';
 import { productLabel, voiceTrustSteps } from './labels';
 import { isRunning, useCancelVoiceTrust, useCorrectVoiceTrust, useVoiceTrustRegistration, type VoiceTrustCorrections, type VoiceTrustRegistration } from './queries';
 
-const FINISHED = ['completed', 'cancelled', 'failed'];
-
 export function VoiceTrustDetails({ id, onBack }: { id: string; onBack: () => void }) {
-  const q = useVoiceTrustRegistration(id);
-  const cancel = useCancelVoiceTrust(id);
-  const r = q.data;
   return (
-    <div className="stack">
-      <button type="button" onClick={onBack} className="link">
-        ← Trust
-      </button>
-      {q.isLoading ? <Loading label="Loading the registration…" /> : null}
-      <ErrorNote error={q.error} title="Could not read the registration" />
-      {r ? (
+    <TrustDetailsPage noun="registration" read={useVoiceTrustRegistration(id)} cancel={useCancelVoiceTrust(id)} onBack={onBack}>
+      {(r) => (
         <>
           <Summary r={r} />
           <Numbers r={r} />
@@ -31,15 +21,9 @@ export function VoiceTrustDetails({ id, onBack }: { id: string; onBack: () => vo
             <Problems r={r} />
           )}
           <Timeline events={r.timeline} headingId="vt-timeline-heading" />
-          {FINISHED.includes(r.status) ? null : (
-            <Scoped scope="write" what="Cancelling a registration">
-              <ConfirmButton label="Cancel registration" confirmLabel="Confirm cancel" onConfirm={() => cancel.mutate()} disabled={cancel.isPending} />
-            </Scoped>
-          )}
-          <ErrorNote error={cancel.error} title="Could not cancel" />
         </>
-      ) : null}
-    </div>
+      )}
+    </TrustDetailsPage>
   );
 }
 
@@ -177,12 +161,7 @@ function Corrections({ r }: { r: VoiceTrustRegistration }) {
             <Field key={k} name={k} label={label} value={values[k] ?? ''} onChange={(v) => setValues((o) => ({ ...o, [k]: v }))} type={k === 'email' ? 'email' : 'text'} error={fieldError(correct.error, k)} />
           ))}
         </div>
-        <div className="actions">
-          <button type="submit" className="primary" disabled={correct.isPending}>
-            Send corrections
-          </button>
-        </div>
-        <ErrorNote error={correct.error} title="The corrections were not accepted" />
+        <FormSubmit label="Send corrections" disabled={correct.isPending} error={correct.error} errorTitle="The corrections were not accepted" />
       </form>
     </section>
   );

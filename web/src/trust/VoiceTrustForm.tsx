@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent } from 'react';
-import { Scoped } from '../components/Scoped';
-import { Checkbox, Empty, ErrorNote, Field, fieldError, Loading } from '../components/ui';
+import { Checkbox, Empty, ErrorNote, Field, fieldError, Loading, FormSubmit } from '../components/ui';
+import { TrustFormPage } from './TrustPages';
 import { productLabel } from './labels';
 import { useActiveNumbers, useCustomerProfiles, useStartVoiceTrust, type VoiceTrustDraft } from './queries';
 
@@ -38,15 +38,9 @@ function toDraft(v: Values, phoneNumbers: string[]): VoiceTrustDraft {
 
 export function VoiceTrustForm({ onStarted, onBack }: { onStarted: (id: string) => void; onBack: () => void }) {
   return (
-    <section className="card stack" aria-labelledby="vt-form-heading">
-      <button type="button" onClick={onBack} className="link">
-        ← Trust
-      </button>
-      <h3 id="vt-form-heading">Start a voice trust registration</h3>
-      <Scoped scope="spend" what="Starting a registration (it is billed)">
-        <StartForm onStarted={onStarted} />
-      </Scoped>
-    </section>
+    <TrustFormPage headingId="vt-form-heading" heading="Start a voice trust registration" scope="spend" what="Starting a registration (it is billed)" onBack={onBack}>
+      <StartForm onStarted={onStarted} />
+    </TrustFormPage>
   );
 }
 
@@ -97,12 +91,7 @@ function StartForm({ onStarted }: { onStarted: (id: string) => void }) {
         ) : null}
       </div>
       <NumberPicker numbers={numbers.local} picked={picked} onChange={setPicked} error={err} />
-      <div className="actions">
-        <button type="submit" className="primary" disabled={start.isPending}>
-          Start registration
-        </button>
-      </div>
-      <ErrorNote error={err} title="The registration was not started" />
+      <FormSubmit label="Start registration" disabled={start.isPending} error={err} errorTitle="The registration was not started" />
     </form>
   );
 }

@@ -1,4 +1,4 @@
-import { Scoped } from '../components/Scoped';
+import { ListCard, OpenCell } from '../components/ListCard';
 import { ListStates, Status, THead, when } from '../components/ui';
 import { productLabel } from './labels';
 import { useVoiceTrustList } from './queries';
@@ -7,15 +7,7 @@ export function VoiceTrustList({ onOpen }: { onOpen: (path: string) => void }) {
   const list = useVoiceTrustList();
   const rows = list.data?.data ?? [];
   return (
-    <section className="card" aria-labelledby="vt-heading">
-      <div className="header-row">
-        <h3 id="vt-heading">Voice trust</h3>
-        <Scoped scope="spend" what="Starting a registration (it is billed)">
-          <button type="button" className="primary" onClick={() => onOpen('new')}>
-            Start a registration
-          </button>
-        </Scoped>
-      </div>
+    <ListCard headingId="vt-heading" heading="Voice trust" add={{ label: 'Start a registration', scope: 'spend', what: 'Starting a registration (it is billed)', onClick: () => onOpen('new') }}>
       <ListStates
         loading={list.isLoading}
         loadingLabel="Loading voice trust registrations…"
@@ -36,16 +28,12 @@ export function VoiceTrustList({ onOpen }: { onOpen: (path: string) => void }) {
                 </td>
                 <td>{r.numbers.length}</td>
                 <td>{when(r.createdAt)}</td>
-                <td>
-                  <button type="button" aria-label={`Open the ${productLabel[r.product] ?? r.product} registration started ${when(r.createdAt)}`} onClick={() => onOpen(r.id)}>
-                    Open
-                  </button>
-                </td>
+                <OpenCell what={`the ${productLabel[r.product] ?? r.product} registration started ${when(r.createdAt)}`} onOpen={() => onOpen(r.id)} />
               </tr>
             ))}
           </tbody>
         </table>
       </ListStates>
-    </section>
+    </ListCard>
   );
 }

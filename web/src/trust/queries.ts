@@ -1,6 +1,5 @@
-import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient, keepPreviousData } from '@tanstack/react-query';
-import { queryKeys, useTwilioProClient } from '@twilio-pro/react';
+import { queryKeys, useDebouncedValue, useTwilioProClient } from '@twilio-pro/react';
 import type { TwilioProError, TwilioProClient } from '@twilio-pro/client';
 
 type Client = TwilioProClient;
@@ -28,44 +27,36 @@ export const trustKeys = {
 const RUNNING = new Set(['queued', 'running', 'submitting', 'in_review', 'needs_attention']);
 export const isRunning = (status: string) => RUNNING.has(status);
 const FINISHED = new Set(['completed', 'cancelled', 'failed']);
+export const isFinished = (status: string) => FINISHED.has(status);
 /** Every second while it moves; every few while it waits for the user (another tab or the API may act); never once finished. */
-const pollWhileOpen = (status: string | undefined) => (!status || FINISHED.has(status) ? false : isRunning(status) ? 1000 : 5000);
+const pollWhileOpen = (status: string | undefined) => (!status || isFinished(status) ? false : isRunning(status) ? 1000 : 5000);
 
-export function useVoiceTrustList() {
+type Read<R> = (client: Client, signal: AbortSignal) => Promise<R>;
+
+/** A product's first page (50, newest first), polled every 2 s while one of its items still moves. */
+function useTrustList<R extends { data: { status: string }[] }>(queryKey: readonly unknown[], read: Read<R>) {
   const client = useTwilioProClient();
   return useQuery({
-    queryKey: trustKeys.voiceTrust(),
-    queryFn: ({ signal }) => client.voiceTrust.list({ limit: 50 }, { signal }),
-    refetchInterval: (q) => (q.state.data?.data.some((r) => isRunning(r.status)) ? 2000 : false),
+    queryKey,
+    queryFn: ({ signal }) => read(client, signal),
+    refetchInterval: (q) => (q.state.data?.data.some((item) => isRunning(item.status)) ? 2000 : false),
   });
 }
 
-export function useVoiceTrustRegistration(id: string) {
+/** One registration or verification, polled as `pollWhileOpen` says. */
+function useTrustResource<R extends { status: string }>(queryKey: readonly unknown[], read: Read<R>) {
   const client = useTwilioProClient();
   return useQuery({
-    queryKey: trustKeys.registration(id),
-    queryFn: ({ signal }) => client.voiceTrust.get(id, { signal }),
+    queryKey,
+    queryFn: ({ signal }) => read(client, signal),
     refetchInterval: (q) => pollWhileOpen(q.state.data?.status),
   });
 }
 
-export function useTollfreeList() {
-  const client = useTwilioProClient();
-  return useQuery({
-    queryKey: trustKeys.tollfree(),
-    queryFn: ({ signal }) => client.tollfree.list({ limit: 50 }, { signal }),
-    refetchInterval: (q) => (q.state.data?.data.some((v) => isRunning(v.status)) ? 2000 : false),
-  });
-}
-
-export function useTollfreeVerification(id: string) {
-  const client = useTwilioProClient();
-  return useQuery({
-    queryKey: trustKeys.verification(id),
-    queryFn: ({ signal }) => client.tollfree.get(id, { signal }),
-    refetchInterval: (q) => pollWhileOpen(q.state.data?.status),
-  });
-}
+export const useVoiceTrustList = () => useTrustList(trustKeys.voiceTrust(), (c, signal) => c.voiceTrust.list({ limit: 50 }, { signal }));
+export const useVoiceTrustRegistration = (id: string) => useTrustResource(trustKeys.registration(id), (c, signal) => c.voiceTrust.get(id, { signal }));
+export const useTollfreeList = () => useTrustList(trustKeys.tollfree(), (c, signal) => c.tollfree.list({ limit: 50 }, { signal }));
+export const useTollfreeVerification = (id: string) => useTrustResource(trustKeys.verification(id), (c, signal) => c.tollfree.get(id, { signal }));
 
 /** The tenant's customer profiles: the business profiles a voice trust registration can use. */
 export function useCustomerProfiles() {
@@ -113,7 +104,7 @@ export const useCancelTollfree = (id: string) => useTrustMutation((c, _: void) =
  */
 export function useTollfreePreflight(draft: Record<string, unknown> | null, debounceMs = 400) {
   const client = useTwilioProClient();
-  const settled = useDebounced(draft, debounceMs);
+  const settled = useDebouncedValue(draft, debounceMs);
   const q = useQuery<TollfreePreflight, TwilioProError>({
     queryKey: trustKeys.preflight(settled),
     queryFn: ({ signal }) => client.tollfree.preflight(settled as TollfreeDraft, { signal }),
@@ -123,13 +114,4 @@ export function useTollfreePreflight(draft: Record<string, unknown> | null, debo
     retry: false,
   });
   return { result: q.data ?? null, error: q.error ?? null, isChecking: q.isFetching || settled !== draft };
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [settled, setSettled] = useState(value);
-  useEffect(() => {
-    const t = setTimeout(() => setSettled(value), ms);
-    return () => clearTimeout(t);
-  }, [value, ms]);
-  return settled;
 }

@@ -49,6 +49,11 @@ export const messagingFields: TollfreeField[] = [
 ];
 
 export const tollfreeFields = [...businessFields, ...messagingFields];
+/** The form's fieldsets, by legend: the same when starting a verification and when editing one. */
+export const tollfreeGroups: [legend: string, fields: TollfreeField[]][] = [
+  ['Business', businessFields],
+  ['Messaging', messagingFields],
+];
 export const labelFor = (path: string) => (path === NUMBER_PATH ? 'Toll-free number' : tollfreeFields.find((f) => f.path === path || path.startsWith(`${f.path}.`))?.label ?? path);
 
 export type TollfreeValues = Record<string, string | boolean>;
