@@ -13,6 +13,7 @@ import type { MessagingStore } from './messaging-store';
 import type { BrandVerifications } from './brand-verification';
 import { TwilioError } from './wire';
 import type { RequestValidation } from './openapi-requests';
+import { rotatePrimaryToken } from './products/accounts-v1';
 
 interface ControlDeps {
   state: SandboxState;
@@ -229,6 +230,12 @@ const worldRoutes: FastifyPluginAsync<ControlDeps & { scoped: boolean }> = async
       state.retireNumbersOf(accountOf(req));
       state.resetInventorySizes(accountOf(req));
       return { ok: true };
+    });
+
+    // The account's owner rotates its auth token in Twilio's Console: whoever still holds the old one gets 401 / 20003.
+    app.post('/rotate-token', async (req) => {
+      const account = state.accounts.get(accountOf(req))!; // the scoped hook answered 404 for an unknown account
+      return { sid: account.sid, authToken: rotatePrimaryToken(account) };
     });
   }
 };

@@ -24,6 +24,7 @@ export const servedSpecFiles = [
   'twilio_events_v1.json',
   'twilio_trunking_v1.json',
   'twilio_lookups_v2.json',
+  'twilio_accounts_v1.json',
 ] as const;
 
 export function readSpec(dir: string, file: string): Json {

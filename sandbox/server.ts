@@ -12,6 +12,8 @@ import { messagingProduct } from './products/messaging';
 import { lookupsProduct } from './products/lookups';
 import { sipListsProduct } from './products/sip-lists';
 import { trunkingProduct } from './products/trunking';
+import { accountsV1Product } from './products/accounts-v1';
+import { accountsProduct } from './products/accounts';
 import { Deliverer } from './deliveries';
 import { BrandVerifications } from './brand-verification';
 import { MessagingStore } from './messaging-store';
@@ -118,6 +120,8 @@ export async function createSandbox(opts: SandboxOptions = {}): Promise<Sandbox>
     await twilio.register(lookupsProduct, { clock });
     await twilio.register(sipListsProduct, { store: sip, clock });
     await twilio.register(trunkingProduct, { state, store: sip, clock });
+    await twilio.register(accountsV1Product, { state, clock });
+    await twilio.register(accountsProduct, { state });
   });
   // Every Twilio route must be an operation of the spec or a listed exception, or the sandbox doesn't start.
   try {

@@ -3,6 +3,16 @@ import { DEFAULT_NUMBERS_PER_AREA_CODE, generateAreaCode, type InventoryNumber }
 export interface Account {
   sid: string;
   authToken: string;
+  /** Twilio 2010 Accounts: a subaccount's parent (none for a top-level account), its name, status and dates. */
+  ownerAccountSid?: string;
+  friendlyName?: string;
+  status?: 'active' | 'suspended' | 'closed';
+  dateCreated?: Date;
+  dateUpdated?: Date;
+  /** Accounts v1: the secondary auth token while a rotation is under way (both verify), promoted to authToken. */
+  secondaryAuthToken?: string;
+  /** Accounts v1 / 2010 Keys: API keys (SK…) whose secret authenticates as this account. */
+  keys?: Map<string, { secret: string; friendlyName: string; dateCreated: Date; dateUpdated: Date }>;
 }
 
 /** An IncomingPhoneNumber as the sandbox stores it (serialised to Twilio's shape on the way out). */
@@ -42,6 +52,10 @@ export class SandboxState {
   private nextLane = 1;
   /** Numbers taken from their account by a scoped reset: never offered or sold again (until the global reset). */
   private readonly retired = new Set<string>();
+  /** Twilio's default cap on one parent's subaccounts (21480 beyond it); a test may lower it in-process. */
+  subaccountLimit = SUBACCOUNTS_PER_PARENT;
+  /** When the sandbox started: the creation date shown for accounts that were configured, not created through the API. */
+  readonly startedAt = new Date();
 
   /** `configuredAccount` keeps lane 0, today's inventory exactly (benchmarks, fuzz and chaos runs rely on it). */
   constructor(
@@ -123,4 +137,61 @@ export class SandboxState {
     }
     return lane;
   }
+}
+
+/** Twilio's default number of subaccounts one account may have. */
+export const SUBACCOUNTS_PER_PARENT = 1000;
+
+/** How a request authenticated: the account's primary or secondary auth token, or one of its API keys (SK…). */
+export type CredentialKind = 'authToken' | 'secondaryAuthToken' | 'apiKey';
+
+/** The user and password of an HTTP Basic `Authorization` header (the password may contain ':'). */
+export function basicCredentials(header: string | undefined): [user?: string, pass?: string] {
+  const m = /^Basic\s+(.+)$/i.exec(header ?? '');
+  if (!m) return [];
+  const decoded = Buffer.from(m[1]!, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon < 0 ? [decoded] : [decoded.slice(0, colon), decoded.slice(colon + 1)];
+}
+
+/**
+ * The account a Basic-auth pair authenticates as, and with what: `AC…` with its auth token or, during a
+ * rotation, its secondary token (both verify until the promote), or `SK…` with the key's secret (the key's
+ * account is the one whose `keys` holds it). Status is not checked here (see `statusOf`).
+ */
+export function authenticateCredential(state: SandboxState, user?: string, pass?: string): { account: Account; kind: CredentialKind } | undefined {
+  if (!user || pass === undefined) return undefined;
+  if (user.startsWith('SK')) {
+    for (const account of state.accounts.values()) {
+      const key = account.keys?.get(user);
+      if (key) return key.secret === pass ? { account, kind: 'apiKey' } : undefined;
+    }
+    return undefined;
+  }
+  const account = state.accounts.get(user);
+  if (!account) return undefined;
+  if (account.authToken === pass) return { account, kind: 'authToken' };
+  if (account.secondaryAuthToken !== undefined && account.secondaryAuthToken === pass) return { account, kind: 'secondaryAuthToken' };
+  return undefined;
+}
+
+export const authenticate = (state: SandboxState, user?: string, pass?: string): Account | undefined => authenticateCredential(state, user, pass)?.account;
+
+/** An account's subaccounts, in the order they were created. */
+export const subaccountsOf = (state: SandboxState, parentSid: string): Account[] =>
+  [...state.accounts.values()].filter((a) => a.ownerAccountSid === parentSid);
+
+/** Whether `sid` is `rootSid` itself or one of its subaccounts (one hierarchy: subaccounts can't nest). */
+export const inHierarchyOf = (state: SandboxState, sid: string, rootSid: string): boolean =>
+  sid === rootSid || state.accounts.get(sid)?.ownerAccountSid === rootSid;
+
+/**
+ * Whether an account may act: closed is final; a suspended account, or a subaccount of a suspended (or closed)
+ * parent, is suspended ("If your main Twilio account is ever suspended, your subaccounts will also be suspended").
+ */
+export function statusOf(state: SandboxState, account: Account): 'active' | 'suspended' | 'closed' {
+  const own = account.status ?? 'active';
+  if (own !== 'active') return own;
+  const parent = account.ownerAccountSid ? state.accounts.get(account.ownerAccountSid) : undefined;
+  return parent && statusOf(state, parent) !== 'active' ? 'suspended' : 'active';
 }

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { InventoryNumber } from '../inventory';
 import { containsMatcher, tollFreePrefixes } from '../inventory';
-import type { OwnedNumber, SandboxState } from '../state';
+import { inHierarchyOf, statusOf, type OwnedNumber, type SandboxState } from '../state';
 import { formBool, formString, newSid, page2010, rfc2822, TwilioError } from '../wire';
 
 type Form = Record<string, unknown>;
@@ -245,13 +245,35 @@ export const numbersProduct: FastifyPluginAsync<{
     return n;
   }
 
+  /**
+   * `AccountSid` moves the number to another account of one hierarchy (parent ↔ child, child ↔ child), with the
+   * parent's auth token only. An account the caller can't reach — unrelated, or any other account for a
+   * subaccount's credentials — is not found (20404); an inactive gaining account is 21472.
+   */
+  function gainingAccount(req: FastifyRequest, n: OwnedNumber, form: Form): string | undefined {
+    const to = formString(form.AccountSid);
+    if (!to || to === n.accountSid) return undefined;
+    const caller = state.accounts.get(req.credentialAccountSid);
+    const gaining = state.accounts.get(to);
+    const byParent = caller !== undefined && !caller.ownerAccountSid && req.credentialKind !== 'apiKey';
+    if (!gaining || !byParent || !inHierarchyOf(state, to, caller.sid)) {
+      throw new TwilioError(404, 20404, `The requested resource /2010-04-01/Accounts/${to}.json was not found`);
+    }
+    if (statusOf(state, gaining) !== 'active') throw new TwilioError(400, 21472, `Account ${to} is not active`);
+    return to;
+  }
+
   app.get(`${prefix}/IncomingPhoneNumbers/:Sid`, async (req) => serializeNumber(owned(req)));
   app.post(`${prefix}/IncomingPhoneNumbers/:Sid`, async (req) => {
     const n = owned(req);
     const form = (req.body ?? {}) as Form;
+    const gaining = gainingAccount(req, n, form);
     const next = { ...n.config };
-    applyConfig(next, form, n.accountSid, trunkExists);
+    // The losing account's trunk stays behind (a trunk of the gaining account may be named in the same request).
+    if (gaining) next.trunk_sid = null;
+    applyConfig(next, form, gaining ?? n.accountSid, trunkExists);
     n.config = next;
+    if (gaining) n.accountSid = gaining;
     const fn = formString(form.FriendlyName);
     if (fn !== undefined) n.friendlyName = fn === '' ? formatNational(n.inventory.nationalNumber) : fn.slice(0, 64);
     n.dateUpdated = new Date();

@@ -117,6 +117,8 @@ const cases: Case[] = [
   ...lookupsCases(),
   ...trunkingCases(),
   ...sipListCases(),
+  ...credentialCases(),
+  ...accountCases(),
 ];
 
 const day = 86_400_000;
@@ -418,6 +420,49 @@ function sipListCases(): Case[] {
 }
 
 /** A business-information end user, an address document, and a draft profile with both attached. */
+/** 2010 Accounts: the configured account's subaccounts (suspending one changes nothing else). */
+function accountCases(): Case[] {
+  const sub = async () => (await fx.raw('POST', '/2010-04-01/Accounts.json', { FriendlyName: 'Tenant' })).body.sid as string;
+  const c = (name: string, m: string, route: string, spec: string, status: number, call: Case['call']): Case => ({ name, route: [m, route], spec: [api, m, spec], status, call });
+  return [
+    c('create a subaccount', 'POST', '/2010-04-01/Accounts.json', '/2010-04-01/Accounts.json', 201, () => fx.raw('POST', '/2010-04-01/Accounts.json', { FriendlyName: 'Tenant' })),
+    c('list accounts', 'GET', '/2010-04-01/Accounts.json', '/2010-04-01/Accounts.json', 200, async () => (await sub(), fx.raw('GET', '/2010-04-01/Accounts.json?Status=active&PageSize=2'))),
+    c('fetch a subaccount', 'GET', '/2010-04-01/Accounts/:Sid', '/2010-04-01/Accounts/{Sid}.json', 200, async () => fx.raw('GET', `/2010-04-01/Accounts/${await sub()}.json`)),
+    c('suspend a subaccount', 'POST', '/2010-04-01/Accounts/:Sid', '/2010-04-01/Accounts/{Sid}.json', 200, async () =>
+      fx.raw('POST', `/2010-04-01/Accounts/${await sub()}.json`, { FriendlyName: 'Tenant (suspended)', Status: 'suspended' })),
+  ];
+}
+
+/** Accounts v1 auth tokens and 2010 Keys; the promote runs on an account of its own (it changes the token). */
+function credentialCases(): Case[] {
+  const accounts = 'twilio_accounts_v1.json';
+  const key = async () => (await fx.raw('POST', `${fx.base}/Keys.json`, { FriendlyName: 'worker' })).body.sid as string;
+  return [
+    { name: 'create a secondary auth token', route: ['POST', '/v1/AuthTokens/Secondary'], spec: [accounts, 'POST', '/v1/AuthTokens/Secondary'], status: 201, call: () => fx.raw('POST', '/v1/AuthTokens/Secondary') },
+    {
+      name: 'delete the secondary auth token', route: ['DELETE', '/v1/AuthTokens/Secondary'], spec: [accounts, 'DELETE', '/v1/AuthTokens/Secondary'], status: 204,
+      call: async () => (await fx.raw('POST', '/v1/AuthTokens/Secondary'), fx.raw('DELETE', '/v1/AuthTokens/Secondary')),
+    },
+    {
+      name: 'promote the secondary auth token', route: ['POST', '/v1/AuthTokens/Promote'], spec: [accounts, 'POST', '/v1/AuthTokens/Promote'], status: 200,
+      call: async () => {
+        const { sid, authToken } = (await fx.control('POST', 'accounts', {})).body as { sid: string; authToken: string };
+        const auth = { authorization: `Basic ${Buffer.from(`${sid}:${authToken}`).toString('base64')}` };
+        await fx.raw('POST', '/v1/AuthTokens/Secondary', undefined, auth);
+        return fx.raw('POST', '/v1/AuthTokens/Promote', undefined, auth);
+      },
+    },
+    { name: 'create an API key', route: ['POST', `/2010-04-01/Accounts/:AccountSid/Keys.json`], spec: [api, 'POST', `${A}/Keys.json`], status: 201, call: () => fx.raw('POST', `${fx.base}/Keys.json`, { FriendlyName: 'worker' }) },
+    { name: 'list API keys', route: ['GET', `/2010-04-01/Accounts/:AccountSid/Keys.json`], spec: [api, 'GET', `${A}/Keys.json`], status: 200, call: async () => (await key(), fx.raw('GET', `${fx.base}/Keys.json?PageSize=2`)) },
+    { name: 'fetch an API key', route: ['GET', `/2010-04-01/Accounts/:AccountSid/Keys/:Sid`], spec: [api, 'GET', `${A}/Keys/{Sid}.json`], status: 200, call: async () => fx.raw('GET', `${fx.base}/Keys/${await key()}.json`) },
+    {
+      name: 'update an API key', route: ['POST', `/2010-04-01/Accounts/:AccountSid/Keys/:Sid`], spec: [api, 'POST', `${A}/Keys/{Sid}.json`], status: 200,
+      call: async () => fx.raw('POST', `${fx.base}/Keys/${await key()}.json`, { FriendlyName: 'renamed' }),
+    },
+    { name: 'delete an API key', route: ['DELETE', `/2010-04-01/Accounts/:AccountSid/Keys/:Sid`], spec: [api, 'DELETE', `${A}/Keys/{Sid}.json`], status: 204, call: async () => fx.raw('DELETE', `${fx.base}/Keys/${await key()}.json`) },
+  ];
+}
+
 async function trustHubFixtures() {
   const endUser = await fx.raw('POST', '/v1/EndUsers', {
     FriendlyName: 'Acme info', Type: 'customer_profile_business_information',
