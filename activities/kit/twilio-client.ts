@@ -1,5 +1,5 @@
 import twilio from 'twilio';
-import type { TwilioWrite } from './audit';
+import { auditScope, type TwilioWrite } from './audit';
 import { whileWaiting } from './progress';
 import type { TwilioLimiter } from './twilio-limiter';
 
@@ -74,7 +74,9 @@ class CredentialSafeRequestClient extends twilio.RequestClient {
         throw err;
       }
     });
-    return this.limiter ? this.limiter.run({ method: opts.method, uri: opts.uri }, send) : send();
+    // Whose work this is (the activity's scope, from its input): tenants take the account's free slots in turn.
+    const tenant = auditScope.getStore()?.tenantId ?? null;
+    return this.limiter ? this.limiter.run({ method: opts.method, uri: opts.uri, tenant }, send) : send();
   }
 
   override async request<T>(opts: Parameters<twilio.RequestClient['request']>[0]) {

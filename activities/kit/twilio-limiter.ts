@@ -4,9 +4,67 @@ import { whileWaiting } from './progress';
 
 /** What the Twilio client asks before each HTTP request it sends. */
 export interface TwilioLimiter {
-  /** Runs `send` holding one of the account's request slots (and its pacing turn, for paced writes). */
-  run<T>(request: { method?: string; uri: string }, send: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `send` holding one of the account's request slots (and its pacing turn, for paced writes). `tenant`
+   * is whose work the request is: tenants waiting for slots are served in turn.
+   */
+  run<T>(request: LimitedRequest, send: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
+}
+
+export interface LimitedRequest {
+  method?: string;
+  uri: string;
+  /** Whose work the request is part of; null (or absent) when no tenant's. */
+  tenant?: string | null;
+}
+
+interface Waiter {
+  resolve: (slot: number) => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * A process's requests waiting for a slot: one first-come-first-served line per tenant, the lines served in
+ * turn. A tenant with a thousand requests waiting then delays another tenant's request by at most one of its
+ * own per freed slot, instead of by its whole backlog (issue #24 §3). The turns are kept per process: across
+ * worker processes, each takes the account's free slots as before, and serves its own waiters in turn.
+ */
+class RoundRobinLines {
+  /** Lines in the order of their next turn (a Map keeps insertion order): the first one goes next. */
+  private readonly lines = new Map<string, Waiter[]>();
+  private waiting = 0;
+
+  get size() {
+    return this.waiting;
+  }
+
+  push(tenant: string, waiter: Waiter) {
+    const line = this.lines.get(tenant);
+    if (line) line.push(waiter);
+    else this.lines.set(tenant, [waiter]);
+    this.waiting += 1;
+  }
+
+  /** The first waiter of the line whose turn it is; that line goes to the back, or away once empty. */
+  shift(): Waiter | undefined {
+    const next = this.lines.entries().next();
+    if (next.done) return undefined;
+    const [tenant, line] = next.value;
+    this.lines.delete(tenant);
+    const waiter = line.shift()!;
+    if (line.length) this.lines.set(tenant, line);
+    this.waiting -= 1;
+    return waiter;
+  }
+
+  /** Every waiter, emptying the lines. */
+  drain(): Waiter[] {
+    const all = [...this.lines.values()].flat();
+    this.lines.clear();
+    this.waiting = 0;
+    return all;
+  }
 }
 
 /** Twilio asks ISVs for at most 1 brand or campaign registration write per second (per account). */
@@ -50,8 +108,8 @@ export class PgTwilioLimiter implements TwilioLimiter {
   private readonly leaseMs: number;
   private readonly pacingMs: number;
   private readonly pollMs: number;
-  /** This process's requests waiting for a slot, first come first served. */
-  private readonly queue: { resolve: (slot: number) => void; reject: (err: Error) => void }[] = [];
+  /** This process's requests waiting for a slot: first come first served within a tenant, tenants in turn. */
+  private readonly queue = new RoundRobinLines();
   private pumping = false;
   private wake: (() => void) | null = null;
   /** A release was announced since the pump last looked: look again at once (none is lost mid-query). */
@@ -152,14 +210,14 @@ export class PgTwilioLimiter implements TwilioLimiter {
     });
   }
 
-  /** One loop per process hands free slots to the waiting requests in order, asking PostgreSQL once per round. */
+  /** One loop per process hands free slots to the waiting requests in turn, asking PostgreSQL once per round. */
   private async pump() {
     if (this.pumping) return;
     this.pumping = true;
     try {
-      while (this.queue.length && !this.closed) {
+      while (this.queue.size && !this.closed) {
         let slots: number[] = [];
-        const asked = this.queue.length;
+        const asked = this.queue.size;
         try {
           slots = await this.tryAcquire(asked);
         } catch {
@@ -173,17 +231,17 @@ export class PgTwilioLimiter implements TwilioLimiter {
         }
         // Everything asked for was free, so requests that queued meanwhile may find free slots too: ask
         // again at once. Otherwise the account is at its cap until a release (or a lease expiry).
-        if (this.queue.length && slots.length < asked) await this.nextChance();
+        if (this.queue.size && slots.length < asked) await this.nextChance();
       }
-      if (this.closed) for (const w of this.queue.splice(0)) w.reject(new Error('the Twilio limiter is closed'));
+      if (this.closed) for (const w of this.queue.drain()) w.reject(new Error('the Twilio limiter is closed'));
     } finally {
       this.pumping = false;
     }
   }
 
-  private acquire(): Promise<number> {
+  private acquire(tenant: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ resolve, reject });
+      this.queue.push(tenant, { resolve, reject });
       void this.pump();
     });
   }
@@ -231,12 +289,12 @@ export class PgTwilioLimiter implements TwilioLimiter {
       .catch(() => undefined);
   }
 
-  async run<T>(request: { method?: string; uri: string }, send: () => Promise<T>): Promise<T> {
+  async run<T>(request: LimitedRequest, send: () => Promise<T>): Promise<T> {
     // Waiting for a turn is alive, not hung: the activity's keepalive heartbeats through it (progress.ts).
     const slot = await whileWaiting(async () => {
       if (isPacedWrite(request.method, request.uri)) await this.pace('a2p-registration');
       const asked = performance.now();
-      const taken = await this.acquire();
+      const taken = await this.acquire(request.tenant ?? '');
       this.stats.waitedMs += performance.now() - asked;
       return taken;
     });
