@@ -22,6 +22,7 @@ import { registerSecurityHeaders } from './kit/plugins/security-headers';
 import { a2pActionRoutes } from './a2p/action-routes';
 import { apiKeyRoutes } from './platform/api-keys';
 import { sessionRoutes } from './platform/sessions';
+import { accountRoutes } from './platform/account';
 import { auditRoutes } from './platform/audit';
 import { lookupRoutes } from './lookups/routes';
 import { numberHealthRoutes } from './number-health/routes';
@@ -141,6 +142,7 @@ export async function buildApp(
       await v1.register(sipRoutes, full);
       await v1.register(apiKeyRoutes, full);
       await v1.register(sessionRoutes, full);
+      await v1.register(accountRoutes, full);
       await v1.register(auditRoutes, full);
       await v1.register(costRoutes, full);
       await v1.register(webhookEndpointRoutes, full);

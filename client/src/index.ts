@@ -44,6 +44,7 @@ export type NumberHealthSummary = ResponseOf<'/v1/number-health/summary', 'get'>
 export type CallOutcome = ResponseOf<'/v1/number-health/{phoneNumber}/outcomes', 'get'>['data'][number];
 export type HygienePolicy = ResponseOf<'/v1/number-health/policy', 'get'>;
 export type Costs = ResponseOf<'/v1/costs', 'get'>;
+export type Account = ResponseOf<'/v1/account', 'get'>;
 export type TollfreeDraft = RequestBody<'/v1/tollfree/verifications', 'post'>;
 export type TollfreePreflightResult = ResponseOf<'/v1/tollfree/preflight', 'post'>;
 /** A draft being filled in: any field may still be missing (what preflight takes). */
@@ -297,6 +298,10 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     cancel: (verificationId: string, o?: CallOptions) =>
       unwrap(raw.POST('/v1/tollfree/verifications/{verificationId}/cancel', { params: { path: { verificationId } }, signal: o?.signal })),
   };
+  /** The tenant and the Twilio account its work runs under (`shared`: the deployment's). */
+  const account = {
+    get: (o?: CallOptions): Promise<Account> => unwrap(raw.GET('/v1/account', { signal: o?.signal })),
+  };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),
     setBudget: (monthlyUsd: number | null, o?: CallOptions) => unwrap(raw.PUT('/v1/costs/budget', { body: { monthlyUsd }, signal: o?.signal })),
@@ -331,7 +336,7 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
     return pollUntil(() => trunks.get(target.trunk, {}, { signal: o.signal }), trunkSettled, o as WaitOptions<Trunk>, timeout(`trunk ${target.trunk}`));
   }
 
-  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, sessions, audit, costs, lookups, numberHealth, voiceTrust, tollfree, webhookEndpoints, waitFor, eachItem };
+  return { raw, numbers, jobs, a2p, registrations, trunks, apiKeys, sessions, account, audit, costs, lookups, numberHealth, voiceTrust, tollfree, webhookEndpoints, waitFor, eachItem };
 }
 
 export { eachItem };

@@ -13529,6 +13529,171 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/account": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The tenant and the Twilio account its work runs under
+         * @description Today every tenant is `shared`: its work runs under the deployment’s Twilio account. A tenant with its own account (`subaccount`, `byo`) sees that account and whether Twilio still accepts its credentials. Needs an API key with the `read` scope (403 insufficient_scope otherwise).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            /** @description The Twilio account the tenant’s work runs under. Never carries a credential. */
+                            binding: {
+                                /**
+                                 * @description `shared`: the deployment's Twilio account; `subaccount`: a Twilio subaccount of it, for this tenant alone; `byo`: the tenant's own Twilio account
+                                 * @enum {string}
+                                 */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under */
+                                accountSid: string;
+                                /**
+                                 * @description `active`: work runs; `credentials_invalid`: Twilio refused the credentials and work waits for new ones; the others are set by the operator
+                                 * @enum {string}
+                                 */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                                /** @description why the binding is not active; null while it is */
+                                statusReason: {
+                                    /** @description Twilio's error code for what failed (e.g. 20003, authentication), when there is one */
+                                    code: (number | string) | null;
+                                    /** @description what failed, in words */
+                                    message: string;
+                                    /** @description ISO 8601: when the binding took this status */
+                                    at: string;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
