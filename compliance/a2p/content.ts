@@ -16,14 +16,18 @@ export const containsPhoneNumber = (text: string) => phone.test(text) || interna
  * (the lookbehinds), never again from each of its characters, which made `b-b-b-…` quadratic.
  */
 const emails = /(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+/g;
-/** Where a host name may begin: the first word character of a run of [\w-] (leading hyphens are not part of it). */
-const hostStart = String.raw`(?<![\w-])-*\b`;
+/**
+ * A host name: the first word character of a run of [\w-] and the rest of the run (leading hyphens are not part
+ * of it). Written as `-*` then `\w` — disjoint — rather than `-*\b[\w-]+`, where both parts could take the same
+ * hyphens: recheck rightly calls that polynomial.
+ */
+const host = String.raw`(?<![\w-])-*\w[\w-]*`;
 /** A URL, or a bare host with a path or a well-known TLD (acme.co/book, www.acme.com); e-mail addresses are not links. */
 const links = [
   /\bhttps?:\/\/\S/i,
   /\bwww\.[\w-]+\.[\w-]/i,
-  new RegExp(String.raw`${hostStart}[\w-]+\.[a-z]{2,24}\/`, 'i'),
-  new RegExp(String.raw`${hostStart}[\w-]+\.(?:com|net|org|io|co|us|ly|app|info|biz|me|gl|gd|at|cc|to|link|site|online|shop|store)\b`, 'i'),
+  new RegExp(String.raw`${host}\.[a-z]{2,24}\/`, 'i'),
+  new RegExp(String.raw`${host}\.(?:com|net|org|io|co|us|ly|app|info|biz|me|gl|gd|at|cc|to|link|site|online|shop|store)\b`, 'i'),
 ];
 
 export const containsLink = (text: string) => {
