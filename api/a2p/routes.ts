@@ -152,7 +152,8 @@ export const a2pRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => {
         description:
           'A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true. ' +
           'Corrections sent one after another while the registration is still action_required are all applied, merged in the order sent (a later value for the same field wins), in one resubmission; ' +
-          'once the workflow has taken them and is resubmitting, more are refused with 409 corrections_refused until the next review. ' +
+          'The 202 answers once the workflow has taken them: the registration comes back running, resubmitting the step; ' +
+          'from then, more are refused with 409 corrections_refused until the next review. ' +
           'A registration left in action_required past A2P_DEADLINE_CORRECTIONS_HOURS (30 days by default) ends failed as abandoned, cleaned up as a cancel is.',
         params: RegistrationParams,
         body: A2pCorrectionsBody,

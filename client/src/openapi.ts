@@ -5082,7 +5082,7 @@ export type paths = {
         put?: never;
         /**
          * Send corrections for a registration in action_required; it resubmits
-         * @description A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true. Corrections sent one after another while the registration is still action_required are all applied, merged in the order sent (a later value for the same field wins), in one resubmission; once the workflow has taken them and is resubmitting, more are refused with 409 corrections_refused until the next review. A registration left in action_required past A2P_DEADLINE_CORRECTIONS_HOURS (30 days by default) ends failed as abandoned, cleaned up as a cancel is. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
+         * @description A campaign resubmission is charged the vetting fee again and needs "approveCampaignResubmissionFee": true. Corrections sent one after another while the registration is still action_required are all applied, merged in the order sent (a later value for the same field wins), in one resubmission; The 202 answers once the workflow has taken them: the registration comes back running, resubmitting the step; from then, more are refused with 409 corrections_refused until the next review. A registration left in action_required past A2P_DEADLINE_CORRECTIONS_HOURS (30 days by default) ends failed as abandoned, cleaned up as a cancel is. Needs an API key with the `spend` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {

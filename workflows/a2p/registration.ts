@@ -71,6 +71,12 @@ export const A2P_CORRECTIONS_DEADLINE = 'a2p-corrections-deadline';
  * activity that gave up (not only a definitive Twilio answer) ends the registration failed with its reason.
  */
 export const A2P_FINAL_BOOKKEEPING = 'a2p-final-bookkeeping';
+/**
+ * The corrections Update answers once the workflow has taken its corrections and recorded the registration
+ * running again, so the caller's next read shows it resubmitting (before: it answered at once, and a read right
+ * after still said action_required, which a console takes for a registration waiting for someone).
+ */
+export const A2P_CORRECTIONS_ANSWER_RECORDED = 'a2p-corrections-answer-recorded';
 
 /** No corrections arrived before the deadline: the registration ends failed, cleaned up as a cancel is. */
 type Abandoned = RegistrationAbandoned<{ step: A2pStep; reasons: ReviewStatus['reasons'] }>;
@@ -116,6 +122,9 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   const pendingCorrections: A2pCorrections[] = [];
   /** Set from taking corrections until the next wait: they are being applied and resubmitted. */
   let applyingCorrections = false;
+  /** Corrections accepted so far, and how many of them were taken and recorded as the registration running. */
+  let correctionsAccepted = 0;
+  let correctionsRecorded = 0;
   /** Set by a resend while waiting for the customer: the wait restarts its clock and looks again at once. */
   let resentAt: number | null = null;
 
@@ -125,10 +134,13 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
   setHandler(a2pStatusSignal, (event) => wakeUps.add(event.sid));
   setHandler(
     a2pCorrectionsUpdate,
-    // Queued, not applied here: the workflow applies what was accepted in one resubmission, so the caller gets
-    // its answer at once and a second correction sent before the workflow took the first is not lost.
-    (c) => {
+    // Queued, not applied here: the workflow applies what was accepted in one resubmission, so a second
+    // correction sent before the workflow took the first is not lost. The answer waits until they were taken and
+    // the registration recorded running (or it is ending), so the caller's next read shows where it went.
+    async (c) => {
       pendingCorrections.push(c);
+      const mine = ++correctionsAccepted;
+      if (patched(A2P_CORRECTIONS_ANSWER_RECORDED)) await condition(() => correctionsRecorded >= mine || lifecycle.ending);
       return state;
     },
     {
@@ -212,6 +224,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     applyingCorrections = false;
     await record();
     await parkedUntilCorrected(step, review);
+    const takenUpTo = correctionsAccepted;
     const c = takeCorrections();
     applyingCorrections = true;
     state.actionRequired = null;
@@ -222,6 +235,7 @@ export async function a2pRegistration(input: A2pRegistrationInput): Promise<A2pS
     } as RegistrationDraft;
     state.status = 'running';
     await record();
+    correctionsRecorded = takenUpTo;
     return c;
   }
 

@@ -62,6 +62,9 @@ it('runs a registration through the API: brand rejection → corrections → app
 
   const fixed = await api.app.inject({ method: 'POST', url: `/v1/a2p/registrations/${id}/corrections`, headers: tenant.headers, payload: { business: { name: 'Acme Dental LLC' } } });
   expect(fixed.statusCode).toBe(202);
+  // The answer is the row once the workflow took the corrections: resubmitting, not still action_required (a
+  // console stops polling a registration that waits for someone, so that answer would leave it stale).
+  expect(fixed.json()).toMatchObject({ status: 'running', step: 'brand', actionRequired: null });
   const done = await until(id, (r) => ['completed', 'failed'].includes(r.status), 'registration to complete', 120_000);
   expect(done).toMatchObject({ status: 'completed', step: 'done', brandResubmissions: 1, campaignSubmissions: 1 });
   expect(done.resources.campaigns[0]).toMatchObject({ status: 'VERIFIED' });

@@ -130,13 +130,14 @@ describe('a2pRegistration on the time-skipping server', () => {
       expect(state.actionRequired?.reasons[0]).toMatchObject({ code: 30792, fields: ['business.name'] });
       await expect(handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ campaign: { description: 'x' } }] })).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
       const accepted = await handle.executeUpdate(a2pCorrectionsUpdate, { args: [{ business: { name: 'Acme Dental Group LLC' } }] });
-      expect(accepted.status).toBe('action_required'); // accepted; applied right after
+      // Answered once taken and recorded: a read right after the answer sees the registration resubmitting.
+      expect(accepted).toMatchObject({ status: 'running', actionRequired: null });
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'completed', brandResubmissions: 1 });
     });
     expect(fake.log.filter((l) => l === 'resubmit brand')).toHaveLength(1);
     expect(fake.log).toContain('fix business {"name":"Acme Dental Group LLC"}');
-    await recordHistory('a2p-brand-rejection', handle);
+    await recordHistory('a2p-brand-rejection-answer-recorded', handle);
   });
 
   it('a political campaign imports its Campaign Verify token on the approved brand; a refused token waits for a new one', async () => {
