@@ -17,6 +17,7 @@ import { createRotationActivities } from './number-health/rotation';
 import { createVoiceTrustActivities, voiceTrustSidSources, type VoiceTrustPolicies } from './voice-trust/registration';
 import { trustProductMemberships } from './voice-trust/memberships';
 import { createTollfreeActivities } from './tollfree/verification';
+import { createTenantAccountActivities } from './platform/tenant-accounts';
 import type { TwilioClient } from './kit/twilio-client';
 
 export interface ActivityDeps {
@@ -68,6 +69,7 @@ export function createActivities(given: ActivityDeps) {
     ...createRotationActivities({ db: deps.db, twilio: deps.twilio, numberMonthlyUsd: deps.numberMonthlyUsd ?? 1.15, memberships }),
     ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies, twilioObjects }),
     ...createTollfreeActivities({ db: deps.db, twilio: deps.twilio }),
+    ...createTenantAccountActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   }, { observeRetry: deps.observeRetry });
 }

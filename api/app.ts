@@ -23,6 +23,7 @@ import { a2pActionRoutes } from './a2p/action-routes';
 import { apiKeyRoutes } from './platform/api-keys';
 import { sessionRoutes } from './platform/sessions';
 import { accountRoutes } from './platform/account';
+import { operatorRoutes } from './platform/operator';
 import { auditRoutes } from './platform/audit';
 import { lookupRoutes } from './lookups/routes';
 import { numberHealthRoutes } from './number-health/routes';
@@ -103,7 +104,7 @@ export async function buildApp(
         version: '1.0.0',
         description: 'Durable Twilio back-office jobs: numbers, US A2P 10DLC, Elastic SIP Trunking. Authenticate with `Authorization: Bearer <api key>`.',
       },
-      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' } } },
+      components: { securitySchemes: { apiKey: { type: 'http', scheme: 'bearer' }, operatorKey: { type: 'http', scheme: 'bearer', description: 'An operator key (tpo_…): the /v1/operator routes only' } } },
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
@@ -153,6 +154,8 @@ export async function buildApp(
     },
     { prefix: '/v1' },
   );
+  // Beside the tenant routes, not among them: authenticated by operator keys alone (it registers its own auth).
+  await app.register(operatorRoutes, { ...full, prefix: '/v1/operator' });
   // Beside /v1, not in it: its CORS preflight must be answered before /v1's auth; it registers auth itself.
   await app.register(temporalCodecRoutes, { ...full, authenticate, prefix: CODEC_PREFIX });
   return app;

@@ -42,5 +42,5 @@ await withCliDb(async (db) => {
   const report = await rotateSecrets(db, ring, { batchSize });
   console.log(JSON.stringify(report));
   // A value left unopenable is the operator's to look at: the exit code says so too.
-  if (report.sipPasswords.unopenable.length || report.webhookSecrets.unopenable.length) process.exitCode = 1;
+  if (report.sipPasswords.unopenable.length || report.webhookSecrets.unopenable.length || report.twilioCredentials.unopenable.length || report.previousTwilioTokens.unopenable.length) process.exitCode = 1;
 });

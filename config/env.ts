@@ -25,7 +25,13 @@ export const ConfigSchema = z.object({
   TWILIO_BASE_URL: z.url().optional().describe('The sandbox’s URL; unset: real Twilio (the SDK’s own hosts). Never set TWILIO_REGION or TWILIO_EDGE with it.'),
   TWILIO_MAX_CONCURRENCY: intFrom(10).describe('Set it to your account’s concurrency: Twilio requests in flight for the whole account, across every worker process together (the one knob: bulk jobs use it by default). Each worker also opens a PostgreSQL pool of this + 10 connections at start: size max_connections for your workers (the embedded server allows 400).'),
   WORKER_ACTIVITY_SLOTS: z.coerce.number().int().positive().optional().describe('Activities one worker runs at once (Twilio calls among them wait for the account’s slots); unset: 2 × TWILIO_MAX_CONCURRENCY + 10.'),
+  TWILIO_TENANT_ACCOUNTS: z.enum(['shared', 'subaccount']).default('shared').describe('The Twilio account a tenant made by the operator API (POST /v1/operator/tenants) works in when the request names none: `shared` (the deployment’s account) or `subaccount` (a Twilio subaccount of it, made for the tenant).'),
+  TWILIO_SUBACCOUNT_POOLS: z
+    .enum(['shared', 'own'])
+    .default('shared')
+    .describe('Whether a tenant’s subaccount takes request slots from the deployment account’s TWILIO_MAX_CONCURRENCY (`shared`: Twilio does not document that subaccounts have limits of their own) or has TWILIO_MAX_CONCURRENCY of its own (`own`). A tenant’s own account (`byo`) always has its own.'),
   TWILIO_HTTP_TIMEOUT_MS: intFrom(10_000).describe('The Twilio SDK’s request timeout.'),
+  TWILIO_ACCOUNT_PAUSE_RETRY_MS: intFrom(30_000).describe('How often work waiting on a tenant’s paused Twilio account (its own credentials refused with 20003, or the account suspended or closing) looks again: each look is one PostgreSQL read, no Twilio request. New credentials (PUT /v1/account/credentials) resume the work within this time; no job or registration fails meanwhile.'),
   API_HOST: z.string().default('127.0.0.1').describe('The address the API listens on.'),
   API_PORT: z.coerce.number().int().min(0).max(65535).default(3000).describe('The port the API listens on.'),
   BULK_MAX_QUANTITY: intFrom(5000).describe('The largest bulk job: numbers a bulk buy may ask for, or a bulk release or lookup may list.'),

@@ -103,8 +103,13 @@ export class TrustHubStore {
 
   constructor(readonly clock: ReviewClock) {}
 
-  /** Each account has an approved primary (ISV) business profile, as the ISV flow presumes. */
-  ensurePrimaryProfile(accountSid: string): Bundle {
+  /**
+   * Each top-level account has an approved primary (ISV) business profile, as the ISV flow presumes. A subaccount
+   * has none of its own: Twilio's ISV model keeps the primary profile in the parent, and a subaccount's secondary
+   * profiles are connected to it (EntityAssignments accepts the parent's).
+   */
+  ensurePrimaryProfile(accountSid: string, ownerAccountSid?: string): Bundle | undefined {
+    if (ownerAccountSid) return undefined;
     const sid = stableSid('BU', `primary:${accountSid}`);
     let b = this.bundles.get(sid);
     if (!b) {

@@ -18,6 +18,7 @@ import { SecretBox } from '../db/platform/secrets';
 import { temporalConnectionOptions } from '../config/temporal-connection';
 import { temporalDataConverter } from '../config/temporal-payload-codec';
 import { PgTwilioLimiter } from '../activities/kit/twilio-limiter';
+import { createTenantAccounts } from '../activities/kit/tenant-accounts';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 /** Carries the API request's id from workflows to their activities and children (and into their logs). */
@@ -57,6 +58,10 @@ export async function createWorker(config: Config) {
     concurrency: config.TWILIO_MAX_CONCURRENCY,
     audit: createAuditSink(db, feesFromConfig(config)),
     observe: metrics.observeTwilio,
+    // A bound tenant's requests go to its own account (issue #24), read from PostgreSQL, never from a workflow.
+    accounts: createTenantAccounts({ db, box: SecretBox.fromConfig(config, 'twilio-credential') }),
+    pauseRetryMs: config.TWILIO_ACCOUNT_PAUSE_RETRY_MS,
+    subaccountPools: config.TWILIO_SUBACCOUNT_POOLS,
   });
   // Policy SIDs are checked against Twilio, not trusted blindly; a wrong one stops the worker here.
   const a2p = await checkA2pSetup(twilio, config);

@@ -17,3 +17,4 @@ export { healthPass } from './number-health/health-pass';
 export { rotationPass, rotateNumber } from './number-health/rotation-pass';
 export { voiceTrustRegistration } from './voice-trust/registration';
 export { tollfreeVerification } from './tollfree/verification';
+export { tenantAccountClose, tenantAccountCreate, tenantAccountStatus } from './platform/tenant-account';

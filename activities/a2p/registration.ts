@@ -5,9 +5,11 @@ import { recordRegistrationEvent } from '../../db/kit/registration-events';
 import type { A2pActivities, A2pOwner, BrandIdentity, BusinessProfileInput, CleanupAction, NumbersOutcome, ReviewStatus } from '../../schemas/a2p/workflow';
 import type { TwilioClient } from '../kit/twilio-client';
 import { PRIMARY_PROFILE_POLICY_SID } from './policies';
-import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf } from '../kit/twilio-errors';
+import { failOnDefinitive, isAccountPaused, isDefinitiveTwilioError, twilioErrorOf } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
 import { assertTenant, scopedNameOr, sidByName, tenantMismatch, type SidSource, type TwilioObjectRegistry } from '../kit/twilio-objects';
+import { asDeployment } from '../kit/audit';
+import { ownPrimaryProfileOf } from '../../db/platform/twilio-bindings';
 
 export interface A2pPolicies {
   secondaryProfile: string;
@@ -79,11 +81,22 @@ export function createA2pActivities({
   const msg = twilio.messaging.v1;
   const account = () => twilio.api.v2010.accounts(twilio.accountSid);
 
-  async function primaryProfile(): Promise<string> {
+  /**
+   * The primary (ISV) profile the tenant's secondary profile connects to: a `byo` account's own (given with its
+   * credentials, or found in it); for the others the deployment's, read from the deployment's account even
+   * for a tenant working in a subaccount (Twilio's ISV model keeps the primary profile in the parent).
+   */
+  async function primaryProfile(tenantId: string): Promise<string> {
+    const own = await ownPrimaryProfileOf(db, tenantId);
+    if (own.kind === 'byo') return own.primaryProfileSid ?? approvedPrimaryProfile('the tenant’s own Twilio account');
     if (policies.primaryProfileSid) return policies.primaryProfileSid;
-    // Approved after the worker started: look again.
+    return asDeployment(() => approvedPrimaryProfile('this Twilio account'));
+  }
+
+  /** Approved after the worker started (or given no SID): looked for in the account the call goes to. */
+  async function approvedPrimaryProfile(where: string): Promise<string> {
     const found = (await th.customerProfiles.list({ policySid: PRIMARY_PROFILE_POLICY_SID, limit: 20 })).find((p) => p.status === 'twilio-approved');
-    if (!found) throw ApplicationFailure.nonRetryable('no approved primary (ISV) customer profile in this Twilio account', 'ConfigurationError');
+    if (!found) throw ApplicationFailure.nonRetryable(`no approved primary (ISV) customer profile in ${where}`, 'ConfigurationError');
     return found.sid;
   }
 
@@ -221,7 +234,7 @@ export function createA2pActivities({
       const p = th.customerProfiles(profile.sid);
       await assignAll(
         { entityAssignments: (o) => p.customerProfilesEntityAssignments.create(o), assigned: async () => (await p.customerProfilesEntityAssignments.list()).map((a) => a.objectSid) },
-        [...people, docSid, await primaryProfile()],
+        [...people, docSid, await primaryProfile(await tenantOf(owner))],
       );
       await recordProfile(owner, 'customer_profile', profile.sid, draft);
       return { sid: profile.sid };
@@ -336,7 +349,8 @@ export function createA2pActivities({
     async a2pUpdateBusinessInformation({ customerProfileSid, business }) {
       const assigned = await th.customerProfiles(customerProfileSid).customerProfilesEntityAssignments.list();
       for (const a of assigned) {
-        const u = await th.endUsers(a.objectSid).fetch().catch(() => null);
+        // One that can't be read is not the business information; a paused account is no answer at all.
+        const u = await th.endUsers(a.objectSid).fetch().catch((err) => (isAccountPaused(err) ? Promise.reject(err) : null));
         if (!u || u.type !== 'customer_profile_business_information') continue;
         const patch: Record<string, unknown> = {};
         if (business.name) patch.business_name = business.name;

@@ -1,6 +1,8 @@
 import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
 import { auditScope, scopeOf } from './audit';
 import { ActivityProgress, withProgress } from './progress';
+import { isAccountPaused } from './twilio-errors';
 
 /**
  * Activities that heartbeat their own progress (details a retry resumes from): never overwritten here. Those
@@ -76,22 +78,46 @@ function withRetryVisibility<A extends unknown[], R>(name: string, fn: (...args:
   };
 }
 
-/** Runs the activity in its audit scope (whose work its Twilio writes are), taken from its input. */
+/** Runs the activity in its audit scope (whose work its Twilio writes are), taken from its input or its workflow's id. */
 function withAuditScope<A extends unknown[], R>(name: string, fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
   return (...args: A) => {
-    return auditScope.run(scopeOf(name, args[0]), () => fn(...args));
+    return auditScope.run(scopeOf(name, args[0], activityContext()?.info.workflowExecution?.workflowId), () => fn(...args));
   };
 }
 
 /**
- * Every activity in its audit scope, with its retries made visible, and with a progress-driven keepalive
- * heartbeat except those that heartbeat their own progress.
+ * A tenant's paused Twilio account (twilio-errors.ts TwilioAccountPaused) fails the attempt, retryably, with the
+ * pause's own delay instead of the proxy's back-off: the workflow waits for the account without knowing of it —
+ * no job or registration is failed — and each retry costs one PostgreSQL read, no Twilio request, until new
+ * credentials (or a resumed account) let it through. Proxies with unlimited attempts wait for ever; see the
+ * proxies in workflows/ for the few that don't.
+ */
+function withPausedAccountsWaiting<A extends unknown[], R>(fn: (...args: A) => Promise<R>): (...args: A) => Promise<R> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (!isAccountPaused(err)) throw err;
+      throw ApplicationFailure.create({
+        type: 'TwilioAccountPaused',
+        message: err.message,
+        nonRetryable: false,
+        nextRetryDelay: err.retryAfterMs,
+        details: [{ accountSid: err.accountSid, status: err.status }],
+      });
+    }
+  };
+}
+
+/**
+ * Every activity in its audit scope, with its retries made visible, waiting while its tenant's Twilio account is
+ * paused, and with a progress-driven keepalive heartbeat except those that heartbeat their own progress.
  */
 export function wrapActivities<T extends Record<string, unknown>>(activities: T, options: WrapOptions = {}): T {
   return Object.fromEntries(
     Object.entries(activities).map(([name, fn]) => {
       if (typeof fn !== 'function') return [name, fn];
-      const scoped = withAuditScope(name, fn as (...a: unknown[]) => Promise<unknown>);
+      const scoped = withAuditScope(name, withPausedAccountsWaiting(fn as (...a: unknown[]) => Promise<unknown>));
       const kept = HEARTBEAT_THEIR_OWN.has(name) ? withProgressOnly(scoped) : withKeepalive(scoped);
       return [name, withRetryVisibility(name, kept, options.observeRetry)];
     }),

@@ -2,6 +2,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { A2pFees } from '../../compliance/platform/prices';
 import type { Db } from '../../db/kit/pool';
 import { costOf } from './costs';
+import { tenantOfWorkflowId } from '../../schemas/kit/workflow-ids';
 
 /** Whose work a Twilio request is part of: set around every activity from its input. */
 export interface AuditScope {
@@ -16,10 +17,13 @@ export interface AuditScope {
 export const auditScope = new AsyncLocalStorage<AuditScope>();
 
 /** The scope of an activity call, from the fields its input carries. */
-export function scopeOf(activity: string, input: unknown): AuditScope {
+export function scopeOf(activity: string, input: unknown, workflowId?: string): AuditScope {
   const i = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
   const str = (v: unknown) => (typeof v === 'string' ? v : null);
-  return { tenantId: str(i.tenantId), activity, jobId: str(i.jobId), registrationId: str(i.registrationId), trunkId: str(i.trunkId) };
+  // An activity whose input names no tenant works for the tenant its workflow's id is namespaced by (the API
+  // chooses that id): its Twilio calls go to that tenant's account and its writes are audited as that tenant's.
+  const tenantId = str(i.tenantId) ?? (workflowId ? tenantOfWorkflowId(workflowId) : null);
+  return { tenantId, activity, jobId: str(i.jobId), registrationId: str(i.registrationId), trunkId: str(i.trunkId) };
 }
 
 export interface TwilioWrite {
@@ -112,4 +116,13 @@ async function ownerOf(db: Db, registrationId: string | null, path: string): Pro
     [registrationId ?? '', sids],
   );
   return rows[0] ? { tenantId: rows[0].tenant_id, registrationId: rows[0].registration_id } : null;
+}
+
+/**
+ * Runs `fn` as the deployment's own work, outside the tenant's account: for the few reads a tenant's work makes
+ * of the deployment's account (its primary customer profile, which Twilio's ISV model keeps in the parent).
+ */
+export function asDeployment<T>(fn: () => Promise<T>): Promise<T> {
+  const scope = auditScope.getStore();
+  return auditScope.run({ ...(scope ?? { activity: 'deployment', jobId: null, registrationId: null, trunkId: null }), tenantId: null }, fn);
 }

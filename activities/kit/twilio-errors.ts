@@ -46,3 +46,25 @@ export function goneIsDone(err: unknown): null {
   if (isTwilioNotFound(err)) return null;
   return failOnDefinitive(err);
 }
+
+/**
+ * The tenant's own Twilio account can't be used now (issue #24 §2): its credentials were refused (20003), or it is
+ * suspended, closing, closed or still being made. No request was sent. The tenant's work waits — the activity is
+ * retried every `retryAfterMs` (activity-wrappers.ts) until the binding is active again — and nothing is failed.
+ */
+export class TwilioAccountPaused extends Error {
+  constructor(
+    readonly accountSid: string,
+    readonly status: string,
+    readonly retryAfterMs: number,
+  ) {
+    super(`the tenant's Twilio account ${accountSid} is ${status}: its work waits until the account is active again`);
+    this.name = 'TwilioAccountPaused';
+  }
+}
+
+/**
+ * For catches that record a failure or take an error as an answer (a bulk job's item, an undo, "not there"):
+ * a paused account is neither, so it must pass through them and end the activity, whose retry resumes the work.
+ */
+export const isAccountPaused = (err: unknown): err is TwilioAccountPaused => err instanceof TwilioAccountPaused;

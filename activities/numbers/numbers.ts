@@ -23,7 +23,7 @@ import type {
 import { activityAttempt } from '../kit/attempt';
 import { assertTenant } from '../kit/twilio-objects';
 import type { TwilioClient } from '../kit/twilio-client';
-import { failOnDefinitive, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from '../kit/twilio-errors';
+import { failOnDefinitive, isAccountPaused, isDefinitiveTwilioError, twilioErrorOf, TWILIO_NOT_FOUND, TWILIO_NUMBER_UNAVAILABLE } from '../kit/twilio-errors';
 import { movedSinceLastLook } from '../kit/progress';
 
 /**
@@ -487,13 +487,14 @@ export function createNumberActivities({ db, twilio, releaseBlockers, twilioConc
 /**
  * One item of a group: a blip (5xx, lost response) is retried here, reconciled by the item's own logic,
  * rather than failing the whole group; only an item that keeps failing fails it (and Temporal retries it).
+ * A paused account (issue #24) fails the group at once: no item of it can go on until the account is back.
  */
 async function withItemRetries<T>(ctx: Context, fn: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
-      if (attempt >= ITEM_ATTEMPTS || ctx.cancellationSignal.aborted) throw err;
+      if (attempt >= ITEM_ATTEMPTS || ctx.cancellationSignal.aborted || isAccountPaused(err)) throw err;
       await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
     }
   }

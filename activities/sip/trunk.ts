@@ -6,7 +6,7 @@ import type { TwilioErrorInfo } from '../../schemas/kit/common';
 import type { TrunkSpec } from '../../schemas/sip/trunks';
 import type { AppliedChange, EntryRef, ListKind, NumberChange, NumberUndo, Refusal, SipActivities, SipChange, SipOperationInput, SipUndo, TrunkSnapshot } from '../../schemas/sip/workflow';
 import { describeChange, describeUndo } from '../../schemas/sip/describe';
-import { isTwilioNotFound as notFound } from '../kit/twilio-errors';
+import { isAccountPaused, isTwilioNotFound as notFound } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
 import { settingsOfTrunk, sipChangeContext, type SipActivityDeps, type SipChangeContext } from './changes/context';
 import { applySipChange, undoSipChange } from './changes/registry';
@@ -159,7 +159,10 @@ export function createSipActivities(deps: SipActivityDeps): SipActivities {
     return action;
   }
 
-  /** Each undo in its place of the rollback list; one that fails is recorded failed there and named for the saga to retry. */
+  /**
+   * Each undo in its place of the rollback list; one that fails is recorded failed there and named for the saga to retry.
+   * A paused account fails none: the group's activity waits for the account (and is retried) instead.
+   */
   async function undoNumbers(undos: NumberUndo[], first: EntryRef) {
     const failed: number[] = [];
     for (const [i, u] of undos.entries()) {
@@ -167,6 +170,7 @@ export function createSipActivities(deps: SipActivityDeps): SipActivities {
       try {
         await undoStep(u, at);
       } catch (err) {
+        if (isAccountPaused(err)) throw err;
         failed.push(i);
         const value = { action: describeUndo(u), status: 'failed' as const, error: err instanceof Error ? err.message : String(err) };
         await recordProgressEntry(db, { operationId: at.operationId, status: 'rolling_back', entry: { list: 'rollback', index: at.index, value } });

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import formbody from '@fastify/formbody';
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
+import { SecretBox } from '../../db/platform/secrets';
+import { callbackTokensOf } from '../../db/platform/twilio-bindings';
 import type { ApiDeps } from '../kit/deps';
 import { HttpError } from '../kit/errors';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH, tooDeep } from '../kit/plugins/json-depth';
@@ -60,8 +62,10 @@ export function signedContentDigest(url: string, params: Record<string, string |
 
 /**
  * Twilio's webhooks: Trust Hub StatusCallbacks (form posts) and Event Streams (JSON CloudEvents).
- * Each is verified with X-Twilio-Signature against the account's auth token (403 otherwise, nothing
- * signalled), deduplicated, and handed to the product it is about, which signals its registration's workflow.
+ * Each is verified with X-Twilio-Signature against the auth token of the account that owns the resource — the
+ * deployment's, or a tenant's subaccount or own account (issue #24), whose previous token still verifies during a
+ * rotation — (403 otherwise, nothing signalled), deduplicated, and handed to the product it is about, which
+ * signals its registration's workflow.
  */
 export const webhookRoutes: FastifyPluginAsync<ApiDeps & { callbacks: readonly TwilioCallbackHandler[] }> = async (app, options) => {
   const { callbacks, ...deps } = options;
@@ -78,12 +82,23 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps & { callbacks: readonly T
     }
   });
   const base = (deps.config.PUBLIC_BASE_URL ?? `http://${deps.config.API_HOST}:${deps.config.API_PORT}`).replace(/\/$/, '');
-  const token = deps.config.TWILIO_AUTH_TOKEN;
+  const box = SecretBox.fromConfig(deps.config, 'twilio-credential');
   const publicUrl = (req: FastifyRequest) => `${base}${req.url}`;
 
-  function verify(req: FastifyRequest, valid: (signature: string) => boolean) {
+  /**
+   * The auth tokens that may have signed a delivery about `accountSid`'s resources (the delivery names it; it is
+   * trusted only once a token of that very account verifies the signature). None for an account no tenant is
+   * bound to, or one bound with an API key (Twilio signs with the auth token): such deliveries are refused and the
+   * registration's polling finds the change instead.
+   */
+  async function tokensFor(accountSid: string | undefined): Promise<string[]> {
+    if (!accountSid || accountSid === deps.config.TWILIO_ACCOUNT_SID) return [deps.config.TWILIO_AUTH_TOKEN];
+    return callbackTokensOf(deps.db, box, accountSid);
+  }
+
+  function verify(req: FastifyRequest, tokens: string[], valid: (token: string, signature: string) => boolean) {
     const signature = req.headers['x-twilio-signature'];
-    if (typeof signature !== 'string' || !signature || !valid(signature)) {
+    if (typeof signature !== 'string' || !signature || !tokens.some((token) => valid(token, signature))) {
       req.log.warn({ url: req.url }, 'rejected a webhook with a missing or invalid signature');
       throw new HttpError(403, 'invalid_signature', 'X-Twilio-Signature is missing or invalid');
     }
@@ -141,8 +156,8 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps & { callbacks: readonly T
     const params = (req.body ?? {}) as Record<string, string | string[]>;
     const field = Object.entries(params).find(([, v]) => typeof v !== 'string' && !(Array.isArray(v) && v.every((x) => typeof x === 'string')));
     if (field) throw new HttpError(400, 'invalid_request', `${field[0]}: is not a form field value`, { fields: [{ field: field[0], message: 'is not a form field value' }] });
-    verify(req, (sig) => twilio.validateRequest(token, sig, publicUrl(req), params));
     const value = (name: string) => (typeof params[name] === 'string' ? (params[name] as string) : undefined);
+    verify(req, await tokensFor(value('AccountSid')), (token, sig) => twilio.validateRequest(token, sig, publicUrl(req), params));
     const sid = value('BundleSid') ?? '';
     const status = value('Status');
     if (!(await freshCallback(signedContentDigest(publicUrl(req), params), sid, status ?? null))) return { accepted: true, duplicate: true, signalled: false };
@@ -155,8 +170,11 @@ export const webhookRoutes: FastifyPluginAsync<ApiDeps & { callbacks: readonly T
 
   app.post('/webhooks/twilio/events', { schema: { hide: true }, bodyLimit: CALLBACK_BODY_LIMIT }, async (req) => {
     requireMediaType(req, 'application/json');
-    verify(req, (sig) => twilio.validateRequestWithBody(token, sig, publicUrl(req), req.rawBody ?? ''));
     const events = Array.isArray(req.body) ? (req.body as { id?: string; type?: string; data?: Record<string, string> }[]) : [];
+    // A sink belongs to one account, so a batch is one account's: the events name it.
+    const accounts = new Set(events.map((e) => (typeof e?.data?.accountsid === 'string' ? e.data.accountsid : undefined)));
+    if (accounts.size > 1) throw new HttpError(400, 'invalid_request', 'the events of one delivery name different accounts');
+    verify(req, await tokensFor([...accounts][0]), (token, sig) => twilio.validateRequestWithBody(token, sig, publicUrl(req), req.rawBody ?? ''));
     let signalled = 0;
     let duplicates = 0;
     for (const e of events) {

@@ -301,6 +301,9 @@ export function createTwilioProClient(options: TwilioProClientOptions) {
   /** The tenant and the Twilio account its work runs under (`shared`: the deployment's). */
   const account = {
     get: (o?: CallOptions): Promise<Account> => unwrap(raw.GET('/v1/account', { signal: o?.signal })),
+    /** Admin: run under the tenant's own Twilio account (`byo`), or give it new credentials; checked at Twilio, never returned. */
+    setCredentials: (body: RequestBody<'/v1/account/credentials', 'put'>, o?: CallOptions): Promise<Account> =>
+      unwrap(raw.PUT('/v1/account/credentials', { body, signal: o?.signal })),
   };
   const costs = {
     get: (query: QueryOf<'/v1/costs', 'get'> = {}, o?: CallOptions) => unwrap(raw.GET('/v1/costs', { params: { query }, signal: o?.signal })),

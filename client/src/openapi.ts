@@ -13694,6 +13694,282 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/v1/account/credentials": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Run the tenant’s work under its own Twilio account (`byo`), or give that account new credentials
+         * @description The account’s SID with its auth token, or with an API key’s SID and secret. They are checked at Twilio first (one read: the account, and the primary customer profile when given): credentials Twilio refuses are a 400 naming the field, with Twilio’s code under `error.twilio`; nothing is kept. Kept sealed, never returned, logged or put in a workflow. New credentials for the same account resume work paused on refused ones (`credentials_invalid`). Moving to another account is refused with 409 tenant_has_numbers while the tenant holds numbers (Twilio moves numbers only within one account’s family), and a `subaccount` tenant’s credentials are the operator’s (409 binding_managed). Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The tenant’s own Twilio account */
+                        accountSid: string;
+                        /** @description The account’s auth token (give this, or apiKeySid and apiKeySecret) */
+                        authToken?: string;
+                        /** @description An API key of that account (Standard or Main) */
+                        apiKeySid?: string;
+                        /** @description The API key’s secret */
+                        apiKeySecret?: string;
+                        /** @description The account’s own primary customer profile, approved by Twilio: the A2P registrations of a `byo` tenant are made under it, not the deployment’s */
+                        primaryCustomerProfileSid?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            /** @description The Twilio account the tenant’s work runs under. Never carries a credential. */
+                            binding: {
+                                /**
+                                 * @description `shared`: the deployment's Twilio account; `subaccount`: a Twilio subaccount of it, for this tenant alone; `byo`: the tenant's own Twilio account
+                                 * @enum {string}
+                                 */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under */
+                                accountSid: string;
+                                /**
+                                 * @description `active`: work runs; `credentials_invalid`: Twilio refused the credentials and work waits for new ones; the others are set by the operator
+                                 * @enum {string}
+                                 */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                                /** @description why the binding is not active; null while it is */
+                                statusReason: {
+                                    /** @description Twilio's error code for what failed (e.g. 20003, authentication), when there is one */
+                                    code: (number | string) | null;
+                                    /** @description what failed, in words */
+                                    message: string;
+                                    /** @description ISO 8601: when the binding took this status */
+                                    at: string;
+                                } | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit": {
         parameters: {
             query?: never;
@@ -14347,7 +14623,7 @@ export type paths = {
                                 /** Format: uuid */
                                 id: string;
                                 url: string;
-                                eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
+                                eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated" | "account.credentials_invalid")[];
                                 createdAt: string;
                             }[];
                         };
@@ -14454,7 +14730,7 @@ export type paths = {
         put?: never;
         /**
          * Register an endpoint (admin scope); its signing secret is in this answer only
-         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored, number.rotated. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library. The URL must reach the internet: one whose host does not resolve, resolves to a loopback, private, link-local or other non-public address, uses a port not allowed or carries credentials is a 400 naming url; each delivery checks it again, connects to the addresses checked and never follows a redirect. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
+         * @description Event types: job.finished, registration.status_changed, trunk.operation_succeeded, trunk.operation_rolled_back, trunk.operation_failed, number.quarantined, number.restored, number.rotated, account.credentials_invalid. Each POST carries webhook-id, webhook-timestamp and webhook-signature (Standard Webhooks: v1, HMAC-SHA256 over "id.timestamp.body" with the secret); verify with any Standard Webhooks library. The URL must reach the internet: one whose host does not resolve, resolves to a loopback, private, link-local or other non-public address, uses a port not allowed or carries credentials is a 400 naming url; each delivery checks it again, connects to the addresses checked and never follows a redirect. Needs an API key with the `admin` scope (403 insufficient_scope otherwise).
          */
         post: {
             parameters: {
@@ -14475,7 +14751,7 @@ export type paths = {
                          * @description empty: every event type
                          * @default []
                          */
-                        eventTypes?: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
+                        eventTypes?: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated" | "account.credentials_invalid")[];
                     };
                 };
             };
@@ -14490,7 +14766,7 @@ export type paths = {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
+                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated" | "account.credentials_invalid")[];
                             createdAt: string;
                             /** @description whsec_…: shown this once */
                             secret: string;
@@ -14708,7 +14984,7 @@ export type paths = {
                             /** Format: uuid */
                             id: string;
                             url: string;
-                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated")[];
+                            eventTypes: ("job.finished" | "registration.status_changed" | "trunk.operation_succeeded" | "trunk.operation_rolled_back" | "trunk.operation_failed" | "number.quarantined" | "number.restored" | "number.rotated" | "account.credentials_invalid")[];
                             createdAt: string;
                         };
                     };
@@ -21112,6 +21388,1410 @@ export type paths = {
                 };
                 /** @description Default Response */
                 414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/tenants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenants (operator key), newest first, cursor-paginated: each with its Twilio account, live numbers and this month’s spend
+         * @description Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description opaque: the nextCursor of the previous page, passed back unchanged */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                createdAt: string;
+                                /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                                suspendedAt: string | null;
+                                binding: {
+                                    /** @enum {string} */
+                                    kind: "shared" | "subaccount" | "byo";
+                                    /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                    accountSid: string | null;
+                                    /** @enum {string} */
+                                    status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                                };
+                                /** @description numbers the tenant holds, live */
+                                liveNumbers: number;
+                                /** @description what the tenant’s cost ledger holds for this UTC month */
+                                monthSpendUsd: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * Make a tenant (operator key): its Twilio account and a first admin API key, shown in this answer only
+         * @description A `subaccount` tenant gets a Twilio subaccount of the deployment's account, named after the tenant. Repeating the request with the same Idempotency-Key header makes nothing twice (the answer carries a fresh admin key). 202: the subaccount is still being made (the binding says `creating`). Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: {
+                    "idempotency-key"?: string;
+                };
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The tenant’s name, unique in the deployment */
+                        name: string;
+                        /**
+                         * @description `shared`: the deployment’s Twilio account; `subaccount`: a Twilio subaccount made for this tenant. Default: the TWILIO_TENANT_ACCOUNTS setting
+                         * @enum {string}
+                         */
+                        binding?: "shared" | "subaccount";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description An admin API key of the new tenant: in this answer only (a repeated request gets a fresh one, and the unused earlier one is revoked) */
+                            apiKey: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                            };
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description An admin API key of the new tenant: in this answer only (a repeated request gets a fresh one, and the unused earlier one is revoked) */
+                            apiKey: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/tenants/{tenantId}/suspend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Suspend a tenant (operator key): its keys may only read (403 tenant_suspended otherwise), and a subaccount is suspended at Twilio
+         * @description Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            createdAt: string;
+                            /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                            suspendedAt: string | null;
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description numbers the tenant holds, live */
+                            liveNumbers: number;
+                            /** @description what the tenant’s cost ledger holds for this UTC month */
+                            monthSpendUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            createdAt: string;
+                            /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                            suspendedAt: string | null;
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description numbers the tenant holds, live */
+                            liveNumbers: number;
+                            /** @description what the tenant’s cost ledger holds for this UTC month */
+                            monthSpendUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/tenants/{tenantId}/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a suspended tenant (operator key): its subaccount is active again at Twilio, and its keys may write
+         * @description Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            createdAt: string;
+                            /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                            suspendedAt: string | null;
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description numbers the tenant holds, live */
+                            liveNumbers: number;
+                            /** @description what the tenant’s cost ledger holds for this UTC month */
+                            monthSpendUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            createdAt: string;
+                            /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                            suspendedAt: string | null;
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description numbers the tenant holds, live */
+                            liveNumbers: number;
+                            /** @description what the tenant’s cost ledger holds for this UTC month */
+                            monthSpendUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/tenants/{tenantId}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Close a subaccount tenant (operator key): a dry run gives the plan and a confirmation token; with the token, the subaccount is closed at Twilio, for good
+         * @description Without `confirmationToken`: the plan — the numbers Twilio releases with the subaccount, the unfinished registrations (cancelled first; Twilio's records go with the account), the SIP trunks — and a token valid 15 minutes. With it: the tenant's keys become read-only, its running registrations are cancelled, the subaccount is closed at Twilio and its numbers marked released; the answer is the tenant, `closed` (202: Twilio has not answered yet; the close completes). 409 `plan_changed`: the plan is not the dry run's (ask for a new one). A shared or byo tenant: 409 `close_not_supported`. Repeating a close is harmless. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    tenantId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description The dry run’s token: without it the answer is the plan (nothing changes); with it the tenant is closed, if the plan is still the same */
+                        confirmationToken?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            tenant: {
+                                /** Format: uuid */
+                                id: string;
+                                name: string;
+                                createdAt: string;
+                                /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                                suspendedAt: string | null;
+                                binding: {
+                                    /** @enum {string} */
+                                    kind: "shared" | "subaccount" | "byo";
+                                    /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                    accountSid: string | null;
+                                    /** @enum {string} */
+                                    status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                                };
+                                /** @description numbers the tenant holds, live */
+                                liveNumbers: number;
+                                /** @description what the tenant’s cost ledger holds for this UTC month */
+                                monthSpendUsd: number;
+                            };
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            plan: {
+                                /** @description E.164 numbers the tenant holds: Twilio releases them when the subaccount closes */
+                                numbers: string[];
+                                /** @description Unfinished registrations: cancelled before the close; Twilio’s records of them go with the account */
+                                registrations: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    /** @enum {string} */
+                                    product: "a2p" | "voice_trust" | "tollfree";
+                                    status: string;
+                                }[];
+                                /** @description SIP trunks: they go with the account */
+                                trunks: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    domainName: string;
+                                }[];
+                                /**
+                                 * @description Twilio never reopens a closed account
+                                 * @enum {boolean}
+                                 */
+                                irreversible: true;
+                            };
+                            /** @description Send it back within 15 minutes to close the tenant; a change to the plan meanwhile is a 409 plan_changed */
+                            confirmationToken: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            createdAt: string;
+                            /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                            suspendedAt: string | null;
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description numbers the tenant holds, live */
+                            liveNumbers: number;
+                            /** @description what the tenant’s cost ledger holds for this UTC month */
+                            monthSpendUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            name: string;
+                            createdAt: string;
+                            /** @description ISO 8601: when an operator suspended the tenant; null when it is not */
+                            suspendedAt: string | null;
+                            binding: {
+                                /** @enum {string} */
+                                kind: "shared" | "subaccount" | "byo";
+                                /** @description the Twilio account (AC…) the tenant’s work runs under; null while a subaccount is being made */
+                                accountSid: string | null;
+                                /** @enum {string} */
+                                status: "creating" | "active" | "credentials_invalid" | "suspended" | "closing" | "closed";
+                            };
+                            /** @description numbers the tenant holds, live */
+                            liveNumbers: number;
+                            /** @description what the tenant’s cost ledger holds for this UTC month */
+                            monthSpendUsd: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
                     headers: {
                         [name: string]: unknown;
                     };

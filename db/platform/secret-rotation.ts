@@ -6,7 +6,9 @@ import { SecretBox, UnopenableSecretError, type SecretKind } from './secrets';
 const STORES = [
   { name: 'sipPasswords', kind: 'sip-password', table: 'sip_secrets', column: 'ciphertext' },
   { name: 'webhookSecrets', kind: 'webhook-secret', table: 'webhook_endpoints', column: 'secret_box' },
-] as const satisfies readonly { name: string; kind: SecretKind; table: string; column: string }[];
+  { name: 'twilioCredentials', kind: 'twilio-credential', table: 'tenant_twilio_bindings', column: 'credentials_box', id: 'tenant_id' },
+  { name: 'previousTwilioTokens', kind: 'twilio-credential', table: 'tenant_twilio_bindings', column: 'previous_credentials_box', id: 'tenant_id' },
+] as const satisfies readonly { name: string; kind: SecretKind; table: string; column: string; id?: string }[];
 
 type StoreName = (typeof STORES)[number]['name'];
 
@@ -36,12 +38,14 @@ export async function rotateSecrets(db: Db, ring: KeyRing, opts: { batchSize?: n
 async function rotateStore(db: Db, box: SecretBox, store: (typeof STORES)[number], batchSize: number): Promise<StoreRotation> {
   const result: StoreRotation = { resealed: 0, unopenable: [], changedMeanwhile: 0 };
   const currentPrefix = `v2.${box.ring.current.id}.`;
+  // The row's uuid key: `id`, or the store's own (a binding is keyed by its tenant).
+  const id = 'id' in store ? store.id : 'id';
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
     const { rows } = await db.query<{ id: string; sealed: string }>(
-      `SELECT id::text, ${store.column} AS sealed FROM ${store.table}
-        WHERE id > $1::uuid AND ${store.column} IS NOT NULL AND NOT starts_with(${store.column}, $2)
-        ORDER BY id LIMIT $3`,
+      `SELECT ${id}::text AS id, ${store.column} AS sealed FROM ${store.table}
+        WHERE ${id} > $1::uuid AND ${store.column} IS NOT NULL AND NOT starts_with(${store.column}, $2)
+        ORDER BY ${id} LIMIT $3`,
       [after, currentPrefix, batchSize],
     );
     if (!rows.length) return result;
@@ -51,7 +55,7 @@ async function rotateStore(db: Db, box: SecretBox, store: (typeof STORES)[number
     const { rowCount } = await db.query(
       `UPDATE ${store.table} t SET ${store.column} = v.resealed
          FROM unnest($1::uuid[], $2::text[], $3::text[]) AS v(id, sealed, resealed)
-        WHERE t.id = v.id AND t.${store.column} = v.sealed`,
+        WHERE t.${id} = v.id AND t.${store.column} = v.sealed`,
       [batch.ids, batch.sealed, batch.resealed],
     );
     result.resealed += rowCount ?? 0;

@@ -7,7 +7,7 @@ import { hkdf, KeyRing, V2_SALT, type KeyRingSource } from '../../config/key-rin
  * Every kind of secret the service seals. Each kind is sealed under its own key, derived from the ring's
  * key with HKDF (the kind is the info), so a value of one kind can't be opened as another.
  */
-export const SECRET_KINDS = ['sip-password', 'webhook-secret'] as const;
+export const SECRET_KINDS = ['sip-password', 'webhook-secret', 'twilio-credential'] as const;
 export type SecretKind = (typeof SECRET_KINDS)[number];
 
 /** A sealed value no key of this process's ring opens: never worth retrying until the keys change. */

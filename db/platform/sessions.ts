@@ -44,7 +44,7 @@ export async function createSession(db: Db, tenantId: string, keyId: string, ttl
 }
 
 /** A session the token stands for, as the auth plugin needs it: the tenant, the key, and the session's end. */
-export type SessionTenant = Tenant & { key: { id: string; scopes: string[] }; session: { id: string; expiresAt: string }; waitSeconds: number };
+export type SessionTenant = Tenant & { key: { id: string; scopes: string[] }; session: { id: string; expiresAt: string }; waitSeconds: number; suspended: boolean };
 
 /**
  * The tenant, key and session a token stands for, when the session is neither expired nor revoked and its
@@ -53,12 +53,12 @@ export type SessionTenant = Tenant & { key: { id: string; scopes: string[] }; se
  * (db/platform/tenants.ts findTenantByApiKey).
  */
 export async function findTenantBySessionToken(db: Db, token: string, limit?: RateLimit): Promise<SessionTenant | null> {
-  const lookup = `SELECT t.id, t.name, k.id AS key_id, k.scopes, s.id AS session_id, s.expires_at,
+  const lookup = `SELECT t.id, t.name, k.id AS key_id, k.scopes, t.suspended_at IS NOT NULL AS suspended, s.id AS session_id, s.expires_at,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM console_sessions s JOIN api_keys k ON k.id = s.api_key_id JOIN tenants t ON t.id = k.tenant_id
       WHERE s.token_hash = $1 AND s.revoked_at IS NULL AND s.expires_at > now()
         AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
-  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; session_id: string; expires_at: Date; stale: boolean; tokens: number | null }>(
+  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; suspended: boolean; session_id: string; expires_at: Date; stale: boolean; tokens: number | null }>(
     limit
       ? `WITH k AS (${lookup}), b AS (${takeTokenSql('SELECT id, $2 - 1, clock_timestamp() FROM k', '$2', '$3')})
          SELECT k.*, (SELECT tokens FROM b) AS tokens FROM k`
@@ -74,6 +74,7 @@ export async function findTenantBySessionToken(db: Db, token: string, limit?: Ra
     name: r.name,
     key: { id: r.key_id, scopes: r.scopes },
     session: { id: r.session_id, expiresAt: r.expires_at.toISOString() },
+    suspended: r.suspended,
     waitSeconds: limit && r.tokens !== null ? waitFor(r.tokens, limit) : 0,
   };
 }

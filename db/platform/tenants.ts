@@ -48,12 +48,12 @@ export async function findTenantByApiKey(
   db: Db,
   apiKey: string,
   limit?: RateLimit,
-): Promise<(Tenant & { key: { id: string; scopes: string[] }; waitSeconds: number }) | null> {
-  const lookup = `SELECT t.id, t.name, k.id AS key_id, k.scopes,
+): Promise<(Tenant & { key: { id: string; scopes: string[] }; waitSeconds: number; suspended: boolean }) | null> {
+  const lookup = `SELECT t.id, t.name, k.id AS key_id, k.scopes, t.suspended_at IS NOT NULL AS suspended,
             (k.last_used_at IS NULL OR k.last_used_at < now() - interval '1 minute') AS stale
        FROM api_keys k JOIN tenants t ON t.id = k.tenant_id
       WHERE k.key_hash = $1 AND k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now())`;
-  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; stale: boolean; tokens: number | null }>(
+  const { rows } = await db.query<Tenant & { key_id: string; scopes: string[]; suspended: boolean; stale: boolean; tokens: number | null }>(
     limit
       ? `WITH k AS (${lookup}), b AS (${takeTokenSql('SELECT id, $2 - 1, clock_timestamp() FROM k', '$2', '$3')})
          SELECT k.*, (SELECT tokens FROM b) AS tokens FROM k`
@@ -64,7 +64,7 @@ export async function findTenantByApiKey(
   if (!r) return null;
   // Last use to the minute, written off the request's path (one write a minute per key, not per call).
   if (r.stale) void db.query('UPDATE api_keys SET last_used_at = now() WHERE id = $1', [r.key_id]).catch(() => undefined);
-  return { id: r.id, name: r.name, key: { id: r.key_id, scopes: r.scopes }, waitSeconds: limit && r.tokens !== null ? waitFor(r.tokens, limit) : 0 };
+  return { id: r.id, name: r.name, key: { id: r.key_id, scopes: r.scopes }, suspended: r.suspended, waitSeconds: limit && r.tokens !== null ? waitFor(r.tokens, limit) : 0 };
 }
 
 export async function findTenantByName(db: Db, name: string): Promise<Tenant | null> {

@@ -3,7 +3,7 @@ import { afterCursor, pageOf, type IdForm } from '../kit/cursor';
 import type { Db } from '../kit/pool';
 import type { SecretBox } from './secrets';
 
-export const EVENT_TYPES = ['job.finished', 'registration.status_changed', 'trunk.operation_succeeded', 'trunk.operation_rolled_back', 'trunk.operation_failed', 'number.quarantined', 'number.restored', 'number.rotated'] as const;
+export const EVENT_TYPES = ['job.finished', 'registration.status_changed', 'trunk.operation_succeeded', 'trunk.operation_rolled_back', 'trunk.operation_failed', 'number.quarantined', 'number.restored', 'number.rotated', 'account.credentials_invalid'] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -21,7 +21,7 @@ export const trustHubChannelsProduct: FastifyPluginAsync<{ state: SandboxState; 
   ] as const) {
     const bundleOf = (req: FastifyRequest) => {
       const sid = (req.params as Record<string, string>)[param]!;
-      store.ensurePrimaryProfile(req.accountSid);
+      store.ensurePrimaryProfile(req.accountSid, state.accounts.get(req.accountSid)?.ownerAccountSid);
       const b = store.bundles.get(sid);
       if (!b || b.kind !== kind || b.accountSid !== req.accountSid) throw new TwilioError(404, 20404, `The requested resource ${path}/${sid} was not found`);
       return b;

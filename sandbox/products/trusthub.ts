@@ -3,7 +3,7 @@ import type { Deliverer } from '../deliveries';
 import type { ReviewClock } from '../review-clock';
 import type { SandboxState } from '../state';
 import { evaluate, policies, policyRequirements } from '../trusthub-policies';
-import type { Bundle, BundleKind, EndUser, SupportingDocument, TrustHubStore } from '../trusthub-store';
+import { PRIMARY_PROFILE_POLICY, type Bundle, type BundleKind, type EndUser, type SupportingDocument, type TrustHubStore } from '../trusthub-store';
 import { formJson, formString, iso, newSid, originOf, pageV1, TwilioError } from '../wire';
 
 type Form = Record<string, unknown>;
@@ -114,10 +114,17 @@ export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: T
     });
   }
 
+  /** The ISV model: a subaccount's secondary profile is connected to its parent's approved primary profile. */
+  const isParentsPrimaryProfile = (object: { accountSid: string }, accountSid: string) =>
+    'policySid' in object &&
+    (object as Bundle).policySid === PRIMARY_PROFILE_POLICY &&
+    (object as Bundle).status === 'twilio-approved' &&
+    state.accounts.get(accountSid)?.ownerAccountSid === object.accountSid;
+
   for (const r of bundleKinds) {
     const param = r.kind === 'customer_profile' ? 'CustomerProfileSid' : 'TrustProductSid';
     const owned = (req: FastifyRequest, sid: string) => {
-      store.ensurePrimaryProfile(accountOf(req));
+      store.ensurePrimaryProfile(accountOf(req), state.accounts.get(accountOf(req))?.ownerAccountSid);
       const b = store.bundles.get(sid);
       if (!b || b.kind !== r.kind || b.accountSid !== accountOf(req)) throw notFound(`${r.path}/${sid}`);
       return b;
@@ -140,7 +147,7 @@ export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: T
     });
 
     app.get(r.path, async (req) => {
-      store.ensurePrimaryProfile(accountOf(req));
+      store.ensurePrimaryProfile(accountOf(req), state.accounts.get(accountOf(req))?.ownerAccountSid);
       const q = req.query as Query;
       const list = [...store.bundles.values()]
         .filter((b) => b.kind === r.kind && b.accountSid === accountOf(req))
@@ -186,7 +193,9 @@ export const trustHubProduct: FastifyPluginAsync<{ state: SandboxState; store: T
       const objectSid = formString(((req.body ?? {}) as Form).ObjectSid);
       if (!objectSid) throw new TwilioError(400, 20001, 'ObjectSid is required');
       const exists = store.endUsers.get(objectSid) ?? store.documents.get(objectSid) ?? store.bundles.get(objectSid);
-      if (!exists || exists.accountSid !== b.accountSid) throw new TwilioError(400, 22213, `Object ${objectSid} was not found`);
+      if (!exists || (exists.accountSid !== b.accountSid && !isParentsPrimaryProfile(exists, b.accountSid))) {
+        throw new TwilioError(400, 22213, `Object ${objectSid} was not found`);
+      }
       if (store.assignedTo(b.sid).some((a) => a.objectSid === objectSid)) throw new TwilioError(400, 22219, `Object ${objectSid} is already assigned`);
       if (b.status !== 'draft' && b.status !== 'twilio-rejected') throw new TwilioError(400, 22215, `Bundle ${b.sid} can't be changed while ${b.status}`);
       const a = { sid: newSid('BV'), bundleSid: b.sid, accountSid: b.accountSid, objectSid, dateCreated: clock.now() };

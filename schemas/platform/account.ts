@@ -29,3 +29,41 @@ export const AccountView = z.object({
     })
     .describe('The Twilio account the tenant’s work runs under. Never carries a credential.'),
 });
+
+const sid = (prefix: string, what: string) =>
+  z
+    .string()
+    .max(34)
+    .regex(new RegExp(`^${prefix}[0-9a-f]{32}$`), `must be ${prefix} followed by 32 lowercase hex digits`)
+    .describe(what);
+// Twilio's tokens and key secrets are 32 characters; room for longer ones, never unbounded.
+const secret = (what: string) => z.string().min(16, 'is too short to be a Twilio credential').max(256).describe(what);
+
+/**
+ * The tenant's own Twilio account (`byo`): its SID with its auth token, or with an API key's SID and secret.
+ * Write-only: checked at Twilio, sealed, never returned.
+ */
+export const AccountCredentialsBody = z
+  .object({
+    accountSid: sid('AC', 'The tenant’s own Twilio account'),
+    authToken: secret('The account’s auth token (give this, or apiKeySid and apiKeySecret)').optional(),
+    apiKeySid: sid('SK', 'An API key of that account (Standard or Main)').optional(),
+    apiKeySecret: secret('The API key’s secret').optional(),
+    primaryCustomerProfileSid: sid(
+      'BU',
+      'The account’s own primary customer profile, approved by Twilio: the A2P registrations of a `byo` tenant are made under it, not the deployment’s',
+    ).optional(),
+  })
+  .strict()
+  .superRefine((b, ctx) => {
+    const withKey = b.apiKeySid !== undefined || b.apiKeySecret !== undefined;
+    if (b.authToken !== undefined && withKey) {
+      ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'give authToken, or apiKeySid and apiKeySecret, not both' });
+    } else if (b.authToken === undefined && !withKey) {
+      ctx.addIssue({ code: 'custom', path: ['authToken'], message: 'is required (or apiKeySid and apiKeySecret)' });
+    } else if (withKey) {
+      if (b.apiKeySid === undefined) ctx.addIssue({ code: 'custom', path: ['apiKeySid'], message: 'is required with apiKeySecret' });
+      if (b.apiKeySecret === undefined) ctx.addIssue({ code: 'custom', path: ['apiKeySecret'], message: 'is required with apiKeySid' });
+    }
+  });
+export type AccountCredentialsBody = z.infer<typeof AccountCredentialsBody>;

@@ -40,6 +40,20 @@ const trunkOperation = (status: 'succeeded' | 'rolled_back' | 'failed') =>
 const hygiene = (state: 'ok' | 'quarantined') =>
   z.object({ phoneNumber, hygieneState: z.literal(state).describe(state === 'ok' ? 'Back in service' : 'Out of service: its health fell below the policy’s threshold') });
 
+const credentialsInvalid = z.object({
+  accountSid: z.string().describe('The tenant’s Twilio account whose credentials Twilio refused').meta({ examples: ['AC0123456789abcdef0123456789abcdef'] }),
+  reason: z
+    .object({
+      code: z.union([z.number(), z.string()]).nullable().describe('Twilio’s error code').meta({ examples: [20003] }),
+      message: z.string().describe('Twilio’s message'),
+      method: z.string().optional().describe('The request Twilio refused: its method'),
+      path: z.string().optional().describe('… and its path (never a query, never a credential)'),
+    })
+    .nullable()
+    .describe('What failed'),
+  since: z.iso.datetime().describe('When the work paused (UTC)'),
+});
+
 /** Each event type: what it announces, and its `data`. */
 export const webhookEvents = {
   'job.finished': { when: 'A job (bulk buy, bulk release, bulk lookup, health pass, rotation pass) ended.', data: jobFinished },
@@ -49,6 +63,10 @@ export const webhookEvents = {
   'trunk.operation_failed': { when: 'A SIP trunk operation failed and was not fully undone: a delete Twilio refused part of (a delete only goes forward), or a rollback with a step left (the trunk’s `operation.rollback` says which).', data: trunkOperation('failed') },
   'number.quarantined': { when: 'A health pass took a number out of service (its score fell below the hygiene policy’s threshold).', data: hygiene('quarantined') },
   'number.restored': { when: 'A quarantined number is back in service.', data: hygiene('ok') },
+  'account.credentials_invalid': {
+    when: 'Twilio refused the tenant’s own credentials (20003): its work is paused — jobs and registrations wait, nothing fails — until PUT /v1/account/credentials gives new ones.',
+    data: credentialsInvalid,
+  },
   'number.rotated': {
     when: 'A rotation pass replaced a quarantined number: the replacement took over its service.',
     data: z.object({ phoneNumber, replacedBy: z.string().describe('The replacement, E.164').meta({ examples: ['+14155550456'] }) }),

@@ -43,7 +43,7 @@ await withBenchStack(
     await app.listen({ port, host: '127.0.0.1' });
     const keys: Record<string, string> = {};
     const tenants: Record<string, string> = {};
-    for (const spec of ['signin', 'numbers', 'sip', 'a2p', 'pages', 'scopes', 'health', 'trust', 'costs', 'settings', 'sole-proprietor']) {
+    for (const spec of ['signin', 'numbers', 'sip', 'a2p', 'pages', 'scopes', 'health', 'trust', 'costs', 'settings', 'sole-proprietor', 'account']) {
       const { tenant, apiKey } = await createTenant(db, `browser-${spec}-${Date.now()}`);
       keys[spec] = apiKey;
       tenants[spec] = tenant.id;

@@ -100,6 +100,11 @@ export function registerAuth(app: FastifyInstance, db: Db, limit?: RateLimit, fa
       throw new HttpError(403, 'api_key_required', `${req.method} ${req.routeOptions.url} needs the API key itself: a console session token cannot create sessions or API keys`);
     }
     const needed = neededScope(req, req.routeOptions.config.scope);
+    // An operator suspended the tenant (POST /v1/operator/tenants/{id}/suspend): it may look, and sign in to the
+    // console to look, but change nothing and spend nothing — what a read key may do (a billed lookup is not a read).
+    if (tenant.suspended && needed !== 'read') {
+      throw new HttpError(403, 'tenant_suspended', `this tenant is suspended by the operator: ${req.method} ${req.routeOptions.url} is refused until it is resumed; reads still work`);
+    }
     if (!scopesGrant(req.apiKey.scopes, needed)) {
       throw new HttpError(
         403,

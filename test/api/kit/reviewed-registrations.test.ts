@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buyThroughApi, createTestApi, newTenant, sandboxControl, twilioSdk, waitFor } from '../../helpers/stack';
 import { goodDraft } from '../../fixtures/a2p-draft';
+import { tollfreeDraft } from '../../fixtures/tollfree-draft';
 
 /**
  * The reviewed-registration kit's API side (api/kit/reviewed-registrations.ts), proved the same in each of its
@@ -47,17 +48,6 @@ async function tollFreeNumber() {
   return found;
 }
 
-const tollfreeDraft = (tollfreePhoneNumber: string) => ({
-  tollfreePhoneNumber,
-  business: { name: 'Acme Roofing', website: 'https://acme.example', type: 'PRIVATE_PROFIT', registrationNumber: '12-3456789', registrationAuthority: 'EIN', registrationCountry: 'US' },
-  notificationEmail: 'ops@acme.example',
-  useCaseCategories: ['ACCOUNT_NOTIFICATIONS'],
-  useCaseSummary: 'Appointment reminders for customers who booked online and opted in',
-  productionMessageSample: 'Acme Roofing: your inspection is tomorrow at 9am. Reply STOP to opt out.',
-  optIn: { type: 'WEB_FORM', imageUrls: ['https://acme.example/optin.png'] },
-  messageVolume: '1,000',
-  privacyPolicyUrl: 'https://acme.example/privacy',
-});
 
 /** Each product as the kit sees it from outside: where it lives, a draft, its Update and its refusal codes. */
 interface Product {

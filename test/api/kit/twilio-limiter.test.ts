@@ -34,6 +34,27 @@ function countingSlotLookups(pool: Db) {
   return { pool: counted, lookups: () => lookups };
 }
 
+/**
+ * Work that counts how many run at once: the first ones hold their slots until `cap` are in flight together
+ * (however slow the machine), then all go on — so the most seen at once is the cap, or a breach of it.
+ */
+function inFlightUntil(cap: number) {
+  let inFlight = 0;
+  let max = 0;
+  let fill!: () => void;
+  const full = new Promise<void>((resolve) => (fill = resolve));
+  const work = async () => {
+    inFlight += 1;
+    max = Math.max(max, inFlight);
+    if (inFlight === cap) fill();
+    await full;
+    await new Promise((r) => setImmediate(r));
+    inFlight -= 1;
+    return 'ok';
+  };
+  return { work, max: () => max };
+}
+
 beforeAll(() => {
   db = createPool(stack.databaseUrl, 20);
 });
@@ -46,23 +67,10 @@ describe('the account-wide Twilio limiter', () => {
   it('never lets more than C requests of the account be in flight across processes, and serves everyone', async () => {
     const sid = account();
     const [a, b, c] = await Promise.all([limiter(sid, 3), limiter(sid, 3), limiter(sid, 3)]);
-    let inFlight = 0;
-    let max = 0;
-    // The first requests hold their slots until C are in flight together (however slow the machine), then all go on.
-    let fill!: () => void;
-    const full = new Promise<void>((resolve) => (fill = resolve));
-    const work = async () => {
-      inFlight += 1;
-      max = Math.max(max, inFlight);
-      if (inFlight === 3) fill();
-      await full;
-      await new Promise((r) => setImmediate(r));
-      inFlight -= 1;
-      return 'ok';
-    };
-    const results = await Promise.all([...Array(60)].map((_, i) => [a, b, c][i % 3]!.run(req, work)));
+    const tracker = inFlightUntil(3);
+    const results = await Promise.all([...Array(60)].map((_, i) => [a, b, c][i % 3]!.run(req, tracker.work)));
     expect(results).toHaveLength(60);
-    expect(max).toBe(3);
+    expect(tracker.max()).toBe(3);
     // Slots are given back right after each request, in batches, without the caller waiting: all come back.
     await waitFor(async () => (await held(sid)) === 0, 'every slot to be given back', 10_000);
   });
@@ -131,5 +139,38 @@ describe('the account-wide Twilio limiter', () => {
     expect(isPacedWrite('POST', 'https://messaging.twilio.com/v1/a2p/BrandRegistrations/BN1')).toBe(true);
     expect(isPacedWrite('GET', 'https://messaging.twilio.com/v1/a2p/BrandRegistrations/BN1')).toBe(false);
     expect(isPacedWrite('POST', 'https://messaging.twilio.com/v1/Services/MG1/PhoneNumbers')).toBe(false);
+  });
+
+  it('each account has its own slots (issue #24 §3): a full account holds up none of another, whose cap holds across processes', async () => {
+    const deployment = account();
+    const own = { accountSid: account(), slots: 2 };
+    const [a, b] = await Promise.all([limiter(deployment, 1), limiter(deployment, 1)]);
+    // The deployment's one slot is held until the end of the test.
+    let releaseMain!: () => void;
+    const mainHeld = new Promise<void>((resolve) => (releaseMain = resolve));
+    let mainEntered!: () => void;
+    const entered = new Promise<void>((resolve) => (mainEntered = resolve));
+    const main = a.run(req, async () => {
+      mainEntered();
+      await mainHeld;
+    });
+    await entered;
+    // The own account's requests from both processes go through while the deployment's slot is taken, never more
+    // than its two at once; they finish before the deployment's slot is given back, so they did not wait for it.
+    const tracker = inFlightUntil(2);
+    await Promise.all([...Array(8)].map((_, i) => (i % 2 ? a : b).run({ ...req, pool: own }, tracker.work)));
+    expect(tracker.max()).toBe(2);
+    await waitFor(async () => (await held(own.accountSid)) === 0, 'the own account’s slots to be given back', 10_000);
+    expect(await held(deployment)).toBe(1);
+    // The operator raises the cap: three at once from then on.
+    let three!: () => void;
+    const threeIn = new Promise<void>((resolve) => (three = resolve));
+    let n = 0;
+    await Promise.all([...Array(3)].map(() => b.run({ ...req, pool: { ...own, slots: 3 } }, async () => {
+      if (++n === 3) three();
+      await threeIn;
+    })));
+    releaseMain();
+    await main;
   });
 });

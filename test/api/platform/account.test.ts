@@ -6,9 +6,10 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTwilioProClient } from '@twilio-pro/client';
-import { bindingByAccount, bindingOf } from '../../../db/platform/twilio-bindings';
+import { bindingByAccount, bindingOf, markCredentialsInvalid } from '../../../db/platform/twilio-bindings';
+import { createTwilioClient } from '../../../activities/kit/twilio-client';
 import { issueApiKey } from '../../../db/platform/tenants';
-import { createTestApi, newTenant } from '../../helpers/stack';
+import { buyThroughApi, createTestApi, newTenant, stack, twilioSdk } from '../../helpers/stack';
 
 let api: Awaited<ReturnType<typeof createTestApi>>;
 let baseUrl: string;
@@ -107,5 +108,133 @@ describe('binding store', () => {
     await expect(
       api.db.query(`INSERT INTO tenant_twilio_bindings (tenant_id, kind, account_sid) VALUES ($1, 'shared', $2)`, [second.tenantId, newAccountSid()]),
     ).rejects.toMatchObject({ code: '23514' });
+  });
+});
+
+describe('PUT /v1/account/credentials: the tenant’s own Twilio account (byo)', () => {
+  /** A Twilio account of the tenant's own at the sandbox: top-level, not under the deployment's. */
+  async function ownAccount(): Promise<{ sid: string; authToken: string }> {
+    const res = await fetch(`${stack.sandboxUrl}/__sandbox/accounts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(201);
+    return res.json() as Promise<{ sid: string; authToken: string }>;
+  }
+  const put = (headers: Record<string, string>, payload: unknown) => api.app.inject({ method: 'PUT', url: '/v1/account/credentials', headers, payload: payload as object });
+  const sdkAs = (accountSid: string, authToken: string) => createTwilioClient({ accountSid, authToken, baseUrl: stack.sandboxUrl, timeoutMs: 10_000 });
+  const sealedOf = async (tenantId: string) =>
+    (await api.db.query<{ credentials_box: string | null; credential_kind: string | null }>('SELECT credentials_box, credential_kind FROM tenant_twilio_bindings WHERE tenant_id = $1', [tenantId])).rows[0];
+  const auditOf = async (tenantId: string) =>
+    (await api.db.query<{ action: string; summary: unknown }>(`SELECT action, summary FROM audit_events WHERE tenant_id = $1 AND action = 'account.credentials_set'`, [tenantId])).rows;
+
+  it('wrong token: 400 naming authToken with Twilio’s 20003, nothing kept; the right one: byo, active, sealed, never shown', async () => {
+    const tenant = await newTenant(api.db, 'creds-token');
+    const own = await ownAccount();
+    const wrong = await put(tenant.headers, { accountSid: own.sid, authToken: 'f'.repeat(32) });
+    expect(wrong.statusCode, wrong.body).toBe(400);
+    expect(wrong.json().error).toMatchObject({ code: 'invalid_request', fields: [{ field: 'authToken', message: expect.stringContaining('20003') }], twilio: { code: 20003 } });
+    expect(await bindingOf(api.db, tenant.tenantId)).toMatchObject({ kind: 'shared' });
+
+    const right = await put(tenant.headers, { accountSid: own.sid, authToken: own.authToken });
+    expect(right.statusCode, right.body).toBe(200);
+    expect(right.json()).toEqual({ tenant: { id: tenant.tenantId, name: await tenantName(tenant.tenantId) }, binding: { kind: 'byo', accountSid: own.sid, status: 'active', statusReason: null } });
+    expect((await getAccount(tenant.headers)).json()).toEqual(right.json());
+    const sealed = await sealedOf(tenant.tenantId);
+    expect(sealed).toMatchObject({ credential_kind: 'auth_token', credentials_box: expect.stringMatching(/^v2\./) });
+    expect(sealed!.credentials_box).not.toContain(own.authToken);
+    const audit = await auditOf(tenant.tenantId);
+    expect(audit).toHaveLength(1);
+    expect(JSON.stringify(audit)).toContain(own.sid);
+    for (const text of [right.body, (await getAccount(tenant.headers)).body, JSON.stringify(audit)]) expect(text).not.toContain(own.authToken);
+  });
+
+  it('an API key of the account works; a wrong secret is a 400 naming apiKeySecret', async () => {
+    const tenant = await newTenant(api.db, 'creds-key');
+    const own = await ownAccount();
+    const key = await sdkAs(own.sid, own.authToken).api.v2010.accounts(own.sid).newKeys.create({ friendlyName: 'twilio-pro' });
+    const wrong = await put(tenant.headers, { accountSid: own.sid, apiKeySid: key.sid, apiKeySecret: 'x'.repeat(32) });
+    expect(wrong.statusCode, wrong.body).toBe(400);
+    expect(wrong.json().error.fields).toEqual([{ field: 'apiKeySecret', message: expect.stringContaining('20003') }]);
+    const right = await put(tenant.headers, { accountSid: own.sid, apiKeySid: key.sid, apiKeySecret: key.secret });
+    expect(right.statusCode, right.body).toBe(200);
+    expect(right.json().binding).toMatchObject({ kind: 'byo', accountSid: own.sid, status: 'active' });
+    expect(await sealedOf(tenant.tenantId)).toMatchObject({ credential_kind: 'api_key' });
+    expect(right.body).not.toContain(key.secret);
+  });
+
+  it('bad shapes are 400s naming the field, before Twilio is asked', async () => {
+    const tenant = await newTenant(api.db, 'creds-shape');
+    const own = await ownAccount();
+    const cases: [unknown, string][] = [
+      [{ accountSid: 'AC123', authToken: own.authToken }, 'accountSid'],
+      [{ accountSid: own.sid }, 'authToken'],
+      [{ accountSid: own.sid, authToken: own.authToken, apiKeySid: `SK${'0'.repeat(32)}`, apiKeySecret: 'y'.repeat(32) }, 'authToken'],
+      [{ accountSid: own.sid, apiKeySecret: 'y'.repeat(32) }, 'apiKeySid'],
+      [{ accountSid: own.sid, authToken: own.authToken, password: 'x' }, ''],
+      [{ accountSid: own.sid, authToken: 'short' }, 'authToken'],
+    ];
+    for (const [payload, field] of cases) {
+      const res = await put(tenant.headers, payload);
+      expect(res.statusCode, `${JSON.stringify(payload)}: ${res.body}`).toBe(400);
+      if (field) expect(res.json().error.fields.map((f: { field: string }) => f.field), res.body).toContain(field);
+      expect(res.body).not.toContain(own.authToken);
+    }
+    expect(await bindingOf(api.db, tenant.tenantId)).toMatchObject({ kind: 'shared' });
+  });
+
+  it('admin scope only; the deployment’s account and its subaccounts are refused; one tenant per account', async () => {
+    const tenant = await newTenant(api.db, 'creds-refusals');
+    const writer = await issueApiKey(api.db, tenant.tenantId, { name: 'writer', scopes: ['read', 'write'] });
+    const own = await ownAccount();
+    expect((await put({ authorization: `Bearer ${writer.apiKey}` }, { accountSid: own.sid, authToken: own.authToken })).statusCode).toBe(403);
+
+    const deployment = await put(tenant.headers, { accountSid: stack.accountSid, authToken: stack.authToken });
+    expect(deployment.statusCode).toBe(400);
+    expect(deployment.json().error.fields[0].field).toBe('accountSid');
+    const sub = await twilioSdk().api.v2010.accounts.create({ friendlyName: `creds-refusals ${tenant.tenantId}` });
+    const subRes = await put(tenant.headers, { accountSid: sub.sid, authToken: sub.authToken });
+    expect(subRes.statusCode, subRes.body).toBe(400);
+    expect(subRes.json().error.fields[0]).toMatchObject({ field: 'accountSid', message: expect.stringContaining('subaccount') });
+
+    expect((await put(tenant.headers, { accountSid: own.sid, authToken: own.authToken })).statusCode).toBe(200);
+    const second = await newTenant(api.db, 'creds-second');
+    const taken = await put(second.headers, { accountSid: own.sid, authToken: own.authToken });
+    expect(taken.statusCode, taken.body).toBe(409);
+    expect(taken.json().error.code).toBe('account_already_bound');
+    expect(await bindingOf(api.db, second.tenantId)).toMatchObject({ kind: 'shared' });
+  });
+
+  it('a primary customer profile must be the account’s and approved', async () => {
+    const tenant = await newTenant(api.db, 'creds-profile');
+    const own = await ownAccount();
+    const unknown = await put(tenant.headers, { accountSid: own.sid, authToken: own.authToken, primaryCustomerProfileSid: `BU${'1'.repeat(32)}` });
+    expect(unknown.statusCode, unknown.body).toBe(400);
+    expect(unknown.json().error.fields[0].field).toBe('primaryCustomerProfileSid');
+    const draft = await sdkAs(own.sid, own.authToken).trusthub.v1.customerProfiles.create({ friendlyName: 'Own primary', email: 'ops@own.example', policySid: 'RNdfbf3fae0e1107f8aded0e7cead80bf5' });
+    const notApproved = await put(tenant.headers, { accountSid: own.sid, authToken: own.authToken, primaryCustomerProfileSid: draft.sid });
+    expect(notApproved.statusCode, notApproved.body).toBe(400);
+    expect(notApproved.json().error.fields[0]).toEqual({ field: 'primaryCustomerProfileSid', message: 'is draft at Twilio, not twilio-approved' });
+    expect(await bindingOf(api.db, tenant.tenantId)).toMatchObject({ kind: 'shared' });
+  });
+
+  it('new credentials resume a paused binding; moving away while holding numbers is refused', async () => {
+    const tenant = await newTenant(api.db, 'creds-resume');
+    const own = await ownAccount();
+    expect((await put(tenant.headers, { accountSid: own.sid, authToken: own.authToken })).statusCode).toBe(200);
+    const version = (await api.db.query<{ v: number }>('SELECT credentials_version AS v FROM tenant_twilio_bindings WHERE tenant_id = $1', [tenant.tenantId])).rows[0]!.v;
+    expect(await markCredentialsInvalid(api.db, tenant.tenantId, version, { code: 20003, message: 'Authenticate' })).toBe(true);
+    expect((await getAccount(tenant.headers)).json().binding).toMatchObject({ status: 'credentials_invalid', statusReason: { code: 20003 } });
+    // A failure seen with credentials older than the current ones marks nothing.
+    expect(await markCredentialsInvalid(api.db, tenant.tenantId, version - 1, { code: 20003, message: 'Authenticate' })).toBe(false);
+
+    const rotated = await fetch(`${stack.sandboxUrl}/__sandbox/accounts/${own.sid}/rotate-token`, { method: 'POST' }).then((r) => r.json() as Promise<{ authToken: string }>);
+    // Through the typed client, as a tenant's admin tooling would.
+    const resumed = await createTwilioProClient({ baseUrl, apiKey: tenant.apiKey }).account.setCredentials({ accountSid: own.sid, authToken: rotated.authToken });
+    expect(resumed.binding).toEqual({ kind: 'byo', accountSid: own.sid, status: 'active', statusReason: null });
+
+    const holder = await newTenant(api.db, 'creds-holder');
+    await buyThroughApi(api.app, holder.headers, '415');
+    const other = await ownAccount();
+    const refused = await put(holder.headers, { accountSid: other.sid, authToken: other.authToken });
+    expect(refused.statusCode, refused.body).toBe(409);
+    expect(refused.json().error.code).toBe('tenant_has_numbers');
   });
 });

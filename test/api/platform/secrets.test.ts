@@ -5,6 +5,7 @@ import { freePort } from '../../../dev/processes';
 import { rotateSecrets, secretsStatus } from '../../../db/platform/secret-rotation';
 import { KeyRing } from '../../../config/key-ring';
 import { readSecret, SecretBox, storeSecret, UnopenableSecretError } from '../../../db/platform/secrets';
+import { bindAccount, boundAccountOf } from '../../../db/platform/twilio-bindings';
 import { runEntrypoint } from '../../helpers/entrypoint';
 import { waitForTrunk } from '../../helpers/sip';
 import { createTestApi, newTenant, stack, startWorkerProcess, stopChild, waitFor } from '../../helpers/stack';
@@ -47,6 +48,8 @@ async function newEndpoint(headers: Record<string, string>) {
 
 const sealedWebhookSecret = async (endpointId: string) =>
   (await api.db.query<{ secret_box: string }>('SELECT secret_box FROM webhook_endpoints WHERE id = $1', [endpointId])).rows[0]!.secret_box;
+const sealedCredential = async (tenantId: string) =>
+  (await api.db.query<{ credentials_box: string }>('SELECT credentials_box FROM tenant_twilio_bindings WHERE tenant_id = $1', [tenantId])).rows[0]!.credentials_box;
 const sealedPassword = async (ref: string) => (await api.db.query<{ ciphertext: string }>('SELECT ciphertext FROM sip_secrets WHERE id = $1', [ref])).rows[0]!.ciphertext;
 
 describe('rotating the key ring', () => {
@@ -54,6 +57,11 @@ describe('rotating the key ring', () => {
     const tenant = await newTenant(api.db, 'rotate');
     const endpoint = await newEndpoint(tenant.headers);
     const passwordRef = await storeSecret(api.db, SecretBox.of(ringA, 'sip-password'), tenant.tenantId, 'Sup3rSecretPass');
+    // A tenant's own Twilio credentials (issue #24) are a third store, keyed by the tenant.
+    const bound = await newTenant(api.db, 'rotate-bound');
+    const token = randomBytes(16).toString('hex');
+    await bindAccount(api.db, SecretBox.of(ringA, 'twilio-credential'), bound.tenantId, { kind: 'byo', accountSid: `AC${randomBytes(16).toString('hex')}`, credential: { kind: 'auth_token', authToken: token } });
+    expect(await sealedCredential(bound.tenantId)).toMatch(new RegExp(`^v2\\.${idA}\\.`));
     expect(await sealedWebhookSecret(endpoint.id)).toMatch(new RegExp(`^v2\\.${idA}\\.`));
     expect(await sealedPassword(passwordRef)).toMatch(new RegExp(`^v2\\.${idA}\\.`));
 
@@ -69,6 +77,9 @@ describe('rotating the key ring', () => {
     const passwordSealed = await sealedPassword(passwordRef);
     expect(webhookSealed).toMatch(new RegExp(`^v2\\.${idB}\\.`));
     expect(passwordSealed).toMatch(new RegExp(`^v2\\.${idB}\\.`));
+    expect(first.twilioCredentials.unopenable.map((u) => u.id)).not.toContain(bound.tenantId);
+    expect(await sealedCredential(bound.tenantId)).toMatch(new RegExp(`^v2\\.${idB}\\.`));
+    expect((await boundAccountOf(api.db, SecretBox.of(ringB, 'twilio-credential'), bound.tenantId))?.password).toBe(token);
 
     // Again, through the CLI itself: nothing left to do, nothing rewritten.
     const env = { DATABASE_URL: stack.databaseUrl, SECRETS_KEYS: `${idB}:${keyB},${idA}:${keyA}` };

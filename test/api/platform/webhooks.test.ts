@@ -3,6 +3,8 @@ import twilio from 'twilio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CALLBACK_REPLAY_WINDOW_S } from '../../../api/platform/twilio-callbacks';
 import { createTestApi, newTenant, stack } from '../../helpers/stack';
+import { SecretBox } from '../../../db/platform/secrets';
+import { bindAccount } from '../../../db/platform/twilio-bindings';
 
 const base = 'https://hooks.example.com';
 let api: Awaited<ReturnType<typeof createTestApi>>;
@@ -154,5 +156,59 @@ describe('Event Streams deliveries (JSON CloudEvents)', () => {
     expect((await send(body(randomUUID()), undefined, 'bm90IGEgc2lnbmF0dXJl')).statusCode).toBe(403);
     expect((await send(body(randomUUID()), undefined, null)).statusCode).toBe(403);
     expect(await eventCount(brandSid)).toBe(before);
+  });
+});
+
+describe('callbacks about a tenant’s own Twilio account (issue #24): verified with that account’s tokens', () => {
+  const box = () => SecretBox.fromConfig(api.config, 'twilio-credential');
+  const newSid = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '')}`;
+  const statusPath = '/webhooks/twilio/status-callback';
+  const statusCallback = (accountSid: string, signedWith: string) => {
+    const p = { AccountSid: accountSid, BundleSid: newSid('BU'), Status: 'twilio-approved' };
+    const sig = twilio.getExpectedTwilioSignature(signedWith, `${base}${statusPath}`, p);
+    return api.app.inject({ method: 'POST', url: statusPath, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': sig }, payload: new URLSearchParams(p).toString() });
+  };
+  const eventBatch = (accountSids: string[], signedWith: string) => {
+    const raw = JSON.stringify(accountSids.map((sid) => ({ specversion: '1.0', id: randomUUID(), type: 'com.twilio.messaging.compliance.brand-registration.brand-registered', source: '/v1/a2p/BrandRegistrations/BN1', data: { accountsid: sid, brandsid: newSid('BN'), brandstatus: 'registered' } })));
+    const path = `/webhooks/twilio/events?bodySHA256=${createHash('sha256').update(raw).digest('hex')}`;
+    const sig = twilio.getExpectedTwilioSignature(signedWith, `${base}${path}`, {});
+    return api.app.inject({ method: 'POST', url: path, headers: { 'content-type': 'application/json', 'x-twilio-signature': sig }, payload: raw });
+  };
+  const bind = async (tenantId: string, accountSid: string, credential: Parameters<typeof bindAccount>[3]['credential']) =>
+    bindAccount(api.db, box(), tenantId, { kind: 'byo', accountSid, credential });
+
+  it('the account’s token verifies, the deployment’s does not; during a rotation the replaced token still does, the one before it no more', async () => {
+    const tenant = await newTenant(api.db, 'hooks-own');
+    const accountSid = newSid('AC');
+    const [first, second, third] = [randomUUID(), randomUUID(), randomUUID()].map((t) => t.replace(/-/g, ''));
+    await bind(tenant.tenantId, accountSid, { kind: 'auth_token', authToken: first! });
+    expect((await statusCallback(accountSid, first!)).statusCode).toBe(200);
+    expect((await statusCallback(accountSid, stack.authToken)).statusCode).toBe(403);
+    expect((await eventBatch([accountSid], first!)).statusCode).toBe(200);
+    expect((await eventBatch([accountSid], stack.authToken)).statusCode).toBe(403);
+
+    // New credentials for the same account (the tenant made a secondary token and gave it here; Twilio still signs
+    // with the old primary until it is promoted): both verify.
+    await bind(tenant.tenantId, accountSid, { kind: 'auth_token', authToken: second! });
+    expect((await statusCallback(accountSid, first!)).statusCode).toBe(200);
+    expect((await statusCallback(accountSid, second!)).statusCode).toBe(200);
+    await bind(tenant.tenantId, accountSid, { kind: 'auth_token', authToken: third! });
+    expect((await statusCallback(accountSid, first!)).statusCode).toBe(403);
+    expect((await statusCallback(accountSid, second!)).statusCode).toBe(200);
+    expect((await statusCallback(accountSid, third!)).statusCode).toBe(200);
+  });
+
+  it('an account no tenant is bound to, or one bound with an API key, verifies nothing; a batch naming two accounts is refused', async () => {
+    expect((await statusCallback(newSid('AC'), stack.authToken)).statusCode).toBe(403);
+    const keyed = await newTenant(api.db, 'hooks-key');
+    const keyedSid = newSid('AC');
+    const secret = randomUUID().replace(/-/g, '');
+    await bind(keyed.tenantId, keyedSid, { kind: 'api_key', apiKeySid: newSid('SK'), apiKeySecret: secret });
+    expect((await statusCallback(keyedSid, secret)).statusCode).toBe(403);
+    expect((await statusCallback(keyedSid, stack.authToken)).statusCode).toBe(403);
+    // The deployment's own deliveries are verified as before.
+    expect((await statusCallback(stack.accountSid, stack.authToken)).statusCode).toBe(200);
+    const mixed = await eventBatch([stack.accountSid, keyedSid], stack.authToken);
+    expect(mixed.statusCode).toBe(400);
   });
 });

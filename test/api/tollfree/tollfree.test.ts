@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createTestApi, newTenant, sandboxControl, twilioSdk, waitFor } from '../../helpers/stack';
+import { tollfreeDraft } from '../../fixtures/tollfree-draft';
 
 /**
  * Toll-free verification through the API on real parts (the sandbox's Tollfree/Verifications in fast review
@@ -34,18 +35,7 @@ async function tollFreeNumber() {
   expect((await call('POST', '/v1/numbers', { phoneNumber: found })).statusCode).toBe(201);
   return found;
 }
-const draft = (tollfreePhoneNumber: string, extra: Record<string, unknown> = {}) => ({
-  tollfreePhoneNumber,
-  business: { name: 'Acme Roofing', website: 'https://acme.example', type: 'PRIVATE_PROFIT', registrationNumber: '12-3456789', registrationAuthority: 'EIN', registrationCountry: 'US' },
-  notificationEmail: 'ops@acme.example',
-  useCaseCategories: ['ACCOUNT_NOTIFICATIONS'],
-  useCaseSummary: 'Appointment reminders for customers who booked online and opted in',
-  productionMessageSample: 'Acme Roofing: your inspection is tomorrow at 9am. Reply STOP to opt out.',
-  optIn: { type: 'WEB_FORM', imageUrls: ['https://acme.example/optin.png'] },
-  messageVolume: '1,000',
-  privacyPolicyUrl: 'https://acme.example/privacy',
-  ...extra,
-});
+const draft = tollfreeDraft;
 const tf = () => twilioSdk().messaging.v1.tollfreeVerifications;
 
 it('preflight names every problem before anything is spent; a good draft is verified and the number can send', async () => {

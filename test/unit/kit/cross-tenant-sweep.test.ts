@@ -10,6 +10,8 @@ describe('keyedOperations', () => {
     expect(keyed).toEqual(expect.arrayContaining(['POST /v1/numbers', 'POST /v1/sip/trunks', 'POST /v1/a2p/business-profiles', 'POST /v1/jobs/bulk-buy', 'POST /v1/jobs/bulk-lookup']));
     expect(keyed).not.toContain('POST /v1/a2p/preflight');
     expect(keyed).not.toContain('POST /v1/jobs/{jobId}/cancel');
+    // Keyed, but the operator's: no tenant key reaches it.
+    expect(keyed).not.toContain('POST /v1/operator/tenants');
   });
 
   it('follows $refs and unions to the body field, and reads the header name in any case', () => {

@@ -2,6 +2,7 @@ import type { TabRoute } from '../components/tab-route';
 import { ApiKeys } from './ApiKeys';
 import { AuditTrail } from './AuditTrail';
 import { Deliveries } from './Deliveries';
+import { TwilioAccount } from './TwilioAccount';
 import { WebhookEndpoints } from './WebhookEndpoints';
 import './settings.css';
 
@@ -19,6 +20,7 @@ export function SettingsTab({ path, go }: TabRoute) {
   return (
     <div className="stack settings-tab">
       <h2>Settings</h2>
+      <TwilioAccount />
       <ApiKeys />
       <WebhookEndpoints onOpen={(endpointId) => go(`webhooks/${endpointId}`)} />
       <AuditTrail />

@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'number.quarantined',
   'number.restored',
   'number.rotated',
+  'account.credentials_invalid',
 ] as const satisfies readonly EventType[];
 const everyEventTypeListed: Exclude<EventType, (typeof EVENT_TYPES)[number]> extends never ? true : never = true;
 void everyEventTypeListed;
@@ -114,4 +115,28 @@ export function useAuditTrail(filters: AuditFilters) {
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (p) => p.nextCursor ?? undefined,
   });
+}
+
+export type Account = ResponseOf<'/v1/account', 'get'>;
+export type AccountCredentials = RequestBody<'/v1/account/credentials', 'put'>;
+const accountKey = [...settingsKey, 'account'] as const;
+
+/** The tenant and the Twilio account its work runs under; re-read every 30 s, so a paused account shows. */
+export function useAccount() {
+  const client = useTwilioProClient();
+  return useQuery({ queryKey: accountKey, queryFn: ({ signal }) => client.account.get({ signal }), refetchInterval: 30_000 });
+}
+
+/**
+ * PUT /v1/account/credentials. Not a useMutation: its cache would hold the auth token or key secret as the
+ * mutation's variables for as long as the tab lives.
+ */
+export function useSetCredentials() {
+  const client = useTwilioProClient();
+  const invalidate = useInvalidateSettings();
+  return async (body: AccountCredentials): Promise<Account> => {
+    const account = await client.account.setCredentials(body);
+    void invalidate();
+    return account;
+  };
 }
