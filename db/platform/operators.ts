@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { afterCursor, pageOf } from '../kit/cursor';
-import type { Db } from '../kit/pool';
+import { inTransaction, type Db } from '../kit/pool';
 import { currentMonth, monthBounds } from './costs';
 import { hashApiKey, type Tenant } from './tenants';
 import { withImpliedScopes } from '../../schemas/platform/api-keys';
@@ -311,22 +311,14 @@ export async function closePlanOf(db: Db, tenantId: string): Promise<ClosePlan> 
  * binding `closing` — from then on no work is sent for it, and a repeated close finds the closing to resume.
  */
 export async function startClosingTenant(db: Db, tenantId: string): Promise<void> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    await client.query('UPDATE tenants SET suspended_at = COALESCE(suspended_at, now()) WHERE id = $1', [tenantId]);
-    await client.query(
+  await inTransaction(db, async (tx) => {
+    await tx.query('UPDATE tenants SET suspended_at = COALESCE(suspended_at, now()) WHERE id = $1', [tenantId]);
+    await tx.query(
       `UPDATE tenant_twilio_bindings SET status = 'closing', status_reason = NULL, status_changed_at = now(), updated_at = now()
         WHERE tenant_id = $1 AND kind = 'subaccount' AND status NOT IN ('closing', 'closed')`,
       [tenantId],
     );
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 /**
@@ -334,27 +326,22 @@ export async function startClosingTenant(db: Db, tenantId: string): Promise<void
  * released here too, belonging to nothing, and the binding is `closed`. Idempotent; returns the numbers released now.
  */
 export async function markTenantClosed(db: Db, tenantId: string): Promise<number> {
-  const client = await db.connect();
-  try {
-    await client.query('BEGIN');
-    const released = await client.query<{ twilio_sid: string | null }>(
+  return inTransaction(db, async (tx) => {
+    const released = await tx.query<{ twilio_sid: string | null }>(
       `UPDATE phone_numbers SET status = 'released', released_at = COALESCE(released_at, now()), updated_at = now()
         WHERE tenant_id = $1 AND status IN ('purchasing', 'active', 'releasing') RETURNING twilio_sid`,
       [tenantId],
     );
     const sids = released.rows.map((r) => r.twilio_sid).filter((s): s is string => s !== null);
-    if (sids.length) await client.query('DELETE FROM number_memberships WHERE twilio_sid = ANY($1::text[])', [sids]);
-    await client.query(
+    if (sids.length) await tx.query('DELETE FROM number_memberships WHERE twilio_sid = ANY($1::text[])', [sids]);
+    // Its trunks went with the subaccount: deleted here too, so their domain names are free again (Twilio keeps
+    // a closed subaccount's domain reserved for a while; a new trunk on one gets Twilio's refusal, not ours).
+    await tx.query(`UPDATE sip_trunks SET status = 'deleted', deleted_at = COALESCE(deleted_at, now()), updated_at = now() WHERE tenant_id = $1 AND status <> 'deleted'`, [tenantId]);
+    await tx.query(
       `UPDATE tenant_twilio_bindings SET status = 'closed', status_reason = NULL, status_changed_at = now(), updated_at = now()
         WHERE tenant_id = $1 AND kind = 'subaccount' AND status <> 'closed'`,
       [tenantId],
     );
-    await client.query('COMMIT');
     return released.rowCount ?? 0;
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }

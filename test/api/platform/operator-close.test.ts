@@ -69,8 +69,14 @@ describe('closing a subaccount tenant', () => {
     expect(changed.json().error.code).toBe('plan_changed');
     expect((await twilioSdk().api.v2010.accounts(sid).fetch()).status).toBe('active');
 
+    // A trunk of the tenant's (as its row stands once Twilio made it): listed, and deleted with the account.
+    const trunkId = randomUUID();
+    const domainName = `close-${trunkId.slice(0, 8)}.pstn.twilio.com`;
+    await api.db.query(`INSERT INTO sip_trunks (id, tenant_id, domain_name, status, spec) VALUES ($1, $2, $3, 'active', '{}')`, [trunkId, made.tenant.id, domainName]);
+
     const second = await dryRun(made.tenant.id);
     expect(second.plan.numbers).toEqual([...bought, later].sort());
+    expect(second.plan.trunks).toEqual([{ id: trunkId, domainName }]);
     const atTwilioBefore = await twilioSdk().api.v2010.accounts(sid).incomingPhoneNumbers.list();
     expect(atTwilioBefore.map((n) => n.phoneNumber).sort()).toEqual([...bought, later].sort());
 
@@ -88,6 +94,8 @@ describe('closing a subaccount tenant', () => {
       [made.tenant.id],
     );
     expect(rows.rows.map((r) => [r.phone_number, r.status, r.released_at !== null])).toEqual([...bought, later].sort().map((n) => [n, 'released', true]));
+    const trunk = await api.db.query<{ status: string }>('SELECT status FROM sip_trunks WHERE id = $1', [trunkId]);
+    expect(trunk.rows[0]!.status).toBe('deleted');
 
     const write = await call('POST', '/v1/api-keys', made.apiKey, { name: 'probe', scopes: ['read'] });
     expect(write.statusCode).toBe(403);
@@ -109,7 +117,7 @@ describe('closing a subaccount tenant', () => {
     )).rows;
     const closes = trail.filter((e) => e.action === 'operator.tenants.close');
     expect(closes).toHaveLength(1);
-    expect(closes[0]).toMatchObject({ operator_key_id: operatorId, summary: { params: { accountSid: sid, bindingStatus: 'closed', numbers: 3, registrationsCancelled: 0, trunks: 0 } } });
+    expect(closes[0]).toMatchObject({ operator_key_id: operatorId, summary: { params: { accountSid: sid, bindingStatus: 'closed', numbers: 3, registrationsCancelled: 0, trunks: 1 } } });
     expect(trail.filter((e) => e.action === 'POST Accounts').map((e) => e.summary.params)).toContainEqual({ Status: 'closed' });
     expect(JSON.stringify(trail)).not.toContain(second.confirmationToken);
   });
