@@ -18,6 +18,7 @@ import { createVoiceTrustActivities, voiceTrustSidSources, type VoiceTrustPolici
 import { trustProductMemberships } from './voice-trust/memberships';
 import { createTollfreeActivities } from './tollfree/verification';
 import { createTenantAccountActivities } from './platform/tenant-accounts';
+import { createNumberTransferActivities } from './platform/number-transfers';
 import type { TwilioClient } from './kit/twilio-client';
 
 export interface ActivityDeps {
@@ -70,6 +71,7 @@ export function createActivities(given: ActivityDeps) {
     ...createVoiceTrustActivities({ db: deps.db, twilio: deps.twilio, policies: deps.voiceTrustPolicies, twilioObjects }),
     ...createTollfreeActivities({ db: deps.db, twilio: deps.twilio }),
     ...createTenantAccountActivities({ db: deps.db, twilio: deps.twilio, secrets: deps.secrets }),
+    ...createNumberTransferActivities({ db: deps.db, twilio: deps.twilio, memberships }),
     ...createLookupActivities({ db: deps.db, twilio: deps.twilio, prices: deps.lookupPrices ?? { line_type_intelligence: 0, caller_name: 0, sms_pumping_risk: 0, reassigned_number: 0 } }),
   }, { observeRetry: deps.observeRetry });
 }

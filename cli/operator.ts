@@ -12,6 +12,9 @@ import { withCliDb } from './db';
  *   npm run operator -- tenants resume <tenant id>
  *   npm run operator -- tenants close <tenant id>       → the plan (what closing loses) and its confirmation token
  *   npm run operator -- tenants close <tenant id> --confirm <token>   → closes the subaccount at Twilio, for good
+ *   npm run operator -- numbers transfer --from <tenant id> --to <tenant id> <E.164>…   → the plan (what each number loses) and its token
+ *   npm run operator -- numbers transfer --from <id> --to <id> <E.164>… --confirm <token>  → moves them
+ *   npm run operator -- numbers transfer-status <transfer id>
  * The tenant commands call the operator API (TWILIO_PRO_URL, TWILIO_PRO_OPERATOR_KEY): a subaccount is made and
  * suspended by the workers' workflows, which only the API starts, and every change is audited with the operator
  * key that made it — the same path, checks and trail whether a person or a program asks.
@@ -25,12 +28,15 @@ const { values, positionals } = parseArgs({
     limit: { type: 'string' },
     cursor: { type: 'string' },
     confirm: { type: 'string' },
+    from: { type: 'string' },
+    to: { type: 'string' },
   },
 });
 const [group, command, id] = positionals;
 const usage = `usage: npm run operator -- key create --label <label> | key revoke <key id>
        npm run operator -- tenants list [--limit <n>] [--cursor <c>] | tenants create --name <name> [--binding shared|subaccount] | tenants suspend <id> | tenants resume <id>
-       npm run operator -- tenants close <id> [--confirm <token from the plan>]`;
+       npm run operator -- tenants close <id> [--confirm <token from the plan>]
+       npm run operator -- numbers transfer --from <tenant id> --to <tenant id> <E.164>... [--confirm <token from the plan>] | numbers transfer-status <transfer id>`;
 
 function fail(message: string, code = 2): never {
   console.error(message);
@@ -84,6 +90,18 @@ async function tenantsCommand() {
   fail(usage);
 }
 
+async function numbersCommand() {
+  if (command === 'transfer') {
+    const numbers = positionals.slice(2);
+    if (!values.from || !values.to || numbers.length === 0) fail(usage);
+    // Without --confirm, a dry run: the plan and the token to confirm it with (nothing changes).
+    return callApi('POST', 'v1/operator/numbers/transfer', { fromTenantId: values.from, toTenantId: values.to, numbers, ...(values.confirm ? { confirmationToken: values.confirm } : {}) });
+  }
+  if (command === 'transfer-status' && id) return callApi('GET', `v1/operator/numbers/transfers/${encodeURIComponent(id)}`);
+  fail(usage);
+}
+
 if (group === 'key') await keyCommand();
 else if (group === 'tenants') await tenantsCommand();
+else if (group === 'numbers') await numbersCommand();
 else fail(usage);

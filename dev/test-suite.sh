@@ -91,7 +91,15 @@ summary() {
   done <"$TEST_COUNTS_FILE"
   echo "$passed passed, $failed failed"
 }
+# When a phase failed, its failure lines again, just above the summary: CI keeps only the end of a run's output.
+failures() {
+  awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases" || return 0
+  echo
+  echo "failures (the lines naming them; each phase's whole output is above):"
+  grep -hE '✘|^ *FAIL |×|Error:|error TS|^ +[0-9]+\) ' "$run"/*.out 2>/dev/null | cut -c1-300 | head -60
+}
 finish() {
+  failures
   summary | tee "$run/summary"
   ! awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases"
 }

@@ -18,3 +18,4 @@ export { rotationPass, rotateNumber } from './number-health/rotation-pass';
 export { voiceTrustRegistration } from './voice-trust/registration';
 export { tollfreeVerification } from './tollfree/verification';
 export { tenantAccountClose, tenantAccountCreate, tenantAccountStatus } from './platform/tenant-account';
+export { numbersTransfer } from './platform/numbers-transfer';

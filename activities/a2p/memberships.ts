@@ -47,7 +47,9 @@ export function messagingServiceMemberships(db: Db, twilio: TwilioClient): Membe
     const [message, data] =
       cause.kind === 'release'
         ? [`${m.phoneNumber} removed from Messaging Service ${m.containerSid} before its release`, { phoneNumber: m.phoneNumber, serviceSid: m.containerSid, released: m.twilioSid }]
-        : [`${m.phoneNumber} rotated out: ${cause.replacement} took its place in Messaging Service ${m.containerSid}`, { phoneNumber: m.phoneNumber, serviceSid: m.containerSid, rotated: m.twilioSid, replacement: cause.replacement }];
+        : cause.kind === 'transfer'
+          ? [`${m.phoneNumber} removed from Messaging Service ${m.containerSid}: it moves to another tenant (transfer ${cause.transferId})`, { phoneNumber: m.phoneNumber, serviceSid: m.containerSid, transferred: m.twilioSid, transferId: cause.transferId }]
+          : [`${m.phoneNumber} rotated out: ${cause.replacement} took its place in Messaging Service ${m.containerSid}`, { phoneNumber: m.phoneNumber, serviceSid: m.containerSid, rotated: m.twilioSid, replacement: cause.replacement }];
     await db.query(
       insertRegistrationEvents('a2p', `SELECT $1, r.id, 'number', $3, $4::jsonb FROM (
          SELECT registration_id AS id FROM a2p_campaigns WHERE tenant_id = $1 AND messaging_service_sid = $2 AND registration_id IS NOT NULL

@@ -3,7 +3,7 @@ import type { Membership, MembershipKind, NumberRef } from '../../db/kit/members
 export type { Membership, MembershipKind, NumberRef };
 
 /** Why a number leaves a container: the products' timelines say so. */
-export type LeaveCause = { kind: 'release' } | { kind: 'rotation'; replacement: string };
+export type LeaveCause = { kind: 'release' } | { kind: 'rotation'; replacement: string } | { kind: 'transfer'; transferId: string };
 
 /**
  * A product that holds numbers (SIP trunks, Messaging Services, trust products; porting and bundles later).

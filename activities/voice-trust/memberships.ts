@@ -64,7 +64,9 @@ export function trustProductMemberships(db: Db, twilio: TwilioClient): Membershi
         const [message, data] =
           cause.kind === 'release'
             ? [`${m.phoneNumber} taken off trust product ${m.containerSid} before its release`, { phoneNumber: m.phoneNumber, released: m.twilioSid }]
-            : [`${m.phoneNumber} rotated out: ${cause.replacement} took its place on trust product ${m.containerSid}`, {}];
+            : cause.kind === 'transfer'
+              ? [`${m.phoneNumber} taken off trust product ${m.containerSid}: it moves to another tenant (transfer ${cause.transferId})`, { phoneNumber: m.phoneNumber, transferred: m.twilioSid, transferId: cause.transferId }]
+              : [`${m.phoneNumber} rotated out: ${cause.replacement} took its place on trust product ${m.containerSid}`, {}];
         await markDetached(db, registration.id, m.phoneNumber, message, data);
       }
       await forgetMembership(db, m);

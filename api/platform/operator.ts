@@ -1,9 +1,9 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { hkdf, KeyRing, V2_SALT } from '../../config/key-ring';
+import { KeyRing } from '../../config/key-ring';
 import { recordAuthFailure } from '../../db/platform/auth-failures';
 import {
   closePlanOf,
@@ -29,6 +29,8 @@ import { boundedTemporalCall } from '../kit/temporal-calls';
 import { fitBodyLimits } from '../kit/plugins/body-limits';
 import { refuseUnstorableText } from '../kit/plugins/text-guard';
 import { PENDING, runShortWorkflow } from '../kit/workflow-runner';
+import { CLOSE_TOKENS, confirmationTokenSigner } from './confirmation-tokens';
+import { registerNumberTransferRoutes } from './number-transfers';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -147,7 +149,7 @@ export const operatorRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     );
   }
 
-  const closeTokens = closeTokenSigner(KeyRing.fromConfig(deps.config));
+  const closeTokens = confirmationTokenSigner(KeyRing.fromConfig(deps.config), CLOSE_TOKENS);
 
   /** Runs (or, after a crash, resumes: same workflow id) the close at Twilio; 202 when it outlives the sync wait. */
   async function runClose(tenantId: string): Promise<{ status: 200 | 202; body: OperatorTenantView }> {
@@ -221,6 +223,8 @@ export const operatorRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       return reply.code(status).send(body);
     },
   );
+
+  registerNumberTransferRoutes(app, deps, audit, NEEDS_OPERATOR);
 };
 
 /** Only a subaccount the deployment made is ours to close; one still being made has nothing to close yet. */
@@ -246,40 +250,6 @@ const publicPlan = (p: ClosePlan) => ({
 
 /** What the confirmation token binds: the plan, in the stable order closePlanOf reads it. */
 const planDigest = (p: ClosePlan) => createHash('sha256').update(JSON.stringify(publicPlan(p))).digest('base64url');
-
-const CLOSE_TOKEN_TTL_MS = 15 * 60_000;
-const closeTokenField = (message: string) =>
-  new HttpError(400, 'invalid_request', `confirmationToken: ${message}`, { fields: [{ field: 'confirmationToken', message }] });
-
-/**
- * Close confirmation tokens: `tpc1.<key id>.<expiry ms>.<plan digest>.<HMAC>`, the HMAC over the tenant id, the
- * expiry and the digest, under a key derived from the secrets key ring (its own derivation: no sealed value's
- * key). Stateless — nothing to store or clean up, and any API process checks it — and a token made under a key
- * still in the ring stays valid through a rotation. The digest travels in the token so that a token that is
- * genuine but for another plan is told apart (409 plan_changed) from one that is not ours (400).
- */
-function closeTokenSigner(ring: KeyRing) {
-  const keys = new Map(ring.keys.map((k) => [k.id, hkdf(k.key, V2_SALT, 'operator-close-token', 32)]));
-  const mac = (key: Buffer, tenantId: string, expires: string, digest: string) => createHmac('sha256', key).update(`${tenantId}.${expires}.${digest}`).digest();
-  return {
-    issue(tenantId: string, digest: string): string {
-      const { id } = ring.current;
-      const expires = String(Date.now() + CLOSE_TOKEN_TTL_MS);
-      return ['tpc1', id, expires, digest, mac(keys.get(id)!, tenantId, expires, digest).toString('base64url')].join('.');
-    },
-    /** The plan digest a valid token of this tenant carries; 400 naming the field otherwise. */
-    digestOf(tenantId: string, token: string): string {
-      const [version, keyId, expires, digest, sent, ...rest] = token.split('.');
-      const key = keys.get(keyId ?? '');
-      if (version !== 'tpc1' || rest.length || !key || !/^\d{13}$/.test(expires ?? '') || !digest || !sent) throw closeTokenField('is not a close confirmation token');
-      const expected = mac(key, tenantId, expires!, digest);
-      const given = Buffer.from(sent, 'base64url');
-      if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw closeTokenField("is not this tenant's close confirmation token");
-      if (Number(expires) < Date.now()) throw closeTokenField('has expired: ask for a new plan (a dry run)');
-      return digest;
-    },
-  };
-}
 
 /** A refused creation in the API's terms: the name taken, or the Idempotency-Key used for another request. */
 function refusal(err: unknown): never {

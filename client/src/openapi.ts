@@ -368,7 +368,7 @@ export type paths = {
                     limit?: number;
                     /** @description opaque: the nextCursor of the previous page, passed back unchanged */
                     cursor?: string;
-                    status?: "purchasing" | "active" | "releasing" | "released" | "failed";
+                    status?: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
                     contains?: string;
                     /** @description ok: only numbers in service; quarantined: only those out of it */
                     hygieneState?: "ok" | "quarantined";
@@ -392,7 +392,7 @@ export type paths = {
                                 twilioSid: string | null;
                                 provider: string;
                                 /** @enum {string} */
-                                status: "purchasing" | "active" | "releasing" | "released" | "failed";
+                                status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
                                 friendlyName: string | null;
                                 capabilities: {
                                     voice?: boolean;
@@ -604,7 +604,7 @@ export type paths = {
                             twilioSid: string | null;
                             provider: string;
                             /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed";
+                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
                             friendlyName: string | null;
                             capabilities: {
                                 voice?: boolean;
@@ -914,7 +914,7 @@ export type paths = {
                             twilioSid: string | null;
                             provider: string;
                             /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed";
+                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
                             friendlyName: string | null;
                             capabilities: {
                                 voice?: boolean;
@@ -1152,7 +1152,7 @@ export type paths = {
                             twilioSid: string | null;
                             provider: string;
                             /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed";
+                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
                             friendlyName: string | null;
                             capabilities: {
                                 voice?: boolean;
@@ -1425,7 +1425,7 @@ export type paths = {
                             twilioSid: string | null;
                             provider: string;
                             /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed";
+                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
                             friendlyName: string | null;
                             capabilities: {
                                 voice?: boolean;
@@ -22864,6 +22864,662 @@ export type paths = {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/numbers/transfer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move numbers from one tenant to another (operator key): a dry run lists what each number loses and gives a confirmation token; with the token, the numbers move
+         * @description Within the deployment’s Twilio hierarchy only (shared and subaccount tenants; a byo tenant’s account is not the deployment’s: 409 `transfer_not_supported`). Without `confirmationToken`: the plan — each number with what does not move with it at Twilio (its SIP trunk, its Messaging Services and so its A2P campaign, its trust products, an approved toll-free verification), each with what the gaining tenant does to have it again — and a token valid 15 minutes. With it: each number is detached from those first (recorded on the products’ timelines), moved with the deployment’s credentials (`AccountSid` on the IncomingPhoneNumber), and handed over: the first tenant’s row ends `transferred`, the second gets a live row. A number Twilio refuses (21613: the gaining account needs an Address, …) fails alone, with Twilio’s code and the fix, and stays with the first tenant. 200: the transfer ended (`succeeded`, `partial` or `failed`); 202: it is still running (GET /v1/operator/numbers/transfers/{id}). 400 names the field: a number the first tenant does not hold live (`numbers.N`), the same tenant twice, an unknown tenant. 409 `number_busy`: a number is under a toll-free review or in another transfer; `account_not_active`: either tenant’s account is not active; `plan_changed`: the plan is not the dry run’s. Repeating the confirmed request answers the same transfer. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The tenant that holds the numbers now
+                         */
+                        fromTenantId: string;
+                        /**
+                         * Format: uuid
+                         * @description The tenant that gets them
+                         */
+                        toTenantId: string;
+                        /** @description E.164 numbers the first tenant holds (1 to 100) */
+                        numbers: string[];
+                        /** @description The dry run’s token: without it the answer is the plan (nothing changes); with it the numbers move, if the plan is still the same */
+                        confirmationToken?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            to: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            numbers: {
+                                phoneNumber: string;
+                                twilioSid: string;
+                                /** @description detached before the move; empty: the number loses nothing */
+                                loses: {
+                                    /** @enum {string} */
+                                    kind: "sip_trunk" | "messaging_service" | "trust_product" | "tollfree_verification";
+                                    /** @description the trunk (TK…), Messaging Service (MG…), trust product (BU…) or toll-free verification (HH…) */
+                                    sid: string;
+                                    /** @description what the number loses, in words */
+                                    what: string;
+                                    /** @description what the gaining tenant does to have it again */
+                                    redo: string;
+                                }[];
+                            }[];
+                            /** @description what moves with every number (its configuration as Twilio keeps it) */
+                            keeps: string[];
+                            /** @description Send it back within 15 minutes to move the numbers; a change to the plan meanwhile is a 409 plan_changed */
+                            confirmationToken: string;
+                        } | {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description running; succeeded: every number moved; partial: some did (each number says why not); failed: none did
+                             * @enum {string}
+                             */
+                            status: "running" | "succeeded" | "partial" | "failed";
+                            /** @description why not every number moved */
+                            reason: string | null;
+                            from: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            to: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            createdAt: string;
+                            finishedAt: string | null;
+                            numbers: {
+                                phoneNumber: string;
+                                twilioSid: string;
+                                /** @description detached before the move; empty: the number loses nothing */
+                                loses: {
+                                    /** @enum {string} */
+                                    kind: "sip_trunk" | "messaging_service" | "trust_product" | "tollfree_verification";
+                                    /** @description the trunk (TK…), Messaging Service (MG…), trust product (BU…) or toll-free verification (HH…) */
+                                    sid: string;
+                                    /** @description what the number loses, in words */
+                                    what: string;
+                                    /** @description what the gaining tenant does to have it again */
+                                    redo: string;
+                                }[];
+                                /**
+                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "detached" | "moved" | "failed";
+                                error: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                    /** @description what to do about it, where known */
+                                    fix: string | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description running; succeeded: every number moved; partial: some did (each number says why not); failed: none did
+                             * @enum {string}
+                             */
+                            status: "running" | "succeeded" | "partial" | "failed";
+                            /** @description why not every number moved */
+                            reason: string | null;
+                            from: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            to: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            createdAt: string;
+                            finishedAt: string | null;
+                            numbers: {
+                                phoneNumber: string;
+                                twilioSid: string;
+                                /** @description detached before the move; empty: the number loses nothing */
+                                loses: {
+                                    /** @enum {string} */
+                                    kind: "sip_trunk" | "messaging_service" | "trust_product" | "tollfree_verification";
+                                    /** @description the trunk (TK…), Messaging Service (MG…), trust product (BU…) or toll-free verification (HH…) */
+                                    sid: string;
+                                    /** @description what the number loses, in words */
+                                    what: string;
+                                    /** @description what the gaining tenant does to have it again */
+                                    redo: string;
+                                }[];
+                                /**
+                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "detached" | "moved" | "failed";
+                                error: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                    /** @description what to do about it, where known */
+                                    fix: string | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/operator/numbers/transfers/{transferId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A number transfer (operator key): its status and each number’s, with what it lost and Twilio’s refusal where there was one
+         * @description Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    transferId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: uuid */
+                            id: string;
+                            /**
+                             * @description running; succeeded: every number moved; partial: some did (each number says why not); failed: none did
+                             * @enum {string}
+                             */
+                            status: "running" | "succeeded" | "partial" | "failed";
+                            /** @description why not every number moved */
+                            reason: string | null;
+                            from: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            to: {
+                                /** Format: uuid */
+                                tenantId: string;
+                                /** @description the Twilio account (AC…) the tenant’s numbers live in */
+                                accountSid: string;
+                            };
+                            createdAt: string;
+                            finishedAt: string | null;
+                            numbers: {
+                                phoneNumber: string;
+                                twilioSid: string;
+                                /** @description detached before the move; empty: the number loses nothing */
+                                loses: {
+                                    /** @enum {string} */
+                                    kind: "sip_trunk" | "messaging_service" | "trust_product" | "tollfree_verification";
+                                    /** @description the trunk (TK…), Messaging Service (MG…), trust product (BU…) or toll-free verification (HH…) */
+                                    sid: string;
+                                    /** @description what the number loses, in words */
+                                    what: string;
+                                    /** @description what the gaining tenant does to have it again */
+                                    redo: string;
+                                }[];
+                                /**
+                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)
+                                 * @enum {string}
+                                 */
+                                status: "pending" | "detached" | "moved" | "failed";
+                                error: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                    /** @description what to do about it, where known */
+                                    fix: string | null;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                414: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error: {
+                                code: string;
+                                message: string;
+                                fields?: {
+                                    field: string;
+                                    message: string;
+                                }[];
+                                twilio?: {
+                                    code: number | null;
+                                    status: number | null;
+                                    message: string;
+                                    moreInfo: string | null;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

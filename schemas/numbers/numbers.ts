@@ -64,7 +64,7 @@ export const BuyNumberRequest = z
   .strict();
 export type BuyNumberRequest = z.infer<typeof BuyNumberRequest>;
 
-export const NumberStatus = z.enum(['purchasing', 'active', 'releasing', 'released', 'failed']);
+export const NumberStatus = z.enum(['purchasing', 'active', 'releasing', 'released', 'failed', 'transferred']);
 
 export const PhoneNumber = z.object({
   id: z.string(),

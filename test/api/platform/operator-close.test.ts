@@ -4,13 +4,10 @@
  * the sandbox with the parent's SDK), the tenant's numbers are released and its keys read-only. Shared tenants
  * are refused; a repeat answers the same.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createOperatorKey, startClosingTenant } from '../../../db/platform/operators';
-import { repoRoot } from '../../../dev/processes';
+import { operatorCli } from '../../helpers/operator-cli';
 import { buyThroughApi, createTestApi, twilioSdk, waitFor } from '../../helpers/stack';
 import { tollfreeDraft } from '../../fixtures/tollfree-draft';
 
@@ -188,11 +185,7 @@ describe('npm run operator -- tenants close', () => {
   it('prints the plan and the token without --confirm, and closes with it', async () => {
     const made = await createTenant('subaccount');
     const baseUrl = await api.app.listen({ host: '127.0.0.1', port: 0 });
-    const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'cli', 'operator.ts'), ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, TWILIO_PRO_URL: baseUrl, TWILIO_PRO_OPERATOR_KEY: operatorKey },
-      }).then((r) => JSON.parse(r.stdout));
+    const run = operatorCli(baseUrl, operatorKey);
     const plan = (await run('tenants', 'close', made.tenant.id)) as DryRun;
     expect(plan.plan).toEqual({ numbers: [], registrations: [], trunks: [], irreversible: true });
     expect((await twilioSdk().api.v2010.accounts(made.binding.accountSid).fetch()).status).toBe('active');

@@ -59,7 +59,7 @@ export function ProgressBar({ label, percent, text }: { label: string; percent: 
 
 const tone: Record<string, string> = {
   active: 'good', succeeded: 'good', completed: 'good', approved: 'good', done: 'good',
-  failed: 'bad', rolled_back: 'bad', action_required: 'warn', needs_attention: 'warn', partial: 'warn', cancelled: 'muted', released: 'muted', deleted: 'muted',
+  failed: 'bad', rolled_back: 'bad', action_required: 'warn', needs_attention: 'warn', partial: 'warn', cancelled: 'muted', released: 'muted', transferred: 'muted', deleted: 'muted',
   ok: 'good', quarantined: 'bad', resting: 'warn', paused: 'muted',
 };
 export const Status = ({ value }: { value: string }) => <span className={`badge badge-${tone[value] ?? 'info'}`}>{value.replace(/_/g, ' ')}</span>;
