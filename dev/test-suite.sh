@@ -96,7 +96,8 @@ failures() {
   awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases" || return 0
   echo
   echo "failures (the lines naming them; each phase's whole output is above):"
-  grep -hE '✘|^ *FAIL |×|Error:|error TS|^ +[0-9]+\) ' "$run"/*.out 2>/dev/null | cut -c1-300 | head -60
+  sed 's/\x1b\[[0-9;]*m//g' "$run"/*.out 2>/dev/null |
+    grep -E '^ *(×|✘) |^ *FAIL |error TS[0-9]+|^ +[0-9]+\) \[|AssertionError|Test timed out|did not run|[0-9]+ (failed|flaky)$' | cut -c1-300 | head -60
 }
 finish() {
   failures

@@ -7,6 +7,7 @@ import { KeyRing } from '../../config/key-ring';
 import { recordAuthFailure } from '../../db/platform/auth-failures';
 import {
   closePlanOf,
+  endRegistrationsOfClosingTenant,
   startClosingTenant,
   type ClosePlan,
   createOperatorTenant,
@@ -111,6 +112,10 @@ export const operatorRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
     if (['closing', 'closed'].includes(before.binding.status)) {
       throw new HttpError(409, 'account_closed', `the tenant's Twilio account is ${before.binding.status}: it can't be suspended or resumed`);
     }
+    // Suspended before Twilio made it, the subaccount would come up active: the suspension waits for it instead.
+    if (suspended && before.binding.status === 'creating') {
+      throw new HttpError(409, 'account_creating', 'the tenant’s subaccount is still being made: retry once it is active');
+    }
     if (suspended) await setTenantSuspended(deps.db, tenantId, true);
     if (before.binding.kind === 'subaccount' && before.binding.accountSid) {
       const status = suspended ? 'suspended' : 'active';
@@ -136,7 +141,7 @@ export const operatorRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
             action === 'suspend'
               ? 'Suspend a tenant (operator key): its keys may only read (403 tenant_suspended otherwise), and a subaccount is suspended at Twilio'
               : 'Resume a suspended tenant (operator key): its subaccount is active again at Twilio, and its keys may write',
-          description: `Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. ${NEEDS_OPERATOR}`,
+          description: `Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. 409 \`account_creating\`: a suspend while the subaccount is still being made (retry once it is active); \`account_closed\`: the account is closing or closed. ${NEEDS_OPERATOR}`,
           security: operatorSecurity,
           params: OperatorTenantParams,
           response: { 200: OperatorTenantSchema, 202: OperatorTenantSchema, 409: ErrorBody },
@@ -160,23 +165,33 @@ export const operatorRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
   /**
    * Cancels the tenant's running registrations through Temporal before the close: their clean-up runs while the
    * subaccount can still act (a closing one sends nothing, so it would wait forever). One still running when the
-   * sync wait is over is terminated: the account's close takes its Twilio records with it.
+   * sync wait is over is terminated: the account's close takes its Twilio records with it. A registration whose
+   * workflow never started (still queued) is ended here instead, before the sweep could start it; so is one
+   * terminated — no workflow is left to end their rows.
    */
-  async function cancelRegistrations(registrations: ClosePlan['registrations']): Promise<void> {
+  async function cancelRegistrations(tenantId: string, registrations: ClosePlan['registrations']): Promise<void> {
     const deadline = Date.now() + deps.runner.syncTimeoutMs;
+    const terminated: ClosePlan['registrations'] = [];
+    const unstarted: ClosePlan['registrations'] = [];
     await Promise.all(
-      registrations.map(async ({ workflowId }) => {
-        const handle = deps.temporal.workflow.getHandle(workflowId);
+      registrations.map(async (registration) => {
+        const handle = deps.temporal.workflow.getHandle(registration.workflowId);
         try {
           await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () => handle.cancel());
           const ended = await Promise.race([handle.result().then(() => true, () => true), delay(Math.max(0, deadline - Date.now())).then(() => false)]);
-          if (!ended) await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () => handle.terminate('its tenant is being closed'));
+          if (!ended) {
+            await boundedTemporalCall(deps.temporal, deps.runner.temporalTimeoutMs, () => handle.terminate('its tenant is being closed'));
+            terminated.push(registration);
+          }
         } catch (err) {
-          // Never started (still queued) or already ended: nothing runs to cancel.
+          // Never started (still queued): nothing runs to cancel. (Already ended: its row is final.)
           if (!(err instanceof WorkflowNotFoundError)) throw err;
+          unstarted.push(registration);
         }
       }),
     );
+    await endRegistrationsOfClosingTenant(deps.db, tenantId, unstarted, { onlyQueued: true, message: 'cancelled before it started: its tenant was closed' });
+    await endRegistrationsOfClosingTenant(deps.db, tenantId, terminated, { onlyQueued: false, message: 'stopped: its tenant was closed while it was still running (its workflow was terminated); Twilio’s records went with the account' });
   }
 
   r.post(
@@ -210,7 +225,7 @@ export const operatorRoutes: FastifyPluginAsync<ApiDeps> = async (app, deps) => 
       if (closeTokens.digestOf(tenantId, token) !== digest) {
         throw new HttpError(409, 'plan_changed', 'what closing the tenant would lose changed since the dry run (numbers, registrations or trunks): ask for a new plan');
       }
-      await cancelRegistrations(plan.registrations);
+      await cancelRegistrations(tenantId, plan.registrations);
       await startClosingTenant(deps.db, tenantId);
       const { status, body } = await runClose(tenantId);
       await audit(req, tenantId, 'operator.tenants.close', status, {

@@ -21932,7 +21932,7 @@ export type paths = {
         put?: never;
         /**
          * Suspend a tenant (operator key): its keys may only read (403 tenant_suspended otherwise), and a subaccount is suspended at Twilio
-         * @description Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         * @description Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. 409 `account_creating`: a suspend while the subaccount is still being made (retry once it is active); `account_closed`: the account is closing or closed. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
          */
         post: {
             parameters: {
@@ -22212,7 +22212,7 @@ export type paths = {
         put?: never;
         /**
          * Resume a suspended tenant (operator key): its subaccount is active again at Twilio, and its keys may write
-         * @description Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
+         * @description Repeating it is harmless: the answer is the same state. 202: Twilio has not answered yet; the change completes. 409 `account_creating`: a suspend while the subaccount is still being made (retry once it is active); `account_closed`: the account is closing or closed. Needs an operator key (`tpo_…`, made with `npm run operator -- key create`); a tenant’s API key is refused (401).
          */
         post: {
             parameters: {

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { afterCursor, pageOf } from '../kit/cursor';
 import { inTransaction, type Db } from '../kit/pool';
+import { recordRegistrationEvent } from '../kit/registration-events';
 import { currentMonth, monthBounds } from './costs';
 import { hashApiKey, type Tenant } from './tenants';
 import { withImpliedScopes } from '../../schemas/platform/api-keys';
@@ -344,4 +345,35 @@ export async function markTenantClosed(db: Db, tenantId: string): Promise<number
     );
     return released.rowCount ?? 0;
   });
+}
+
+const REGISTRATION_TABLES = { a2p: 'a2p_registrations', voice_trust: 'voice_trust_registrations', tollfree: 'tollfree_verifications' } as const;
+
+/**
+ * Ends the rows of a closing tenant's registrations that no workflow will end, `cancelled` with the reason on
+ * their timelines: with `onlyQueued`, those never started (claimed here while still `queued`, so the queued-work
+ * sweep never starts one against the closing account); otherwise any still unfinished (their workflows were
+ * terminated). Returns the ids it ended.
+ */
+export async function endRegistrationsOfClosingTenant(
+  db: Db,
+  tenantId: string,
+  registrations: Pick<ClosePlan['registrations'][number], 'id' | 'product'>[],
+  why: { onlyQueued: boolean; message: string },
+): Promise<string[]> {
+  const ended: string[] = [];
+  for (const product of Object.keys(REGISTRATION_TABLES) as (keyof typeof REGISTRATION_TABLES)[]) {
+    const ids = registrations.filter((r) => r.product === product).map((r) => r.id);
+    if (!ids.length) continue;
+    const { rows } = await db.query<{ id: string }>(
+      `UPDATE ${REGISTRATION_TABLES[product]} SET status = 'cancelled', finished_at = now(), updated_at = now()
+        WHERE tenant_id = $1 AND id = ANY($2::uuid[]) AND finished_at IS NULL AND (NOT $3::boolean OR status = 'queued') RETURNING id`,
+      [tenantId, ids, why.onlyQueued],
+    );
+    for (const { id } of rows) {
+      await recordRegistrationEvent(db, { product, registrationId: id, type: 'cancelled', message: why.message });
+      ended.push(id);
+    }
+  }
+  return ended;
 }

@@ -143,6 +143,27 @@ describe('closing a subaccount tenant', () => {
     expect(audited.rows.map((r) => r.summary.params.registrationsCancelled)).toEqual([1]);
   });
 
+  it('a registration whose workflow never started (still queued) is ended by the close, so nothing starts it later', async () => {
+    const made = await createTenant('subaccount');
+    const number = await buyThroughApi(api.app, { authorization: `Bearer ${made.apiKey}` }, '541');
+    // As the API leaves a verification when Temporal is away: its row written, queued, its workflow never started.
+    const id = randomUUID();
+    const workflowId = `tenant-${made.tenant.id}/tollfree-${id}`;
+    await api.db.query(
+      `INSERT INTO tollfree_verifications (id, tenant_id, phone_number, number_sid, status, draft, workflow_id) VALUES ($1, $2, $3, $4, 'queued', '{}', $5)`,
+      [id, made.tenant.id, number, `PN${'0'.repeat(32)}`, workflowId],
+    );
+    const plan = await dryRun(made.tenant.id);
+    expect(plan.plan.registrations).toEqual([{ id, product: 'tollfree', status: 'queued' }]);
+    const closed = await close(made.tenant.id, { confirmationToken: plan.confirmationToken });
+    expect(closed.statusCode, closed.body).toBe(200);
+    const row = await api.db.query<{ status: string; finished_at: Date | null }>('SELECT status, finished_at FROM tollfree_verifications WHERE id = $1', [id]);
+    expect(row.rows[0]).toMatchObject({ status: 'cancelled', finished_at: expect.any(Date) });
+    const events = await api.db.query<{ type: string; message: string }>(`SELECT type, message FROM registration_events WHERE product = 'tollfree' AND registration_id = $1`, [id]);
+    expect(events.rows).toEqual([{ type: 'cancelled', message: 'cancelled before it started: its tenant was closed' }]);
+    await expect(api.temporal.workflow.getHandle(workflowId).describe()).rejects.toThrow();
+  });
+
   it('a close the API stopped midway (binding left closing) is finished by the next close request', async () => {
     const made = await createTenant('subaccount');
     // The confirmed request got as far as its first transaction, and no further.

@@ -216,6 +216,34 @@ describe('transferring numbers between subaccount tenants', () => {
   });
 });
 
+describe('transferring between shared tenants', () => {
+  it('one account: nothing moves at Twilio, the number changes hands here', async () => {
+    const made = await Promise.all(['xfer-shared-a', 'xfer-shared-b'].map(async (prefix) => {
+      const res = await asOperator('POST', '/v1/operator/tenants', { name: `${prefix}-${randomUUID().slice(0, 8)}`, binding: 'shared' });
+      expect(res.statusCode, res.body).toBe(201);
+      return res.json() as { tenant: { id: string }; apiKey: string };
+    }));
+    const [a, b] = made.map((m) => ({ id: m.tenant.id, headers: { authorization: `Bearer ${m.apiKey}` } }));
+    const number = await buyThroughApi(api.app, a!.headers, '541');
+    const before = (await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.list({ phoneNumber: number }))[0]!;
+    const dry = (await transfer({ fromTenantId: a!.id, toTenantId: b!.id, numbers: [number] })).json();
+    expect(dry.from.accountSid).toBe(stack.accountSid);
+    expect(dry.to.accountSid).toBe(stack.accountSid);
+    const confirmed = await transfer({ fromTenantId: a!.id, toTenantId: b!.id, numbers: [number], confirmationToken: dry.confirmationToken });
+    const ended = confirmed.json().finishedAt ? confirmed.json() : await waitFor(async () => {
+      const v = (await asOperator('GET', `/v1/operator/numbers/transfers/${confirmed.json().id}`)).json();
+      return v.finishedAt ? v : null;
+    }, 'the transfer to end', 60_000);
+    expect(ended).toMatchObject({ status: 'succeeded', numbers: [{ phoneNumber: number, status: 'moved' }] });
+    const after = (await twilioSdk().api.v2010.accounts(stack.accountSid).incomingPhoneNumbers.list({ phoneNumber: number }))[0]!;
+    expect([after.sid, after.accountSid]).toEqual([before.sid, stack.accountSid]);
+    const own = (headers: Record<string, string>) => api.app.inject({ method: 'GET', url: `/v1/numbers/${encodeURIComponent(number)}`, headers });
+    // Each tenant reads its own row of it: B's live, A's ended as a transfer (as a released number reads).
+    expect((await own(b!.headers)).json()).toMatchObject({ phoneNumber: number, status: 'active' });
+    expect((await own(a!.headers)).json()).toMatchObject({ phoneNumber: number, status: 'transferred' });
+  });
+});
+
 describe('npm run operator -- numbers transfer', () => {
   it('prints the plan and the token without --confirm, moves the number with it, and reads the transfer back', async () => {
     const [a, b] = [await subaccountTenant('xfer-cli-a'), await subaccountTenant('xfer-cli-b')];

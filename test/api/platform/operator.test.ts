@@ -146,6 +146,10 @@ describe('tenants made by the operator', () => {
     const first = await createOperatorTenant(api.db, { ...body, idempotency: { key, request: body } });
     const friendlyName = subaccountFriendlyName(first.tenant.id, name);
     const orphan = await twilioSdk().api.v2010.accounts.create({ friendlyName });
+    // Still being made: suspended now, the subaccount would come up active at Twilio — so it is refused, and waits.
+    const early = await asOperator('POST', `/v1/operator/tenants/${first.tenant.id}/suspend`);
+    expect(early.statusCode, early.body).toBe(409);
+    expect(early.json().error.code).toBe('account_creating');
 
     const made = await createTenant(body, { 'idempotency-key': key });
     expect(made.tenant.id).toBe(first.tenant.id);

@@ -144,7 +144,9 @@ describe('rotation pass', () => {
       expect(run.inputBytes).toBeLessThan(1024); // a cursor, not a plan
     }
     await recordHistory('rotation-pass-paged-last-run', handle); // the chain's last run: resumed from a cursor
-  });
+    // 2 000 rotations through the time-skipping server are CPU work: 60–150 s alone, over 180 s beside the other
+    // tiers on two cores (a CI run timed out at 180 s). A bound on a hung run, not a speed check.
+  }, 420_000);
 
   it('cancelled through Temporal with every lane in a move: nothing starts after the cancel, the job ends cancelled with exactly what was recorded', async () => {
     // From the CANCEL_AT-th move on, a move runs until Temporal cancels it (heartbeating, as the real one does, so
