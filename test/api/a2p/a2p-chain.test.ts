@@ -84,7 +84,8 @@ it('under lost responses and 5xx on every kind of Twilio call, the chain still c
     await sandboxControl('DELETE', 'faults');
   }
   const after = await stats();
-  expect(after.droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThan(3);
+  // Both kinds of fault really happened; how many is chance (the decisions hash requests carrying this run's SIDs).
+  expect(after.droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThan(0);
   expect(after.injected5xx - before.injected5xx).toBeGreaterThan(0);
   expect(result).toMatchObject({ status: 'completed', numbers: { attached: [number], refused: [] } });
 

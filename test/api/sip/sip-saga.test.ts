@@ -217,7 +217,9 @@ describe('exactly once under faults', () => {
     const stats = (await sandboxControl('GET', 'stats')) as { accounts: Record<string, { injected5xx: number; droppedAfterCommit: number }> };
     await sandboxControl('DELETE', 'faults');
     const injected = stats.accounts[stack.accountSid]!;
-    expect(injected.injected5xx + injected.droppedAfterCommit).toBeGreaterThan(5);
+    // The faults really happened. How many is chance: the decisions hash each request's path and body, which carry
+    // this run's SIDs and names (about 8 expected; a run drew exactly 5, so the former bound of more than 5 failed).
+    expect(injected.injected5xx + injected.droppedAfterCommit).toBeGreaterThan(0);
 
     const account = twilioSdk().api.v2010.accounts(stack.accountSid);
     for (const [i, c] of created.entries()) {
