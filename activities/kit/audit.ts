@@ -126,3 +126,26 @@ export function asDeployment<T>(fn: () => Promise<T>): Promise<T> {
   const scope = auditScope.getStore();
   return auditScope.run({ ...(scope ?? { activity: 'deployment', jobId: null, registrationId: null, trunkId: null }), tenantId: null }, fn);
 }
+
+/**
+ * Runs `fn` outside any tenant's scope: its Twilio calls go with the deployment's own credentials and the audit
+ * sink records nothing (it can't tell whose they are). For the parent-only calls of the operator's work (making,
+ * suspending or closing a subaccount, moving a number between accounts), whose writes are then recorded with
+ * `recordParentWrite` in the trails of the tenants they are for.
+ */
+export const asParent = <T>(fn: () => Promise<T>): Promise<T> => auditScope.exit(fn);
+
+/** A write made with the parent's credentials, in the trail of a tenant it was for (as the sink records a tenant's own). */
+export async function recordParentWrite(
+  db: Db,
+  w: { tenantId: string; action: string; resourceSid: string; httpStatus: number; method: string; path: string; params: Record<string, unknown> },
+): Promise<void> {
+  await db.query(`INSERT INTO audit_events (tenant_id, action, activity, resource_sid, http_status, summary) VALUES ($1, $2, $3, $4, $5, $6)`, [
+    w.tenantId,
+    w.action,
+    auditScope.getStore()?.activity ?? 'operator',
+    w.resourceSid,
+    w.httpStatus,
+    JSON.stringify({ method: w.method, path: w.path, params: w.params }),
+  ]);
+}

@@ -11,7 +11,7 @@ import {
 } from '../../db/platform/number-transfers';
 import { bindingOf } from '../../db/platform/twilio-bindings';
 import type { TransferLoss } from '../../schemas/platform/number-transfer';
-import { auditScope } from '../kit/audit';
+import { asParent, recordParentWrite } from '../kit/audit';
 import type { MembershipRegistry } from '../kit/memberships';
 import type { TwilioClient } from '../kit/twilio-client';
 import { failOnDefinitive, isDefinitiveTwilioError, isTwilioNotFound, twilioErrorOf } from '../kit/twilio-errors';
@@ -37,7 +37,6 @@ export interface DetachForTransferInput extends TransferNumberInput {
  * handed over in PostgreSQL.
  */
 export function createNumberTransferActivities({ db, twilio, memberships }: { db: Db; twilio: TwilioClient; memberships: MembershipRegistry }) {
-  const asDeployment = <T>(fn: () => Promise<T>) => auditScope.exit(fn);
 
   /** The Twilio account a tenant's numbers live in: the deployment's for a shared tenant, its subaccount's otherwise. */
   async function accountOf(tenantId: string): Promise<string> {
@@ -50,13 +49,7 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
   }
 
   const audit = (tenantId: string, action: string, sid: string, params: Record<string, unknown>, path: string) =>
-    db.query(`INSERT INTO audit_events (tenant_id, action, activity, resource_sid, http_status, summary) VALUES ($1, $2, $3, $4, 200, $5)`, [
-      tenantId,
-      action,
-      auditScope.getStore()?.activity ?? 'number-transfers',
-      sid,
-      JSON.stringify({ method: 'POST', path, params }),
-    ]);
+    recordParentWrite(db, { tenantId, action, resourceSid: sid, httpStatus: 200, method: 'POST', path, params });
 
   async function itemOf(transferId: string, twilioSid: string) {
     const item = await transferItemOf(db, transferId, twilioSid);
@@ -108,7 +101,7 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
       if (losing !== gaining && !(await inAccount(gaining, twilioSid))) {
         const path = `/2010-04-01/Accounts/${losing}/IncomingPhoneNumbers/${twilioSid}.json`;
         try {
-          await asDeployment(() => twilio.api.v2010.accounts(losing).incomingPhoneNumbers(twilioSid).update({ accountSid: gaining }));
+          await asParent(() => twilio.api.v2010.accounts(losing).incomingPhoneNumbers(twilioSid).update({ accountSid: gaining }));
         } catch (err) {
           if (!isDefinitiveTwilioError(err)) throw err;
           const { code, message } = twilioErrorOf(err)!;
@@ -135,7 +128,7 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
 
   /** Whether the account (read with the deployment's credentials) has the number. */
   async function inAccount(accountSid: string, twilioSid: string): Promise<boolean> {
-    return asDeployment(() => twilio.api.v2010.accounts(accountSid).incomingPhoneNumbers(twilioSid).fetch()).then(
+    return asParent(() => twilio.api.v2010.accounts(accountSid).incomingPhoneNumbers(twilioSid).fetch()).then(
       () => true,
       (err) => (isTwilioNotFound(err) ? false : failOnDefinitive(err)),
     );

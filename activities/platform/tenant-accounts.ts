@@ -2,7 +2,7 @@ import type { Db } from '../../db/kit/pool';
 import { markTenantClosed, setSubaccountBindingStatus, setTenantSuspended, subaccountBindingOf } from '../../db/platform/operators';
 import { SecretBox } from '../../db/platform/secrets';
 import { bindAccount } from '../../db/platform/twilio-bindings';
-import { auditScope } from '../kit/audit';
+import { asParent, recordParentWrite } from '../kit/audit';
 import type { TwilioClient } from '../kit/twilio-client';
 import { failOnDefinitive, twilioErrorOf } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
@@ -40,16 +40,12 @@ interface AccountLike {
  */
 export function createTenantAccountActivities({ db, twilio, secrets }: { db: Db; twilio: TwilioClient; secrets: SecretBox }) {
   const box = SecretBox.of(secrets.ring, 'twilio-credential');
-  const asDeployment = <T>(fn: () => Promise<T>) => auditScope.exit(fn);
   const audit = (tenantId: string, action: string, sid: string, httpStatus: number, method: string, path: string, params: Record<string, unknown>) =>
-    db.query(
-      `INSERT INTO audit_events (tenant_id, action, activity, resource_sid, http_status, summary) VALUES ($1, $2, $3, $4, $5, $6)`,
-      [tenantId, action, auditScope.getStore()?.activity ?? 'tenant-accounts', sid, httpStatus, JSON.stringify({ method, path, params })],
-    );
+    recordParentWrite(db, { tenantId, action, resourceSid: sid, httpStatus, method, path, params });
 
   /** Our subaccount for this FriendlyName, if an earlier attempt made it (its answer lost, or a crash before we stored it). */
   async function findMade(friendlyName: string): Promise<AccountLike | null> {
-    const listed = (await asDeployment(() => twilio.api.v2010.accounts.list({ friendlyName, limit: 20 }))) as AccountLike[];
+    const listed = (await asParent(() => twilio.api.v2010.accounts.list({ friendlyName, limit: 20 }))) as AccountLike[];
     return listed.find((a) => a.ownerAccountSid === twilio.accountSid && a.sid !== twilio.accountSid && a.status !== 'closed') ?? null;
   }
 
@@ -66,7 +62,7 @@ export function createTenantAccountActivities({ db, twilio, secrets }: { db: Db;
       const friendlyName = subaccountFriendlyName(tenantId, binding.name);
       let account = await findMade(friendlyName);
       if (!account) {
-        account = (await asDeployment(() => twilio.api.v2010.accounts.create({ friendlyName })).catch(failOnDefinitive)) as AccountLike;
+        account = (await asParent(() => twilio.api.v2010.accounts.create({ friendlyName })).catch(failOnDefinitive)) as AccountLike;
         await audit(tenantId, 'POST Accounts', account.sid, 201, 'POST', '/2010-04-01/Accounts.json', { FriendlyName: friendlyName });
       }
       await bindAccount(db, box, tenantId, { kind: 'subaccount', accountSid: account.sid, credential: { kind: 'auth_token', authToken: account.authToken } });
@@ -82,9 +78,9 @@ export function createTenantAccountActivities({ db, twilio, secrets }: { db: Db;
       const binding = await subaccountBindingOf(db, tenantId);
       if (!binding?.accountSid) return { accountSid: null, status: binding?.status ?? 'active' };
       const sid = binding.accountSid;
-      const now = (await asDeployment(() => twilio.api.v2010.accounts(sid).fetch()).catch(failOnDefinitive)) as AccountLike;
+      const now = (await asParent(() => twilio.api.v2010.accounts(sid).fetch()).catch(failOnDefinitive)) as AccountLike;
       if (now.status !== status) {
-        await asDeployment(() => twilio.api.v2010.accounts(sid).update({ status })).catch(failOnDefinitive);
+        await asParent(() => twilio.api.v2010.accounts(sid).update({ status })).catch(failOnDefinitive);
         await audit(tenantId, 'POST Accounts', sid, 200, 'POST', `/2010-04-01/Accounts/${sid}.json`, { Status: status });
       }
       await setSubaccountBindingStatus(db, tenantId, status);
@@ -103,9 +99,9 @@ export function createTenantAccountActivities({ db, twilio, secrets }: { db: Db;
       if (!binding) throw new RowMissing(`tenant ${tenantId} has no subaccount binding`);
       const sid = binding.accountSid;
       if (sid && binding.status !== 'closed') {
-        const now = (await asDeployment(() => twilio.api.v2010.accounts(sid).fetch()).catch(failOnDefinitive)) as AccountLike;
+        const now = (await asParent(() => twilio.api.v2010.accounts(sid).fetch()).catch(failOnDefinitive)) as AccountLike;
         if (now.status !== 'closed') {
-          await asDeployment(() => twilio.api.v2010.accounts(sid).update({ status: 'closed' })).catch((err: unknown) => {
+          await asParent(() => twilio.api.v2010.accounts(sid).update({ status: 'closed' })).catch((err: unknown) => {
             if (twilioErrorOf(err)?.code !== TWILIO_ACCOUNT_CLOSED) failOnDefinitive(err);
           });
           await audit(tenantId, 'POST Accounts', sid, 200, 'POST', `/2010-04-01/Accounts/${sid}.json`, { Status: 'closed' });

@@ -4,6 +4,7 @@ import type { ZodTypeProvider } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { KeyRing } from '../../config/key-ring';
 import { operatorTenant, type OperatorTenantView } from '../../db/platform/operators';
+import { bindingOf } from '../../db/platform/twilio-bindings';
 import {
   createNumberTransfer,
   numberTransferOf,
@@ -38,7 +39,8 @@ type Audit = (req: FastifyRequest, tenantId: string, action: string, httpStatus:
 export function registerNumberTransferRoutes(app: FastifyInstance, deps: ApiDeps, audit: Audit, description: string) {
   const r = app.withTypeProvider<ZodTypeProvider>();
   const tokens = confirmationTokenSigner(KeyRing.fromConfig(deps.config), TRANSFER_TOKENS);
-  const accountOf = async (tenantId: string) => (await operatorTenant(deps.db, tenantId, deps.config.TWILIO_ACCOUNT_SID))?.binding.accountSid ?? '';
+  /** A tenant's Twilio account: its binding's, or the deployment's for a shared tenant. */
+  const accountOf = async (tenantId: string) => (await bindingOf(deps.db, tenantId)).accountSid ?? deps.config.TWILIO_ACCOUNT_SID;
   const view = async (id: string) => {
     const found = await numberTransferOf(deps.db, id, accountOf);
     if (!found) throw notFound('transfer');

@@ -261,4 +261,3 @@ const errorOf = (code: number | null, message: string): TwilioErrorInfo & { fix:
   fix: code ? (FIXES[code] ?? null) : null,
 });
 
-export type { TwilioErrorInfo };
