@@ -97,7 +97,8 @@ failures() {
   echo
   echo "failures (the lines naming them; each phase's whole output is above):"
   sed 's/\x1b\[[0-9;]*m//g' "$run"/*.out 2>/dev/null |
-    grep -E '^ *(×|✘) |^ *FAIL |error TS[0-9]+|^ +[0-9]+\) \[|AssertionError|Test timed out|did not run|[0-9]+ (failed|flaky)$' | cut -c1-300 | head -60
+    grep -E '^ *(×|✘) |^ *FAIL |error TS[0-9]+|^ +[0-9]+\) |AssertionError|Test timed out|did not run|[0-9]+ (failed|flaky)$|^ +(Error|Locator|Expected|Received)[: ]|^ +> +[0-9]+ \|' |
+    cut -c1-300 | head -80
 }
 finish() {
   failures

@@ -38,7 +38,7 @@ test('a month’s costs: nothing yet, then numbers by category and by day, a bud
   await page.getByLabel('Month', { exact: true }).selectOption(thisMonth());
   await expect(page).toHaveURL(/#costs$/);
 
-  await buyNumbers('costs', 2);
+  await buyNumbers('costs', 2, 'areaCode=312');
   const price = (await api<{ lines: { item: string; amountUsd: number }[] }>('costs', 'GET', '/v1/costs')).body.lines.find((l) => l.item === 'number_monthly')!.amountUsd;
   await page.reload();
   const ledger = page.getByRole('table', { name: 'Ledger by category' });

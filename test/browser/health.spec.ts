@@ -53,7 +53,7 @@ test('empty: no numbers, no policy; a cron that runs too often is refused on its
 });
 
 test('scores with their factors, a filter, the distribution and one number’s outcome history', async ({ page }) => {
-  numbers = await buyNumbers(SPEC, 3);
+  numbers = await buyNumbers(SPEC, 3, 'areaCode=617');
   const minute = 60_000;
   const outcomes = ['blocked', 'blocked', 'labelled', 'blocked'].map((outcome, i) => ({
     phoneNumber: flagged(),

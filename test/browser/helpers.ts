@@ -67,8 +67,12 @@ export async function sandbox<T = any>(controlPath: string, body?: unknown, meth
   return (text ? JSON.parse(text) : null) as T;
 }
 
-/** Buys `count` numbers for the spec's tenant through the API: local ones in 415 unless `search` says otherwise. */
-export async function buyNumbers(spec: string, count: number, search = 'areaCode=415'): Promise<string[]> {
+/**
+ * Buys `count` numbers for the spec's tenant through the API, the first the search finds each time. Spec files run
+ * side by side against one sandbox account whose inventory is the same list in the same order for every tenant, so
+ * each file searches its own area code: two files searching one would race for its first number.
+ */
+export async function buyNumbers(spec: string, count: number, search: string): Promise<string[]> {
   const bought: string[] = [];
   for (let i = 0; i < count; i++) {
     const found = await api<{ data: { phoneNumber: string }[] }>(spec, 'GET', `/v1/available-numbers?${search}&limit=1`);

@@ -47,7 +47,7 @@ const otpCard = (page: Page) => page.getByRole('region', { name: 'Waiting for th
 test.beforeEach(async ({ page }) => signIn(page, SPEC));
 
 test('a Sole Proprietor: its own fields checked as typed, the OTP warning, one number and its fees, then the owner’s one-time password waited for and resent', async ({ page }) => {
-  const [number] = await buyNumbers(SPEC, 1);
+  const [number] = await buyNumbers(SPEC, 1, 'areaCode=602');
   // A standard draft left in this tab's session: its tax ID, company, representative and use case must not reach
   // the Sole Proprietor's (strict) draft, or preflight would refuse it.
   await page.evaluate((saved) => sessionStorage.setItem('twilio-pro.wizard', JSON.stringify(saved)), standardLeftovers);
