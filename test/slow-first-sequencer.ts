@@ -9,6 +9,7 @@ const slowestFirst = [
   'test/workflows/number-health/hygiene.workflow.test.ts',
   'test/unit/kit/linear-regexes.test.ts',
   'test/workflows/a2p/a2p-registration.workflow.test.ts',
+  'test/workflows/a2p/a2p-registration-lifecycle.workflow.test.ts',
   'test/api/a2p/a2p-chain.test.ts',
   'test/api/number-health/hygiene-policy.test.ts',
   'test/api/sip/sip-saga.test.ts',

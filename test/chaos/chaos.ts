@@ -158,8 +158,10 @@ try {
     await untilDone(jobId, atDone, `${atDone} items of job ${jobId} done before the ${name} kill`);
     await control('faults', { latencyMs: SLOW_LATENCY_MS });
     await kill(name, jobId, stop);
-    await restart();
+    // Slow answers only around the kill (requests in flight when the part dies); a restarting worker reads the A2P
+    // policies from Twilio before it reports started, which at 2 s an answer took ~20 s.
     await control('faults', { latencyMs: LATENCY_MS });
+    await restart();
     log(`${name} restarted`);
   };
   await outage('worker', buyId, KILL_AT.worker, () => sigkill(worker), async () => void (worker = await startWorkerProcess()));
