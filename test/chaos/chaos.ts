@@ -51,6 +51,18 @@ const taskQueue = 'chaos';
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
 let failed = false;
+// A run that fails before the try below (a part that never starts) still stops what it started: 'exit' runs on
+// every way out, and a SIGTERM lets each part, PostgreSQL's wrapper included, shut down after this process is gone.
+process.on('exit', () => {
+  for (const part of [() => api, () => worker, () => sandbox, () => temporal.child, () => pg.child]) {
+    try {
+      const child = part();
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    } catch {
+      // not started yet
+    }
+  }
+});
 
 /** Each part of the stack, startable again on the same data and port. */
 const pgDir = path.join(dir, 'pg');
