@@ -17,7 +17,7 @@ import { declareCommonErrors } from './kit/plugins/openapi-errors';
 import { refuseUnstorableText } from './kit/plugins/text-guard';
 import { registerBoundedJsonParser } from './kit/plugins/json-depth';
 import { fitBodyLimits } from './kit/plugins/body-limits';
-import { markOptionalBodies } from './kit/plugins/optional-body';
+import { transformDocument } from './kit/plugins/openapi-components';
 import { registerSecurityHeaders } from './kit/plugins/security-headers';
 import { a2pActionRoutes } from './a2p/action-routes';
 import { apiKeyRoutes } from './platform/api-keys';
@@ -108,7 +108,7 @@ export async function buildApp(
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: markOptionalBodies,
+    transformObject: transformDocument,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());

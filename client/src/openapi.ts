@@ -92,22 +92,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -116,22 +101,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -221,124 +191,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -386,171 +281,54 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            data: {
-                                id: string;
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                                provider: string;
-                                /** @enum {string} */
-                                status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
-                                friendlyName: string | null;
-                                capabilities: {
-                                    voice?: boolean;
-                                    sms?: boolean;
-                                    mms?: boolean;
-                                    fax?: boolean;
-                                };
-                                config: {
-                                    friendlyName?: string;
-                                    /** Format: uri */
-                                    voiceUrl?: string;
-                                    /** @enum {string} */
-                                    voiceMethod?: "GET" | "POST";
-                                    /** Format: uri */
-                                    voiceFallbackUrl?: string;
-                                    /** Format: uri */
-                                    smsUrl?: string;
-                                    /** @enum {string} */
-                                    smsMethod?: "GET" | "POST";
-                                    /** Format: uri */
-                                    smsFallbackUrl?: string;
-                                    /** Format: uri */
-                                    statusCallback?: string;
-                                };
-                                jobId: string | null;
-                                createdAt: string;
-                                updatedAt: string;
-                                releasedAt: string | null;
-                                /**
-                                 * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
-                                 * @enum {string}
-                                 */
-                                hygieneState: "ok" | "quarantined";
-                                /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
-                                replacedBy: string | null;
-                            }[];
+                            data: components["schemas"]["PhoneNumber"][];
                             nextCursor: string | null;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -598,49 +376,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            phoneNumber: string;
-                            twilioSid: string | null;
-                            provider: string;
-                            /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
-                            friendlyName: string | null;
-                            capabilities: {
-                                voice?: boolean;
-                                sms?: boolean;
-                                mms?: boolean;
-                                fax?: boolean;
-                            };
-                            config: {
-                                friendlyName?: string;
-                                /** Format: uri */
-                                voiceUrl?: string;
-                                /** @enum {string} */
-                                voiceMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                voiceFallbackUrl?: string;
-                                /** Format: uri */
-                                smsUrl?: string;
-                                /** @enum {string} */
-                                smsMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                smsFallbackUrl?: string;
-                                /** Format: uri */
-                                statusCallback?: string;
-                            };
-                            jobId: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            releasedAt: string | null;
-                            /**
-                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
-                             * @enum {string}
-                             */
-                            hygieneState: "ok" | "quarantined";
-                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
-                            replacedBy: string | null;
-                        };
+                        "application/json": components["schemas"]["PhoneNumber"];
                     };
                 };
                 /** @description Default Response */
@@ -662,46 +398,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -710,46 +416,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -758,118 +434,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -908,121 +509,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            phoneNumber: string;
-                            twilioSid: string | null;
-                            provider: string;
-                            /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
-                            friendlyName: string | null;
-                            capabilities: {
-                                voice?: boolean;
-                                sms?: boolean;
-                                mms?: boolean;
-                                fax?: boolean;
-                            };
-                            config: {
-                                friendlyName?: string;
-                                /** Format: uri */
-                                voiceUrl?: string;
-                                /** @enum {string} */
-                                voiceMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                voiceFallbackUrl?: string;
-                                /** Format: uri */
-                                smsUrl?: string;
-                                /** @enum {string} */
-                                smsMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                smsFallbackUrl?: string;
-                                /** Format: uri */
-                                statusCallback?: string;
-                            };
-                            jobId: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            releasedAt: string | null;
-                            /**
-                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
-                             * @enum {string}
-                             */
-                            hygieneState: "ok" | "quarantined";
-                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
-                            replacedBy: string | null;
-                        };
+                        "application/json": components["schemas"]["PhoneNumber"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -1031,94 +545,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1146,49 +600,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            phoneNumber: string;
-                            twilioSid: string | null;
-                            provider: string;
-                            /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
-                            friendlyName: string | null;
-                            capabilities: {
-                                voice?: boolean;
-                                sms?: boolean;
-                                mms?: boolean;
-                                fax?: boolean;
-                            };
-                            config: {
-                                friendlyName?: string;
-                                /** Format: uri */
-                                voiceUrl?: string;
-                                /** @enum {string} */
-                                voiceMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                voiceFallbackUrl?: string;
-                                /** Format: uri */
-                                smsUrl?: string;
-                                /** @enum {string} */
-                                smsMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                smsFallbackUrl?: string;
-                                /** Format: uri */
-                                statusCallback?: string;
-                            };
-                            jobId: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            releasedAt: string | null;
-                            /**
-                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
-                             * @enum {string}
-                             */
-                            hygieneState: "ok" | "quarantined";
-                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
-                            replacedBy: string | null;
-                        };
+                        "application/json": components["schemas"]["PhoneNumber"];
                     };
                 };
                 /** @description Default Response */
@@ -1210,70 +622,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -1282,94 +649,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1419,49 +726,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            phoneNumber: string;
-                            twilioSid: string | null;
-                            provider: string;
-                            /** @enum {string} */
-                            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
-                            friendlyName: string | null;
-                            capabilities: {
-                                voice?: boolean;
-                                sms?: boolean;
-                                mms?: boolean;
-                                fax?: boolean;
-                            };
-                            config: {
-                                friendlyName?: string;
-                                /** Format: uri */
-                                voiceUrl?: string;
-                                /** @enum {string} */
-                                voiceMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                voiceFallbackUrl?: string;
-                                /** Format: uri */
-                                smsUrl?: string;
-                                /** @enum {string} */
-                                smsMethod?: "GET" | "POST";
-                                /** Format: uri */
-                                smsFallbackUrl?: string;
-                                /** Format: uri */
-                                statusCallback?: string;
-                            };
-                            jobId: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            releasedAt: string | null;
-                            /**
-                             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
-                             * @enum {string}
-                             */
-                            hygieneState: "ok" | "quarantined";
-                            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
-                            replacedBy: string | null;
-                        };
+                        "application/json": components["schemas"]["PhoneNumber"];
                     };
                 };
                 /** @description Default Response */
@@ -1483,70 +748,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -1555,22 +775,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -1579,142 +784,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -1784,44 +899,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
-                            /** @enum {string} */
-                            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
-                            params: {
-                                [key: string]: unknown;
-                            };
-                            counts: {
-                                requested: number;
-                                succeeded: number;
-                                failed: number;
-                                skipped: number;
-                                pending: number;
-                            };
-                            outcome: {
-                                /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
-                                message: string;
-                                areaCodesTried?: string[];
-                                exhaustedAreaCodes?: string[];
-                                historyEvents?: number;
-                                lastError?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            } | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            startedAt: string | null;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Default Response */
@@ -1830,46 +908,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -1878,46 +926,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -1926,118 +944,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2084,44 +1027,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
-                            /** @enum {string} */
-                            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
-                            params: {
-                                [key: string]: unknown;
-                            };
-                            counts: {
-                                requested: number;
-                                succeeded: number;
-                                failed: number;
-                                skipped: number;
-                                pending: number;
-                            };
-                            outcome: {
-                                /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
-                                message: string;
-                                areaCodesTried?: string[];
-                                exhaustedAreaCodes?: string[];
-                                historyEvents?: number;
-                                lastError?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            } | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            startedAt: string | null;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Default Response */
@@ -2130,70 +1036,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -2202,118 +1063,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2380,44 +1166,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
-                            /** @enum {string} */
-                            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
-                            params: {
-                                [key: string]: unknown;
-                            };
-                            counts: {
-                                requested: number;
-                                succeeded: number;
-                                failed: number;
-                                skipped: number;
-                                pending: number;
-                            };
-                            outcome: {
-                                /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
-                                message: string;
-                                areaCodesTried?: string[];
-                                exhaustedAreaCodes?: string[];
-                                historyEvents?: number;
-                                lastError?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            } | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            startedAt: string | null;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
                 /** @description Default Response */
@@ -2426,46 +1175,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -2474,46 +1193,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -2522,118 +1211,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2677,166 +1291,54 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            data: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
-                                params: {
-                                    [key: string]: unknown;
-                                };
-                                counts: {
-                                    requested: number;
-                                    succeeded: number;
-                                    failed: number;
-                                    skipped: number;
-                                    pending: number;
-                                };
-                                outcome: {
-                                    /** @enum {string} */
-                                    stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
-                                    message: string;
-                                    areaCodesTried?: string[];
-                                    exhaustedAreaCodes?: string[];
-                                    historyEvents?: number;
-                                    lastError?: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    };
-                                } | null;
-                                idempotencyKey: string | null;
-                                /** @description The Temporal workflow running the job (open it in the Temporal UI) */
-                                workflowId: string;
-                                createdAt: string;
-                                startedAt: string | null;
-                                updatedAt: string;
-                                finishedAt: string | null;
-                            }[];
+                            data: components["schemas"]["Job"][];
                             nextCursor: string | null;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -2877,116 +1379,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
-                            /** @enum {string} */
-                            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
-                            params: {
-                                [key: string]: unknown;
-                            };
-                            counts: {
-                                requested: number;
-                                succeeded: number;
-                                failed: number;
-                                skipped: number;
-                                pending: number;
-                            };
-                            outcome: {
-                                /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
-                                message: string;
-                                areaCodesTried?: string[];
-                                exhaustedAreaCodes?: string[];
-                                historyEvents?: number;
-                                lastError?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            } | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            startedAt: string | null;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -2995,94 +1415,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3150,76 +1510,31 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -3228,94 +1543,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3358,116 +1613,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
-                            /** @enum {string} */
-                            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
-                            params: {
-                                [key: string]: unknown;
-                            };
-                            counts: {
-                                requested: number;
-                                succeeded: number;
-                                failed: number;
-                                skipped: number;
-                                pending: number;
-                            };
-                            outcome: {
-                                /** @enum {string} */
-                                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
-                                message: string;
-                                areaCodesTried?: string[];
-                                exhaustedAreaCodes?: string[];
-                                historyEvents?: number;
-                                lastError?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            } | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            startedAt: string | null;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["Job"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -3476,22 +1649,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -3500,94 +1658,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -3835,172 +1933,67 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4042,209 +2035,54 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            data: {
-                                id: string;
-                                status: string;
-                                step: string;
-                                actionRequired: {
-                                    step: string;
-                                    reasons: {
-                                        code: number | null;
-                                        message: string;
-                                        fields: string[];
-                                    }[];
-                                    hint: string;
-                                } | null;
-                                /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
-                                customerAction: {
-                                    /** @enum {string} */
-                                    kind: "sole_proprietor_otp" | "authentication_plus";
-                                    /**
-                                     * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
-                                     * @enum {string}
-                                     */
-                                    state: "pending" | "expired" | "failed";
-                                    /** @description What the customer must do, to pass on */
-                                    instructions: string;
-                                    /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
-                                    expiresAt: string | null;
-                                    /** @description When the registration gives up and fails if the customer has not completed it */
-                                    deadline: string;
-                                    /** @description Twilio’s error code when it lapsed or failed */
-                                    code: number | null;
-                                    message: string | null;
-                                    /** @description Resends so far (POST …/verification/resend) */
-                                    resends: number;
-                                } | null;
-                                sids: {
-                                    [key: string]: string;
-                                };
-                                brandResubmissions: number;
-                                campaignSubmissions: number;
-                                resources: {
-                                    profiles: {
-                                        [key: string]: unknown;
-                                    }[];
-                                    brands: {
-                                        [key: string]: unknown;
-                                    }[];
-                                    campaigns: {
-                                        [key: string]: unknown;
-                                    }[];
-                                };
-                                /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
-                                timeline: {
-                                    at: string;
-                                    /** @enum {string} */
-                                    type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
-                                    message: string;
-                                }[];
-                                /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
-                                numbers: {
-                                    attached: string[];
-                                    refused: {
-                                        phoneNumber: string;
-                                        reason: string;
-                                        code: number | null;
-                                    }[];
-                                } | null;
-                                /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
-                                cleanup: {
-                                    kind: string;
-                                    sid: string;
-                                    /** @enum {string} */
-                                    action: "deleted" | "kept";
-                                    reason: string;
-                                }[] | null;
-                                idempotencyKey: string | null;
-                                /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
-                                workflowId: string;
-                                createdAt: string;
-                                updatedAt: string;
-                                finishedAt: string | null;
-                            }[];
+                            data: components["schemas"]["A2pRegistration"][];
                             nextCursor: string | null;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4453,87 +2291,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            status: string;
-                            step: string;
-                            actionRequired: {
-                                step: string;
-                                reasons: {
-                                    code: number | null;
-                                    message: string;
-                                    fields: string[];
-                                }[];
-                                hint: string;
-                            } | null;
-                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
-                            customerAction: {
-                                /** @enum {string} */
-                                kind: "sole_proprietor_otp" | "authentication_plus";
-                                /**
-                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
-                                 * @enum {string}
-                                 */
-                                state: "pending" | "expired" | "failed";
-                                /** @description What the customer must do, to pass on */
-                                instructions: string;
-                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
-                                expiresAt: string | null;
-                                /** @description When the registration gives up and fails if the customer has not completed it */
-                                deadline: string;
-                                /** @description Twilio’s error code when it lapsed or failed */
-                                code: number | null;
-                                message: string | null;
-                                /** @description Resends so far (POST …/verification/resend) */
-                                resends: number;
-                            } | null;
-                            sids: {
-                                [key: string]: string;
-                            };
-                            brandResubmissions: number;
-                            campaignSubmissions: number;
-                            resources: {
-                                profiles: {
-                                    [key: string]: unknown;
-                                }[];
-                                brands: {
-                                    [key: string]: unknown;
-                                }[];
-                                campaigns: {
-                                    [key: string]: unknown;
-                                }[];
-                            };
-                            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
-                            timeline: {
-                                at: string;
-                                /** @enum {string} */
-                                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
-                                message: string;
-                            }[];
-                            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
-                            numbers: {
-                                attached: string[];
-                                refused: {
-                                    phoneNumber: string;
-                                    reason: string;
-                                    code: number | null;
-                                }[];
-                            } | null;
-                            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
-                            cleanup: {
-                                kind: string;
-                                sid: string;
-                                /** @enum {string} */
-                                action: "deleted" | "kept";
-                                reason: string;
-                            }[] | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["A2pRegistration"];
                     };
                 };
                 /** @description Default Response */
@@ -4544,12 +2302,16 @@ export type paths = {
                     content: {
                         "application/json": {
                             error: {
+                                /** @description What went wrong, for code to branch on: `invalid_request`, `not_found`, `insufficient_scope`, `rate_limited`… */
                                 code: string;
+                                /** @description The same for a person */
                                 message: string;
+                                /** @description Each field at fault (`invalid_request`): its path in the request, and why */
                                 fields?: {
                                     field: string;
                                     message: string;
                                 }[];
+                                /** @description Twilio’s own answer, when Twilio refused */
                                 twilio?: {
                                     code: number | null;
                                     status: number | null;
@@ -4582,28 +2344,13 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -4612,46 +2359,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -4660,118 +2377,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -4810,159 +2452,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            status: string;
-                            step: string;
-                            actionRequired: {
-                                step: string;
-                                reasons: {
-                                    code: number | null;
-                                    message: string;
-                                    fields: string[];
-                                }[];
-                                hint: string;
-                            } | null;
-                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
-                            customerAction: {
-                                /** @enum {string} */
-                                kind: "sole_proprietor_otp" | "authentication_plus";
-                                /**
-                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
-                                 * @enum {string}
-                                 */
-                                state: "pending" | "expired" | "failed";
-                                /** @description What the customer must do, to pass on */
-                                instructions: string;
-                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
-                                expiresAt: string | null;
-                                /** @description When the registration gives up and fails if the customer has not completed it */
-                                deadline: string;
-                                /** @description Twilio’s error code when it lapsed or failed */
-                                code: number | null;
-                                message: string | null;
-                                /** @description Resends so far (POST …/verification/resend) */
-                                resends: number;
-                            } | null;
-                            sids: {
-                                [key: string]: string;
-                            };
-                            brandResubmissions: number;
-                            campaignSubmissions: number;
-                            resources: {
-                                profiles: {
-                                    [key: string]: unknown;
-                                }[];
-                                brands: {
-                                    [key: string]: unknown;
-                                }[];
-                                campaigns: {
-                                    [key: string]: unknown;
-                                }[];
-                            };
-                            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
-                            timeline: {
-                                at: string;
-                                /** @enum {string} */
-                                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
-                                message: string;
-                            }[];
-                            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
-                            numbers: {
-                                attached: string[];
-                                refused: {
-                                    phoneNumber: string;
-                                    reason: string;
-                                    code: number | null;
-                                }[];
-                            } | null;
-                            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
-                            cleanup: {
-                                kind: string;
-                                sid: string;
-                                /** @enum {string} */
-                                action: "deleted" | "kept";
-                                reason: string;
-                            }[] | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["A2pRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -4971,94 +2488,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5155,159 +2612,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            status: string;
-                            step: string;
-                            actionRequired: {
-                                step: string;
-                                reasons: {
-                                    code: number | null;
-                                    message: string;
-                                    fields: string[];
-                                }[];
-                                hint: string;
-                            } | null;
-                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
-                            customerAction: {
-                                /** @enum {string} */
-                                kind: "sole_proprietor_otp" | "authentication_plus";
-                                /**
-                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
-                                 * @enum {string}
-                                 */
-                                state: "pending" | "expired" | "failed";
-                                /** @description What the customer must do, to pass on */
-                                instructions: string;
-                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
-                                expiresAt: string | null;
-                                /** @description When the registration gives up and fails if the customer has not completed it */
-                                deadline: string;
-                                /** @description Twilio’s error code when it lapsed or failed */
-                                code: number | null;
-                                message: string | null;
-                                /** @description Resends so far (POST …/verification/resend) */
-                                resends: number;
-                            } | null;
-                            sids: {
-                                [key: string]: string;
-                            };
-                            brandResubmissions: number;
-                            campaignSubmissions: number;
-                            resources: {
-                                profiles: {
-                                    [key: string]: unknown;
-                                }[];
-                                brands: {
-                                    [key: string]: unknown;
-                                }[];
-                                campaigns: {
-                                    [key: string]: unknown;
-                                }[];
-                            };
-                            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
-                            timeline: {
-                                at: string;
-                                /** @enum {string} */
-                                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
-                                message: string;
-                            }[];
-                            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
-                            numbers: {
-                                attached: string[];
-                                refused: {
-                                    phoneNumber: string;
-                                    reason: string;
-                                    code: number | null;
-                                }[];
-                            } | null;
-                            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
-                            cleanup: {
-                                kind: string;
-                                sid: string;
-                                /** @enum {string} */
-                                action: "deleted" | "kept";
-                                reason: string;
-                            }[] | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["A2pRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -5316,22 +2648,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -5340,142 +2657,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5516,159 +2743,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            status: string;
-                            step: string;
-                            actionRequired: {
-                                step: string;
-                                reasons: {
-                                    code: number | null;
-                                    message: string;
-                                    fields: string[];
-                                }[];
-                                hint: string;
-                            } | null;
-                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
-                            customerAction: {
-                                /** @enum {string} */
-                                kind: "sole_proprietor_otp" | "authentication_plus";
-                                /**
-                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
-                                 * @enum {string}
-                                 */
-                                state: "pending" | "expired" | "failed";
-                                /** @description What the customer must do, to pass on */
-                                instructions: string;
-                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
-                                expiresAt: string | null;
-                                /** @description When the registration gives up and fails if the customer has not completed it */
-                                deadline: string;
-                                /** @description Twilio’s error code when it lapsed or failed */
-                                code: number | null;
-                                message: string | null;
-                                /** @description Resends so far (POST …/verification/resend) */
-                                resends: number;
-                            } | null;
-                            sids: {
-                                [key: string]: string;
-                            };
-                            brandResubmissions: number;
-                            campaignSubmissions: number;
-                            resources: {
-                                profiles: {
-                                    [key: string]: unknown;
-                                }[];
-                                brands: {
-                                    [key: string]: unknown;
-                                }[];
-                                campaigns: {
-                                    [key: string]: unknown;
-                                }[];
-                            };
-                            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
-                            timeline: {
-                                at: string;
-                                /** @enum {string} */
-                                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
-                                message: string;
-                            }[];
-                            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
-                            numbers: {
-                                attached: string[];
-                                refused: {
-                                    phoneNumber: string;
-                                    reason: string;
-                                    code: number | null;
-                                }[];
-                            } | null;
-                            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
-                            cleanup: {
-                                kind: string;
-                                sid: string;
-                                /** @enum {string} */
-                                action: "deleted" | "kept";
-                                reason: string;
-                            }[] | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["A2pRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -5677,22 +2779,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -5701,94 +2788,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -5829,159 +2856,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            status: string;
-                            step: string;
-                            actionRequired: {
-                                step: string;
-                                reasons: {
-                                    code: number | null;
-                                    message: string;
-                                    fields: string[];
-                                }[];
-                                hint: string;
-                            } | null;
-                            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
-                            customerAction: {
-                                /** @enum {string} */
-                                kind: "sole_proprietor_otp" | "authentication_plus";
-                                /**
-                                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
-                                 * @enum {string}
-                                 */
-                                state: "pending" | "expired" | "failed";
-                                /** @description What the customer must do, to pass on */
-                                instructions: string;
-                                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
-                                expiresAt: string | null;
-                                /** @description When the registration gives up and fails if the customer has not completed it */
-                                deadline: string;
-                                /** @description Twilio’s error code when it lapsed or failed */
-                                code: number | null;
-                                message: string | null;
-                                /** @description Resends so far (POST …/verification/resend) */
-                                resends: number;
-                            } | null;
-                            sids: {
-                                [key: string]: string;
-                            };
-                            brandResubmissions: number;
-                            campaignSubmissions: number;
-                            resources: {
-                                profiles: {
-                                    [key: string]: unknown;
-                                }[];
-                                brands: {
-                                    [key: string]: unknown;
-                                }[];
-                                campaigns: {
-                                    [key: string]: unknown;
-                                }[];
-                            };
-                            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
-                            timeline: {
-                                at: string;
-                                /** @enum {string} */
-                                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
-                                message: string;
-                            }[];
-                            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
-                            numbers: {
-                                attached: string[];
-                                refused: {
-                                    phoneNumber: string;
-                                    reason: string;
-                                    code: number | null;
-                                }[];
-                            } | null;
-                            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
-                            cleanup: {
-                                kind: string;
-                                sid: string;
-                                /** @enum {string} */
-                                action: "deleted" | "kept";
-                                reason: string;
-                            }[] | null;
-                            idempotencyKey: string | null;
-                            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
-                            workflowId: string;
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["A2pRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -5990,22 +2892,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -6014,94 +2901,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6165,124 +2992,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6417,70 +3169,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -6489,22 +3196,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -6513,118 +3205,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6689,70 +3306,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -6761,22 +3333,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -6785,94 +3342,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -6954,70 +3451,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7026,22 +3478,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7050,94 +3487,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7198,124 +3575,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7387,46 +3689,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7435,46 +3707,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7483,22 +3725,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7507,118 +3734,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7680,70 +3832,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7752,22 +3859,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -7776,94 +3868,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -7927,124 +3959,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8151,46 +4108,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8199,46 +4126,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8247,22 +4144,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8271,118 +4153,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8445,70 +4252,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8517,22 +4279,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8541,94 +4288,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8706,70 +4393,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8778,22 +4420,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -8802,142 +4429,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -8980,103 +4517,7 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            data: {
-                                id: string;
-                                trunkSid: string | null;
-                                /** @enum {string} */
-                                status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                                friendlyName: string | null;
-                                domainName: string;
-                                terminationUri: string;
-                                secure: boolean;
-                                cnamLookupEnabled: boolean;
-                                transfer: {
-                                    mode: string;
-                                    callerId: string;
-                                };
-                                recording: {
-                                    mode: string;
-                                    trim: string;
-                                };
-                                disasterRecovery: {
-                                    url: string;
-                                    method: string;
-                                } | null;
-                                originationUris: {
-                                    sid: string | null;
-                                    sipUrl: string;
-                                    priority: number;
-                                    weight: number;
-                                    enabled: boolean;
-                                    friendlyName: string | null;
-                                }[];
-                                termination: {
-                                    authType: string[];
-                                    credentialLists: {
-                                        sid: string | null;
-                                        friendlyName: string;
-                                        usernames: string[];
-                                    }[];
-                                    ipAccessControlLists: {
-                                        sid: string | null;
-                                        friendlyName: string;
-                                        ipAddresses: {
-                                            ip: string;
-                                            cidrPrefixLength: number;
-                                        }[];
-                                    }[];
-                                };
-                                phoneNumbers: {
-                                    phoneNumber: string;
-                                    twilioSid: string | null;
-                                }[];
-                                health: {
-                                    /** @enum {string} */
-                                    code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                    /** @enum {string} */
-                                    severity: "error" | "warning" | "info";
-                                    message: string;
-                                    fix: string;
-                                }[];
-                                warnings: string[];
-                                operation: {
-                                    id: string;
-                                    /** @enum {string} */
-                                    kind: "create" | "update" | "delete";
-                                    /** @enum {string} */
-                                    status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                    step: string | null;
-                                    steps: {
-                                        name: string;
-                                        /** @enum {string} */
-                                        status: "running" | "done" | "failed";
-                                        detail: string | null;
-                                    }[];
-                                    error: {
-                                        step: string;
-                                        message: string;
-                                        twilio: {
-                                            code: number | null;
-                                            status: number | null;
-                                            message: string;
-                                            moreInfo: string | null;
-                                        } | null;
-                                    } | null;
-                                    rollback: {
-                                        action: string;
-                                        /** @enum {string} */
-                                        status: "done" | "failed";
-                                        error: string | null;
-                                    }[];
-                                    createdAt: string;
-                                    finishedAt: string | null;
-                                } | null;
-                                observedAt: string | null;
-                                idempotencyKey: string | null;
-                                createdAt: string;
-                                updatedAt: string;
-                                deletedAt: string | null;
-                            }[];
+                            data: components["schemas"]["SipTrunk"][];
                             nextCursor: string | null;
                         };
                     };
@@ -9087,118 +4528,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9341,103 +4707,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -9446,70 +4716,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -9518,22 +4743,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -9542,118 +4752,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9694,103 +4829,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -9799,70 +4838,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -9871,94 +4865,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -9986,103 +4920,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -10091,70 +4929,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -10163,22 +4956,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -10187,94 +4965,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10373,103 +5091,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -10478,70 +5100,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -10550,22 +5127,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -10574,142 +5136,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -10765,103 +5237,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -10870,70 +5246,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -10942,22 +5273,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -10966,142 +5282,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -11144,103 +5370,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -11249,70 +5379,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -11321,22 +5406,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -11345,94 +5415,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -11487,70 +5497,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -11559,94 +5524,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -11681,103 +5586,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -11786,70 +5595,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -11858,22 +5622,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -11882,142 +5631,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -12060,103 +5719,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            trunkSid: string | null;
-                            /** @enum {string} */
-                            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
-                            friendlyName: string | null;
-                            domainName: string;
-                            terminationUri: string;
-                            secure: boolean;
-                            cnamLookupEnabled: boolean;
-                            transfer: {
-                                mode: string;
-                                callerId: string;
-                            };
-                            recording: {
-                                mode: string;
-                                trim: string;
-                            };
-                            disasterRecovery: {
-                                url: string;
-                                method: string;
-                            } | null;
-                            originationUris: {
-                                sid: string | null;
-                                sipUrl: string;
-                                priority: number;
-                                weight: number;
-                                enabled: boolean;
-                                friendlyName: string | null;
-                            }[];
-                            termination: {
-                                authType: string[];
-                                credentialLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    usernames: string[];
-                                }[];
-                                ipAccessControlLists: {
-                                    sid: string | null;
-                                    friendlyName: string;
-                                    ipAddresses: {
-                                        ip: string;
-                                        cidrPrefixLength: number;
-                                    }[];
-                                }[];
-                            };
-                            phoneNumbers: {
-                                phoneNumber: string;
-                                twilioSid: string | null;
-                            }[];
-                            health: {
-                                /** @enum {string} */
-                                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
-                                /** @enum {string} */
-                                severity: "error" | "warning" | "info";
-                                message: string;
-                                fix: string;
-                            }[];
-                            warnings: string[];
-                            operation: {
-                                id: string;
-                                /** @enum {string} */
-                                kind: "create" | "update" | "delete";
-                                /** @enum {string} */
-                                status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
-                                step: string | null;
-                                steps: {
-                                    name: string;
-                                    /** @enum {string} */
-                                    status: "running" | "done" | "failed";
-                                    detail: string | null;
-                                }[];
-                                error: {
-                                    step: string;
-                                    message: string;
-                                    twilio: {
-                                        code: number | null;
-                                        status: number | null;
-                                        message: string;
-                                        moreInfo: string | null;
-                                    } | null;
-                                } | null;
-                                rollback: {
-                                    action: string;
-                                    /** @enum {string} */
-                                    status: "done" | "failed";
-                                    error: string | null;
-                                }[];
-                                createdAt: string;
-                                finishedAt: string | null;
-                            } | null;
-                            observedAt: string | null;
-                            idempotencyKey: string | null;
-                            createdAt: string;
-                            updatedAt: string;
-                            deletedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["SipTrunk"];
                     };
                 };
                 /** @description Default Response */
@@ -12165,70 +5728,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -12237,22 +5755,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -12261,94 +5764,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -12403,28 +5846,13 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -12433,70 +5861,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -12559,52 +5942,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -12613,118 +5966,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -12778,100 +6056,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -12932,52 +6150,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -12986,46 +6174,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -13034,94 +6192,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -13186,52 +6284,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -13240,118 +6308,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -13402,52 +6395,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -13456,70 +6419,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -13588,100 +6506,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -13775,70 +6633,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -13847,118 +6660,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -14041,124 +6779,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -14226,124 +6889,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -14415,52 +7003,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -14469,118 +7027,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -14629,100 +7112,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -14779,46 +7202,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -14827,118 +7220,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -14989,52 +7307,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -15043,118 +7331,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -15216,172 +7429,67 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -15432,52 +7540,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -15486,118 +7564,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -15672,46 +7675,16 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -15720,142 +7693,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -15935,166 +7818,61 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -16164,166 +7942,61 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -16429,118 +8102,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -16599,100 +8197,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -16757,70 +8295,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -16829,94 +8322,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -17007,76 +8440,31 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -17085,94 +8473,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -17246,52 +8574,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -17300,70 +8598,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -17460,166 +8713,61 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -17652,52 +8800,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -17706,70 +8824,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -17847,76 +8920,31 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -17925,94 +8953,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -18055,174 +9023,54 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            data: {
-                                id: string;
-                                /** @enum {string} */
-                                product: "shaken_stir" | "cnam" | "voice_integrity";
-                                /**
-                                 * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
-                                 * @enum {string}
-                                 */
-                                status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                                /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
-                                step: string;
-                                businessProfileSid: string;
-                                trustProductSid: string | null;
-                                /** @description The trust product’s status at Twilio, as last read */
-                                twilioStatus: string | null;
-                                /** @description What was asked for, with corrections applied */
-                                draft: {
-                                    [key: string]: unknown;
-                                };
-                                numbers: {
-                                    phoneNumber: string;
-                                    onBusinessProfile: boolean;
-                                    onTrustProduct: boolean;
-                                    /** @description Taken off the trust product (released, or the registration cancelled or failed) */
-                                    detached: boolean;
-                                    /**
-                                     * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
-                                     * @enum {string|null}
-                                     */
-                                    attestation: "A" | null;
-                                }[];
-                                /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
-                                problems: {
-                                    field: string | null;
-                                    message: string;
-                                    code: number | null;
-                                }[];
-                                timeline: {
-                                    at: string;
-                                    type: string;
-                                    message: string;
-                                }[];
-                                createdAt: string;
-                                updatedAt: string;
-                                finishedAt: string | null;
-                            }[];
+                            data: components["schemas"]["VoiceTrustRegistration"][];
                             nextCursor: string | null;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -18306,52 +9154,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            product: "shaken_stir" | "cnam" | "voice_integrity";
-                            /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
-                             * @enum {string}
-                             */
-                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
-                            step: string;
-                            businessProfileSid: string;
-                            trustProductSid: string | null;
-                            /** @description The trust product’s status at Twilio, as last read */
-                            twilioStatus: string | null;
-                            /** @description What was asked for, with corrections applied */
-                            draft: {
-                                [key: string]: unknown;
-                            };
-                            numbers: {
-                                phoneNumber: string;
-                                onBusinessProfile: boolean;
-                                onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
-                                detached: boolean;
-                                /**
-                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
-                                 * @enum {string|null}
-                                 */
-                                attestation: "A" | null;
-                            }[];
-                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
-                            problems: {
-                                field: string | null;
-                                message: string;
-                                code: number | null;
-                            }[];
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["VoiceTrustRegistration"];
                     };
                 };
                 /** @description Default Response */
@@ -18360,70 +9163,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -18432,118 +9190,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -18582,124 +9265,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            product: "shaken_stir" | "cnam" | "voice_integrity";
-                            /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
-                             * @enum {string}
-                             */
-                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
-                            step: string;
-                            businessProfileSid: string;
-                            trustProductSid: string | null;
-                            /** @description The trust product’s status at Twilio, as last read */
-                            twilioStatus: string | null;
-                            /** @description What was asked for, with corrections applied */
-                            draft: {
-                                [key: string]: unknown;
-                            };
-                            numbers: {
-                                phoneNumber: string;
-                                onBusinessProfile: boolean;
-                                onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
-                                detached: boolean;
-                                /**
-                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
-                                 * @enum {string|null}
-                                 */
-                                attestation: "A" | null;
-                            }[];
-                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
-                            problems: {
-                                field: string | null;
-                                message: string;
-                                code: number | null;
-                            }[];
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["VoiceTrustRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -18708,94 +9301,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -18853,124 +9386,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            product: "shaken_stir" | "cnam" | "voice_integrity";
-                            /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
-                             * @enum {string}
-                             */
-                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
-                            step: string;
-                            businessProfileSid: string;
-                            trustProductSid: string | null;
-                            /** @description The trust product’s status at Twilio, as last read */
-                            twilioStatus: string | null;
-                            /** @description What was asked for, with corrections applied */
-                            draft: {
-                                [key: string]: unknown;
-                            };
-                            numbers: {
-                                phoneNumber: string;
-                                onBusinessProfile: boolean;
-                                onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
-                                detached: boolean;
-                                /**
-                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
-                                 * @enum {string|null}
-                                 */
-                                attestation: "A" | null;
-                            }[];
-                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
-                            problems: {
-                                field: string | null;
-                                message: string;
-                                code: number | null;
-                            }[];
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["VoiceTrustRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -18979,22 +9422,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -19003,142 +9431,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -19179,124 +9517,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            /** @enum {string} */
-                            product: "shaken_stir" | "cnam" | "voice_integrity";
-                            /**
-                             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
-                             * @enum {string}
-                             */
-                            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
-                            step: string;
-                            businessProfileSid: string;
-                            trustProductSid: string | null;
-                            /** @description The trust product’s status at Twilio, as last read */
-                            twilioStatus: string | null;
-                            /** @description What was asked for, with corrections applied */
-                            draft: {
-                                [key: string]: unknown;
-                            };
-                            numbers: {
-                                phoneNumber: string;
-                                onBusinessProfile: boolean;
-                                onTrustProduct: boolean;
-                                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
-                                detached: boolean;
-                                /**
-                                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
-                                 * @enum {string|null}
-                                 */
-                                attestation: "A" | null;
-                            }[];
-                            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
-                            problems: {
-                                field: string | null;
-                                message: string;
-                                code: number | null;
-                            }[];
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["VoiceTrustRegistration"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -19305,22 +9553,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -19329,94 +9562,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -19551,166 +9724,61 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -19753,226 +9821,54 @@ export type paths = {
                     };
                     content: {
                         "application/json": {
-                            data: {
-                                id: string;
-                                tollfreePhoneNumber: string;
-                                /**
-                                 * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
-                                 * @enum {string}
-                                 */
-                                status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                                /** @description Twilio’s HH… SID */
-                                verificationSid: string | null;
-                                /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
-                                twilioStatus: string | null;
-                                /** @description Twilio’s rejection reasons with their codes */
-                                problems: {
-                                    field: string | null;
-                                    /** @description Our rule’s name, e.g. registration_number_required */
-                                    code: string;
-                                    message: string;
-                                    /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
-                                    twilioCode: number | null;
-                                }[];
-                                editAllowed: boolean;
-                                /** @description Until when a rejected verification can be edited (seven days after the rejection) */
-                                editExpiration: string | null;
-                                draft: {
-                                    /** @description One of your toll-free numbers */
-                                    tollfreePhoneNumber: string & (string);
-                                    business: {
-                                        /** @description The legal name, as registered */
-                                        name: string;
-                                        /** Format: uri */
-                                        website: string;
-                                        /** @enum {string} */
-                                        type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
-                                        /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
-                                        registrationNumber?: string;
-                                        /** @enum {string} */
-                                        registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
-                                        registrationCountry?: string;
-                                        doingBusinessAs?: string;
-                                        address?: {
-                                            street: string;
-                                            street2?: string;
-                                            city: string;
-                                            region: string;
-                                            postalCode: string;
-                                            country: string;
-                                        };
-                                        contact?: {
-                                            firstName: string;
-                                            lastName: string;
-                                            /** Format: email */
-                                            email: string;
-                                            phone: string;
-                                        };
-                                    };
-                                    /**
-                                     * Format: email
-                                     * @description Where Twilio writes about the verification
-                                     */
-                                    notificationEmail: string;
-                                    useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
-                                    useCaseSummary: string;
-                                    /** @description A message exactly as it will be sent */
-                                    productionMessageSample: string;
-                                    optIn: {
-                                        /** @enum {string} */
-                                        type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
-                                        /** @description Screenshots or documents of the opt-in flow */
-                                        imageUrls: string[];
-                                        confirmationMessage?: string;
-                                        keywords?: string[];
-                                    };
-                                    /**
-                                     * @description Estimated messages a month
-                                     * @enum {string}
-                                     */
-                                    messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
-                                    helpMessageSample?: string;
-                                    /** Format: uri */
-                                    privacyPolicyUrl?: string;
-                                    /** Format: uri */
-                                    termsAndConditionsUrl?: string;
-                                    ageGatedContent?: boolean;
-                                    /** @description For VERBAL opt-in: the script read to customers */
-                                    additionalInformation?: string;
-                                    /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
-                                    campaignVerifyToken?: string;
-                                };
-                                timeline: {
-                                    at: string;
-                                    type: string;
-                                    message: string;
-                                }[];
-                                createdAt: string;
-                                updatedAt: string;
-                                finishedAt: string | null;
-                            }[];
+                            data: components["schemas"]["TollfreeVerification"][];
                             nextCursor: string | null;
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -20067,104 +9963,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            tollfreePhoneNumber: string;
-                            /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
-                             * @enum {string}
-                             */
-                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description Twilio’s HH… SID */
-                            verificationSid: string | null;
-                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
-                            twilioStatus: string | null;
-                            /** @description Twilio’s rejection reasons with their codes */
-                            problems: {
-                                field: string | null;
-                                /** @description Our rule’s name, e.g. registration_number_required */
-                                code: string;
-                                message: string;
-                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
-                                twilioCode: number | null;
-                            }[];
-                            editAllowed: boolean;
-                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
-                            editExpiration: string | null;
-                            draft: {
-                                /** @description One of your toll-free numbers */
-                                tollfreePhoneNumber: string & (string);
-                                business: {
-                                    /** @description The legal name, as registered */
-                                    name: string;
-                                    /** Format: uri */
-                                    website: string;
-                                    /** @enum {string} */
-                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
-                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
-                                    registrationNumber?: string;
-                                    /** @enum {string} */
-                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
-                                    registrationCountry?: string;
-                                    doingBusinessAs?: string;
-                                    address?: {
-                                        street: string;
-                                        street2?: string;
-                                        city: string;
-                                        region: string;
-                                        postalCode: string;
-                                        country: string;
-                                    };
-                                    contact?: {
-                                        firstName: string;
-                                        lastName: string;
-                                        /** Format: email */
-                                        email: string;
-                                        phone: string;
-                                    };
-                                };
-                                /**
-                                 * Format: email
-                                 * @description Where Twilio writes about the verification
-                                 */
-                                notificationEmail: string;
-                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
-                                useCaseSummary: string;
-                                /** @description A message exactly as it will be sent */
-                                productionMessageSample: string;
-                                optIn: {
-                                    /** @enum {string} */
-                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
-                                    /** @description Screenshots or documents of the opt-in flow */
-                                    imageUrls: string[];
-                                    confirmationMessage?: string;
-                                    keywords?: string[];
-                                };
-                                /**
-                                 * @description Estimated messages a month
-                                 * @enum {string}
-                                 */
-                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
-                                helpMessageSample?: string;
-                                /** Format: uri */
-                                privacyPolicyUrl?: string;
-                                /** Format: uri */
-                                termsAndConditionsUrl?: string;
-                                ageGatedContent?: boolean;
-                                /** @description For VERBAL opt-in: the script read to customers */
-                                additionalInformation?: string;
-                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
-                                campaignVerifyToken?: string;
-                            };
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["TollfreeVerification"];
                     };
                 };
                 /** @description Default Response */
@@ -20175,12 +9974,16 @@ export type paths = {
                     content: {
                         "application/json": {
                             error: {
+                                /** @description What went wrong, for code to branch on: `invalid_request`, `not_found`, `insufficient_scope`, `rate_limited`… */
                                 code: string;
+                                /** @description The same for a person */
                                 message: string;
+                                /** @description Each field at fault (`invalid_request`): its path in the request, and why */
                                 fields?: {
                                     field: string;
                                     message: string;
                                 }[];
+                                /** @description Twilio’s own answer, when Twilio refused */
                                 twilio?: {
                                     code: number | null;
                                     status: number | null;
@@ -20208,52 +10011,22 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -20262,118 +10035,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -20412,176 +10110,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            tollfreePhoneNumber: string;
-                            /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
-                             * @enum {string}
-                             */
-                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description Twilio’s HH… SID */
-                            verificationSid: string | null;
-                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
-                            twilioStatus: string | null;
-                            /** @description Twilio’s rejection reasons with their codes */
-                            problems: {
-                                field: string | null;
-                                /** @description Our rule’s name, e.g. registration_number_required */
-                                code: string;
-                                message: string;
-                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
-                                twilioCode: number | null;
-                            }[];
-                            editAllowed: boolean;
-                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
-                            editExpiration: string | null;
-                            draft: {
-                                /** @description One of your toll-free numbers */
-                                tollfreePhoneNumber: string & (string);
-                                business: {
-                                    /** @description The legal name, as registered */
-                                    name: string;
-                                    /** Format: uri */
-                                    website: string;
-                                    /** @enum {string} */
-                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
-                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
-                                    registrationNumber?: string;
-                                    /** @enum {string} */
-                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
-                                    registrationCountry?: string;
-                                    doingBusinessAs?: string;
-                                    address?: {
-                                        street: string;
-                                        street2?: string;
-                                        city: string;
-                                        region: string;
-                                        postalCode: string;
-                                        country: string;
-                                    };
-                                    contact?: {
-                                        firstName: string;
-                                        lastName: string;
-                                        /** Format: email */
-                                        email: string;
-                                        phone: string;
-                                    };
-                                };
-                                /**
-                                 * Format: email
-                                 * @description Where Twilio writes about the verification
-                                 */
-                                notificationEmail: string;
-                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
-                                useCaseSummary: string;
-                                /** @description A message exactly as it will be sent */
-                                productionMessageSample: string;
-                                optIn: {
-                                    /** @enum {string} */
-                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
-                                    /** @description Screenshots or documents of the opt-in flow */
-                                    imageUrls: string[];
-                                    confirmationMessage?: string;
-                                    keywords?: string[];
-                                };
-                                /**
-                                 * @description Estimated messages a month
-                                 * @enum {string}
-                                 */
-                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
-                                helpMessageSample?: string;
-                                /** Format: uri */
-                                privacyPolicyUrl?: string;
-                                /** Format: uri */
-                                termsAndConditionsUrl?: string;
-                                ageGatedContent?: boolean;
-                                /** @description For VERBAL opt-in: the script read to customers */
-                                additionalInformation?: string;
-                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
-                                campaignVerifyToken?: string;
-                            };
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["TollfreeVerification"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -20590,94 +10146,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -20788,104 +10284,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            tollfreePhoneNumber: string;
-                            /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
-                             * @enum {string}
-                             */
-                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description Twilio’s HH… SID */
-                            verificationSid: string | null;
-                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
-                            twilioStatus: string | null;
-                            /** @description Twilio’s rejection reasons with their codes */
-                            problems: {
-                                field: string | null;
-                                /** @description Our rule’s name, e.g. registration_number_required */
-                                code: string;
-                                message: string;
-                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
-                                twilioCode: number | null;
-                            }[];
-                            editAllowed: boolean;
-                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
-                            editExpiration: string | null;
-                            draft: {
-                                /** @description One of your toll-free numbers */
-                                tollfreePhoneNumber: string & (string);
-                                business: {
-                                    /** @description The legal name, as registered */
-                                    name: string;
-                                    /** Format: uri */
-                                    website: string;
-                                    /** @enum {string} */
-                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
-                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
-                                    registrationNumber?: string;
-                                    /** @enum {string} */
-                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
-                                    registrationCountry?: string;
-                                    doingBusinessAs?: string;
-                                    address?: {
-                                        street: string;
-                                        street2?: string;
-                                        city: string;
-                                        region: string;
-                                        postalCode: string;
-                                        country: string;
-                                    };
-                                    contact?: {
-                                        firstName: string;
-                                        lastName: string;
-                                        /** Format: email */
-                                        email: string;
-                                        phone: string;
-                                    };
-                                };
-                                /**
-                                 * Format: email
-                                 * @description Where Twilio writes about the verification
-                                 */
-                                notificationEmail: string;
-                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
-                                useCaseSummary: string;
-                                /** @description A message exactly as it will be sent */
-                                productionMessageSample: string;
-                                optIn: {
-                                    /** @enum {string} */
-                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
-                                    /** @description Screenshots or documents of the opt-in flow */
-                                    imageUrls: string[];
-                                    confirmationMessage?: string;
-                                    keywords?: string[];
-                                };
-                                /**
-                                 * @description Estimated messages a month
-                                 * @enum {string}
-                                 */
-                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
-                                helpMessageSample?: string;
-                                /** Format: uri */
-                                privacyPolicyUrl?: string;
-                                /** Format: uri */
-                                termsAndConditionsUrl?: string;
-                                ageGatedContent?: boolean;
-                                /** @description For VERBAL opt-in: the script read to customers */
-                                additionalInformation?: string;
-                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
-                                campaignVerifyToken?: string;
-                            };
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["TollfreeVerification"];
                     };
                 };
                 /** @description Default Response */
@@ -20894,70 +10293,25 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -20966,22 +10320,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -20990,142 +10329,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -21166,176 +10415,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            id: string;
-                            tollfreePhoneNumber: string;
-                            /**
-                             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
-                             * @enum {string}
-                             */
-                            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
-                            /** @description Twilio’s HH… SID */
-                            verificationSid: string | null;
-                            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
-                            twilioStatus: string | null;
-                            /** @description Twilio’s rejection reasons with their codes */
-                            problems: {
-                                field: string | null;
-                                /** @description Our rule’s name, e.g. registration_number_required */
-                                code: string;
-                                message: string;
-                                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
-                                twilioCode: number | null;
-                            }[];
-                            editAllowed: boolean;
-                            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
-                            editExpiration: string | null;
-                            draft: {
-                                /** @description One of your toll-free numbers */
-                                tollfreePhoneNumber: string & (string);
-                                business: {
-                                    /** @description The legal name, as registered */
-                                    name: string;
-                                    /** Format: uri */
-                                    website: string;
-                                    /** @enum {string} */
-                                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
-                                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
-                                    registrationNumber?: string;
-                                    /** @enum {string} */
-                                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
-                                    registrationCountry?: string;
-                                    doingBusinessAs?: string;
-                                    address?: {
-                                        street: string;
-                                        street2?: string;
-                                        city: string;
-                                        region: string;
-                                        postalCode: string;
-                                        country: string;
-                                    };
-                                    contact?: {
-                                        firstName: string;
-                                        lastName: string;
-                                        /** Format: email */
-                                        email: string;
-                                        phone: string;
-                                    };
-                                };
-                                /**
-                                 * Format: email
-                                 * @description Where Twilio writes about the verification
-                                 */
-                                notificationEmail: string;
-                                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
-                                useCaseSummary: string;
-                                /** @description A message exactly as it will be sent */
-                                productionMessageSample: string;
-                                optIn: {
-                                    /** @enum {string} */
-                                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
-                                    /** @description Screenshots or documents of the opt-in flow */
-                                    imageUrls: string[];
-                                    confirmationMessage?: string;
-                                    keywords?: string[];
-                                };
-                                /**
-                                 * @description Estimated messages a month
-                                 * @enum {string}
-                                 */
-                                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
-                                helpMessageSample?: string;
-                                /** Format: uri */
-                                privacyPolicyUrl?: string;
-                                /** Format: uri */
-                                termsAndConditionsUrl?: string;
-                                ageGatedContent?: boolean;
-                                /** @description For VERBAL opt-in: the script read to customers */
-                                additionalInformation?: string;
-                                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
-                                campaignVerifyToken?: string;
-                            };
-                            timeline: {
-                                at: string;
-                                type: string;
-                                message: string;
-                            }[];
-                            createdAt: string;
-                            updatedAt: string;
-                            finishedAt: string | null;
-                        };
+                        "application/json": components["schemas"]["TollfreeVerification"];
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -21344,22 +10451,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -21368,94 +10460,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -21521,124 +10553,49 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -21721,76 +10678,31 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -21799,118 +10711,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -22001,100 +10838,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -22103,94 +10880,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -22281,100 +10998,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -22383,94 +11040,34 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -22622,100 +11219,40 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -22724,142 +11261,52 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -23065,76 +11512,31 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
                 /** @description Default Response */
@@ -23143,118 +11545,43 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description payload_too_large: the body is over this operation’s limit */
                 413: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unsupported_media_type: the body is not application/json */
                 415: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -23348,172 +11675,67 @@ export type paths = {
                         };
                     };
                 };
-                /** @description Default Response */
+                /** @description invalid_request: a parameter or the body is not what this operation takes; error.fields names each field at fault and why */
                 400: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description unauthorized: no key, or one that is unknown, expired, revoked or of the wrong kind */
                 401: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description insufficient_scope: the key’s scopes lack the one this operation needs; tenant_suspended: the operator suspended the tenant (reads still work) */
                 403: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description not_found: none of the caller’s own by that id (another tenant’s is not found either) */
                 404: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description uri_too_long: a path parameter is longer than 100 characters */
                 414: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description rate_limited: over the tenant’s request rate, or too many failed authentications from this address; retry after Retry-After seconds */
                 429: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description Default Response */
+                /** @description service_unavailable: PostgreSQL or Temporal is unreachable; retry after Retry-After seconds */
                 503: {
                     headers: {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": {
-                            error: {
-                                code: string;
-                                message: string;
-                                fields?: {
-                                    field: string;
-                                    message: string;
-                                }[];
-                                twilio?: {
-                                    code: number | null;
-                                    status: number | null;
-                                    message: string;
-                                    moreInfo: string | null;
-                                };
-                            };
-                        };
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -23529,7 +11751,432 @@ export type paths = {
 };
 export type webhooks = Record<string, never>;
 export type components = {
-    schemas: never;
+    schemas: {
+        Error: {
+            error: {
+                /** @description What went wrong, for code to branch on: `invalid_request`, `not_found`, `insufficient_scope`, `rate_limited`… */
+                code: string;
+                /** @description The same for a person */
+                message: string;
+                /** @description Each field at fault (`invalid_request`): its path in the request, and why */
+                fields?: {
+                    field: string;
+                    message: string;
+                }[];
+                /** @description Twilio’s own answer, when Twilio refused */
+                twilio?: {
+                    code: number | null;
+                    status: number | null;
+                    message: string;
+                    moreInfo: string | null;
+                };
+            };
+        };
+        A2pRegistration: {
+            id: string;
+            status: string;
+            step: string;
+            actionRequired: {
+                step: string;
+                reasons: {
+                    code: number | null;
+                    message: string;
+                    fields: string[];
+                }[];
+                hint: string;
+            } | null;
+            /** @description While status is waiting_for_customer: the Sole Proprietor’s OTP or the public company’s Authentication+ e-mail, until when, and how to resend */
+            customerAction: {
+                /** @enum {string} */
+                kind: "sole_proprietor_otp" | "authentication_plus";
+                /**
+                 * @description expired: the OTP or e-mail lapsed (Twilio 30752, 21737, 21739, 21741): resend it; failed: Twilio refused it (21736, 21738, 21740)
+                 * @enum {string}
+                 */
+                state: "pending" | "expired" | "failed";
+                /** @description What the customer must do, to pass on */
+                instructions: string;
+                /** @description When the current OTP stops working (24 hours after sending); null for the Authentication+ e-mail, whose lifetime Twilio does not state */
+                expiresAt: string | null;
+                /** @description When the registration gives up and fails if the customer has not completed it */
+                deadline: string;
+                /** @description Twilio’s error code when it lapsed or failed */
+                code: number | null;
+                message: string | null;
+                /** @description Resends so far (POST …/verification/resend) */
+                resends: number;
+            } | null;
+            sids: {
+                [key: string]: string;
+            };
+            brandResubmissions: number;
+            campaignSubmissions: number;
+            resources: {
+                profiles: {
+                    [key: string]: unknown;
+                }[];
+                brands: {
+                    [key: string]: unknown;
+                }[];
+                campaigns: {
+                    [key: string]: unknown;
+                }[];
+            };
+            /** @description What happened, oldest first (the newest 200 events): state changes, Twilio status changes, webhook deliveries, cleanup after a cancel */
+            timeline: {
+                at: string;
+                /** @enum {string} */
+                type: "state" | "twilio_status" | "webhook" | "cleanup" | "number";
+                message: string;
+            }[];
+            /** @description Once the numbers step ran: the numbers added to the Messaging Service, and those refused with the reason */
+            numbers: {
+                attached: string[];
+                refused: {
+                    phoneNumber: string;
+                    reason: string;
+                    code: number | null;
+                }[];
+            } | null;
+            /** @description After a cancel: what was deleted at Twilio and what was kept, and why */
+            cleanup: {
+                kind: string;
+                sid: string;
+                /** @enum {string} */
+                action: "deleted" | "kept";
+                reason: string;
+            }[] | null;
+            idempotencyKey: string | null;
+            /** @description The Temporal workflow running the registration (open it in the Temporal UI) */
+            workflowId: string;
+            createdAt: string;
+            updatedAt: string;
+            finishedAt: string | null;
+        };
+        VoiceTrustRegistration: {
+            id: string;
+            /** @enum {string} */
+            product: "shaken_stir" | "cnam" | "voice_integrity";
+            /**
+             * @description in_review: Twilio is reviewing; needs_attention: the review is past its deadline (still waiting); action_required: rejected or incomplete, send corrections (before the corrections deadline); failed: a step Twilio refused or no corrections before the deadline (problems and the timeline say which; the numbers are taken off the trust product)
+             * @enum {string}
+             */
+            status: "queued" | "running" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+            /** @description business_profile_numbers → trust_product → trust_product_numbers → review → done */
+            step: string;
+            businessProfileSid: string;
+            trustProductSid: string | null;
+            /** @description The trust product’s status at Twilio, as last read */
+            twilioStatus: string | null;
+            /** @description What was asked for, with corrections applied */
+            draft: {
+                [key: string]: unknown;
+            };
+            numbers: {
+                phoneNumber: string;
+                onBusinessProfile: boolean;
+                onTrustProduct: boolean;
+                /** @description Taken off the trust product (released, or the registration cancelled or failed) */
+                detached: boolean;
+                /**
+                 * @description SHAKEN/STIR only: A once the trust product is approved with the number on it; null: Twilio signs its calls B or C
+                 * @enum {string|null}
+                 */
+                attestation: "A" | null;
+            }[];
+            /** @description Why action is required: Twilio’s rejection reasons or the evaluation’s failed fields */
+            problems: {
+                field: string | null;
+                message: string;
+                code: number | null;
+            }[];
+            timeline: {
+                at: string;
+                type: string;
+                message: string;
+            }[];
+            createdAt: string;
+            updatedAt: string;
+            finishedAt: string | null;
+        };
+        PhoneNumber: {
+            id: string;
+            phoneNumber: string;
+            twilioSid: string | null;
+            provider: string;
+            /** @enum {string} */
+            status: "purchasing" | "active" | "releasing" | "released" | "failed" | "transferred";
+            friendlyName: string | null;
+            capabilities: {
+                voice?: boolean;
+                sms?: boolean;
+                mms?: boolean;
+                fax?: boolean;
+            };
+            config: {
+                friendlyName?: string;
+                /** Format: uri */
+                voiceUrl?: string;
+                /** @enum {string} */
+                voiceMethod?: "GET" | "POST";
+                /** Format: uri */
+                voiceFallbackUrl?: string;
+                /** Format: uri */
+                smsUrl?: string;
+                /** @enum {string} */
+                smsMethod?: "GET" | "POST";
+                /** Format: uri */
+                smsFallbackUrl?: string;
+                /** Format: uri */
+                statusCallback?: string;
+            };
+            jobId: string | null;
+            createdAt: string;
+            updatedAt: string;
+            releasedAt: string | null;
+            /**
+             * @description quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service
+             * @enum {string}
+             */
+            hygieneState: "ok" | "quarantined";
+            /** @description Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code */
+            replacedBy: string | null;
+        };
+        TollfreeVerification: {
+            id: string;
+            tollfreePhoneNumber: string;
+            /**
+             * @description completed: Twilio approved it, the number can send; action_required: rejected, edit it before editExpiration; failed: the edit window closed, or Twilio refused a step (problems say which, with Twilio’s code)
+             * @enum {string}
+             */
+            status: "queued" | "submitting" | "in_review" | "needs_attention" | "action_required" | "completed" | "cancelled" | "failed";
+            /** @description Twilio’s HH… SID */
+            verificationSid: string | null;
+            /** @description PENDING_REVIEW, IN_REVIEW, TWILIO_APPROVED or TWILIO_REJECTED, as last read */
+            twilioStatus: string | null;
+            /** @description Twilio’s rejection reasons with their codes */
+            problems: {
+                field: string | null;
+                /** @description Our rule’s name, e.g. registration_number_required */
+                code: string;
+                message: string;
+                /** @description The Twilio rejection code this rule anticipates, or Twilio’s own code */
+                twilioCode: number | null;
+            }[];
+            editAllowed: boolean;
+            /** @description Until when a rejected verification can be edited (seven days after the rejection) */
+            editExpiration: string | null;
+            draft: {
+                /** @description One of your toll-free numbers */
+                tollfreePhoneNumber: string & (string);
+                business: {
+                    /** @description The legal name, as registered */
+                    name: string;
+                    /** Format: uri */
+                    website: string;
+                    /** @enum {string} */
+                    type: "PRIVATE_PROFIT" | "PUBLIC_PROFIT" | "SOLE_PROPRIETOR" | "NON_PROFIT" | "GOVERNMENT";
+                    /** @description Required since 2026-02-17 for every business type but SOLE_PROPRIETOR */
+                    registrationNumber?: string;
+                    /** @enum {string} */
+                    registrationAuthority?: "EIN" | "CBN" | "CRN" | "PROVINCIAL_NUMBER" | "VAT" | "ACN" | "ABN" | "BRN" | "SIREN" | "SIRET" | "NZBN" | "USt-IdNr" | "CIF" | "NIF" | "CNPJ" | "UID" | "NEQ" | "OTHER";
+                    registrationCountry?: string;
+                    doingBusinessAs?: string;
+                    address?: {
+                        street: string;
+                        street2?: string;
+                        city: string;
+                        region: string;
+                        postalCode: string;
+                        country: string;
+                    };
+                    contact?: {
+                        firstName: string;
+                        lastName: string;
+                        /** Format: email */
+                        email: string;
+                        phone: string;
+                    };
+                };
+                /**
+                 * Format: email
+                 * @description Where Twilio writes about the verification
+                 */
+                notificationEmail: string;
+                useCaseCategories: ("TWO_FACTOR_AUTHENTICATION" | "ACCOUNT_NOTIFICATIONS" | "CUSTOMER_CARE" | "CHARITY_NONPROFIT" | "DELIVERY_NOTIFICATIONS" | "FRAUD_ALERT_MESSAGING" | "EVENTS" | "HIGHER_EDUCATION" | "K12" | "MARKETING" | "POLLING_AND_VOTING_NON_POLITICAL" | "POLITICAL_ELECTION_CAMPAIGNS" | "PUBLIC_SERVICE_ANNOUNCEMENT" | "SECURITY_ALERT")[];
+                useCaseSummary: string;
+                /** @description A message exactly as it will be sent */
+                productionMessageSample: string;
+                optIn: {
+                    /** @enum {string} */
+                    type: "VERBAL" | "WEB_FORM" | "PAPER_FORM" | "VIA_TEXT" | "MOBILE_QR_CODE" | "IMPORT" | "IMPORT_PLEASE_REPLACE";
+                    /** @description Screenshots or documents of the opt-in flow */
+                    imageUrls: string[];
+                    confirmationMessage?: string;
+                    keywords?: string[];
+                };
+                /**
+                 * @description Estimated messages a month
+                 * @enum {string}
+                 */
+                messageVolume: "10" | "100" | "1,000" | "10,000" | "100,000" | "250,000" | "500,000" | "750,000" | "1,000,000" | "5,000,000" | "10,000,000+";
+                helpMessageSample?: string;
+                /** Format: uri */
+                privacyPolicyUrl?: string;
+                /** Format: uri */
+                termsAndConditionsUrl?: string;
+                ageGatedContent?: boolean;
+                /** @description For VERBAL opt-in: the script read to customers */
+                additionalInformation?: string;
+                /** @description For POLITICAL_ELECTION_CAMPAIGNS: the Campaign Verify token */
+                campaignVerifyToken?: string;
+            };
+            timeline: {
+                at: string;
+                type: string;
+                message: string;
+            }[];
+            createdAt: string;
+            updatedAt: string;
+            finishedAt: string | null;
+        };
+        Job: {
+            id: string;
+            /** @enum {string} */
+            kind: "bulk_buy" | "bulk_release" | "bulk_lookup" | "health_pass" | "rotation_pass";
+            /** @enum {string} */
+            status: "queued" | "running" | "cancelling" | "succeeded" | "partial" | "cancelled" | "failed";
+            params: {
+                [key: string]: unknown;
+            };
+            counts: {
+                requested: number;
+                succeeded: number;
+                failed: number;
+                skipped: number;
+                pending: number;
+            };
+            outcome: {
+                /** @enum {string} */
+                stopReason: "completed" | "inventory_exhausted" | "cancelled" | "rejected" | "failed";
+                message: string;
+                areaCodesTried?: string[];
+                exhaustedAreaCodes?: string[];
+                historyEvents?: number;
+                lastError?: {
+                    code: number | null;
+                    status: number | null;
+                    message: string;
+                    moreInfo: string | null;
+                };
+            } | null;
+            idempotencyKey: string | null;
+            /** @description The Temporal workflow running the job (open it in the Temporal UI) */
+            workflowId: string;
+            createdAt: string;
+            startedAt: string | null;
+            updatedAt: string;
+            finishedAt: string | null;
+        };
+        SipTrunkOperation: {
+            id: string;
+            /** @enum {string} */
+            kind: "create" | "update" | "delete";
+            /** @enum {string} */
+            status: "queued" | "running" | "rolling_back" | "succeeded" | "failed" | "rolled_back";
+            step: string | null;
+            steps: {
+                name: string;
+                /** @enum {string} */
+                status: "running" | "done" | "failed";
+                detail: string | null;
+            }[];
+            error: {
+                step: string;
+                message: string;
+                twilio: {
+                    code: number | null;
+                    status: number | null;
+                    message: string;
+                    moreInfo: string | null;
+                } | null;
+            } | null;
+            rollback: {
+                action: string;
+                /** @enum {string} */
+                status: "done" | "failed";
+                error: string | null;
+            }[];
+            createdAt: string;
+            finishedAt: string | null;
+        };
+        SipTrunk: {
+            id: string;
+            trunkSid: string | null;
+            /** @enum {string} */
+            status: "provisioning" | "active" | "updating" | "deleting" | "deleted" | "failed";
+            friendlyName: string | null;
+            domainName: string;
+            terminationUri: string;
+            secure: boolean;
+            cnamLookupEnabled: boolean;
+            transfer: {
+                mode: string;
+                callerId: string;
+            };
+            recording: {
+                mode: string;
+                trim: string;
+            };
+            disasterRecovery: {
+                url: string;
+                method: string;
+            } | null;
+            originationUris: {
+                sid: string | null;
+                sipUrl: string;
+                priority: number;
+                weight: number;
+                enabled: boolean;
+                friendlyName: string | null;
+            }[];
+            termination: {
+                authType: string[];
+                credentialLists: {
+                    sid: string | null;
+                    friendlyName: string;
+                    usernames: string[];
+                }[];
+                ipAccessControlLists: {
+                    sid: string | null;
+                    friendlyName: string;
+                    ipAddresses: {
+                        ip: string;
+                        cidrPrefixLength: number;
+                    }[];
+                }[];
+            };
+            phoneNumbers: {
+                phoneNumber: string;
+                twilioSid: string | null;
+            }[];
+            health: {
+                /** @enum {string} */
+                code: "no_termination_auth" | "no_enabled_origination_uri" | "single_origination_uri" | "no_disaster_recovery_url" | "insecure_origination_uri" | "number_trunk_drift";
+                /** @enum {string} */
+                severity: "error" | "warning" | "info";
+                message: string;
+                fix: string;
+            }[];
+            warnings: string[];
+            operation: components["schemas"]["SipTrunkOperation"] | null;
+            observedAt: string | null;
+            idempotencyKey: string | null;
+            createdAt: string;
+            updatedAt: string;
+            deletedAt: string | null;
+        };
+    };
     responses: never;
     parameters: never;
     requestBodies: never;

@@ -249,4 +249,4 @@ export const RegistrationView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
-});
+}).meta({ id: 'A2pRegistration' });

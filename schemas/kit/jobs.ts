@@ -59,7 +59,7 @@ export const Job = z.object({
   startedAt: z.string().nullable(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
-});
+}).meta({ id: 'Job' });
 export type Job = z.infer<typeof Job>;
 
 export const ListJobsQuery = PageQuery.extend({

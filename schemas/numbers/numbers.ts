@@ -81,7 +81,7 @@ export const PhoneNumber = z.object({
   releasedAt: z.string().nullable(),
   hygieneState: z.enum(['ok', 'quarantined']).describe('quarantined: its health fell below your policy’s threshold; still owned, to be kept out of service'),
   replacedBy: z.string().nullable().describe('Set when the rotation pass moved this number’s service (URLs, trunk, Messaging Services) to a replacement it bought in the same area code'),
-});
+}).meta({ id: 'PhoneNumber' });
 export type PhoneNumber = z.infer<typeof PhoneNumber>;
 
 export const ListNumbersQuery = PageQuery.extend({

@@ -219,7 +219,7 @@ export const TrunkOperation = z.object({
   rollback: z.array(RollbackEntry),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
-});
+}).meta({ id: 'SipTrunkOperation' });
 export type TrunkOperation = z.infer<typeof TrunkOperation>;
 
 export const TrunkView = z.object({
@@ -251,7 +251,7 @@ export const TrunkView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   deletedAt: z.string().nullable(),
-});
+}).meta({ id: 'SipTrunk' });
 export type TrunkView = z.infer<typeof TrunkView>;
 
 export const TrunkNumberView = z.object({ phoneNumber: z.string(), twilioSid: z.string().nullable(), trunkSidAtTwilio: z.string().nullable().optional() });

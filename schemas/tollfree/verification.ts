@@ -99,7 +99,7 @@ export const TollfreeVerificationView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
-});
+}).meta({ id: 'TollfreeVerification' });
 export type TollfreeVerificationView = z.infer<typeof TollfreeVerificationView>;
 
 export interface TollfreeInput {

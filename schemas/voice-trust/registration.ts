@@ -91,7 +91,7 @@ export const VoiceTrustRegistrationView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   finishedAt: z.string().nullable(),
-});
+}).meta({ id: 'VoiceTrustRegistration' });
 export type VoiceTrustRegistrationView = z.infer<typeof VoiceTrustRegistrationView>;
 
 /** What the workflow gets: timings only; the draft is read from PostgreSQL by the activities (corrections change it). */
