@@ -51,8 +51,10 @@ builds() {
 tier() { TEST_TIER=$1 npx vitest run --project "${1#test:}" "${@:2}"; }
 export -f counted builds tier
 
+# API_FORKS: test:api's forks (and slots). Four took the tier 538 → 481 s in a full run, but surfaced timing races
+# in tests written against three (two fixed; see docs/testing.md), so three stay the default.
 lane1() {
-  phase test:api tier test:api --maxWorkers 3
+  phase test:api tier test:api --maxWorkers "${API_FORKS:-3}"
   phase chaos counted chaos npm run --silent chaos
 }
 # vitest's default is one fork fewer than the cores: one on this 2-core machine, where the tier's time-skipping files

@@ -1,4 +1,7 @@
-import { afterAll, beforeAll } from 'vitest';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { Connection, type Client } from '@temporalio/client';
 import { createApiTemporalClient } from '../../api/kit/temporal-client';
 import { temporalConnectionOptions } from '../../config/temporal-connection';
@@ -11,10 +14,12 @@ import { sandboxControl, stack, testConfig } from './stack';
  * start more — is ended after, so nothing of it calls Twilio during the next file.
  */
 beforeAll(async () => {
+  claimSlot();
   await sandboxControl('POST', 'reset');
 });
 
 afterAll(async () => {
+  releaseSlot();
   const config = testConfig();
   const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
@@ -40,4 +45,26 @@ async function terminateSlotWorkflows(client: Client) {
   for await (const wf of running) {
     await client.workflow.getHandle(wf.workflowId, wf.runId).terminate('the test file that started it has ended').catch(() => undefined);
   }
+}
+
+/**
+ * One file on a slot at a time, or the run says so: two files sharing a sandbox account would reset each other's
+ * faults and inventory mid-test and fail in ways that look like flakes. The claim is a directory (mkdir is atomic)
+ * named after the run's sandbox and the slot's task queue, holding the name of the file that has it.
+ */
+const claim = path.join(tmpdir(), `twilio-pro-slot-${new URL(stack.sandboxUrl).port}-${stack.taskQueue}`);
+const thisFile = () => expect.getState().testPath ?? 'a test file';
+
+function claimSlot() {
+  try {
+    mkdirSync(claim);
+  } catch {
+    const holder = (() => { try { return readFileSync(path.join(claim, 'holder'), 'utf8'); } catch { return 'unknown'; } })();
+    throw new Error(`slot ${stack.taskQueue} (fork VITEST_POOL_ID=${process.env.VITEST_POOL_ID}) is in use by ${holder}: two files on one sandbox account`);
+  }
+  writeFileSync(path.join(claim, 'holder'), thisFile());
+}
+
+function releaseSlot() {
+  rmSync(claim, { recursive: true, force: true });
 }
