@@ -4,13 +4,13 @@
 #              the console; layers; the generated reference pages are up to date)
 #   then two lanes side by side (the machine has two cores). Alone, test:fast keeps ~1.7 cores busy, test:api ~1.3,
 #   fuzz ~1 (Schemathesis is one Python process); chaos and browser mostly wait on processes, timers and reviews.
-#   So each waiting phase runs beside a busy one, and the two lanes end on fuzz and chaos together:
+#   So each waiting phase runs beside a busy one: fuzz (lane 1) beside the browser flows and chaos (lane 2):
 #     lane 1   test:api  one shared stack, a slot (sandbox account + worker) per fork, files in parallel; ends
 #                        asserting zero request violations at the sandbox
-#              chaos     each process killed mid-job, at observed progress
+#              fuzz      Schemathesis over every operation, then the cross-tenant and read-key sweeps
 #     lane 2   test:fast no stack: unit, time-skipping workflow tests, replay, the sandbox's contract
 #              browser   the console's flows in Chromium
-#              fuzz      Schemathesis over every operation, then the cross-tenant and read-key sweeps
+#              chaos     each process killed mid-job, at observed progress
 # A failing phase doesn't stop the others (one run reports every failure); a failing prepare does.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -51,11 +51,11 @@ builds() {
 tier() { TEST_TIER=$1 npx vitest run --project "${1#test:}" "${@:2}"; }
 export -f counted builds tier
 
-# API_FORKS: test:api's forks (and slots). Four took the tier 538 → 481 s in a full run, but surfaced timing races
-# in tests written against three (two fixed; see docs/testing.md), so three stay the default.
+# API_FORKS: test:api's forks (and slots). Its files mostly wait (reviews, polls, retries): four forks take the tier
+# 538 → 487 s in a full run for the same CPU.
 lane1() {
-  phase test:api tier test:api --maxWorkers "${API_FORKS:-3}"
-  phase chaos counted chaos npm run --silent chaos
+  phase test:api tier test:api --maxWorkers "${API_FORKS:-4}"
+  phase fuzz counted fuzz npm run --silent fuzz
 }
 # vitest's default is one fork fewer than the cores: one on this 2-core machine, where the tier's time-skipping files
 # mostly wait on their test servers. Two forks (or the default, on a larger machine) overlap those waits.
@@ -63,7 +63,7 @@ fast_forks=$(($(nproc) > 3 ? $(nproc) - 1 : 2))
 lane2() {
   phase test:fast tier test:fast --maxWorkers "$fast_forks"
   phase browser counted browser npm run --silent test:browser
-  phase fuzz counted fuzz npm run --silent fuzz
+  phase chaos counted chaos npm run --silent chaos
 }
 
 # Runs each function in the background, its output kept apart and printed whole when it ends.
