@@ -19,7 +19,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  releaseSlot();
   const config = testConfig();
   const connection = await Connection.connect(temporalConnectionOptions(config));
   try {
@@ -29,6 +28,7 @@ afterAll(async () => {
     await terminateSlotWorkflows(client);
   } finally {
     await connection.close();
+    releaseSlot(); // last: ending what the file left running is still its use of the slot
   }
 });
 

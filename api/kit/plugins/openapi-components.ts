@@ -5,10 +5,10 @@ import { markOptionalBodies } from './optional-body';
 type Doc = { components?: { schemas?: Record<string, unknown> }; [key: string]: unknown };
 
 /**
- * The OpenAPI document's last pass (app.ts): the schemas named with `.meta({ id })` (the error body) become
- * components that operations refer to, bodies that may be left out are marked so, and a component nothing
+ * The OpenAPI document's last pass (app.ts): the schemas named with `.meta({ id })` (the error body, the resources
+ * many operations return) become components that operations refer to, bodies that may be left out are marked so, and a component nothing
  * refers to is dropped — the library writes each named schema twice, as read and as written (`ErrorInput`),
- * and the API only ever writes errors.
+ * and the API only ever writes those.
  */
 export const transformDocument: SwaggerTransformObject = (documentObject) => {
   const withComponents = jsonSchemaTransformObject(documentObject) as Doc;
