@@ -52,22 +52,6 @@ export async function startWorker(s: LocalStack, taskQueue: string, extra: NodeJ
 }
 
 /**
- * The dev server on a port that was free a moment ago. Beside it the server binds more ports of its own
- * choosing; with several stacks starting at once (the test lanes) one of those can be taken in between, and the
- * server exits at once: then it is started again on another port.
- */
-async function startTemporalOnFreePort(attempts = 3): Promise<Awaited<ReturnType<typeof startTemporalDevServer>>> {
-  for (let i = 1; ; i++) {
-    try {
-      return await startTemporalDevServer({ port: await freePort() });
-    } catch (err) {
-      if (i >= attempts || !/exited with code/.test((err as Error).message)) throw err;
-      console.error(`temporal dev server: ${(err as Error).message}; starting it again on another port`);
-    }
-  }
-}
-
-/**
  * Real PostgreSQL (embedded), the real Temporal dev server, the Twilio sandbox process and a
  * pre-built workflow bundle, all in a temporary directory; `stop` removes every trace.
  */
@@ -82,7 +66,7 @@ export async function startLocalStack(taskQueue: string): Promise<{ stack: Local
   try {
     const [pgResult, temporalResult, bundleResult] = await Promise.allSettled([
       freePort().then((port) => startPostgresProcess({ dataDir: path.join(tmp, 'pg'), port, persistent: false })),
-      startTemporalOnFreePort(),
+      startTemporalDevServer({}),
       // Built once per test run (npm test sets WORKFLOW_BUNDLE_PATH after `npm run build:workflows`); else here.
       process.env.WORKFLOW_BUNDLE_PATH ? readFile(process.env.WORKFLOW_BUNDLE_PATH, 'utf8') : buildWorkflowBundle(),
     ]);

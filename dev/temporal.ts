@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { repoRoot, pipeLogs, stopChild } from './processes';
+import { freePort, repoRoot, pipeLogs, stopChild } from './processes';
 import type { TemporalConnectionOptions } from '../config/temporal-connection';
 
 const toolsBin = path.join(repoRoot, '.tools', 'venv', 'bin');
@@ -82,13 +82,48 @@ export async function waitForTemporal(target: string | TemporalConnectionOptions
   throw new Error(`Temporal at ${options.address} did not become ready: ${String(lastError)}`);
 }
 
-/** Starts `temporal server start-dev`; with dbFile, workflows survive a restart. */
-export async function startTemporalDevServer(opts: {
-  port: number;
+/** The last lines a child wrote to stderr, kept so an early exit can say why (a port taken, a panic). */
+function keepStderrTail(child: ChildProcess, lines = 5): () => string {
+  const tail: string[] = [];
+  child.stderr?.on('data', (chunk: Buffer) => {
+    tail.push(...chunk.toString('utf8').split('\n').filter((l) => l.trim()));
+    tail.splice(0, Math.max(0, tail.length - lines));
+  });
+  return () => tail.join(' | ');
+}
+
+export interface DevServerOptions {
+  /** Absent: a port free a moment ago, a new one on each attempt; given: that port on every attempt (a restart). */
+  port?: number;
   uiPort?: number;
   dbFile?: string;
   logPrefix?: string;
-}): Promise<RunningTemporal> {
+  /** Starts tried before giving up (default 3): see startTemporalDevServer. */
+  attempts?: number;
+}
+
+/**
+ * Starts `temporal server start-dev`; with dbFile, workflows survive a restart. Beside its frontend port the
+ * server binds ports of its own choosing (internal services, metrics), each free a moment before; with several
+ * stacks starting at once (the test lanes) one can be taken in between and the server exits at once (a Go panic,
+ * code 2). Such an exit before the frontend answers is retried — on a new port unless the caller fixed it.
+ */
+export async function startTemporalDevServer(opts: DevServerOptions): Promise<RunningTemporal> {
+  const attempts = opts.attempts ?? 3;
+  for (let attempt = 1; ; attempt++) {
+    const port = opts.port ?? (await freePort());
+    try {
+      return await startDevServerOnce({ ...opts, port });
+    } catch (err) {
+      if (attempt >= attempts || !(err instanceof DevServerExited)) throw err;
+      console.error(`${err.message}; starting it again${opts.port ? '' : ' on another port'} (attempt ${attempt + 1} of ${attempts})`);
+    }
+  }
+}
+
+class DevServerExited extends Error {}
+
+async function startDevServerOnce(opts: DevServerOptions & { port: number }): Promise<RunningTemporal> {
   const address = `127.0.0.1:${opts.port}`;
   const cli = findTemporalCli();
   if (!cli) return startWithSdkDownload(opts);
@@ -111,13 +146,16 @@ export async function startTemporalDevServer(opts: {
     ...(opts.dbFile ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
   ];
   const child: ChildProcess = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const stderrTail = keepStderrTail(child);
   if (opts.logPrefix) pipeLogs(child, opts.logPrefix);
   else {
     child.stdout?.resume();
     child.stderr?.resume();
   }
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) => reject(new Error(`temporal dev server exited with code ${code}`))),
+    child.once('exit', (code) =>
+      reject(new DevServerExited(`temporal dev server on port ${opts.port} exited with code ${code}: ${stderrTail() || '(nothing on stderr)'}`)),
+    ),
   );
   await Promise.race([waitForTemporal(address), exited]);
   return {

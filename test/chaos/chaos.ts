@@ -46,7 +46,7 @@ const log = (m: string) => console.log(`[chaos ${new Date().toISOString().slice(
 
 const dir = await mkdtemp(path.join(tmpdir(), 'twilio-pro-chaos-'));
 await chmod(dir, 0o755); // PostgreSQL runs as its own user when we are root
-const ports = { pg: await freePort(), temporal: await freePort(), sandbox: await freePort(), api: await freePort() };
+const ports = { pg: await freePort(), sandbox: await freePort(), api: await freePort() };
 const taskQueue = 'chaos';
 const children: ChildProcess[] = [];
 const cleanups: (() => Promise<unknown>)[] = [() => rm(dir, { recursive: true, force: true })];
@@ -67,8 +67,12 @@ process.on('exit', () => {
 /** Each part of the stack, startable again on the same data and port. */
 const pgDir = path.join(dir, 'pg');
 let pg = await startPostgresProcess({ dataDir: pgDir, port: ports.pg, persistent: true });
-const startTemporal = () => startTemporalDevServer({ port: ports.temporal, dbFile: path.join(dir, 'temporal.sqlite') });
-let temporal = await startTemporal();
+// First on any free port (it retries on another if a port it picks is taken meanwhile), then restarted on that one:
+// the worker and the API reconnect to the address they were given.
+const temporalDb = path.join(dir, 'temporal.sqlite');
+let temporal = await startTemporalDevServer({ dbFile: temporalDb });
+const temporalPort = Number(temporal.address.split(':').pop());
+const startTemporal = () => startTemporalDevServer({ port: temporalPort, dbFile: temporalDb });
 const db = createPool(pg.url, 4);
 await migrate(db);
 // The bundle the test run built once (`npm test` sets WORKFLOW_BUNDLE_PATH), or one of our own when run alone.
