@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # npm test: the whole suite, in phases, each with its wall and CPU time; the last line is "N passed, N failed".
-#   prepare    tools; typecheck ∥ (the workflow bundle, built ONCE for every stack and tier; the client packages;
-#              the console; layers; the generated reference pages are up to date)
-#   then two lanes side by side (the machine has two cores). Alone, test:fast keeps ~1.7 cores busy, test:api ~1.3,
-#   fuzz ~1 (Schemathesis is one Python process); chaos and browser mostly wait on processes, timers and reviews.
-#   So each waiting phase runs beside a busy one: fuzz (lane 1) beside the browser flows and chaos (lane 2):
-#     lane 1   test:api  one shared stack, a slot (sandbox account + worker) per fork, files in parallel; ends
+#   tools first; then two lanes side by side (the machine has two cores). Alone, test:fast keeps ~1.7 cores busy,
+#   test:api ~1.3, fuzz ~1 (Schemathesis is one Python process); chaos and browser mostly wait on processes, timers
+#   and reviews. So each waiting phase runs beside a busy one: fuzz (lane 1) beside the browser flows and chaos
+#   (lane 2). test:api, the longest phase, starts as soon as the builds are done, with the typecheck beside it.
+#     lane 1   builds    the workflow bundle (built ONCE for every stack and tier), the client packages, the
+#                        console, layers, the generated reference pages are up to date
+#              test:api  one shared stack, a slot (sandbox account + worker) per fork, files in parallel; ends
 #                        asserting zero request violations at the sandbox
 #              fuzz      Schemathesis over every operation, then the cross-tenant and read-key sweeps
-#     lane 2   test:fast no stack: unit, time-skipping workflow tests, replay, the sandbox's contract
+#     lane 2   typecheck
+#              test:fast no stack: unit, time-skipping workflow tests, replay, the sandbox's contract
 #              browser   the console's flows in Chromium
 #              chaos     each process killed mid-job, at observed progress
-# A failing phase doesn't stop the others (one run reports every failure); a failing prepare does.
+# A failing phase doesn't stop the others (one run reports every failure); failing tools or builds do.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export run=.cache/test-run
@@ -51,19 +53,31 @@ builds() {
 tier() { TEST_TIER=$1 npx vitest run --project "${1#test:}" "${@:2}"; }
 export -f counted builds tier
 
-# API_FORKS: test:api's forks (and slots). Its files mostly wait (reviews, polls, retries): four forks take the tier
-# 538 → 487 s in a full run for the same CPU.
+# API_FORKS: test:api's forks (and slots). Its files mostly wait (reviews, polls, retries): in full runs three forks
+# took the tier 538 s, four 423–487 s, five 313 s, for the same CPU (test:fast beside it slows 200 → 279 s).
 lane1() {
-  phase test:api tier test:api --maxWorkers "${API_FORKS:-4}"
+  phase builds builds || return 1
+  touch "$run/builds.ok"
+  phase test:api tier test:api --maxWorkers "${API_FORKS:-5}"
   phase fuzz counted fuzz npm run --silent fuzz
 }
 # vitest's default is one fork fewer than the cores: one on this 2-core machine, where the tier's time-skipping files
 # mostly wait on their test servers. Two forks (or the default, on a larger machine) overlap those waits.
 fast_forks=$(($(nproc) > 3 ? $(nproc) - 1 : 2))
 lane2() {
+  phase typecheck npm run --silent typecheck
+  # Everything after needs lane 1's builds (the workflow bundle; the console for the browser flows), which take
+  # less time than the typecheck; a failed build is reported there, once.
+  wait_for_builds || return 1
   phase test:fast tier test:fast --maxWorkers "$fast_forks"
   phase browser counted browser npm run --silent test:browser
   phase chaos counted chaos npm run --silent chaos
+}
+wait_for_builds() {
+  while [ ! -e "$run/builds.ok" ]; do
+    grep -q '^builds ' "$run/phases" 2>/dev/null && return 1 # ended without its marker: it failed
+    sleep 1
+  done
 }
 
 # Runs each function in the background, its output kept apart and printed whole when it ends.
@@ -112,13 +126,5 @@ finish() {
   ! awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases"
 }
 
-prepare() {
-  phase tools npm run --silent tools || return 1
-  side_by_side typecheck_phase builds_phase
-  ! awk '$4 != 0 { bad = 1 } END { exit !bad }' "$run/phases"
-}
-typecheck_phase() { phase typecheck npm run --silent typecheck; }
-builds_phase() { phase builds builds; }
-
-if prepare; then side_by_side lane1 lane2; fi
+if phase tools npm run --silent tools; then side_by_side lane1 lane2; fi
 finish
