@@ -61,11 +61,16 @@ export interface RunningTemporal {
  * Waits until the frontend answers; the SDK's own 5 s wait is too short on 2 busy cores. An address alone
  * is the local plaintext dev server; a Temporal the stack didn't start is probed with its TLS settings.
  */
-export async function waitForTemporal(target: string | TemporalConnectionOptions, timeoutMs = 90_000): Promise<void> {
+export async function waitForTemporal(
+  target: string | TemporalConnectionOptions,
+  timeoutMs = 90_000,
+  /** Stops the wait early (the server it waits for has exited): no poll outlives its purpose. */
+  signal?: AbortSignal,
+): Promise<void> {
   const options = typeof target === 'string' ? { address: target } : target;
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
-  while (Date.now() < deadline) {
+  while (Date.now() < deadline && !signal?.aborted) {
     try {
       const connection = await Connection.connect({ ...options, connectTimeout: 2_000 });
       try {
@@ -152,12 +157,19 @@ async function startDevServerOnce(opts: DevServerOptions & { port: number }): Pr
     child.stdout?.resume();
     child.stderr?.resume();
   }
+  const stopWaiting = new AbortController();
   const exited = new Promise<never>((_, reject) =>
-    child.once('exit', (code) =>
-      reject(new DevServerExited(`temporal dev server on port ${opts.port} exited with code ${code}: ${stderrTail() || '(nothing on stderr)'}`)),
-    ),
+    child.once('exit', (code) => {
+      stopWaiting.abort();
+      reject(new DevServerExited(`temporal dev server on port ${opts.port} exited with code ${code}: ${stderrTail() || '(nothing on stderr)'}`));
+    }),
   );
-  await Promise.race([waitForTemporal(address), exited]);
+  try {
+    await Promise.race([waitForTemporal(address, 90_000, stopWaiting.signal), exited]);
+  } catch (err) {
+    await stopChild(child); // one that never answered is not left running
+    throw err;
+  }
   return {
     address,
     uiUrl: opts.uiPort ? `http://127.0.0.1:${opts.uiPort}` : null,
