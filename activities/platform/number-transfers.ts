@@ -7,12 +7,13 @@ import {
   markTransferItemDetached,
   markTransferItemFailed,
   plainLoss,
+  setTransferItemLosses,
   transferItemOf,
 } from '../../db/platform/number-transfers';
 import { bindingOf } from '../../db/platform/twilio-bindings';
 import type { TransferLoss } from '../../schemas/platform/number-transfer';
 import { asParent, recordParentWrite } from '../kit/audit';
-import type { MembershipRegistry } from '../kit/memberships';
+import type { MembershipKind, MembershipRegistry } from '../kit/memberships';
 import type { TwilioClient } from '../kit/twilio-client';
 import { failOnDefinitive, isDefinitiveTwilioError, isTwilioNotFound, twilioErrorOf } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
@@ -69,18 +70,11 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
       const n = { tenantId: item.from_tenant_id, phoneNumber, twilioSid };
       const found = await memberships.membershipsOf(n);
       for (const m of found) await memberships.provider(m.kind).leave(m, { kind: 'transfer', transferId });
-      const { rows } = await db.query<{ id: string }>(
-        `SELECT id FROM tollfree_verifications WHERE tenant_id = $1 AND number_sid = $2 AND status = 'completed'`,
-        [item.from_tenant_id, twilioSid],
+      await recordTollfreeNote(
+        item.from_tenant_id,
+        twilioSid,
+        `${phoneNumber} moved to another tenant (transfer ${transferId}): Twilio’s approval stays with this account, the number must be verified again by its new tenant`,
       );
-      for (const v of rows) {
-        await recordRegistrationEvent(db, {
-          product: 'tollfree',
-          registrationId: v.id,
-          type: 'number',
-          message: `${phoneNumber} moved to another tenant (transfer ${transferId}): Twilio’s approval stays with this account, the number must be verified again by its new tenant`,
-        });
-      }
       const losses: TransferLoss[] = [...item.losses];
       for (const m of found) if (!losses.some((l) => l.kind === m.kind && l.sid === m.containerSid)) losses.push(plainLoss(m.kind, m.containerSid));
       await markTransferItemDetached(db, transferId, twilioSid, losses);
@@ -115,6 +109,36 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
       return { moved: true };
     },
 
+    /**
+     * A number that did not move (Twilio refused it, or its detach was refused half-way) stays the losing tenant's:
+     * it is put back in each container it was detached from (or was planned to leave), each provider reading Twilio
+     * before it writes, so a repeat changes nothing. What could not be rejoined (the container refused it) stays in
+     * the item's losses, with the refusal in words; an empty list says the number is as it was.
+     */
+    async restoreUnmovedTransferNumber({ transferId, tenantId, phoneNumber, twilioSid }: DetachForTransferInput): Promise<{ restored: number; notRestored: number }> {
+      const item = await itemOf(transferId, twilioSid);
+      if (item.status !== 'failed' || item.from_tenant_id !== tenantId) return { restored: 0, notRestored: 0 };
+      const n = { tenantId, phoneNumber, twilioSid };
+      const kept: TransferLoss[] = [];
+      let restored = 0;
+      for (const loss of item.losses) {
+        // A toll-free verification's approval never left the number: only what a membership provider holds is rejoined.
+        const provider = memberships.providers.find((p) => p.kind === (loss.kind as MembershipKind));
+        if (!provider) continue;
+        try {
+          await provider.join(n, loss.sid);
+          restored++;
+        } catch (err) {
+          if (!isDefinitiveTwilioError(err)) throw err;
+          const { code, message } = twilioErrorOf(err)!;
+          kept.push({ ...loss, what: `${loss.what} — not restored after the refused move: Twilio ${code}: ${message}` });
+        }
+      }
+      await recordTollfreeNote(item.from_tenant_id, twilioSid, `${phoneNumber} did not move (transfer ${transferId}): it stays with this tenant and its approval still applies`);
+      await setTransferItemLosses(db, transferId, twilioSid, kept);
+      return { restored, notRestored: kept.length };
+    },
+
     /** A number the workflow gave up on (an activity failed for good): the item says why. */
     async failTransferItem({ transferId, twilioSid, code, message }: TransferNumberInput & { code: number | null; message: string }): Promise<void> {
       await markTransferItemFailed(db, transferId, twilioSid, { code, message });
@@ -125,6 +149,15 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
       await finishNumberTransfer(db, transferId, stoppedBecause);
     },
   };
+
+  /** A line on each approved toll-free verification of the number (its timeline says what the transfer did to it). */
+  async function recordTollfreeNote(tenantId: string, twilioSid: string, message: string): Promise<void> {
+    const { rows } = await db.query<{ id: string }>(
+      `SELECT id FROM tollfree_verifications WHERE tenant_id = $1 AND number_sid = $2 AND status = 'completed'`,
+      [tenantId, twilioSid],
+    );
+    for (const v of rows) await recordRegistrationEvent(db, { product: 'tollfree', registrationId: v.id, type: 'number', message });
+  }
 
   /** Whether the account (read with the deployment's credentials) has the number. */
   async function inAccount(accountSid: string, twilioSid: string): Promise<boolean> {

@@ -11435,7 +11435,7 @@ export type paths = {
                                     redo: string;
                                 }[];
                                 /**
-                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)
+                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error — the number stays with the first tenant, put back in what it was detached from (`loses` then lists only what could not be)
                                  * @enum {string}
                                  */
                                 status: "pending" | "detached" | "moved" | "failed";
@@ -11496,7 +11496,7 @@ export type paths = {
                                     redo: string;
                                 }[];
                                 /**
-                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)
+                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error — the number stays with the first tenant, put back in what it was detached from (`loses` then lists only what could not be)
                                  * @enum {string}
                                  */
                                 status: "pending" | "detached" | "moved" | "failed";
@@ -11659,7 +11659,7 @@ export type paths = {
                                     redo: string;
                                 }[];
                                 /**
-                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)
+                                 * @description pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error — the number stays with the first tenant, put back in what it was detached from (`loses` then lists only what could not be)
                                  * @enum {string}
                                  */
                                 status: "pending" | "detached" | "moved" | "failed";

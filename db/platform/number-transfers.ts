@@ -149,6 +149,15 @@ export async function markTransferItemDetached(db: Db, transferId: string, twili
   ]);
 }
 
+/** What a number that did not move still lacks after it was put back (empty: it is as it was). */
+export async function setTransferItemLosses(db: Db, transferId: string, twilioSid: string, losses: TransferLoss[]): Promise<void> {
+  await db.query(`UPDATE number_transfer_items SET losses = $3 WHERE transfer_id = $1 AND twilio_sid = $2 AND status = 'failed'`, [
+    transferId,
+    twilioSid,
+    JSON.stringify(losses),
+  ]);
+}
+
 export async function markTransferItemFailed(db: Db, transferId: string, twilioSid: string, error: { code: number | null; message: string }): Promise<void> {
   await db.query(
     `UPDATE number_transfer_items SET status = 'failed', error_code = $3, error_message = $4 WHERE transfer_id = $1 AND twilio_sid = $2 AND status IN ('pending', 'detached')`,

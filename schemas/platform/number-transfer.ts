@@ -64,7 +64,9 @@ export const NumberTransferView = z.object({
   finishedAt: z.string().nullable(),
   numbers: z.array(
     TransferPlanNumber.extend({
-      status: z.enum(TRANSFER_ITEM_STATUSES).describe('pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error (detached numbers stay with the first tenant)'),
+      status: z
+        .enum(TRANSFER_ITEM_STATUSES)
+        .describe('pending; detached: what doesn’t move is undone; moved: the gaining tenant holds it; failed: see error — the number stays with the first tenant, put back in what it was detached from (`loses` then lists only what could not be)'),
       error: TwilioErrorInfo.extend({ fix: z.string().nullable().describe('what to do about it, where known') }).nullable(),
     }),
   ),

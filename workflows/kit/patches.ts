@@ -9,3 +9,9 @@ export const TENANT_SCOPED_NAMES = 'tenant-scoped-twilio-names';
  * cancelled, with the reason and what its items say it did) instead of leaving it `running` (issue #21 §2).
  */
 export const BULK_JOBS_FINISH_ON_FAILURE = 'bulk-jobs-finish-on-failure';
+
+/**
+ * A number a transfer could not move is put back in what it was detached from (its trunk, Messaging Services,
+ * trust products), so a refused move leaves it as it was (numbersTransfer).
+ */
+export const TRANSFER_RESTORES_REFUSED = 'transfer-restores-refused-numbers';

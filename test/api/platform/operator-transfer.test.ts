@@ -4,7 +4,8 @@
  * what each number loses and changes nothing; the confirmed transfer detaches them, moves them at Twilio and hands
  * them over — counted at the sandbox with the parent's SDK (which subaccount holds each number, what A's trunk and
  * Messaging Service still hold) and through the API (B's numbers, B can release one). Twilio's 21613 on one
- * number fails that number alone, with the fix. Refusals name the field; a repeat answers the same transfer.
+ * number fails that number alone, with the fix, and puts it back on its trunk. Refusals name the field; a repeat
+ * answers the same transfer.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -130,7 +131,7 @@ describe('transferring numbers between subaccount tenants', () => {
     expect(await numbersAt(b.sid)).toEqual([]);
   });
 
-  it('moves the numbers Twilio takes, detached first; 21613 fails one number alone with the fix; a repeat answers the same', async () => {
+  it('moves the numbers Twilio takes, detached first; 21613 fails one number alone with the fix and puts it back; a repeat answers the same', async () => {
     const dry = (await transfer({ fromTenantId: a.id, toTenantId: b.id, numbers: n })).json();
     const refusedSid = dry.numbers[1].twilioSid as string;
     // Twilio refuses to move the second number: the gaining account needs an Address for it.
@@ -153,13 +154,15 @@ describe('transferring numbers between subaccount tenants', () => {
     const byNumber = new Map(ended.numbers.map((x) => [x.phoneNumber, x]));
     expect(byNumber.get(n[0])).toMatchObject({ status: 'moved', error: null, loses: [{ kind: 'sip_trunk', sid: trunkSid }] });
     expect(byNumber.get(n[2])).toMatchObject({ status: 'moved', error: null, loses: [{ kind: 'messaging_service', sid: serviceSid }] });
-    expect(byNumber.get(n[1])).toMatchObject({ status: 'failed', error: { code: 21613 } });
+    // Refused, it was put back on the trunk it was detached from: it lacks nothing.
+    expect(byNumber.get(n[1])).toMatchObject({ status: 'failed', error: { code: 21613 }, loses: [] });
     expect(byNumber.get(n[1])!.error!.fix).toMatch(/Address/);
 
-    // At the sandbox: B's subaccount has the two moved; A's keeps the refused one, off its trunk (detached first).
+    // At the sandbox: B's subaccount has the two moved; A's keeps the refused one, back on its trunk (detached
+    // first, then rejoined once Twilio refused the move), where the moved n[0] no longer is.
     expect(await numbersAt(b.sid)).toEqual([n[0], n[2]].sort());
     expect(await numbersAt(a.sid)).toEqual([n[1]]);
-    expect(await a.sdk.trunking.v1.trunks(trunkSid).phoneNumbers.list()).toEqual([]);
+    expect((await a.sdk.trunking.v1.trunks(trunkSid).phoneNumbers.list()).map((p) => p.phoneNumber)).toEqual([n[1]]);
     expect(await a.sdk.messaging.v1.services(serviceSid).phoneNumbers.list()).toEqual([]);
     // Through the API: each tenant sees what it holds.
     expect(await liveNumbersOf(b)).toEqual([n[0], n[2]].sort());
@@ -191,7 +194,8 @@ describe('transferring numbers between subaccount tenants', () => {
     const statsOfA = async () => (await (await fetch(`${stack.sandboxUrl}/__sandbox/accounts/${a.sid}/stats`)).json()).total as { byRoute: Record<string, number>; droppedAfterCommit: number };
     const before = await statsOfA();
     const dry = (await transfer({ fromTenantId: a.id, toTenantId: b.id, numbers: [n[1]] })).json();
-    expect(dry.numbers).toEqual([expect.objectContaining({ phoneNumber: n[1], loses: [] })]); // detached by the earlier, refused move
+    // Back on its trunk after the earlier, refused move: it loses the trunk again.
+    expect(dry.numbers).toEqual([expect.objectContaining({ phoneNumber: n[1], loses: [expect.objectContaining({ kind: 'sip_trunk', sid: trunkSid })] })]);
     // Every write to A's account is applied and its answer lost.
     expect((await control('faults', { timeoutAfterCommitRate: 1, timeoutMode: 'drop' })).status).toBe(200);
     try {
@@ -209,6 +213,7 @@ describe('transferring numbers between subaccount tenants', () => {
     expect(after.droppedAfterCommit - before.droppedAfterCommit).toBeGreaterThanOrEqual(1);
     expect((after.byRoute[moveRoute] ?? 0) - (before.byRoute[moveRoute] ?? 0)).toBe(1);
     expect(await numbersAt(a.sid)).toEqual([]);
+    expect(await a.sdk.trunking.v1.trunks(trunkSid).phoneNumbers.list()).toEqual([]);
     expect(await numbersAt(b.sid)).toEqual([n[1], n[2]].sort());
     expect(await liveNumbersOf(b)).toEqual([n[1], n[2]].sort());
     const rows = await api.db.query(`SELECT tenant_id, status FROM phone_numbers WHERE phone_number = $1 ORDER BY created_at`, [n[1]]);

@@ -1,6 +1,6 @@
 /**
  * The operator's workflows on Temporal's time-skipping server, with Twilio and PostgreSQL faked in activities:
- * a number transfer goes number by number (a refused number fails alone; one cancelled through Temporal still
+ * a number transfer goes number by number (a refused number fails alone and is put back; one cancelled through Temporal still
  * ends the transfer's row, saying why), and the tenant-account workflows. Their histories are recorded for the
  * replay test (RECORD_HISTORIES=1).
  */
@@ -22,7 +22,7 @@ const twilioRefusal = (code: number, message: string) =>
 const numbers = ['+15415550101', '+15415550102', '+15415550103'].map((phoneNumber, i) => ({ phoneNumber, twilioSid: `PN${String(i).repeat(32)}` }));
 
 /** What the transfer's activities did, in order, and how its row ended. */
-function fakeTransfer(script: { refuseDetachOf?: string; blockMoveOf?: string } = {}) {
+function fakeTransfer(script: { refuseDetachOf?: string; refuseMoveOf?: string; blockMoveOf?: string } = {}) {
   const log: string[] = [];
   const failed: { twilioSid: string; code: number | null; message: string }[] = [];
   let finished: { stoppedBecause?: string } | null = null;
@@ -41,8 +41,14 @@ function fakeTransfer(script: { refuseDetachOf?: string; blockMoveOf?: string } 
           await ctx.sleep(500);
         }
       }
+      // Twilio's refusal is recorded by the activity itself, which answers that the number did not move.
+      if (twilioSid === script.refuseMoveOf) return { moved: false };
       log.push(`move ${twilioSid}`);
       return { moved: true };
+    },
+    async restoreUnmovedTransferNumber({ twilioSid }: { twilioSid: string }) {
+      log.push(`restore ${twilioSid}`);
+      return { restored: 1, notRestored: 0 };
     },
     async failTransferItem(f: { twilioSid: string; code: number | null; message: string }) {
       failed.push({ twilioSid: f.twilioSid, code: f.code, message: f.message });
@@ -54,16 +60,44 @@ function fakeTransfer(script: { refuseDetachOf?: string; blockMoveOf?: string } 
   return { activities, log, failed, finished: () => finished };
 }
 
-it('a transfer goes number by number, detached then moved; a number Twilio refuses fails alone, and the row ends', async () => {
+/** A transfer of the three numbers to its end, on a worker of its own with the fake's activities. */
+async function runTransfer(script: Parameters<typeof fakeTransfer>[0]) {
   const taskQueue = `platform-${randomUUID()}`;
-  const fake = fakeTransfer({ refuseDetachOf: numbers[1]!.twilioSid });
+  const fake = fakeTransfer(script);
   const worker = await Worker.create({ connection: ts.env.nativeConnection, taskQueue, workflowBundle: { code: ts.bundle }, activities: fake.activities });
   const handle = await ts.env.client.workflow.start(numbersTransfer, { taskQueue, workflowId: `transfer-${randomUUID()}`, args: [{ transferId: randomUUID(), fromTenantId: randomUUID(), numbers }] });
   await worker.runUntil(handle.result());
-  expect(fake.log).toEqual([`detach ${numbers[0]!.twilioSid}`, `move ${numbers[0]!.twilioSid}`, `detach ${numbers[2]!.twilioSid}`, `move ${numbers[2]!.twilioSid}`]);
+  return { fake, handle };
+}
+
+it('a transfer goes number by number, detached then moved; a number Twilio refuses fails alone, and the row ends', async () => {
+  const { fake, handle } = await runTransfer({ refuseDetachOf: numbers[1]!.twilioSid });
+  expect(fake.log).toEqual([
+    `detach ${numbers[0]!.twilioSid}`,
+    `move ${numbers[0]!.twilioSid}`,
+    // What its refused detach had already undone is put back: the number stays, as it was.
+    `restore ${numbers[1]!.twilioSid}`,
+    `detach ${numbers[2]!.twilioSid}`,
+    `move ${numbers[2]!.twilioSid}`,
+  ]);
   expect(fake.failed).toEqual([{ twilioSid: numbers[1]!.twilioSid, code: 21220, message: 'detachNumberForTransfer: Invalid call state' }]);
   expect(fake.finished()).toEqual({ stoppedBecause: undefined });
   await recordHistory('numbers-transfer-one-refused', handle);
+});
+
+it('a number Twilio refuses to move (21613) is put back in what it was detached from, and the transfer goes on', async () => {
+  const { fake, handle } = await runTransfer({ refuseMoveOf: numbers[0]!.twilioSid });
+  expect(fake.log).toEqual([
+    `detach ${numbers[0]!.twilioSid}`,
+    `restore ${numbers[0]!.twilioSid}`,
+    `detach ${numbers[1]!.twilioSid}`,
+    `move ${numbers[1]!.twilioSid}`,
+    `detach ${numbers[2]!.twilioSid}`,
+    `move ${numbers[2]!.twilioSid}`,
+  ]);
+  expect(fake.failed).toEqual([]); // the move activity recorded Twilio's refusal on the item itself
+  expect(fake.finished()).toEqual({ stoppedBecause: undefined });
+  await recordHistory('numbers-transfer-refused-move-restored', handle);
 });
 
 it('a transfer cancelled through Temporal mid-way still ends its row, saying so', async () => {
