@@ -38,6 +38,16 @@ export function failOnDefinitive(err: unknown): never {
   throw err;
 }
 
+/**
+ * Twilio's definitive answer in either form an activity meets it: the SDK's error, or the non-retryable failure
+ * failOnDefinitive made of it inside a helper. Null for anything else (transient, or not Twilio's).
+ */
+export function definitiveTwilioAnswerOf(err: unknown): TwilioErrorInfo | null {
+  if (isDefinitiveTwilioError(err)) return twilioErrorOf(err);
+  if (err instanceof ApplicationFailure && err.type === 'TwilioError' && err.nonRetryable) return (err.details?.[0] as TwilioErrorInfo | undefined) ?? null;
+  return null;
+}
+
 /** A 404 from Twilio: the resource is not (or no longer) there. */
 export const isTwilioNotFound = (err: unknown) => twilioErrorOf(err)?.status === 404;
 

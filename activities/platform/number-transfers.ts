@@ -15,7 +15,7 @@ import type { TransferLoss } from '../../schemas/platform/number-transfer';
 import { asParent, recordParentWrite } from '../kit/audit';
 import type { MembershipKind, MembershipRegistry } from '../kit/memberships';
 import type { TwilioClient } from '../kit/twilio-client';
-import { failOnDefinitive, isDefinitiveTwilioError, isTwilioNotFound, twilioErrorOf } from '../kit/twilio-errors';
+import { definitiveTwilioAnswerOf, failOnDefinitive, isDefinitiveTwilioError, isTwilioNotFound, twilioErrorOf } from '../kit/twilio-errors';
 import { RowMissing } from '../kit/row-missing';
 
 /** One number of a transfer; the tenants and accounts are read from the transfer's row, never taken from here. */
@@ -129,9 +129,9 @@ export function createNumberTransferActivities({ db, twilio, memberships }: { db
           await provider.join(n, loss.sid);
           restored++;
         } catch (err) {
-          if (!isDefinitiveTwilioError(err)) throw err;
-          const { code, message } = twilioErrorOf(err)!;
-          kept.push({ ...loss, what: `${loss.what} — not restored after the refused move: Twilio ${code}: ${message}` });
+          const refused = definitiveTwilioAnswerOf(err);
+          if (!refused) throw err;
+          kept.push({ ...loss, what: `${loss.what} — not restored after the refused move: Twilio ${refused.code}: ${refused.message}` });
         }
       }
       await recordTollfreeNote(item.from_tenant_id, twilioSid, `${phoneNumber} did not move (transfer ${transferId}): it stays with this tenant and its approval still applies`);

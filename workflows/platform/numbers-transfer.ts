@@ -30,8 +30,13 @@ export async function numbersTransfer({ transferId, fromTenantId, numbers }: Num
         if (!refusal) throw err;
         await db.failTransferItem({ transferId, ...n, code: refusal.code, message: `${refusal.activity}: ${refusal.message}` });
       }
-      // A number that stays where it was is put back in what it was detached from (asked for only then).
-      if (!moved && patched(TRANSFER_RESTORES_REFUSED)) await twilio.restoreUnmovedTransferNumber({ transferId, tenantId: fromTenantId, ...n });
+      // A number that stays where it was is put back in what it was detached from (asked for only then). Should that
+      // give up, the item keeps its losses and the transfer goes on.
+      if (!moved && patched(TRANSFER_RESTORES_REFUSED)) {
+        await twilio.restoreUnmovedTransferNumber({ transferId, tenantId: fromTenantId, ...n }).catch((err) => {
+          if (!refusalOf(err)) throw err;
+        });
+      }
     }
   } catch (err) {
     stoppedBecause = isCancellation(err) ? 'cancelled through Temporal before every number was reached' : `stopped: ${(err as Error).message}`;

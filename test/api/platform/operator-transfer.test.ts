@@ -14,7 +14,7 @@ import { createOperatorKey } from '../../../db/platform/operators';
 import { SecretBox } from '../../../db/platform/secrets';
 import { bindAccount } from '../../../db/platform/twilio-bindings';
 import { goodDraft } from '../../fixtures/a2p-draft';
-import { waitForTrunk } from '../../helpers/sip';
+import { getTrunk, waitForTrunk } from '../../helpers/sip';
 import { operatorCli } from '../../helpers/operator-cli';
 import { buyThroughApi, createTestApi, newTenant, stack, twilioSdk, waitFor } from '../../helpers/stack';
 
@@ -51,7 +51,7 @@ interface TransferView {
   status: string;
   reason: string | null;
   finishedAt: string | null;
-  numbers: { phoneNumber: string; twilioSid: string; status: string; loses: { kind: string; sid: string }[]; error: { code: number | null; fix: string | null } | null }[];
+  numbers: { phoneNumber: string; twilioSid: string; status: string; loses: { kind: string; sid: string; what: string }[]; error: { code: number | null; fix: string | null } | null }[];
 }
 
 describe('transferring numbers between subaccount tenants', () => {
@@ -218,6 +218,35 @@ describe('transferring numbers between subaccount tenants', () => {
     expect(await liveNumbersOf(b)).toEqual([n[1], n[2]].sort());
     const rows = await api.db.query(`SELECT tenant_id, status FROM phone_numbers WHERE phone_number = $1 ORDER BY created_at`, [n[1]]);
     expect(rows.rows).toEqual([{ tenant_id: a.id, status: 'transferred' }, { tenant_id: b.id, status: 'active' }]);
+  });
+
+  it('a number Twilio refuses to move and its trunk refuses back keeps that loss, saying why; the transfer still ends', async () => {
+    const extra = await buyThroughApi(api.app, a.headers, '541');
+    const before = await getTrunk(api.app, a.headers, trunkSid);
+    const pnSid = (await api.db.query(`SELECT twilio_sid FROM phone_numbers WHERE phone_number = $1 AND status = 'active'`, [extra])).rows[0].twilio_sid as string;
+    const added = await api.app.inject({ method: 'POST', url: `/v1/sip/trunks/${trunkSid}/phone-numbers`, headers: a.headers, payload: { phoneNumbers: [pnSid] } });
+    expect(added.statusCode, added.body).toBe(202);
+    await waitForTrunk(api.app, a.headers, trunkSid, before.operation!.id);
+    const dry = (await transfer({ fromTenantId: a.id, toTenantId: b.id, numbers: [extra] })).json();
+    expect(dry.numbers).toEqual([expect.objectContaining({ phoneNumber: extra, loses: [expect.objectContaining({ kind: 'sip_trunk', sid: trunkSid })] })]);
+    // Twilio refuses the move, then the trunk refuses the number back.
+    const refuse = (rule: object) =>
+      fetch(`${stack.sandboxUrl}/__sandbox/accounts/${a.sid}/failures`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(rule) });
+    expect((await refuse({ method: 'POST', path: `/2010-04-01/Accounts/${a.sid}/IncomingPhoneNumbers/${pnSid}.json`, status: 400, code: 21613, message: 'PhoneNumber Requires a Local Address' })).status).toBe(201);
+    expect((await refuse({ method: 'POST', path: `/v1/Trunks/${trunkSid}/PhoneNumbers`, status: 400, code: 20001, message: 'Injected: the trunk takes no more numbers' })).status).toBe(201);
+
+    const confirmed = await transfer({ fromTenantId: a.id, toTenantId: b.id, numbers: [extra], confirmationToken: dry.confirmationToken });
+    const ended = await waitFor(async () => {
+      const v = (await asOperator('GET', `/v1/operator/numbers/transfers/${confirmed.json().id}`)).json() as TransferView;
+      return v.finishedAt ? v : null;
+    }, 'the transfer to end', 60_000);
+    expect(ended.status).toBe('failed');
+    const [item] = ended.numbers;
+    expect(item).toMatchObject({ phoneNumber: extra, status: 'failed', error: { code: 21613 }, loses: [{ kind: 'sip_trunk', sid: trunkSid }] });
+    expect(item!.loses[0]!.what).toMatch(/not restored after the refused move: Twilio 20001: Injected: the trunk takes no more numbers/);
+    // At the sandbox: still A's, off its trunk — as the item says.
+    expect(await numbersAt(a.sid)).toContain(extra);
+    expect((await a.sdk.trunking.v1.trunks(trunkSid).phoneNumbers.list()).map((p) => p.phoneNumber)).not.toContain(extra);
   });
 });
 
